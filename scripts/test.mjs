@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then run the whole vitest suite, then print the one
+// summary line CI reads: "N passed, N failed". A type error counts as a failure.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
+const extraArgs = process.argv.slice(2);
+
+console.log('> tsc --noEmit');
+const typeErrors = run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+
+const report = join(mkdtempSync(join(tmpdir(), 'bptt-test-')), 'report.json');
+const vitestStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs]);
+
+let passed = 0;
+let failed = 0;
+try {
+  const result = JSON.parse(readFileSync(report, 'utf8'));
+  passed = result.numPassedTests;
+  failed = result.numFailedTests + (result.numTotalTestSuites > 0 && result.success === false && result.numFailedTests === 0 ? 1 : 0);
+} catch {
+  failed += 1; // vitest did not even write its report
+}
+if (typeErrors !== 0) {
+  console.log('type check failed');
+  failed += 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || vitestStatus !== 0 ? 1 : 0);

@@ -1,0 +1,71 @@
+/**
+ * The kernel interface: every loop over numbers that the model's hot path runs.
+ *
+ * Layers (src/nn) call these and never loop over matrices themselves, so a
+ * faster backend (WebAssembly, threads) can replace the readable reference
+ * implementation without touching the math code. All matrices are row-major
+ * and passed as flat arrays with their dimensions; a backend must give the
+ * same results as `referenceKernels` up to float rounding.
+ *
+ * Naming: A·Bᵀ means "rows of A dotted with rows of B", the shape of the
+ * seed's z = Wh·h when a batch of h vectors is stored as rows.
+ */
+import type { FloatArray } from '../core/arrays.js';
+
+export interface Kernels {
+  readonly name: string;
+
+  /** out(M×N) (+)= A(M×K) · B(N×K)ᵀ. Overwrites out unless accumulate. */
+  matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void;
+
+  /** out(M×N) (+)= A(M×K) · B(K×N). Overwrites out unless accumulate. */
+  matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void;
+
+  /** out(M×N) += A(K×M)ᵀ · B(K×N): the weight gradient, a sum over the K rows of a batch. Always accumulates. */
+  matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
+
+  /** out(rows×cols) += bias(cols) broadcast over rows. */
+  addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void;
+
+  /** sums(cols) += Σ over rows of a(rows×cols): the bias gradient. */
+  sumRowsAccumulate(sums: FloatArray, a: FloatArray, rows: number, cols: number): void;
+
+  /**
+   * One-hot input times a weight matrix, done as a gather (never a dense matmul):
+   * out(rows×H)[r] += W(H×V)[:, ids[r]]. This is Wx·x for one-hot x.
+   */
+  addWeightColumns(out: FloatArray, weight: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void;
+
+  /** The transpose of addWeightColumns: dW(H×V)[:, ids[r]] += dz(rows×H)[r]. */
+  addToWeightColumns(gradWeight: FloatArray, dz: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void;
+
+  /** out(rows×cols)[r] = table(V×cols)[ids[r]]: an embedding lookup. */
+  gatherRows(out: FloatArray, table: FloatArray, ids: Int32Array, rows: number, cols: number): void;
+
+  /** gradTable(V×cols)[ids[r]] += grad(rows×cols)[r]: the embedding gradient. */
+  scatterAddRows(gradTable: FloatArray, grad: FloatArray, ids: Int32Array, rows: number, cols: number): void;
+
+  /** In place h = σ(z) = 1 / (1 + e^(−z)). */
+  sigmoid(values: FloatArray, length: number): void;
+  /** In place h = tanh(z). */
+  tanh(values: FloatArray, length: number): void;
+  /** dz = gamma ∘ σ'(z), with σ'(z) = h(1 − h) computed from the cached output h. */
+  sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void;
+  /** dz = gamma ∘ tanh'(z), with tanh'(z) = 1 − h² computed from the cached output h. */
+  tanhBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void;
+
+  /**
+   * Softmax + cross-entropy over rows of logits (rows×V), in place: logits become
+   * probabilities ŷ. Returns Σ_r mask[r]·(−log ŷ[r, targets[r]]) (rows with mask 0 add nothing).
+   */
+  softmaxCrossEntropy(logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number): number;
+
+  /** In place on probabilities ŷ: dθ = (ŷ − onehot(target)) · mask · scale. */
+  softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void;
+
+  /** Elementwise clip to [−limit, limit]; returns how many entries were clipped. */
+  clip(values: FloatArray, length: number, limit: number): number;
+
+  /** out += a, elementwise. */
+  add(out: FloatArray, a: FloatArray, length: number): void;
+}

@@ -1,0 +1,165 @@
+/**
+ * The reference kernels: plain TypeScript loops, written to be read.
+ *
+ * This is the oracle every faster backend is tested against. The loops are
+ * ordered so the innermost one walks contiguous memory (row-major), which is
+ * also what makes them reasonably fast in V8.
+ */
+import type { FloatArray } from '../core/arrays.js';
+import type { Kernels } from './kernels.js';
+
+export const referenceKernels: Kernels = {
+  name: 'reference',
+
+  matmulABt(out, a, b, m, k, n, accumulate) {
+    for (let row = 0; row < m; row++) {
+      const aRow = row * k;
+      for (let col = 0; col < n; col++) {
+        const bRow = col * k;
+        let dot = 0;
+        for (let i = 0; i < k; i++) dot += a[aRow + i] * b[bRow + i];
+        out[row * n + col] = accumulate ? out[row * n + col] + dot : dot;
+      }
+    }
+  },
+
+  matmulAB(out, a, b, m, k, n, accumulate) {
+    if (!accumulate) out.fill(0, 0, m * n);
+    for (let row = 0; row < m; row++) {
+      const outRow = row * n;
+      for (let i = 0; i < k; i++) {
+        const scale = a[row * k + i];
+        if (scale === 0) continue; // one-hot and padded rows are mostly zeros
+        const bRow = i * n;
+        for (let col = 0; col < n; col++) out[outRow + col] += scale * b[bRow + col];
+      }
+    }
+  },
+
+  matmulAtBAccumulate(out, a, b, m, k, n) {
+    for (let i = 0; i < k; i++) {
+      const aRow = i * m;
+      const bRow = i * n;
+      for (let row = 0; row < m; row++) {
+        const scale = a[aRow + row];
+        if (scale === 0) continue;
+        const outRow = row * n;
+        for (let col = 0; col < n; col++) out[outRow + col] += scale * b[bRow + col];
+      }
+    }
+  },
+
+  addBias(out, bias, rows, cols) {
+    for (let row = 0; row < rows; row++) {
+      const offset = row * cols;
+      for (let col = 0; col < cols; col++) out[offset + col] += bias[col];
+    }
+  },
+
+  sumRowsAccumulate(sums, a, rows, cols) {
+    for (let row = 0; row < rows; row++) {
+      const offset = row * cols;
+      for (let col = 0; col < cols; col++) sums[col] += a[offset + col];
+    }
+  },
+
+  addWeightColumns(out, weight, ids, rows, hidden, vocab) {
+    for (let row = 0; row < rows; row++) {
+      const id = ids[row];
+      const outRow = row * hidden;
+      for (let i = 0; i < hidden; i++) out[outRow + i] += weight[i * vocab + id];
+    }
+  },
+
+  addToWeightColumns(gradWeight, dz, ids, rows, hidden, vocab) {
+    for (let row = 0; row < rows; row++) {
+      const id = ids[row];
+      const dzRow = row * hidden;
+      for (let i = 0; i < hidden; i++) gradWeight[i * vocab + id] += dz[dzRow + i];
+    }
+  },
+
+  gatherRows(out, table, ids, rows, cols) {
+    for (let row = 0; row < rows; row++) {
+      const from = ids[row] * cols;
+      out.set(table.subarray(from, from + cols), row * cols);
+    }
+  },
+
+  scatterAddRows(gradTable, grad, ids, rows, cols) {
+    for (let row = 0; row < rows; row++) {
+      const to = ids[row] * cols;
+      const from = row * cols;
+      for (let col = 0; col < cols; col++) gradTable[to + col] += grad[from + col];
+    }
+  },
+
+  sigmoid(values, length) {
+    for (let i = 0; i < length; i++) values[i] = 1 / (1 + Math.exp(-values[i]));
+  },
+
+  tanh(values, length) {
+    for (let i = 0; i < length; i++) values[i] = Math.tanh(values[i]);
+  },
+
+  sigmoidBackward(dz, gamma, h, length) {
+    for (let i = 0; i < length; i++) dz[i] = gamma[i] * h[i] * (1 - h[i]);
+  },
+
+  tanhBackward(dz, gamma, h, length) {
+    for (let i = 0; i < length; i++) dz[i] = gamma[i] * (1 - h[i] * h[i]);
+  },
+
+  softmaxCrossEntropy(logits, targets, mask, rows, vocab) {
+    let loss = 0;
+    for (let row = 0; row < rows; row++) {
+      const offset = row * vocab;
+      // Subtracting the row maximum keeps e^θ finite; it cancels in (3.1).
+      let max = -Infinity;
+      for (let j = 0; j < vocab; j++) if (logits[offset + j] > max) max = logits[offset + j];
+      const targetLogit = logits[offset + targets[row]];
+      let sum = 0;
+      for (let j = 0; j < vocab; j++) {
+        const e = Math.exp(logits[offset + j] - max);
+        logits[offset + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < vocab; j++) logits[offset + j] /= sum;
+      // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max): finite even when ŷ[target] underflows.
+      if (mask[row] !== 0) loss += mask[row] * (Math.log(sum) - (targetLogit - max));
+    }
+    return loss;
+  },
+
+  softmaxCrossEntropyBackward(probs, targets, mask, scale, rows, vocab) {
+    for (let row = 0; row < rows; row++) {
+      const offset = row * vocab;
+      const weight = mask[row] * scale;
+      if (weight === 0) {
+        probs.fill(0, offset, offset + vocab);
+        continue;
+      }
+      for (let j = 0; j < vocab; j++) probs[offset + j] *= weight;
+      probs[offset + targets[row]] -= weight;
+    }
+  },
+
+  clip(values, length, limit) {
+    let clipped = 0;
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      if (v > limit) {
+        values[i] = limit;
+        clipped++;
+      } else if (v < -limit) {
+        values[i] = -limit;
+        clipped++;
+      }
+    }
+    return clipped;
+  },
+
+  add(out: FloatArray, a: FloatArray, length: number) {
+    for (let i = 0; i < length; i++) out[i] += a[i];
+  },
+};

@@ -1,0 +1,249 @@
+/**
+ * The whole network of the seed, unrolled over T steps for a batch of B sequences:
+ *
+ *   [embedding] → RNN unit (1.1, 1.2) → affine (2.1) → softmax + cross-entropy (3.1–3.3)
+ *
+ * and its backward pass, backpropagation through time exactly as derived:
+ * one sweep t = T..1 that carries the accumulated γ = ∂J/∂h backwards
+ * (Trick 2) and adds each step's gradients into one set of parameter
+ * gradients (the dummy variables of Eq. 4.1 summed).
+ *
+ * Dimensions: T steps, B rows, H hidden, V vocabulary, D input size (V one-hot or d).
+ */
+import { allocate, type FloatArray } from '../core/arrays.js';
+import type { Batch } from '../core/batch.js';
+import { ParameterLayout, type Init, type ParameterSpec } from '../core/parameters.js';
+import { Random } from '../core/random.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { referenceKernels } from '../kernels/reference.js';
+import { affineBackward, affineForward } from '../nn/affine.js';
+import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
+import { rnnCellBackward, rnnCellForward, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
+import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
+import type { ModelConfig } from './config.js';
+
+/** The parameter table of a config: names, shapes (out, in) and initialisation. */
+export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
+  const { hidden: H, vocabSize: V, embed } = config;
+  const D = embed > 0 ? embed : V;
+  const weight: Init = config.init === 'seed' ? { kind: 'normal', std: 1 } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
+  const bias: Init = config.init === 'seed' ? { kind: 'zeros' } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
+  const specs: ParameterSpec[] = [];
+  if (embed > 0) specs.push({ name: 'embedding', shape: [V, embed], init: { kind: 'normal', std: 1 } });
+  specs.push(
+    { name: 'Wh', shape: [H, H], init: weight },
+    { name: 'Wx', shape: [H, D], init: weight },
+    { name: 'b1', shape: [H], init: bias },
+    { name: 'U', shape: [V, H], init: weight },
+    { name: 'b2', shape: [V], init: bias },
+  );
+  return specs;
+}
+
+/** Named views into the flat parameter (or gradient) array. */
+export interface RnnWeights {
+  /** (H×H) */ Wh: FloatArray;
+  /** (H×D) */ Wx: FloatArray;
+  /** (H) */ b1: FloatArray;
+  /** (V×H) */ U: FloatArray;
+  /** (V) */ b2: FloatArray;
+  /** (V×d), only when embed > 0 */ embedding: FloatArray;
+}
+
+export interface BackwardOptions {
+  /** 1/N: the loss is Σ mask·J(t) / N (see softmax-cross-entropy.ts). */
+  scale: number;
+  /**
+   * Elementwise clip limit c, applied where the seed's notebook applies it:
+   * to ∂J(t)/∂h(t) coming out of the affine layer before it enters BPTT, and
+   * to every parameter gradient after BPTT. Infinity turns clipping off.
+   */
+  clip: number;
+}
+
+/** Activations cached by forward() for backward(), sized for the largest (T, B) seen. */
+class Workspace {
+  constructor(
+    readonly steps: number,
+    readonly rows: number,
+    /** h(0..T): (T+1)×B×H; block 0 is h0. */
+    readonly h: FloatArray,
+    /** x(1..T) from the embedding: T×B×d (empty for one-hot). */
+    readonly x: FloatArray,
+    /** θ(t) → ŷ(t) → dθ(t), in place: T×B×V. */
+    readonly probs: FloatArray,
+    /** γ(t), γ(t−1), dz, ∂J(t)/∂h(t) from the affine layer: B×H each. */
+    readonly gamma: FloatArray,
+    readonly gammaPrev: FloatArray,
+    readonly dz: FloatArray,
+    readonly dhAffine: FloatArray,
+    /** ∂J/∂x(t): B×d. */
+    readonly dx: FloatArray,
+  ) {}
+}
+
+export class RnnModel {
+  readonly config: ModelConfig;
+  readonly layout: ParameterLayout;
+  /** All parameters in one flat array; `weights` are named views into it. */
+  readonly params: FloatArray;
+  /** Gradients, same layout as params. */
+  readonly grads: FloatArray;
+  readonly weights: RnnWeights;
+  readonly gradients: RnnWeights;
+  kernels: Kernels;
+
+  private workspace: Workspace | null = null;
+  private lastBatch: Batch | null = null;
+
+  constructor(config: ModelConfig, kernels: Kernels = referenceKernels) {
+    this.config = { ...config };
+    this.layout = new ParameterLayout(parameterSpecs(config));
+    this.params = this.layout.allocate(config.dtype);
+    this.grads = this.layout.allocate(config.dtype);
+    this.weights = this.layout.views(this.params) as unknown as RnnWeights;
+    this.gradients = this.layout.views(this.grads) as unknown as RnnWeights;
+    this.kernels = kernels;
+  }
+
+  /** A model with freshly initialised weights (config.init), reproducible from the seed. */
+  static initialized(config: ModelConfig, seed: number, kernels?: Kernels): RnnModel {
+    const model = new RnnModel(config, kernels);
+    model.layout.initialize(model.params, new Random(seed, 0x1417));
+    return model;
+  }
+
+  get inputSize(): number {
+    return this.config.embed > 0 ? this.config.embed : this.config.vocabSize;
+  }
+
+  private cellShape(rows: number): RnnCellShape {
+    return { rows, hidden: this.config.hidden, inputSize: this.inputSize, activation: this.config.activation };
+  }
+
+  private workspaceFor(steps: number, rows: number): Workspace {
+    const current = this.workspace;
+    if (current && current.steps >= steps && current.rows === rows) return current;
+    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const T = Math.max(steps, current?.rows === rows ? current.steps : 0);
+    const alloc = (n: number) => allocate(this.config.dtype, n);
+    this.workspace = new Workspace(T, rows, alloc((T + 1) * rows * H), alloc(T * rows * d), alloc(T * rows * V),
+      alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * d));
+    return this.workspace;
+  }
+
+  private input(ws: Workspace, batch: Batch, t: number): CellInput {
+    const B = batch.rows;
+    if (this.config.embed === 0) return { kind: 'one-hot', ids: batch.inputs.subarray(t * B, (t + 1) * B) };
+    const d = this.config.embed;
+    return { kind: 'dense', x: ws.x.subarray(t * B * d, (t + 1) * B * d) };
+  }
+
+  /**
+   * Runs the network over a batch and caches what backward() needs.
+   * h0 (B×H) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
+   * over the batch's real tokens (divide by N for the seed's J, by batch.tokens for nats/char).
+   */
+  forward(batch: Batch, h0?: FloatArray): number {
+    const k = this.kernels;
+    const { steps: T, rows: B } = batch;
+    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const ws = this.workspaceFor(T, B);
+    const shape = this.cellShape(B);
+    const w = this.weights;
+    if (h0) ws.h.set(h0.subarray(0, B * H));
+    else ws.h.fill(0, 0, B * H);
+
+    let lossSum = 0;
+    for (let t = 0; t < T; t++) {
+      const ids = batch.inputs.subarray(t * B, (t + 1) * B);
+      if (d > 0) embeddingForward(k, ws.x.subarray(t * B * d, (t + 1) * B * d), w.embedding, ids, B, d);
+      const hPrev = ws.h.subarray(t * B * H, (t + 1) * B * H);
+      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
+      rnnCellForward(k, h, hPrev, this.input(ws, batch, t), w, shape); // (1.1), (1.2)
+      const theta = ws.probs.subarray(t * B * V, (t + 1) * B * V);
+      affineForward(k, theta, h, w, B, H, V); // (2.1)
+      lossSum += softmaxCrossEntropyForward(k, theta, batch.targets.subarray(t * B, (t + 1) * B), batch.mask.subarray(t * B, (t + 1) * B), B, V); // (3.1), (3.2), Σ of (3.3)
+    }
+    this.lastBatch = batch;
+    return lossSum;
+  }
+
+  /**
+   * Backpropagation through time over the batch of the last forward().
+   * Overwrites `grads` with ∂J/∂params (J scaled by options.scale) and returns
+   * the number of gradient entries that clipping changed.
+   */
+  backward(options: BackwardOptions): number {
+    const batch = this.lastBatch;
+    const ws = this.workspace;
+    if (!batch || !ws) throw new Error('backward() needs a forward() first');
+    const k = this.kernels;
+    const { steps: T, rows: B } = batch;
+    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const shape = this.cellShape(B);
+    const w = this.weights;
+    const g = this.gradients;
+    const clip = options.clip;
+    let clipped = 0;
+
+    this.grads.fill(0);
+    let gamma = ws.gamma; // γ(t) = ∂J/∂h(t), summed over all J(t') with t' ≥ t (Trick 2)
+    let gammaPrev = ws.gammaPrev;
+    gamma.fill(0, 0, B * H); // nothing flows back from beyond the last step
+
+    for (let t = T - 1; t >= 0; t--) {
+      const targets = batch.targets.subarray(t * B, (t + 1) * B);
+      const mask = batch.mask.subarray(t * B, (t + 1) * B);
+      const dTheta = ws.probs.subarray(t * B * V, (t + 1) * B * V);
+      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
+      const hPrev = ws.h.subarray(t * B * H, (t + 1) * B * H);
+
+      // J(t) → θ(t) → h(t): the local γ_t(t), "a simple backprop through the softmax and affine layers".
+      softmaxCrossEntropyBackward(k, dTheta, targets, mask, options.scale, B, V);
+      affineBackward(k, ws.dhAffine, dTheta, h, w, g, B, H, V);
+      if (clip !== Infinity) clipped += k.clip(ws.dhAffine, B * H, clip); // the notebook clips dh before BPTT
+
+      // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
+      k.add(gamma, ws.dhAffine, B * H);
+
+      // (5.2) and analogues accumulate dWh, dWx, db1; (6.2) gives γ(t−1).
+      const input = this.input(ws, batch, t);
+      rnnCellBackward(k, gammaPrev, d > 0 ? ws.dx : null, ws.dz, gamma, h, hPrev, input, w, g, shape);
+      if (d > 0) embeddingBackward(k, g.embedding, ws.dx, batch.inputs.subarray(t * B, (t + 1) * B), B, d);
+
+      [gamma, gammaPrev] = [gammaPrev, gamma];
+    }
+    // gamma now holds γ(0) = ∂J/∂h0.
+    if (gamma !== ws.gamma) ws.gamma.set(gamma.subarray(0, B * H));
+
+    if (clip !== Infinity) clipped += k.clip(this.grads, this.grads.length, clip);
+    return clipped;
+  }
+
+  /** ∂J/∂h0 (B×H) from the last backward(): how the loss depends on the initial hidden state. */
+  initialStateGradient(): FloatArray {
+    const batch = this.lastBatch;
+    if (!batch || !this.workspace) throw new Error('initialStateGradient() needs a backward() first');
+    return this.workspace.gamma.subarray(0, batch.rows * this.config.hidden);
+  }
+
+  /**
+   * Inference for one step, without caches: for each of `rows` sequences
+   * feeds token ids[r], moves the hidden state from hPrev to h (both rows×H)
+   * and writes the logits θ (rows×V). Used by sampling and evaluation of single strings.
+   */
+  step(ids: Int32Array, hPrev: FloatArray, h: FloatArray, logits: FloatArray, scratchX?: FloatArray): void {
+    const k = this.kernels;
+    const rows = ids.length;
+    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    let input: CellInput = { kind: 'one-hot', ids };
+    if (d > 0) {
+      const x = scratchX ?? allocate(this.config.dtype, rows * d);
+      embeddingForward(k, x, this.weights.embedding, ids, rows, d);
+      input = { kind: 'dense', x };
+    }
+    rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
+    affineForward(k, logits, h, this.weights, rows, H, V);
+  }
+}
