@@ -1,0 +1,35 @@
+/** `bptt eval`: how well a model predicts a text, in nats and bits per character. */
+import type { Command } from 'commander';
+import { lineSequences, textLines } from '../data/sequences.js';
+import { evaluate } from '../train/trainer.js';
+import { loadCorpus } from './corpus.js';
+import { loadModel } from './model-input.js';
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('mean loss of a model on a text: nats and bits per character (end of line included) and perplexity')
+    .requiredOption('--model <FILE>', 'model file written by bptt train')
+    .option('--data <file|dinosaurs>', 'text to evaluate, one sequence per line', 'dinosaurs')
+    .option('--json', 'print one JSON object')
+    .action((flags: { model: string; data: string; json?: boolean }) => {
+      const { model, tokenizer } = loadModel(flags.model);
+      const corpus = loadCorpus(flags.data);
+      const lines = textLines(corpus.text);
+      const result = evaluate(model, lineSequences(lines, tokenizer, corpus.source));
+      const report = {
+        nats_per_char: result.natsPerToken,
+        bits_per_char: result.natsPerToken / Math.LN2,
+        perplexity: Math.exp(result.natsPerToken),
+        chars: result.tokens,
+        lines: lines.length,
+      };
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        process.stdout.write(
+          `${corpus.source}: ${report.lines} lines, ${report.chars} characters (end of line included)\n` +
+            `  ${report.nats_per_char.toFixed(4)} nats/char  ${report.bits_per_char.toFixed(4)} bits/char  perplexity ${report.perplexity.toFixed(3)}\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * The `bptt` command: a thin shell over the library. Each subcommand lives in
+ * its own file; errors a user can fix (BpttError) print one line and exit 2.
+ */
+import { Command, CommanderError } from 'commander';
+import { BpttError } from '../core/errors.js';
+import { registerEval } from './eval.js';
+import { registerGradcheck } from './gradcheck.js';
+import { registerSample } from './sample.js';
+import { registerTrain } from './train.js';
+
+const program = new Command('bptt')
+  .description('Recurrent neural networks from scratch: backpropagation through time, derived by hand.')
+  .showHelpAfterError('(run bptt --help for usage)')
+  .exitOverride();
+
+registerTrain(program);
+registerSample(program);
+registerEval(program);
+registerGradcheck(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed the message (or the help text); an option parser's BpttError arrives here too.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof BpttError) {
+    process.stderr.write(`bptt: ${error.message}\n`);
+    return 2;
+  }
+  throw error;
+}

@@ -1,0 +1,31 @@
+/**
+ * Parsers for command-line values: each rejects a wrong type or range with a
+ * one-line message naming the flag, the value and what is allowed.
+ */
+import { BpttError } from '../core/errors.js';
+
+export function integerOption(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a whole number`, `give an integer from ${min} to ${max}`);
+    if (value < min || value > max) throw new BpttError(`${flag} ${value} is out of range`, `give an integer from ${min} to ${max}`);
+    return value;
+  };
+}
+
+export function numberOption(flag: string, min: number, max: number, { exclusiveMin = false } = {}) {
+  return (text: string): number => {
+    const value = Number(text);
+    const range = `${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'and up' : ''} to ${max}`.replace('  ', ' ');
+    if (text.trim() === '' || !Number.isFinite(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a number`, `give a number ${range}`);
+    if (value > max || value < min || (exclusiveMin && value === min)) throw new BpttError(`${flag} ${value} is out of range`, `give a number ${range}`);
+    return value;
+  };
+}
+
+export function choiceOption<T extends string>(flag: string, choices: readonly T[]) {
+  return (text: string): T => {
+    if (!choices.includes(text as T)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a valid choice`, `use one of: ${choices.join(', ')}`);
+    return text as T;
+  };
+}

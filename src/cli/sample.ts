@@ -1,0 +1,50 @@
+/** `bptt sample`: generate text from a trained model. */
+import type { Command } from 'commander';
+import { generate } from '../sample/generate.js';
+import { textLines } from '../data/sequences.js';
+import { loadCorpus } from './corpus.js';
+import { loadModel } from './model-input.js';
+import { integerOption, numberOption } from './options.js';
+
+interface SampleFlags {
+  model: string;
+  prime: string;
+  count: number;
+  temperature: number;
+  maxLength: number;
+  novel?: boolean;
+  data: string;
+  seed: number;
+}
+
+export function registerSample(program: Command): void {
+  program
+    .command('sample')
+    .description('generate samples (e.g. new names) from a trained model')
+    .requiredOption('--model <FILE>', 'model file written by bptt train')
+    .option('--prime <TEXT>', 'text every sample starts with', '')
+    .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
+    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)
+    .option('--max-length <N>', 'most characters per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
+    .option('--novel', 'reject samples that appear in the training data (see --data)')
+    .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
+    .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
+    .action((flags: SampleFlags) => {
+      const { model, tokenizer } = loadModel(flags.model);
+      const exclude = flags.novel ? new Set(textLines(loadCorpus(flags.data).text)) : undefined;
+      const result = generate(model, tokenizer, {
+        prime: flags.prime,
+        count: flags.count,
+        temperature: flags.temperature,
+        maxLength: flags.maxLength,
+        seed: flags.seed,
+        exclude,
+      });
+      for (const sample of result.samples) process.stdout.write(`${sample}\n`);
+      if (flags.novel) {
+        const rate = result.attempts > 0 ? (100 * (result.attempts - result.rejected)) / result.attempts : 0;
+        process.stderr.write(`${result.rejected} of ${result.attempts} samples were in the training data and rejected (novelty ${rate.toFixed(1)}%)\n`);
+        if (result.samples.length < flags.count) process.stderr.write(`only ${result.samples.length} novel samples found; try a higher --temperature\n`);
+      }
+    });
+}

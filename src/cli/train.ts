@@ -1,0 +1,219 @@
+/**
+ * `bptt train`: flags → recipe → data → model → Trainer, with a progress bar,
+ * checkpoints at every epoch, the model file at the end, and a few samples.
+ */
+import type { Command } from 'commander';
+import { BpttError } from '../core/errors.js';
+import { DATA_MODES, type DataMode } from '../data/sequences.js';
+import { decodeModelFile } from '../io/model-file.js';
+import { encodeModelFile } from '../io/model-file.js';
+import { RnnModel } from '../model/rnn-model.js';
+import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { generate } from '../sample/generate.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
+import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { DivergenceError, Trainer } from '../train/trainer.js';
+import { DTYPES, type DType } from '../core/arrays.js';
+import { loadCorpus } from './corpus.js';
+import { checkWritable, readBytes, writeFileAtomic } from './files.js';
+import { choiceOption, integerOption, numberOption } from './options.js';
+import { createProgress } from './progress.js';
+
+interface TrainFlags {
+  data?: string;
+  mode?: DataMode;
+  seqLength?: number;
+  lowercase?: boolean;
+  activation?: Activation;
+  hidden?: number;
+  embed?: number;
+  batch?: number;
+  lr?: number;
+  clip?: number;
+  epochs?: number;
+  time?: number;
+  steps?: number;
+  val?: number;
+  seed?: number;
+  dtype?: DType;
+  shuffle?: boolean;
+  init?: string;
+  out?: string;
+  checkpoint?: string;
+  resume?: string;
+  preset?: string;
+  print: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a character-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
+    .option('--data <file|dinosaurs>', 'training text, one sequence per line (default: dinosaurs)')
+    .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
+    .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
+    .option('--lowercase', 'lower-case the text first')
+    .option('--activation <name>', 'sigma of Eq. 1.2: sigmoid (the seed\'s) or tanh', choiceOption('--activation', ACTIVATIONS))
+    .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
+    .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 4096))
+    .option('--batch <N>', 'sequences per minibatch', integerOption('--batch', 1, 65_536))
+    .option('--lr <X>', 'Adagrad learning rate', numberOption('--lr', 0, 100, { exclusiveMin: true }))
+    .option('--clip <C>', 'clip gradients elementwise to [-C, C]', numberOption('--clip', 0, Infinity, { exclusiveMin: true }))
+    .option('--epochs <N>', 'passes over the training data', integerOption('--epochs', 1, 1_000_000))
+    .option('--time <SECONDS>', 'train for this many seconds instead of a number of epochs', numberOption('--time', 0, 1e7, { exclusiveMin: true }))
+    .option('--steps <N>', 'stop after this many optimizer steps', integerOption('--steps', 1, 1e12))
+    .option('--val <FRACTION>', 'fraction of lines held out for validation', numberOption('--val', 0, 0.9))
+    .option('--seed <N>', 'random seed (weights, split, batch order)', integerOption('--seed', 0, 2 ** 32 - 1))
+    .option('--dtype <type>', 'float32 (fast) or float64 (exact)', choiceOption('--dtype', DTYPES))
+    .option('--shuffle', 'shuffle the training data between epochs')
+    .option('--no-shuffle', 'keep the data order in every epoch')
+    .option('--init <FILE>', 'start from the weights of a model file')
+    .option('--out <FILE>', 'where to write the trained model (default: <data name>.safetensors)')
+    .option('--checkpoint <FILE>', 'write a checkpoint here after every epoch')
+    .option('--resume <FILE>', 'continue a run from its checkpoint')
+    .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
+    .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
+    .action(async (flags: TrainFlags) => {
+      process.exitCode = await train(flags);
+    });
+}
+
+function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
+  const recipe: Recipe = { ...base };
+  const set = <K extends keyof Recipe>(key: K, value: Recipe[K] | undefined) => {
+    if (value !== undefined) recipe[key] = value;
+  };
+  set('mode', flags.mode);
+  set('seqLength', flags.seqLength);
+  set('lowercase', flags.lowercase);
+  set('activation', flags.activation);
+  set('hidden', flags.hidden);
+  set('embed', flags.embed);
+  set('batchSize', flags.batch);
+  set('learningRate', flags.lr);
+  set('clip', flags.clip);
+  set('validationFraction', flags.val);
+  set('seed', flags.seed);
+  set('dtype', flags.dtype);
+  set('shuffle', flags.shuffle);
+  if (flags.epochs !== undefined || flags.time !== undefined || flags.steps !== undefined) {
+    recipe.epochs = flags.epochs;
+    recipe.timeSeconds = flags.time;
+    recipe.steps = flags.steps;
+  }
+  return recipe;
+}
+
+async function train(flags: TrainFlags): Promise<number> {
+  if (flags.resume && flags.init) throw new BpttError('--resume and --init both given', 'use --resume to continue a run, or --init to start a new run from a model\'s weights');
+
+  let checkpoint: LoadedCheckpoint | undefined;
+  let recipe: Recipe;
+  if (flags.resume) {
+    checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume);
+    const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, print: flags.print };
+    recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
+  } else {
+    recipe = recipeFrom(flags, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
+  }
+
+  const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
+  if (initial) {
+    const c = initial.model.config;
+    for (const [flag, given, inFile] of [['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
+      if (given !== undefined && given !== inFile) throw new BpttError(`${flag} ${given} differs from ${flags.init}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
+    }
+    Object.assign(recipe, { hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
+  }
+
+  const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
+  const data = prepareData(corpus.text, recipe, corpus.source, checkpoint?.tokenizer ?? initial?.tokenizer);
+  const dataFingerprint = fingerprint(corpus.text);
+  if (checkpoint && checkpoint.training.dataFingerprint !== dataFingerprint) {
+    throw new BpttError(`the data ${corpus.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`, 'resume with the same --data, or start a new run');
+  }
+
+  const out = flags.out ?? `${corpus.name}.safetensors`;
+  checkWritable(out, 'model file');
+  if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
+
+  let model: RnnModel;
+  if (checkpoint) model = checkpoint.model;
+  else {
+    model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+    if (initial) model.params.set(initial.model.params);
+  }
+  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe));
+  if (checkpoint) restoreTrainer(trainer, checkpoint);
+
+  const err = process.stderr;
+  const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
+  err.write(
+    `${checkpoint ? 'Resuming' : 'Training'} a ${recipe.activation} RNN (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
+      `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
+      `vocabulary ${data.tokenizer.size}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
+  );
+
+  const writeCheckpoint = () => {
+    if (flags.checkpoint) writeFileAtomic(flags.checkpoint, encodeCheckpoint(trainer, data.tokenizer, { recipe, dataSource: corpus.source, dataFingerprint }), 'checkpoint');
+  };
+  const progress = createProgress(err, () => budgetText(recipe));
+  let lastValidation = NaN;
+  trainer.on('step', (event) => progress.step(event));
+  trainer.on('epoch', (event) => {
+    lastValidation = event.validationLoss;
+    progress.epoch(event);
+    writeCheckpoint();
+  });
+
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    trainer.requestStop();
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    await trainer.run();
+  } catch (error) {
+    progress.stop();
+    if (error instanceof DivergenceError) {
+      err.write(`bptt: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+  progress.stop();
+  writeCheckpoint();
+  if (interrupted) {
+    err.write(`Interrupted at step ${trainer.position.step}${flags.checkpoint ? `; checkpoint written to ${flags.checkpoint} (continue with --resume ${flags.checkpoint})` : ''}\n`);
+    return 130;
+  }
+
+  writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
+  if (Number.isNaN(lastValidation) && data.validation.length > 0) lastValidation = trainer.evaluate(data.validation).natsPerToken;
+  const seconds = trainer.position.elapsedSeconds;
+  err.write(
+    `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
+      (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
+      `. Model written to ${out}\n`,
+  );
+
+  if (flags.print > 0) {
+    const known = new Set(data.lines);
+    const { samples } = generate(model, data.tokenizer, { count: flags.print, temperature: 1, seed: recipe.seed, maxLength: 100 });
+    const novel = samples.filter((s) => !known.has(s)).length;
+    err.write(`${flags.print} samples (${novel} not in the training data; * marks a copy):\n`);
+    for (const sample of samples) process.stdout.write(`${sample}${known.has(sample) ? ' *' : ''}\n`);
+  }
+  return 0;
+}
+
+function budgetText(recipe: Recipe): string {
+  const parts: string[] = [];
+  if (recipe.epochs !== undefined) parts.push(`${recipe.epochs} epochs`);
+  if (recipe.timeSeconds !== undefined) parts.push(`${recipe.timeSeconds} s`);
+  if (recipe.steps !== undefined) parts.push(`${recipe.steps} steps`);
+  return parts.join(' or ') || 'no budget';
+}

@@ -1,0 +1,92 @@
+/**
+ * Turning a text into training sequences, and sequences into padded batches.
+ *
+ * A Sequence is one training example: the tokens fed in and, position by
+ * position, the token that should come next.
+ *
+ * Mode 'lines' (the default): each line is one sequence, fed as '\n' + line
+ * and predicting line + '\n', starting from h0 = 0. So the model learns how
+ * names start, and to end them.
+ *
+ * Mode 'chunks' (the notebook's): the whole text is cut into consecutive
+ * chunks of T + 1 characters; the input is a chunk's first T characters and
+ * the target its last T (each character predicts the next).
+ */
+import { batchFromRows, type Batch } from '../core/batch.js';
+import { BpttError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import type { CharTokenizer } from '../text/char-tokenizer.js';
+
+export interface Sequence {
+  input: number[];
+  target: number[];
+}
+
+export type DataMode = 'lines' | 'chunks';
+export const DATA_MODES: readonly DataMode[] = ['lines', 'chunks'];
+
+/** Lines longer than this are better served by mode 'chunks'. */
+export const MAX_LINE_LENGTH = 2000;
+
+/** Splits a text into its non-empty lines; '\r\n' and '\r' count as line ends. */
+export function textLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/).filter((line) => line.length > 0);
+}
+
+export function lineSequences(lines: readonly string[], tokenizer: CharTokenizer, source = 'the data'): Sequence[] {
+  const end = tokenizer.endId;
+  return lines.map((line, i) => {
+    const ids = tokenizer.encode(line, `${source}, line ${i + 1}`);
+    if (ids.length > MAX_LINE_LENGTH) {
+      throw new BpttError(`${source}: line ${i + 1} is ${ids.length} characters long (limit ${MAX_LINE_LENGTH} in mode lines)`, 'use --mode chunks for running text');
+    }
+    return { input: [end, ...ids], target: [...ids, end] };
+  });
+}
+
+export interface ChunkOptions {
+  /** T: steps per chunk; a chunk holds T + 1 characters. */
+  steps: number;
+  /**
+   * The notebook's quirk: it strip()s each chunk and keeps it only if it is
+   * still T + 1 long, so every chunk that begins or ends with whitespace
+   * (a '\n' between names) is dropped, and so is a short last chunk.
+   */
+  dropWhitespaceEdges: boolean;
+}
+
+export function chunkSequences(text: string, tokenizer: CharTokenizer, options: ChunkOptions, source = 'the data'): Sequence[] {
+  const ids = tokenizer.encode(text, source);
+  const chars = Array.from(text);
+  const size = options.steps + 1;
+  const sequences: Sequence[] = [];
+  for (let start = 0; start + 1 < ids.length; start += size) {
+    const chunk = ids.slice(start, start + size);
+    if (options.dropWhitespaceEdges) {
+      if (chunk.length < size || isPythonWhitespace(chars[start]) || isPythonWhitespace(chars[start + size - 1])) continue;
+    }
+    sequences.push({ input: chunk.slice(0, -1), target: chunk.slice(1) });
+  }
+  return sequences;
+}
+
+/** The characters Python's str.strip() removes by default. */
+function isPythonWhitespace(char: string): boolean {
+  return /^[\s\x1c-\x1f\x85]$/u.test(char);
+}
+
+/** Splits off a seeded random fraction of the sequences for validation. */
+export function splitValidation<T>(items: readonly T[], fraction: number, seed: number): { train: T[]; validation: T[] } {
+  const count = Math.round(items.length * fraction);
+  const order = new Random(seed, 0x5eed).shuffle(items.map((_, i) => i));
+  const held = new Set(order.slice(0, count));
+  return { train: items.filter((_, i) => !held.has(i)), validation: items.filter((_, i) => held.has(i)) };
+}
+
+/** Padded batches of the given sequences, in the given order, `batchSize` at a time. */
+export function* batches(sequences: readonly Sequence[], order: readonly number[], batchSize: number): Generator<Batch> {
+  for (let start = 0; start < order.length; start += batchSize) {
+    const picked = order.slice(start, start + batchSize).map((i) => sequences[i]);
+    yield batchFromRows(picked.map((s) => s.input), picked.map((s) => s.target));
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * bptt's model file: a safetensors file whose tensors carry PyTorch's names,
+ * so a PyTorch module with attributes `rnn` (nn.RNN), `fc` (nn.Linear) and,
+ * with an embedding, `embedding` (nn.Embedding) loads it with
+ * `load_state_dict(safetensors.torch.load_file(path), strict=True)`:
+ *
+ *   embedding.weight  (V×d)   our `embedding` (only when d > 0)
+ *   rnn.weight_ih_l0  (H×D)   Wx
+ *   rnn.weight_hh_l0  (H×H)   Wh
+ *   rnn.bias_ih_l0    (H)     b1
+ *   rnn.bias_hh_l0    (H)     zeros: PyTorch has two biases where the seed has one; on import they are added
+ *   fc.weight         (V×H)   U
+ *   fc.bias           (V)     b2
+ *
+ * `__metadata__` holds "format": "pt" and "bptt": a JSON string describing the
+ * architecture and the vocabulary. A checkpoint is the same file plus the
+ * optimizer state (tensors "optimizer.<state>.<tensor name>") and the
+ * training position ("bptt_training").
+ */
+import { allocate, type DType, type FloatArray } from '../core/arrays.js';
+import { BpttError } from '../core/errors.js';
+import type { ModelConfig } from '../model/config.js';
+import { RnnModel } from '../model/rnn-model.js';
+import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { CharTokenizer } from '../text/char-tokenizer.js';
+import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
+
+export const MODEL_FILE_VERSION = 1;
+
+/** The "bptt" metadata entry. */
+export interface ModelMetadata {
+  version: number;
+  cell: 'rnn';
+  activation: Activation;
+  hidden: number;
+  layers: number;
+  /** 0 for one-hot input. */
+  embed: number;
+  tokenizer: 'char';
+  /** Tokens in index order. */
+  vocab: string[];
+  dtype: DType;
+  init: ModelConfig['init'];
+}
+
+/** Our parameter name → PyTorch's tensor name. */
+const PYTORCH_NAMES: Record<string, string> = {
+  embedding: 'embedding.weight',
+  Wx: 'rnn.weight_ih_l0',
+  Wh: 'rnn.weight_hh_l0',
+  b1: 'rnn.bias_ih_l0',
+  U: 'fc.weight',
+  b2: 'fc.bias',
+};
+/** The second bias PyTorch's nn.RNN has: z = W_ih x + b_ih + W_hh h + b_hh. */
+const SECOND_BIAS = 'rnn.bias_hh_l0';
+const OPTIMIZER_PREFIX = 'optimizer.';
+
+export interface SavedModel {
+  model: RnnModel;
+  tokenizer: CharTokenizer;
+  metadata: ModelMetadata;
+  /** Present in checkpoints. */
+  checkpoint?: SavedCheckpoint;
+}
+
+export interface SavedCheckpoint {
+  /** Optimizer state arrays by name (e.g. "memory"), each in the model's flat parameter layout. */
+  optimizerState: Record<string, FloatArray>;
+  /** The trainer's position and options, as JSON. */
+  training: Record<string, unknown>;
+}
+
+export function modelMetadata(model: RnnModel, tokenizer: CharTokenizer): ModelMetadata {
+  const c = model.config;
+  return {
+    version: MODEL_FILE_VERSION,
+    cell: c.cell,
+    activation: c.activation,
+    hidden: c.hidden,
+    layers: c.layers,
+    embed: c.embed,
+    tokenizer: 'char',
+    vocab: [...tokenizer.tokens],
+    dtype: c.dtype,
+    init: c.init,
+  };
+}
+
+/** The bytes of a model file (or, with `checkpoint`, of a checkpoint). */
+export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, checkpoint?: SavedCheckpoint): Uint8Array {
+  if (tokenizer.size !== model.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.size} tokens, model expects ${model.config.vocabSize}`);
+  const fileDType = model.config.dtype === 'float64' ? 'F64' : 'F32';
+  const tensors: Record<string, FloatTensorInput> = {};
+  const addAll = (prefix: string, flat: FloatArray) => {
+    for (const slot of model.layout.slots) {
+      tensors[prefix + PYTORCH_NAMES[slot.name]] = { dtype: fileDType, shape: slot.shape, data: flat.subarray(slot.offset, slot.offset + slot.size) };
+    }
+  };
+  addAll('', model.params);
+  tensors[SECOND_BIAS] = { dtype: fileDType, shape: [model.config.hidden], data: allocate(model.config.dtype, model.config.hidden) };
+  const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer)) };
+  if (checkpoint) {
+    for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
+    metadata.bptt_training = JSON.stringify(checkpoint.training);
+  }
+  return serializeSafetensors(tensors, metadata);
+}
+
+/** Reads a model file or checkpoint, checking everything; `source` names the file in errors. */
+export function decodeModelFile(bytes: Uint8Array, source: string): SavedModel {
+  const file = parseSafetensors(bytes, source);
+  const fail = (problem: string, hint: string): never => {
+    throw new BpttError(`${source}: ${problem}`, hint);
+  };
+  const notOurs = 'give a model file written by bptt (bptt train --out FILE)';
+
+  const raw = file.metadata.bptt;
+  if (raw === undefined) fail('is a safetensors file but not a bptt model (no "bptt" metadata)', notOurs);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('its "bptt" metadata is not valid JSON', notOurs);
+  }
+  const metadata = checkMetadata(parsed, fail);
+  const tokenizer = new CharTokenizer(metadata.vocab);
+
+  const firstTensor = file.tensors.get(PYTORCH_NAMES.Wh);
+  const dtype: DType = firstTensor?.dtype === 'F64' ? 'float64' : 'float32';
+  const config: ModelConfig = {
+    cell: 'rnn',
+    activation: metadata.activation,
+    vocabSize: tokenizer.size,
+    hidden: metadata.hidden,
+    embed: metadata.embed,
+    layers: 1,
+    dtype,
+    init: metadata.init,
+  };
+  const model = new RnnModel(config);
+
+  const readTensor = (name: string, shape: readonly number[]): FloatArray => {
+    const tensor: Tensor | undefined = file.tensors.get(name);
+    if (!tensor) return fail(`tensor ${name} is missing`, 'the file is incomplete or from another architecture; train again or re-export it');
+    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(`tensor ${name} has dtype ${tensor.dtype}`, 'bptt reads F32 and F64 tensors; convert the weights to float32');
+    if (tensor.shape.length !== shape.length || tensor.shape.some((dim, i) => dim !== shape[i])) {
+      fail(`tensor ${name} has shape [${tensor.shape.join(', ')}], the metadata implies [${shape.join(', ')}]`, 'the file is damaged or its metadata does not match its weights');
+    }
+    const values = dtype === 'float64' ? tensorToFloat64(tensor, name) : tensorToFloat32(tensor, name);
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) fail(`tensor ${name} holds a non-finite value (${values[i]}) at index ${i}`, 'the weights are unusable; use an earlier checkpoint');
+    }
+    return values;
+  };
+
+  const expected = new Set<string>([SECOND_BIAS]);
+  for (const slot of model.layout.slots) {
+    const name = PYTORCH_NAMES[slot.name];
+    expected.add(name);
+    model.weights[slot.name as keyof typeof model.weights].set(readTensor(name, slot.shape));
+  }
+  // On import the two PyTorch biases become the seed's one: b1 = b_ih + b_hh.
+  const secondBias = readTensor(SECOND_BIAS, [metadata.hidden]);
+  for (let i = 0; i < metadata.hidden; i++) model.weights.b1[i] += secondBias[i];
+
+  let checkpoint: SavedCheckpoint | undefined;
+  const optimizerStates = new Set<string>();
+  for (const name of file.tensors.keys()) {
+    if (expected.has(name)) continue;
+    const match = name.startsWith(OPTIMIZER_PREFIX) ? /^optimizer\.([A-Za-z]+)\./.exec(name) : null;
+    if (!match) fail(`unexpected tensor ${name}`, 'the file holds a different architecture than its metadata says');
+    optimizerStates.add(match![1]);
+  }
+  if (optimizerStates.size > 0 || file.metadata.bptt_training !== undefined) {
+    let training: unknown;
+    try {
+      training = JSON.parse(file.metadata.bptt_training ?? 'null');
+    } catch {
+      fail('its "bptt_training" metadata is not valid JSON', 'the checkpoint is damaged; use another one');
+    }
+    if (typeof training !== 'object' || training === null || Array.isArray(training)) fail('a checkpoint without a training position', 'the checkpoint is damaged; use another one');
+    const optimizerState: Record<string, FloatArray> = {};
+    for (const state of optimizerStates) {
+      const flat = model.layout.allocate(dtype);
+      for (const slot of model.layout.slots) flat.set(readTensor(`${OPTIMIZER_PREFIX}${state}.${PYTORCH_NAMES[slot.name]}`, slot.shape), slot.offset);
+      optimizerState[state] = flat;
+    }
+    checkpoint = { optimizerState, training: training as Record<string, unknown> };
+  }
+  return { model, tokenizer, metadata, checkpoint };
+}
+
+function checkMetadata(value: unknown, fail: (problem: string, hint: string) => never): ModelMetadata {
+  const hint = 'the file is damaged or was written by another program';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('its "bptt" metadata is not a JSON object', hint);
+  const m = value as Record<string, unknown>;
+  const positiveInteger = (key: string, min: number) => {
+    const v = m[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > 1_000_000) fail(`metadata "${key}" is ${JSON.stringify(v)}, not an integer ≥ ${min}`, hint);
+    return v as number;
+  };
+  const version = positiveInteger('version', 1);
+  if (version > MODEL_FILE_VERSION) fail(`the file has format version ${version}; this bptt reads up to ${MODEL_FILE_VERSION}`, 'upgrade bptt (npm install bptt@latest)');
+  if (m.cell !== 'rnn') fail(`cell ${JSON.stringify(m.cell)} is not supported`, 'this version of bptt reads vanilla RNN models (cell "rnn")');
+  if (!ACTIVATIONS.includes(m.activation as Activation)) fail(`activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`, hint);
+  const layers = positiveInteger('layers', 1);
+  if (layers !== 1) fail(`${layers} layers are not supported`, 'this version of bptt reads one-layer models');
+  if (m.tokenizer !== 'char') fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads character models (tokenizer "char")');
+  const vocab = m.vocab;
+  if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || Array.from(t).length !== 1)) {
+    fail('metadata "vocab" is not a list of at least two single characters', hint);
+  }
+  const init = m.init === 'seed' || m.init === 'scaled' ? m.init : 'scaled';
+  return {
+    version,
+    cell: 'rnn',
+    activation: m.activation as Activation,
+    hidden: positiveInteger('hidden', 1),
+    layers,
+    embed: positiveInteger('embed', 0),
+    tokenizer: 'char',
+    vocab: vocab as string[],
+    dtype: m.dtype === 'float64' ? 'float64' : 'float32',
+    init,
+  };
+}

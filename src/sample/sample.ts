@@ -1,0 +1,39 @@
+/**
+ * Turning the model's logits θ into a choice of the next token. Pure
+ * functions: the random number is an argument, so sampling is testable and
+ * reproducible.
+ */
+import type { FloatArray } from '../core/arrays.js';
+
+/**
+ * probs = softmax(θ / temperature), written into probs (length V).
+ * Lower temperatures sharpen the distribution; 1 is the model's own.
+ */
+export function softmaxWithTemperature(probs: Float64Array, logits: FloatArray, temperature: number): void {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) {
+    probs[i] = Math.exp((logits[i] - max) / temperature);
+    sum += probs[i];
+  }
+  for (let i = 0; i < logits.length; i++) probs[i] /= sum;
+}
+
+/** The index i at which the cumulative probability first exceeds coin ∈ [0, 1). */
+export function sampleIndex(probs: ArrayLike<number>, coin: number): number {
+  let cumulative = 0;
+  for (let i = 0; i < probs.length; i++) {
+    cumulative += probs[i];
+    if (coin < cumulative) return i;
+  }
+  // Rounding can leave the total a hair under 1: fall back to the last token with any mass.
+  for (let i = probs.length - 1; i >= 0; i--) if (probs[i] > 0) return i;
+  return probs.length - 1;
+}
+
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

@@ -1,0 +1,76 @@
+/**
+ * Characters as tokens. A "character" is a Unicode code point, never half of
+ * a UTF-16 surrogate pair, so 🦕 is one token. The vocabulary is the sorted
+ * set of code points of the training text plus '\n', which marks the end of a
+ * sequence (and, fed as input, its start).
+ */
+import { BpttError } from '../core/errors.js';
+
+export const END_OF_SEQUENCE = '\n';
+
+export class CharTokenizer {
+  /** Token strings in index order. */
+  readonly tokens: readonly string[];
+  private readonly index: Map<string, number>;
+
+  constructor(tokens: readonly string[]) {
+    this.tokens = [...tokens];
+    this.index = new Map(this.tokens.map((token, i) => [token, i]));
+    if (this.index.size !== this.tokens.length) throw new BpttError('the vocabulary lists a token twice', 'the model file is damaged; train it again');
+    if (!this.index.has(END_OF_SEQUENCE)) throw new BpttError('the vocabulary has no end-of-sequence token "\\n"', 'the model file was not written by bptt');
+  }
+
+  /** The vocabulary of a text: its distinct code points and '\n', sorted by code point. */
+  static fromText(text: string): CharTokenizer {
+    const set = new Set(Array.from(text));
+    set.add(END_OF_SEQUENCE);
+    return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+  }
+
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  get endId(): number {
+    return this.index.get(END_OF_SEQUENCE)!;
+  }
+
+  has(token: string): boolean {
+    return this.index.has(token);
+  }
+
+  /** The first character of text the vocabulary lacks, or undefined. */
+  unknownCharacter(text: string): string | undefined {
+    for (const char of text) if (!this.index.has(char)) return char;
+    return undefined;
+  }
+
+  /** Token ids of a text; `what` names the text in the error for an unknown character. */
+  encode(text: string, what = 'the text'): number[] {
+    const ids: number[] = [];
+    for (const char of text) {
+      const id = this.index.get(char);
+      if (id === undefined) {
+        throw new BpttError(`${what} contains ${describeCharacter(char)}, which is not in the model's vocabulary`, `use only these characters: ${this.printableVocabulary()}`);
+      }
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  decode(ids: Iterable<number>): string {
+    let text = '';
+    for (const id of ids) text += this.tokens[id];
+    return text;
+  }
+
+  printableVocabulary(): string {
+    return JSON.stringify(this.tokens.join(''));
+  }
+}
+
+/** 'Q' (U+0051), or "\n" (U+000A) for invisible ones. */
+export function describeCharacter(char: string): string {
+  const codePoint = char.codePointAt(0)!;
+  return `${JSON.stringify(char)} (U+${codePoint.toString(16).toUpperCase().padStart(4, '0')})`;
+}

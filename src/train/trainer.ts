@@ -1,0 +1,235 @@
+/**
+ * The training loop: for each minibatch,
+ *   forward → loss → backward (BPTT, clipping where the notebook clips) → Adagrad update,
+ * with a validation pass after every epoch. It owns no console and no files:
+ * it emits events that the CLI (or a browser page) displays and acts on, so
+ * the same loop runs anywhere.
+ *
+ * Runs are deterministic: the batch order of epoch e comes from Random(seed, e),
+ * so a run resumed from a checkpoint at (epoch, batch) continues exactly as
+ * the uninterrupted run would have.
+ */
+import { BpttError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { batches, type Sequence } from '../data/sequences.js';
+import type { RnnModel } from '../model/rnn-model.js';
+import { Adagrad } from '../optim/adagrad.js';
+
+export interface TrainOptions {
+  /** Sequences per minibatch (the seed: 512). */
+  batchSize: number;
+  /** Adagrad learning rate (the seed: 0.1). */
+  learningRate: number;
+  /** Elementwise gradient clip (the seed: 5); Infinity for none. */
+  clip: number;
+  /** Stop after this many epochs ... */
+  epochs?: number;
+  /** ... or after this many seconds of training ... */
+  timeBudgetSeconds?: number;
+  /** ... or after this many optimizer steps, whichever comes first. */
+  maxSteps?: number;
+  /** Shuffle the training sequences between epochs (the first epoch keeps the data order, as the notebook does). */
+  shuffle: boolean;
+  seed: number;
+}
+
+/** Where a run is: enough, with the weights and optimizer state, to resume it exactly. */
+export interface TrainingPosition {
+  /** Optimizer steps taken so far. */
+  step: number;
+  epoch: number;
+  /** Batches of the current epoch already trained on. */
+  batchInEpoch: number;
+  /** Seconds spent training so far (across resumes). */
+  elapsedSeconds: number;
+}
+
+export interface StepEvent {
+  position: TrainingPosition;
+  /** Mean nats per real token of this batch. */
+  loss: number;
+  tokens: number;
+  tokensPerSecond: number;
+  /** Fraction of gradient entries that clipping changed. */
+  clippedFraction: number;
+  /** 0..1 of the run's budget (epochs, steps or time). */
+  progress: number;
+}
+
+export interface EpochEvent {
+  position: TrainingPosition;
+  /** Mean nats per character over the epoch's training batches. */
+  trainLoss: number;
+  /** Mean nats per character on the validation sequences (NaN without validation data). */
+  validationLoss: number;
+}
+
+export interface TrainerEvents {
+  step: StepEvent;
+  epoch: EpochEvent;
+}
+
+export interface EvaluationResult {
+  natsPerToken: number;
+  tokens: number;
+  sequences: number;
+}
+
+/** The loss became NaN or infinite: the weights are no longer usable. */
+export class DivergenceError extends BpttError {
+  constructor(step: number, loss: number) {
+    super(`training diverged at step ${step}: the loss became ${loss}`, 'the last good checkpoint was kept; lower --lr or --clip and train again');
+    this.name = 'DivergenceError';
+  }
+}
+
+type Listener<E> = (event: E) => void;
+
+export class Trainer {
+  readonly optimizer: Adagrad;
+  readonly position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
+  private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [] };
+  private epochLossSum = 0;
+  private epochTokens = 0;
+  private stopRequested = false;
+  private cachedOrder: { epoch: number; order: number[] } | null = null;
+
+  constructor(
+    readonly model: RnnModel,
+    readonly train: readonly Sequence[],
+    readonly validation: readonly Sequence[],
+    readonly options: TrainOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
+    this.optimizer = new Adagrad(options.learningRate, model.params.length, model.config.dtype);
+  }
+
+  on<K extends keyof TrainerEvents>(event: K, listener: Listener<TrainerEvents[K]>): this {
+    this.listeners[event].push(listener);
+    return this;
+  }
+
+  private emit<K extends keyof TrainerEvents>(event: K, payload: TrainerEvents[K]): void {
+    for (const listener of this.listeners[event]) listener(payload);
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.train.length / this.options.batchSize);
+  }
+
+  /** The order of training sequences in an epoch: data order first, then a seeded shuffle per epoch. */
+  epochOrder(epoch: number): number[] {
+    if (this.cachedOrder?.epoch === epoch) return this.cachedOrder.order;
+    const order = this.train.map((_, i) => i);
+    if (this.options.shuffle && epoch > 0) new Random(this.options.seed, epoch).shuffle(order);
+    this.cachedOrder = { epoch, order };
+    return order;
+  }
+
+  /** Asks run() to stop after the current step (e.g. on Ctrl-C). */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  private finished(): boolean {
+    const { epochs, maxSteps, timeBudgetSeconds } = this.options;
+    const p = this.position;
+    return (
+      this.stopRequested ||
+      (epochs !== undefined && p.epoch >= epochs) ||
+      (maxSteps !== undefined && p.step >= maxSteps) ||
+      (timeBudgetSeconds !== undefined && p.elapsedSeconds >= timeBudgetSeconds)
+    );
+  }
+
+  private progress(): number {
+    const { epochs, maxSteps, timeBudgetSeconds } = this.options;
+    const p = this.position;
+    const fractions: number[] = [];
+    if (epochs !== undefined) fractions.push((p.epoch + p.batchInEpoch / this.batchesPerEpoch) / epochs);
+    if (maxSteps !== undefined) fractions.push(p.step / maxSteps);
+    if (timeBudgetSeconds !== undefined) fractions.push(p.elapsedSeconds / timeBudgetSeconds);
+    return Math.min(1, Math.max(0, ...fractions));
+  }
+
+  /** Trains on the next batch; returns the step's event (also emitted). */
+  trainStep(): StepEvent {
+    const p = this.position;
+    const { batchSize, clip } = this.options;
+    const order = this.epochOrder(p.epoch);
+    const batchOrder = order.slice(p.batchInEpoch * batchSize, (p.batchInEpoch + 1) * batchSize);
+    const batch = batches(this.train, batchOrder, batchSize).next().value!;
+
+    const started = this.now();
+    const lossSum = this.model.forward(batch);
+    if (!Number.isFinite(lossSum)) throw new DivergenceError(p.step + 1, lossSum);
+    // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
+    const clipped = this.model.backward({ scale: 1 / batchSize, clip });
+    this.optimizer.step(this.model.params, this.model.grads);
+    const seconds = (this.now() - started) / 1000;
+
+    p.step++;
+    p.batchInEpoch++;
+    p.elapsedSeconds += seconds;
+    this.epochLossSum += lossSum;
+    this.epochTokens += batch.tokens;
+    const event: StepEvent = {
+      position: { ...p },
+      loss: lossSum / batch.tokens,
+      tokens: batch.tokens,
+      tokensPerSecond: batch.tokens / Math.max(seconds, 1e-9),
+      clippedFraction: clipped / this.model.grads.length,
+      progress: this.progress(),
+    };
+    this.emit('step', event);
+
+    if (p.batchInEpoch >= this.batchesPerEpoch) this.endEpoch();
+    return event;
+  }
+
+  private endEpoch(): void {
+    const p = this.position;
+    const started = this.now();
+    const validationLoss = this.validation.length > 0 ? this.evaluate(this.validation).natsPerToken : NaN;
+    p.elapsedSeconds += (this.now() - started) / 1000;
+    const trainLoss = this.epochLossSum / Math.max(1, this.epochTokens);
+    p.epoch++;
+    p.batchInEpoch = 0;
+    this.epochLossSum = 0;
+    this.epochTokens = 0;
+    this.emit('epoch', { position: { ...p }, trainLoss, validationLoss });
+  }
+
+  /**
+   * Trains until the budget is spent, yielding to the event loop every
+   * `yieldEveryMs` so a terminal or a page stays responsive.
+   */
+  async run(yieldEveryMs = 50): Promise<TrainingPosition> {
+    let lastYield = this.now();
+    while (!this.finished()) {
+      this.trainStep();
+      if (this.now() - lastYield >= yieldEveryMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = this.now();
+      }
+    }
+    return { ...this.position };
+  }
+
+  /** Mean nats per token of the model on some sequences (forward only, in batches). */
+  evaluate(sequences: readonly Sequence[], batchSize = 256): EvaluationResult {
+    return evaluate(this.model, sequences, batchSize);
+  }
+}
+
+/** Mean nats per token of a model on sequences: Σ mask·J(t) / Σ mask, forward only. */
+export function evaluate(model: RnnModel, sequences: readonly Sequence[], batchSize = 256): EvaluationResult {
+  let lossSum = 0;
+  let tokens = 0;
+  for (const batch of batches(sequences, sequences.map((_, i) => i), batchSize)) {
+    lossSum += model.forward(batch);
+    tokens += batch.tokens;
+  }
+  return { natsPerToken: tokens > 0 ? lossSum / tokens : NaN, tokens, sequences: sequences.length };
+}
