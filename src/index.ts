@@ -15,3 +15,41 @@ export { RnnModel, parameterSpecs, type RnnWeights, type BackwardOptions } from 
 export type { Optimizer } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';
 export { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
+export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
+export {
+  DATA_MODES,
+  MAX_LINE_LENGTH,
+  batches,
+  chunkSequences,
+  lineSequences,
+  splitValidation,
+  textLines,
+  type ChunkOptions,
+  type DataMode,
+  type Sequence,
+} from './data/sequences.js';
+export { argmax, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
+export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
+export {
+  DivergenceError,
+  Trainer,
+  evaluate,
+  type EpochEvent,
+  type EvaluationResult,
+  type StepEvent,
+  type TrainOptions,
+  type TrainerEvents,
+  type TrainingPosition,
+} from './train/trainer.js';
+export { DEFAULT_RECIPE, PRESETS, SEED_PRESET, fingerprint, modelConfigOf, prepareData, trainOptionsOf, type PreparedData, type Recipe } from './train/recipe.js';
+export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
+export {
+  parseSafetensors,
+  serializeSafetensors,
+  tensorToFloat32,
+  tensorToFloat64,
+  type DType as SafetensorsDType,
+  type SafetensorsFile,
+  type Tensor,
+} from './io/safetensors.js';

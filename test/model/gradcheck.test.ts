@@ -1,0 +1,46 @@
+/**
+ * Gradient check of the whole unrolled model (BPTT), float64, for both
+ * activations, one-hot and embedding input, with padded and fully masked rows
+ * and a non-zero h0: every parameter entry and every entry of h0.
+ */
+import { describe, expect, it } from 'vitest';
+import { batchFromRows, gradcheck, gradcheckPasses, Random, RnnModel } from '../../src/index.js';
+
+describe.each(['sigmoid', 'tanh'] as const)('BPTT gradient check, %s', (activation) => {
+  it.each([0, 5])('embed %i: every gradient within 1e-6 relative error', (embed) => {
+    const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 7, hidden: 9, embed, layers: 1, dtype: 'float64', init: 'scaled' }, 11);
+    const batch = batchFromRows(
+      [[1, 2, 3, 4, 5, 6, 0], [0, 3, 2], [4], []],
+      [[2, 3, 4, 5, 6, 0, 1], [3, 2, 1], [0], []],
+      7,
+    );
+    const random = new Random(3);
+    const h0 = Float64Array.from({ length: 4 * 9 }, () => 0.5 * random.normal());
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0 });
+    expect(results.map((r) => r.name)).toEqual([...(embed ? ['embedding'] : []), 'Wh', 'Wx', 'b1', 'U', 'b2', 'h0']);
+    for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
+    expect(gradcheckPasses(results)).toBe(true);
+  });
+
+  it('the seed\'s unscaled N(0, 1) weights pass too', () => {
+    const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 5, hidden: 6, embed: 0, layers: 1, dtype: 'float64', init: 'seed' }, 2);
+    const batch = batchFromRows([[0, 1, 2, 3], [4, 4]], [[1, 2, 3, 4], [4, 0]], 4);
+    expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 2 }))).toBe(true);
+  });
+});
+
+describe('gradcheck itself', () => {
+  it('catches a wrong gradient', () => {
+    const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: 5, hidden: 4, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' }, 2);
+    const batch = batchFromRows([[0, 1, 2]], [[1, 2, 3]], 3);
+    const original = model.backward.bind(model);
+    model.backward = (options) => {
+      const clipped = original(options);
+      model.gradients.Wh[3] *= 1.001; // a 0.1% error in one entry
+      return clipped;
+    };
+    const results = gradcheck(model, batch, { scale: 1 });
+    expect(results.find((r) => r.name === 'Wh')!.maxRelativeError).toBeGreaterThan(1e-4);
+    expect(gradcheckPasses(results)).toBe(false);
+  });
+});

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeCheckpoint,
+  DEFAULT_RECIPE,
+  DivergenceError,
+  encodeCheckpoint,
+  modelConfigOf,
+  prepareData,
+  restoreTrainer,
+  RnnModel,
+  Trainer,
+  trainOptionsOf,
+  type Recipe,
+  type Sequence,
+} from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
+
+const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
+
+function setUp(overrides: Partial<Recipe>) {
+  const recipe: Recipe = { ...DEFAULT_RECIPE, ...overrides };
+  const data = prepareData(dinos, recipe, 'dinos.txt');
+  const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+  return { recipe, data, model, trainer: new Trainer(model, data.train, data.validation, trainOptionsOf(recipe)) };
+}
+
+/** Mean nats per token of an add-one smoothed bigram model fit on `train`, measured on `validation`. */
+function bigramLoss(train: readonly Sequence[], validation: readonly Sequence[], vocabSize: number): number {
+  const counts = Array.from({ length: vocabSize }, () => new Float64Array(vocabSize).fill(1));
+  for (const s of train) s.input.forEach((previous, t) => counts[previous][s.target[t]]++);
+  const totals = counts.map((row) => row.reduce((a, b) => a + b));
+  let loss = 0;
+  let tokens = 0;
+  for (const s of validation) {
+    s.input.forEach((previous, t) => {
+      loss -= Math.log(counts[previous][s.target[t]] / totals[previous]);
+      tokens++;
+    });
+  }
+  return loss / tokens;
+}
+
+describe('Trainer', () => {
+  it('beats a bigram model on held-out dinosaur names within a few epochs', async () => {
+    const { data, trainer } = setUp({ hidden: 32, epochs: 4 });
+    const validationLosses: number[] = [];
+    trainer.on('epoch', (e) => validationLosses.push(e.validationLoss));
+    await trainer.run();
+    const bigram = bigramLoss(data.train, data.validation, data.tokenizer.size);
+    expect(validationLosses).toHaveLength(4);
+    expect(validationLosses[3]).toBeLessThan(validationLosses[0]);
+    expect(validationLosses[3]).toBeLessThan(bigram);
+  });
+
+  it('is deterministic: the same recipe gives bitwise the same weights', async () => {
+    const a = setUp({ hidden: 16, steps: 15, epochs: undefined });
+    const b = setUp({ hidden: 16, steps: 15, epochs: undefined });
+    await a.trainer.run();
+    await b.trainer.run();
+    expect(Buffer.from(a.model.params.buffer).equals(Buffer.from(b.model.params.buffer))).toBe(true);
+  });
+
+  it.each(['float32', 'float64'] as const)('resuming from a checkpoint mid-epoch equals training straight through, bitwise (%s)', async (dtype) => {
+    const overrides = { hidden: 16, batchSize: 256, epochs: undefined, dtype };
+    const straight = setUp({ ...overrides, steps: 14 }); // 6 batches per epoch: crosses two epoch boundaries
+    await straight.trainer.run();
+
+    const first = setUp({ ...overrides, steps: 7 });
+    await first.trainer.run();
+    const bytes = encodeCheckpoint(first.trainer, first.data.tokenizer, { recipe: first.recipe, dataSource: 'dinos.txt', dataFingerprint: 'x' });
+    const checkpoint = decodeCheckpoint(bytes, 'checkpoint.safetensors');
+    const recipe = { ...checkpoint.training.recipe, steps: 14 };
+    const resumed = new Trainer(checkpoint.model, first.data.train, first.data.validation, trainOptionsOf(recipe));
+    restoreTrainer(resumed, checkpoint);
+    expect(resumed.position).toMatchObject({ step: 7, epoch: 1, batchInEpoch: 1 });
+    await resumed.run();
+
+    expect(resumed.position.step).toBe(14);
+    expect(Buffer.from(checkpoint.model.params.buffer).equals(Buffer.from(straight.model.params.buffer))).toBe(true);
+    expect(Buffer.from(resumed.optimizer.state.memory.buffer).equals(Buffer.from(straight.trainer.optimizer.state.memory.buffer))).toBe(true);
+  });
+
+  it('stops with a DivergenceError when the loss is no longer finite', () => {
+    const { model, trainer } = setUp({ hidden: 8 });
+    model.weights.U.fill(NaN);
+    expect(() => trainer.trainStep()).toThrowError(DivergenceError);
+    expect(() => trainer.trainStep()).toThrowError(/diverged at step 1.*lower --lr/);
+  });
+
+  it('emits step events with loss, throughput and progress, and stops on request', async () => {
+    const { trainer } = setUp({ hidden: 8, epochs: 100 });
+    const events: number[] = [];
+    trainer.on('step', (e) => {
+      events.push(e.progress);
+      expect(e.loss).toBeGreaterThan(0);
+      expect(e.tokensPerSecond).toBeGreaterThan(0);
+      if (events.length === 3) trainer.requestStop();
+    });
+    await trainer.run();
+    expect(events).toHaveLength(3);
+    expect(events[2]).toBeGreaterThan(events[0]);
+  });
+});
