@@ -9,6 +9,9 @@
  *
  * Padding only ever follows a row's real positions, so padded steps never
  * influence a real one: their loss is masked and nothing flows back from them.
+ * Rows are sorted longest first, so at every step the rows that still have
+ * real tokens are a prefix 0..activeRows[t] of the batch: the model computes
+ * only those, and padding costs nothing.
  */
 export interface Batch {
   /** T: time steps unrolled. */
@@ -20,24 +23,33 @@ export interface Batch {
   mask: Float32Array;
   /** Σ mask: the number of real (predicted) tokens. */
   tokens: number;
+  /** (T) rows with a real position at step t; non-increasing in t. Rows from activeRows[t] on are padding at step t. */
+  activeRows: Int32Array;
 }
 
-/** Builds a batch from per-row input/target id lists (rows may differ in length; shorter ones are padded). */
+/**
+ * Builds a batch from per-row input/target id lists. Rows may differ in
+ * length: they are reordered longest first (the loss does not depend on the
+ * order of rows) and the shorter ones are padded and masked.
+ */
 export function batchFromRows(inputRows: readonly number[][], targetRows: readonly number[][], steps?: number): Batch {
   const rows = inputRows.length;
   const T = steps ?? Math.max(0, ...inputRows.map((row) => row.length));
+  const order = inputRows.map((_, b) => b).sort((a, b) => inputRows[b].length - inputRows[a].length);
   const inputs = new Int32Array(T * rows);
   const targets = new Int32Array(T * rows);
   const mask = new Float32Array(T * rows);
+  const activeRows = new Int32Array(T);
   let tokens = 0;
-  for (let b = 0; b < rows; b++) {
-    const length = Math.min(T, inputRows[b].length);
+  order.forEach((source, b) => {
+    const length = Math.min(T, inputRows[source].length);
     for (let t = 0; t < length; t++) {
-      inputs[t * rows + b] = inputRows[b][t];
-      targets[t * rows + b] = targetRows[b][t];
+      inputs[t * rows + b] = inputRows[source][t];
+      targets[t * rows + b] = targetRows[source][t];
       mask[t * rows + b] = 1;
+      activeRows[t] = b + 1;
     }
     tokens += length;
-  }
-  return { steps: T, rows, inputs, targets, mask, tokens };
+  });
+  return { steps: T, rows, inputs, targets, mask, tokens, activeRows };
 }

@@ -132,11 +132,12 @@ export class RnnModel {
     return this.workspace;
   }
 
-  private input(ws: Workspace, batch: Batch, t: number): CellInput {
+  /** x(t) of the first `rows` rows: token ids for one-hot input, or the cached embeddings. */
+  private input(ws: Workspace, batch: Batch, t: number, rows: number): CellInput {
     const B = batch.rows;
-    if (this.config.embed === 0) return { kind: 'one-hot', ids: batch.inputs.subarray(t * B, (t + 1) * B) };
+    if (this.config.embed === 0) return { kind: 'one-hot', ids: batch.inputs.subarray(t * B, t * B + rows) };
     const d = this.config.embed;
-    return { kind: 'dense', x: ws.x.subarray(t * B * d, (t + 1) * B * d) };
+    return { kind: 'dense', x: ws.x.subarray(t * B * d, (t * B + rows) * d) };
   }
 
   /**
@@ -149,21 +150,24 @@ export class RnnModel {
     const { steps: T, rows: B } = batch;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
     const ws = this.workspaceFor(T, B);
-    const shape = this.cellShape(B);
     const w = this.weights;
     if (h0) ws.h.set(h0.subarray(0, B * H));
     else ws.h.fill(0, 0, B * H);
 
     let lossSum = 0;
     for (let t = 0; t < T; t++) {
-      const ids = batch.inputs.subarray(t * B, (t + 1) * B);
-      if (d > 0) embeddingForward(k, ws.x.subarray(t * B * d, (t + 1) * B * d), w.embedding, ids, B, d);
-      const hPrev = ws.h.subarray(t * B * H, (t + 1) * B * H);
-      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
-      rnnCellForward(k, h, hPrev, this.input(ws, batch, t), w, shape); // (1.1), (1.2)
-      const theta = ws.probs.subarray(t * B * V, (t + 1) * B * V);
-      affineForward(k, theta, h, w, B, H, V); // (2.1)
-      lossSum += softmaxCrossEntropyForward(k, theta, batch.targets.subarray(t * B, (t + 1) * B), batch.mask.subarray(t * B, (t + 1) * B), B, V); // (3.1), (3.2), Σ of (3.3)
+      const rows = batch.activeRows[t]; // only rows with a real token at step t (a prefix); padding costs nothing
+      if (rows === 0) break;
+      const ids = batch.inputs.subarray(t * B, t * B + rows);
+      if (d > 0) embeddingForward(k, ws.x.subarray(t * B * d, (t * B + rows) * d), w.embedding, ids, rows, d);
+      const hPrev = ws.h.subarray(t * B * H, (t * B + rows) * H);
+      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
+      rnnCellForward(k, h, hPrev, this.input(ws, batch, t, rows), w, this.cellShape(rows)); // (1.1), (1.2)
+      const theta = ws.probs.subarray(t * B * V, (t * B + rows) * V);
+      affineForward(k, theta, h, w, rows, H, V); // (2.1)
+      const targets = batch.targets.subarray(t * B, t * B + rows);
+      const mask = batch.mask.subarray(t * B, t * B + rows);
+      lossSum += softmaxCrossEntropyForward(k, theta, targets, mask, rows, V); // (3.1), (3.2), the Σ of (3.3)
     }
     this.lastBatch = batch;
     return lossSum;
@@ -181,7 +185,6 @@ export class RnnModel {
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    const shape = this.cellShape(B);
     const w = this.weights;
     const g = this.gradients;
     const clip = options.clip;
@@ -193,28 +196,37 @@ export class RnnModel {
     gamma.fill(0, 0, B * H); // nothing flows back from beyond the last step
 
     for (let t = T - 1; t >= 0; t--) {
-      const targets = batch.targets.subarray(t * B, (t + 1) * B);
-      const mask = batch.mask.subarray(t * B, (t + 1) * B);
-      const dTheta = ws.probs.subarray(t * B * V, (t + 1) * B * V);
-      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
-      const hPrev = ws.h.subarray(t * B * H, (t + 1) * B * H);
+      const rows = batch.activeRows[t];
+      if (rows === 0) continue;
+      // Rows whose last real token is at step t get nothing from later (padded) steps.
+      const rowsAfter = t + 1 < T ? batch.activeRows[t + 1] : 0;
+      gamma.fill(0, rowsAfter * H, rows * H);
+
+      const targets = batch.targets.subarray(t * B, t * B + rows);
+      const mask = batch.mask.subarray(t * B, t * B + rows);
+      const dTheta = ws.probs.subarray(t * B * V, (t * B + rows) * V);
+      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
+      const hPrev = ws.h.subarray(t * B * H, (t * B + rows) * H);
+      const dhAffine = ws.dhAffine.subarray(0, rows * H);
 
       // J(t) → θ(t) → h(t): the local γ_t(t), "a simple backprop through the softmax and affine layers".
-      softmaxCrossEntropyBackward(k, dTheta, targets, mask, options.scale, B, V);
-      affineBackward(k, ws.dhAffine, dTheta, h, w, g, B, H, V);
-      if (clip !== Infinity) clipped += k.clip(ws.dhAffine, B * H, clip); // the notebook clips dh before BPTT
+      softmaxCrossEntropyBackward(k, dTheta, targets, mask, options.scale, rows, V);
+      affineBackward(k, dhAffine, dTheta, h, w, g, rows, H, V);
+      if (clip !== Infinity) clipped += k.clip(dhAffine, rows * H, clip); // the notebook clips dh before BPTT
 
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
-      k.add(gamma, ws.dhAffine, B * H);
+      k.add(gamma, dhAffine, rows * H);
 
       // (5.2) and analogues accumulate dWh, dWx, db1; (6.2) gives γ(t−1).
-      const input = this.input(ws, batch, t);
-      rnnCellBackward(k, gammaPrev, d > 0 ? ws.dx : null, ws.dz, gamma, h, hPrev, input, w, g, shape);
-      if (d > 0) embeddingBackward(k, g.embedding, ws.dx, batch.inputs.subarray(t * B, (t + 1) * B), B, d);
+      const input = this.input(ws, batch, t, rows);
+      const dx = d > 0 ? ws.dx.subarray(0, rows * d) : null;
+      rnnCellBackward(k, gammaPrev, dx, ws.dz, gamma, h, hPrev, input, w, g, this.cellShape(rows));
+      if (dx) embeddingBackward(k, g.embedding, dx, batch.inputs.subarray(t * B, t * B + rows), rows, d);
 
       [gamma, gammaPrev] = [gammaPrev, gamma];
     }
-    // gamma now holds γ(0) = ∂J/∂h0.
+    // gamma now holds γ(0) = ∂J/∂h0; rows with no real token at all get none.
+    gamma.fill(0, (T > 0 ? batch.activeRows[0] : 0) * H, B * H);
     if (gamma !== ws.gamma) ws.gamma.set(gamma.subarray(0, B * H));
 
     if (clip !== Infinity) clipped += k.clip(this.grads, this.grads.length, clip);
