@@ -31,7 +31,7 @@ export interface ModelConfig {
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
   cell: 'rnn',
-  activation: 'tanh',
+  activation: 'sigmoid',
   hidden: 128,
   embed: 0,
   layers: 1,

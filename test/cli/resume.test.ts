@@ -1,0 +1,71 @@
+/**
+ * Resuming through the CLI: a run stopped after a few steps and continued
+ * with --resume ends with exactly the weights (bit for bit) of the same run
+ * done in one go.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/train/checkpoint.js';
+import { describeRun, dinosPath, expectSameTensors, freshDir, hiddenFiles, readTensors, runCliAsync } from './cli-helpers.js';
+
+interface Scenario {
+  name: string;
+  /** Flags shared by every run (besides --data, --steps, --out, --checkpoint). */
+  flags: string[];
+  total: number;
+  stopAt: number;
+  dtype: 'F32' | 'F64';
+}
+
+const scenarios: Scenario[] = [
+  { name: 'float32, within the first epoch', flags: ['--hidden', '8', '--batch', '64', '--seed', '5'], total: 10, stopAt: 4, dtype: 'F32' },
+  { name: 'float64, within the first epoch', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64'], total: 10, stopAt: 4, dtype: 'F64' },
+  // 1,382 training lines in batches of 512: 3 batches per epoch, so the run crosses two epoch
+  // boundaries (validation, checkpoints, a reshuffle) and stops in the middle of the second epoch.
+  { name: 'float32, across epochs with shuffling, embedding and sigmoid', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--activation', 'sigmoid'], total: 10, stopAt: 4, dtype: 'F32' },
+  { name: 'float64, stopped exactly at an epoch boundary', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--activation', 'tanh', '--dtype', 'float64'], total: 8, stopAt: 3, dtype: 'F64' },
+];
+
+describe.concurrent('train --resume equals an uninterrupted run, bitwise', () => {
+  it.each(scenarios)('$name', async ({ flags, total, stopAt, dtype }) => {
+    const dir = freshDir();
+    const run = async (args: string[]) => {
+      const result = await runCliAsync(dir, args);
+      expect(result.status, describeRun(result)).toBe(0);
+      return result;
+    };
+
+    // Run A: in one go.
+    const a = await run(['train', '--data', dinosPath, ...flags, '--steps', String(total), '--out', 'a.safetensors', '--checkpoint', 'ca.safetensors']);
+    // Run B: stopped after `stopAt` steps, then resumed from its checkpoint up to the same total.
+    await run(['train', '--data', dinosPath, ...flags, '--steps', String(stopAt), '--out', 'b4.safetensors', '--checkpoint', 'cb.safetensors']);
+    const b = await run(['train', '--resume', 'cb.safetensors', '--steps', String(total), '--out', 'b.safetensors', '--checkpoint', 'cb.safetensors']);
+    expect(b.stderr).toMatch(/^Resuming /);
+
+    const path = (name: string) => join(dir, name);
+    // The weights, tensor by tensor, in the requested precision ...
+    expect(readTensors(path('a.safetensors')).tensors.get('rnn.weight_hh_l0')).toBeDefined();
+    expect(readTensors(path('a.safetensors')).metadata.bptt).toContain(`"dtype":"${dtype === 'F64' ? 'float64' : 'float32'}"`);
+    expectSameTensors(path('b.safetensors'), path('a.safetensors'));
+    // ... and the model files themselves.
+    expect(readFileSync(path('b.safetensors')).equals(readFileSync(path('a.safetensors'))), 'a.safetensors and b.safetensors differ').toBe(true);
+    // The stop really was early: the intermediate model differs.
+    expect(readFileSync(path('b4.safetensors')).equals(readFileSync(path('a.safetensors')))).toBe(false);
+
+    // The final checkpoints hold the same weights and Adagrad memory, and the same position.
+    // (The files differ: the position also records the seconds each run took.)
+    expectSameTensors(path('cb.safetensors'), path('ca.safetensors'));
+    const ca = decodeCheckpoint(readFileSync(path('ca.safetensors')), 'ca.safetensors');
+    const cb = decodeCheckpoint(readFileSync(path('cb.safetensors')), 'cb.safetensors');
+    const { elapsedSeconds: _a, ...positionA } = ca.training.position;
+    const { elapsedSeconds: _b, ...positionB } = cb.training.position;
+    expect(positionB).toEqual(positionA);
+    expect(positionA.step).toBe(total);
+    expect(cb.training.recipe).toEqual({ ...ca.training.recipe });
+
+    // The samples printed at the end come from the same weights and seed.
+    expect(b.stdout).toBe(a.stdout);
+    expect(hiddenFiles(dir)).toEqual([]);
+  });
+});
