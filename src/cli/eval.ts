@@ -15,7 +15,7 @@ export function registerEval(program: Command): void {
     .action((flags: { model: string; data: string; json?: boolean }) => {
       const { model, tokenizer } = loadModel(flags.model);
       const corpus = loadCorpus(flags.data);
-      const lines = textLines(corpus.text);
+      const lines = textLines(tokenizer.normalize(corpus.text));
       const result = evaluate(model, lineSequences(lines, tokenizer, corpus.source));
       const report = {
         nats_per_char: result.natsPerToken,

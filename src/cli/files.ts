@@ -4,7 +4,7 @@
  * a temporary name beside its destination, flushed, then renamed over it
  * (rename is atomic on POSIX file systems).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { BpttError } from '../core/errors.js';
 
@@ -46,8 +46,21 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, what: string): 
   }
 }
 
-/** Fails now, before any training, if path's folder cannot take a new file. */
+/**
+ * Fails now, before any training, if `path` cannot take a new file: its folder
+ * is missing or read-only, the disk is full, or the path is a directory.
+ */
 export function checkWritable(path: string, what: string): void {
-  writeFileAtomic(join(dirname(path), `.${basename(path)}.probe`), new Uint8Array(64 * 1024), what);
-  rmSync(join(dirname(path), `.${basename(path)}.probe`), { force: true });
+  const folder = dirname(path);
+  if (!existsSync(folder)) throw new BpttError(`the folder ${folder} for ${what} ${path} does not exist`, 'create it first or choose another path');
+  if (existsSync(path) && statSync(path).isDirectory()) throw new BpttError(`${what} ${path} is a directory`, 'give the path of a file inside it');
+  const probe = join(folder, `.${basename(path)}.probe`);
+  try {
+    writeFileAtomic(probe, new Uint8Array(64 * 1024), what);
+  } catch (error) {
+    const cause = error instanceof BpttError ? error.message.replace(probe, path) : String(error);
+    throw new BpttError(`cannot write ${what} ${path}: ${cause.split('; ')[0]}`, 'choose another path or free some disk space');
+  } finally {
+    rmSync(probe, { force: true });
+  }
 }

@@ -12,7 +12,8 @@ import { registerTrain } from './train.js';
 
 const program = new Command('bptt')
   .description('Recurrent neural networks from scratch: backpropagation through time, derived by hand.')
-  .showHelpAfterError('(run bptt --help for usage)')
+  // commander's own errors (unknown option, missing value) become one line, like every other error.
+  .configureOutput({ outputError: (message, write) => write(`bptt: ${message.replace(/^error: /, '').trim()}; see bptt --help\n`) })
   .exitOverride();
 
 registerTrain(program);

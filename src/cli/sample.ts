@@ -31,7 +31,7 @@ export function registerSample(program: Command): void {
     .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
     .action((flags: SampleFlags) => {
       const { model, tokenizer } = loadModel(flags.model);
-      const exclude = flags.novel ? new Set(textLines(loadCorpus(flags.data).text)) : undefined;
+      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text))) : undefined;
       const result = generate(model, tokenizer, {
         prime: flags.prime,
         count: flags.count,

@@ -110,6 +110,11 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
+    const fixed = (['mode', 'seqLength', 'lowercase', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    if (fixed) {
+      const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
+    }
     checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume);
     const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, print: flags.print };
     recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
@@ -177,7 +182,8 @@ async function train(flags: TrainFlags): Promise<number> {
   } catch (error) {
     progress.stop();
     if (error instanceof DivergenceError) {
-      err.write(`bptt: ${error.message}\n`);
+      const kept = flags.checkpoint ? `the checkpoint ${flags.checkpoint} keeps the last good epoch; ` : '';
+      err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower --lr or --clip and train again\n`);
       return 1;
     }
     throw error;

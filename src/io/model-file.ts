@@ -39,6 +39,8 @@ export interface ModelMetadata {
   tokenizer: 'char';
   /** Tokens in index order. */
   vocab: string[];
+  /** Text is lower-cased before it is encoded. */
+  lowercase: boolean;
   dtype: DType;
   init: ModelConfig['init'];
 }
@@ -82,6 +84,7 @@ export function modelMetadata(model: RnnModel, tokenizer: CharTokenizer): ModelM
     embed: c.embed,
     tokenizer: 'char',
     vocab: [...tokenizer.tokens],
+    lowercase: tokenizer.lowercase,
     dtype: c.dtype,
     init: c.init,
   };
@@ -124,7 +127,12 @@ export function decodeModelFile(bytes: Uint8Array, source: string): SavedModel {
     fail('its "bptt" metadata is not valid JSON', notOurs);
   }
   const metadata = checkMetadata(parsed, fail);
-  const tokenizer = new CharTokenizer(metadata.vocab);
+  let tokenizer: CharTokenizer;
+  try {
+    tokenizer = new CharTokenizer(metadata.vocab, { lowercase: metadata.lowercase });
+  } catch (error) {
+    return fail(`its vocabulary is unusable (${(error as Error).message.split('; ')[0]})`, notOurs);
+  }
 
   const firstTensor = file.tensors.get(PYTORCH_NAMES.Wh);
   const dtype: DType = firstTensor?.dtype === 'F64' ? 'float64' : 'float32';
@@ -221,6 +229,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     embed: positiveInteger('embed', 0),
     tokenizer: 'char',
     vocab: vocab as string[],
+    lowercase: m.lowercase === true,
     dtype: m.dtype === 'float64' ? 'float64' : 'float32',
     init,
   };

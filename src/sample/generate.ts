@@ -29,7 +29,7 @@ export interface GenerateResult {
   samples: string[];
   /** Samples drawn in all, rejected ones included. */
   attempts: number;
-  /** Of the drawn samples, how many were rejected as already known. */
+  /** Of the drawn samples, how many were rejected (empty, or already known). */
   rejected: number;
 }
 
@@ -73,7 +73,8 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
       feed(next);
     }
     const text = prime + tokenizer.decode(generated);
-    if (exclude?.has(text)) {
+    // An empty sample is no name; a known one is rejected when novelty is asked for.
+    if (text === '' || exclude?.has(tokenizer.normalize(text))) {
       rejected++;
       continue;
     }

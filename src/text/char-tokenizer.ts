@@ -3,6 +3,10 @@
  * a UTF-16 surrogate pair, so 🦕 is one token. The vocabulary is the sorted
  * set of code points of the training text plus '\n', which marks the end of a
  * sequence (and, fed as input, its start).
+ *
+ * A tokenizer may also lower-case text before encoding it (the seed's
+ * notebook trains on lower-cased names); model files record that, so a prime
+ * or a data file given later is treated the same way.
  */
 import { BpttError } from '../core/errors.js';
 
@@ -11,20 +15,28 @@ export const END_OF_SEQUENCE = '\n';
 export class CharTokenizer {
   /** Token strings in index order. */
   readonly tokens: readonly string[];
+  /** Lower-case text before encoding it. */
+  readonly lowercase: boolean;
   private readonly index: Map<string, number>;
 
-  constructor(tokens: readonly string[]) {
+  constructor(tokens: readonly string[], options: { lowercase?: boolean } = {}) {
     this.tokens = [...tokens];
+    this.lowercase = options.lowercase ?? false;
     this.index = new Map(this.tokens.map((token, i) => [token, i]));
     if (this.index.size !== this.tokens.length) throw new BpttError('the vocabulary lists a token twice', 'the model file is damaged; train it again');
     if (!this.index.has(END_OF_SEQUENCE)) throw new BpttError('the vocabulary has no end-of-sequence token "\\n"', 'the model file was not written by bptt');
   }
 
   /** The vocabulary of a text: its distinct code points and '\n', sorted by code point. */
-  static fromText(text: string): CharTokenizer {
-    const set = new Set(Array.from(text));
+  static fromText(text: string, options: { lowercase?: boolean } = {}): CharTokenizer {
+    const set = new Set(Array.from(options.lowercase ? text.toLowerCase() : text));
     set.add(END_OF_SEQUENCE);
-    return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+    return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), options);
+  }
+
+  /** The text as this tokenizer sees it (lower-cased if it lower-cases). */
+  normalize(text: string): string {
+    return this.lowercase ? text.toLowerCase() : text;
   }
 
   get size(): number {
@@ -41,14 +53,14 @@ export class CharTokenizer {
 
   /** The first character of text the vocabulary lacks, or undefined. */
   unknownCharacter(text: string): string | undefined {
-    for (const char of text) if (!this.index.has(char)) return char;
+    for (const char of this.normalize(text)) if (!this.index.has(char)) return char;
     return undefined;
   }
 
   /** Token ids of a text; `what` names the text in the error for an unknown character. */
   encode(text: string, what = 'the text'): number[] {
     const ids: number[] = [];
-    for (const char of text) {
+    for (const char of this.normalize(text)) {
       const id = this.index.get(char);
       if (id === undefined) {
         throw new BpttError(`${what} contains ${describeCharacter(char)}, which is not in the model's vocabulary`, `use only these characters: ${this.printableVocabulary()}`);

@@ -101,12 +101,12 @@ export interface PreparedData {
  * model's vocabulary (every character of the text must be in it).
  */
 export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedData {
-  const text = recipe.lowercase ? rawText.toLowerCase() : rawText;
+  const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
   const distinct = new Set(Array.from(text.replaceAll(END_OF_SEQUENCE, '')));
   if (distinct.size < 2) {
     throw new BpttError(`${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
   }
-  const vocabulary = tokenizer ?? CharTokenizer.fromText(text);
+  const vocabulary = tokenizer ?? CharTokenizer.fromText(text, { lowercase: recipe.lowercase });
   const unknown = vocabulary.unknownCharacter(text);
   if (unknown !== undefined) {
     throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');

@@ -75,12 +75,21 @@ export interface EvaluationResult {
   sequences: number;
 }
 
-/** The loss became NaN or infinite: the weights are no longer usable. */
+/** The loss or the gradients became NaN or infinite; the weights were not updated with them. */
 export class DivergenceError extends BpttError {
-  constructor(step: number, loss: number) {
-    super(`training diverged at step ${step}: the loss became ${loss}`, 'the last good checkpoint was kept; lower --lr or --clip and train again');
+  constructor(
+    readonly step: number,
+    readonly what: string,
+  ) {
+    super(`training diverged at step ${step}: ${what}`, 'lower --lr or --clip and train again');
     this.name = 'DivergenceError';
   }
+}
+
+/** Whether every entry is a finite number. */
+function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }
 
 type Listener<E> = (event: E) => void;
@@ -163,9 +172,11 @@ export class Trainer {
 
     const started = this.now();
     const lossSum = this.model.forward(batch);
-    if (!Number.isFinite(lossSum)) throw new DivergenceError(p.step + 1, lossSum);
+    if (!Number.isFinite(lossSum)) throw new DivergenceError(p.step + 1, `the loss became ${lossSum}`);
     // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
     const clipped = this.model.backward({ scale: 1 / batchSize, clip });
+    // Clipping cannot tame NaN (it fails every comparison): stop before the update would write it into the weights.
+    if (!allFinite(this.model.grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
     this.optimizer.step(this.model.params, this.model.grads);
     const seconds = (this.now() - started) / 1000;
 

@@ -306,10 +306,7 @@ describe.concurrent('bad flags', () => {
     expectUserError(result, [flag, value]);
   });
 
-  // BUG: src/cli/main.ts:15 `.showHelpAfterError('(run bptt --help for usage)')` makes commander print a
-  // second stderr line after its own "error: unknown option '--frobnicate'" (two lines, and the fix is
-  // not on the line naming the problem). Same for a missing option argument and a missing required option.
-  it.fails('train --frobnicate (unknown flag): exit 2, one line naming the flag', async () => {
+  it('train --frobnicate (unknown flag): exit 2, one line naming the flag', async () => {
     const { dir, sentinels, outputArgs } = trainTargets();
     const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--steps', '1', ...outputArgs, '--frobnicate']);
     expect(result.status, describeRun(result)).toBe(2);
@@ -319,8 +316,7 @@ describe.concurrent('bad flags', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  // BUG: as above (src/cli/main.ts:15, showHelpAfterError adds a second line).
-  it.fails('sample --frobnicate (unknown flag): exit 2, one line naming the flag', async () => {
+  it('sample --frobnicate (unknown flag): exit 2, one line naming the flag', async () => {
     const result = await runCliAsync(freshDir(), ['sample', '--model', modelPath, '--frobnicate']);
     expect(result.status, describeRun(result)).toBe(2);
     expect(result.stdout).toBe('');
@@ -328,8 +324,7 @@ describe.concurrent('bad flags', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  // BUG: as above (src/cli/main.ts:15): "error: option '--hidden <N>' argument missing" plus a second line.
-  it.fails('train --hidden without a value: exit 2, one line naming the flag', async () => {
+  it('train --hidden without a value: exit 2, one line naming the flag', async () => {
     const { dir, sentinels, outputArgs } = trainTargets();
     const result = await runCliAsync(dir, ['train', '--data', dinosPath, ...outputArgs, '--hidden']);
     expect(result.status, describeRun(result)).toBe(2);
@@ -338,8 +333,7 @@ describe.concurrent('bad flags', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  // BUG: as above (src/cli/main.ts:15): "error: required option '--model <FILE>' not specified" plus a second line.
-  it.fails('sample without --model: exit 2, one line naming the flag', async () => {
+  it('sample without --model: exit 2, one line naming the flag', async () => {
     const result = await runCliAsync(freshDir(), ['sample']);
     expect(result.status, describeRun(result)).toBe(2);
     expect(result.stderr).toContain('--model');
@@ -355,10 +349,7 @@ describe.concurrent('bad flags', () => {
 });
 
 describe.concurrent('bad output paths', () => {
-  // BUG: src/cli/files.ts:53 checkWritable() probes with writeFileAtomic(".<name>.probe"), and the
-  // error it throws names that internal probe file ("model file nodir/.m.safetensors.probe does not
-  // exist") instead of the path the user gave (nodir/m.safetensors) or its missing folder.
-  it.fails('--out in a folder that does not exist: the message names the given path', async () => {
+  it('--out in a folder that does not exist: the message names the given path', async () => {
     const { dir, sentinels } = trainTargets();
     const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '1', '--print', '0', '--out', 'nodir/m.safetensors', '--checkpoint', 'ck.safetensors']);
     expectUserError(result, ['nodir/m.safetensors']);
@@ -373,11 +364,7 @@ describe.concurrent('bad output paths', () => {
     sentinels.expectUnchanged();
   });
 
-  // BUG: src/cli/files.ts:51-54 checkWritable() only checks that the *folder* takes a new file, so
-  // `--out <existing directory>` passes the check, the whole training runs, and only the final
-  // rename fails: stderr then holds the "Training a ..." banner plus the error (2 lines), after all
-  // the training time was spent. It should stat the path and reject a directory before training.
-  it.fails('--out naming an existing directory is rejected before training (one line)', async () => {
+  it('--out naming an existing directory is rejected before training (one line)', async () => {
     const { dir, sentinels } = trainTargets();
     mkdirSync(join(dir, 'models'));
     const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '1', '--print', '0', '--out', 'models', '--checkpoint', 'ck.safetensors']);

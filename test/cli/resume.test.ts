@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
-import { describeRun, dinosPath, expectSameTensors, freshDir, hiddenFiles, readTensors, runCliAsync } from './cli-helpers.js';
+import { describeRun, dinosPath, expectSameTensors, expectUserError, freshDir, hiddenFiles, readTensors, runCliAsync } from './cli-helpers.js';
 
 interface Scenario {
   name: string;
@@ -67,5 +67,17 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
     // The samples printed at the end come from the same weights and seed.
     expect(b.stdout).toBe(a.stdout);
     expect(hiddenFiles(dir)).toEqual([]);
+  });
+});
+
+describe('train --resume keeps the checkpoint\'s recipe', () => {
+  it.each([['--hidden', '9'], ['--lr', '0.5'], ['--no-shuffle']])('%s is refused with one line', async (...args) => {
+    const dir = freshDir();
+    const first = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '2', '--out', 'm.safetensors', '--checkpoint', 'ck.safetensors', '--print', '0']);
+    expect(first.status, describeRun(first)).toBe(0);
+    const before = readFileSync(join(dir, 'ck.safetensors'));
+    const result = await runCliAsync(dir, ['train', '--resume', 'ck.safetensors', ...args.filter((a): a is string => a !== undefined)]);
+    expectUserError(result, [args[0]!, 'resuming']);
+    expect(readFileSync(join(dir, 'ck.safetensors')).equals(before)).toBe(true);
   });
 });
