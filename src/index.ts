@@ -14,7 +14,7 @@ export { DEFAULT_MODEL_CONFIG, type ModelConfig, type InitScheme } from './model
 export { RnnModel, parameterSpecs, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
 export type { Optimizer } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';
-export { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
+export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export {
   DATA_MODES,

@@ -583,11 +583,7 @@ function floatElementCount(t: Tensor, name: string): number {
  * byte order does not matter. `name` is only used in error messages.
  */
 export function tensorToFloat64(t: Tensor, name: string): Float64Array {
-  const count = floatElementCount(t, name);
-  const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = readFloat(view, t.dtype, i);
-  return out;
+  return decodeFloats(t, name, (count) => new Float64Array(count));
 }
 
 /**
@@ -595,9 +591,13 @@ export function tensorToFloat64(t: Tensor, name: string): Float64Array {
  * nearest float32; F32, F16 and BF16 values are exact.
  */
 export function tensorToFloat32(t: Tensor, name: string): Float32Array {
+  return decodeFloats(t, name, (count) => new Float32Array(count));
+}
+
+function decodeFloats<A extends Float32Array | Float64Array>(t: Tensor, name: string, allocate: (count: number) => A): A {
   const count = floatElementCount(t, name);
   const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
-  const out = new Float32Array(count);
+  const out = allocate(count);
   for (let i = 0; i < count; i++) out[i] = readFloat(view, t.dtype, i);
   return out;
 }

@@ -39,6 +39,22 @@ export function gradcheckPasses(results: readonly GradcheckEntry[]): boolean {
   return results.every((r) => r.maxRelativeError < GRADCHECK_RELATIVE_TOLERANCE && r.maxAbsoluteError < GRADCHECK_ABSOLUTE_TOLERANCE);
 }
 
+/**
+ * ∂loss/∂values[i] by the five-point central difference; values[i] is restored.
+ * `loss` must read `values` (directly or through a model that holds them).
+ */
+export function numericalDerivative(loss: () => number, values: Float64Array, i: number, epsilon = 1e-3): number {
+  const saved = values[i];
+  const lossAt = (offset: number) => {
+    values[i] = saved + offset;
+    return loss();
+  };
+  const near = lossAt(epsilon) - lossAt(-epsilon);
+  const far = lossAt(2 * epsilon) - lossAt(-2 * epsilon);
+  values[i] = saved;
+  return (8 * near - far) / (12 * epsilon);
+}
+
 /** Checks every parameter entry and every entry of h0. The model must be float64. */
 export function gradcheck(model: RnnModel, batch: Batch, options: GradcheckOptions): GradcheckEntry[] {
   if (!(model.params instanceof Float64Array)) throw new Error('gradcheck needs a float64 model');
@@ -55,15 +71,7 @@ export function gradcheck(model: RnnModel, batch: Batch, options: GradcheckOptio
     let maxRelativeError = 0;
     let maxAbsoluteError = 0;
     for (let i = 0; i < values.length; i++) {
-      const saved = values[i];
-      const lossAt = (offset: number) => {
-        values[i] = saved + offset;
-        return loss();
-      };
-      const near = lossAt(epsilon) - lossAt(-epsilon);
-      const far = lossAt(2 * epsilon) - lossAt(-2 * epsilon);
-      values[i] = saved;
-      const numeric = (8 * near - far) / (12 * epsilon);
+      const numeric = numericalDerivative(loss, values, i, epsilon);
       const error = Math.abs(expected[i] - numeric);
       const magnitude = Math.max(Math.abs(expected[i]), Math.abs(numeric));
       maxAbsoluteError = Math.max(maxAbsoluteError, magnitude < SMALL_GRADIENT ? error : 0);
