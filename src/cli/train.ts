@@ -218,7 +218,7 @@ async function train(flags: TrainFlags): Promise<number> {
 
 function budgetText(recipe: Recipe): string {
   const parts: string[] = [];
-  if (recipe.epochs !== undefined) parts.push(`${recipe.epochs} epochs`);
+  if (recipe.epochs !== undefined) parts.push(`${recipe.epochs} epoch${recipe.epochs === 1 ? "" : "s"}`);
   if (recipe.timeSeconds !== undefined) parts.push(`${recipe.timeSeconds} s`);
   if (recipe.steps !== undefined) parts.push(`${recipe.steps} steps`);
   return parts.join(' or ') || 'no budget';
