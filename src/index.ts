@@ -53,3 +53,5 @@ export {
   type SafetensorsFile,
   type Tensor,
 } from './io/safetensors.js';
+export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernels/select.js';
+export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';

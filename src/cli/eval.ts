@@ -3,17 +3,19 @@ import type { Command } from 'commander';
 import { lineSequences, textLines } from '../data/sequences.js';
 import { evaluate } from '../train/trainer.js';
 import { loadCorpus } from './corpus.js';
-import { loadModel } from './model-input.js';
+import { backendOption, kernelsFor, loadModel } from './model-input.js';
+import type { Backend } from '../kernels/select.js';
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('mean loss of a model on a text: nats and bits per character (end of line included) and perplexity')
     .requiredOption('--model <FILE>', 'model file written by bptt train')
+    .option(backendOption.flags, backendOption.description, backendOption.parse)
     .option('--data <file|dinosaurs>', 'text to evaluate, one sequence per line', 'dinosaurs')
     .option('--json', 'print one JSON object')
-    .action((flags: { model: string; data: string; json?: boolean }) => {
-      const { model, tokenizer } = loadModel(flags.model);
+    .action(async (flags: { model: string; data: string; json?: boolean; backend?: Backend }) => {
+      const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
       const corpus = loadCorpus(flags.data);
       const lines = textLines(tokenizer.normalize(corpus.text));
       const result = evaluate(model, lineSequences(lines, tokenizer, corpus.source));

@@ -1,7 +1,23 @@
 /** Loading a model file given on the command line. */
 import { decodeModelFile, type SavedModel } from '../io/model-file.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { BACKENDS, loadKernels, type Backend } from '../kernels/select.js';
 import { readBytes } from './files.js';
+import { choiceOption } from './options.js';
 
-export function loadModel(path: string): SavedModel {
-  return decodeModelFile(readBytes(path, 'model file'), path);
+export function loadModel(path: string, kernels?: Kernels): SavedModel {
+  return decodeModelFile(readBytes(path, 'model file'), path, kernels);
+}
+
+/** The --backend option: a flag, else the BPTT_BACKEND environment variable, else 'auto'. */
+export const backendOption = {
+  flags: '--backend <name>',
+  description: `kernels: ${BACKENDS.join(', ')} (default: $BPTT_BACKEND or auto, the fastest available)`,
+  parse: choiceOption('--backend', BACKENDS),
+};
+
+export function kernelsFor(flag: Backend | undefined): Promise<Kernels> {
+  const fromEnvironment = process.env.BPTT_BACKEND;
+  const backend = flag ?? (fromEnvironment ? choiceOption('BPTT_BACKEND', BACKENDS)(fromEnvironment) : 'auto');
+  return loadKernels(backend);
 }

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { generate } from '../sample/generate.js';
 import { textLines } from '../data/sequences.js';
 import { loadCorpus } from './corpus.js';
-import { loadModel } from './model-input.js';
+import { backendOption, kernelsFor, loadModel } from './model-input.js';
+import type { Backend } from '../kernels/select.js';
 import { integerOption, numberOption } from './options.js';
 
 interface SampleFlags {
@@ -15,6 +16,7 @@ interface SampleFlags {
   novel?: boolean;
   data: string;
   seed: number;
+  backend?: Backend;
 }
 
 export function registerSample(program: Command): void {
@@ -22,6 +24,7 @@ export function registerSample(program: Command): void {
     .command('sample')
     .description('generate samples (e.g. new names) from a trained model')
     .requiredOption('--model <FILE>', 'model file written by bptt train')
+    .option(backendOption.flags, backendOption.description, backendOption.parse)
     .option('--prime <TEXT>', 'text every sample starts with', '')
     .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
     .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)
@@ -29,8 +32,8 @@ export function registerSample(program: Command): void {
     .option('--novel', 'reject samples that appear in the training data (see --data)')
     .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
     .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
-    .action((flags: SampleFlags) => {
-      const { model, tokenizer } = loadModel(flags.model);
+    .action(async (flags: SampleFlags) => {
+      const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
       const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text))) : undefined;
       const result = generate(model, tokenizer, {
         prime: flags.prime,

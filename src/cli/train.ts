@@ -17,7 +17,9 @@ import { DTYPES, type DType } from '../core/arrays.js';
 import { loadCorpus } from './corpus.js';
 import { checkWritable, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
+import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
+import type { Backend } from '../kernels/select.js';
 
 interface TrainFlags {
   data?: string;
@@ -42,6 +44,7 @@ interface TrainFlags {
   checkpoint?: string;
   resume?: string;
   preset?: string;
+  backend?: Backend;
   print: number;
 }
 
@@ -73,6 +76,7 @@ export function registerTrain(program: Command): void {
     .option('--resume <FILE>', 'continue a run from its checkpoint')
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
+    .option(backendOption.flags, backendOption.description, backendOption.parse)
     .action(async (flags: TrainFlags) => {
       process.exitCode = await train(flags);
     });
@@ -107,6 +111,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
 async function train(flags: TrainFlags): Promise<number> {
   if (flags.resume && flags.init) throw new BpttError('--resume and --init both given', 'use --resume to continue a run, or --init to start a new run from a model\'s weights');
 
+  const kernels = await kernelsFor(flags.backend);
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
@@ -115,7 +120,7 @@ async function train(flags: TrainFlags): Promise<number> {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
     }
-    checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume);
+    checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume, kernels);
     const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, print: flags.print };
     recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
   } else {
@@ -145,7 +150,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let model: RnnModel;
   if (checkpoint) model = checkpoint.model;
   else {
-    model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+    model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed, kernels);
     if (initial) model.params.set(initial.model.params);
   }
   const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe));
@@ -156,7 +161,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${recipe.activation} RNN (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
-      `vocabulary ${data.tokenizer.size}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
+      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );
 
   const writeCheckpoint = () => {

@@ -19,6 +19,7 @@
  */
 import { allocate, type DType, type FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
+import type { Kernels } from '../kernels/kernels.js';
 import type { ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
@@ -111,7 +112,7 @@ export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, check
 }
 
 /** Reads a model file or checkpoint, checking everything; `source` names the file in errors. */
-export function decodeModelFile(bytes: Uint8Array, source: string): SavedModel {
+export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Kernels): SavedModel {
   const file = parseSafetensors(bytes, source);
   const fail = (problem: string, hint: string): never => {
     throw new BpttError(`${source}: ${problem}`, hint);
@@ -146,7 +147,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string): SavedModel {
     dtype,
     init: metadata.init,
   };
-  const model = new RnnModel(config);
+  const model = new RnnModel(config, kernels);
 
   const readTensor = (name: string, shape: readonly number[]): FloatArray => {
     const tensor: Tensor | undefined = file.tensors.get(name);

@@ -10,10 +10,17 @@
  * Naming: A·Bᵀ means "rows of A dotted with rows of B", the shape of the
  * seed's z = Wh·h when a batch of h vectors is stored as rows.
  */
-import type { FloatArray } from '../core/arrays.js';
+import type { DType, FloatArray } from '../core/arrays.js';
 
 export interface Kernels {
   readonly name: string;
+
+  /**
+   * A zeroed array for a model's parameters, gradients or activations. A
+   * backend may place it in its own memory (WebAssembly's) so kernels read it
+   * without copying; the reference backend returns a plain typed array.
+   */
+  allocate(dtype: DType, length: number): FloatArray;
 
   /** out(M×N) (+)= A(M×K) · B(N×K)ᵀ. Overwrites out unless accumulate. */
   matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void;

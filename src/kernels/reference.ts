@@ -5,11 +5,13 @@
  * ordered so the innermost one walks contiguous memory (row-major), which is
  * also what makes them reasonably fast in V8.
  */
-import type { FloatArray } from '../core/arrays.js';
+import { allocate, type FloatArray } from '../core/arrays.js';
 import type { Kernels } from './kernels.js';
 
 export const referenceKernels: Kernels = {
   name: 'reference',
+
+  allocate,
 
   matmulABt(out, a, b, m, k, n, accumulate) {
     for (let row = 0; row < m; row++) {

@@ -10,7 +10,7 @@
  *
  * Dimensions: T steps, B rows, H hidden, V vocabulary, D input size (V one-hot or d).
  */
-import { allocate, type FloatArray } from '../core/arrays.js';
+import type { FloatArray } from '../core/arrays.js';
 import type { Batch } from '../core/batch.js';
 import { ParameterLayout, type Init, type ParameterSpec } from '../core/parameters.js';
 import { Random } from '../core/random.js';
@@ -99,8 +99,8 @@ export class RnnModel {
   constructor(config: ModelConfig, kernels: Kernels = referenceKernels) {
     this.config = { ...config };
     this.layout = new ParameterLayout(parameterSpecs(config));
-    this.params = this.layout.allocate(config.dtype);
-    this.grads = this.layout.allocate(config.dtype);
+    this.params = kernels.allocate(config.dtype, this.layout.size);
+    this.grads = kernels.allocate(config.dtype, this.layout.size);
     this.weights = this.layout.views(this.params) as unknown as RnnWeights;
     this.gradients = this.layout.views(this.grads) as unknown as RnnWeights;
     this.kernels = kernels;
@@ -126,7 +126,7 @@ export class RnnModel {
     if (current && current.steps >= steps && current.rows === rows) return current;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
     const T = Math.max(steps, current?.rows === rows ? current.steps : 0);
-    const alloc = (n: number) => allocate(this.config.dtype, n);
+    const alloc = (n: number) => this.kernels.allocate(this.config.dtype, n);
     this.workspace = new Workspace(T, rows, alloc((T + 1) * rows * H), alloc(T * rows * d), alloc(T * rows * V),
       alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * d));
     return this.workspace;
@@ -251,7 +251,7 @@ export class RnnModel {
     const { hidden: H, vocabSize: V, embed: d } = this.config;
     let input: CellInput = { kind: 'one-hot', ids };
     if (d > 0) {
-      const x = scratchX ?? allocate(this.config.dtype, rows * d);
+      const x = scratchX ?? this.kernels.allocate(this.config.dtype, rows * d);
       embeddingForward(k, x, this.weights.embedding, ids, rows, d);
       input = { kind: 'dense', x };
     }

@@ -4,6 +4,7 @@
  * and a fingerprint of the training data.
  */
 import { BpttError } from '../core/errors.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { decodeModelFile, encodeModelFile, type SavedModel } from '../io/model-file.js';
 import type { CharTokenizer } from '../text/char-tokenizer.js';
 import type { Recipe } from './recipe.js';
@@ -25,8 +26,8 @@ export interface LoadedCheckpoint extends SavedModel {
   training: TrainingState;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, source: string): LoadedCheckpoint {
-  const saved = decodeModelFile(bytes, source);
+export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Kernels): LoadedCheckpoint {
+  const saved = decodeModelFile(bytes, source, kernels);
   const training = saved.checkpoint?.training as TrainingState | undefined;
   if (!saved.checkpoint || !training?.recipe || !training.position || typeof training.position.step !== 'number' || !saved.checkpoint.optimizerState.memory) {
     throw new BpttError(`${source} is a model file, not a checkpoint`, 'resume from the file given to --checkpoint, or start from this one with --init');

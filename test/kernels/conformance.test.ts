@@ -1,0 +1,153 @@
+/**
+ * Every kernel backend against the reference kernels, on float32 data of odd
+ * sizes (so every SIMD block edge is hit), with arrays both inside the
+ * backend's own memory (the model's zero-copy path) and outside it (staged).
+ *
+ * Tolerances: float32 sums of k products differ by rounding order only, so
+ * matrix products must agree to 2e-5 relative to the largest |value| of the
+ * result (about 170 float32 ulps); elementwise kernels to 1e-6.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { availableBackends, batchFromRows, loadKernels, Random, referenceKernels as reference, RnnModel, type Backend, type Kernels } from '../../src/index.js';
+
+const backends = (await availableBackends()).filter((b) => b !== 'reference');
+const random = new Random(21);
+
+function randomFloats(kernels: Kernels | null, n: number, scale = 1): Float32Array {
+  const array = kernels ? (kernels.allocate('float32', n) as Float32Array) : new Float32Array(n);
+  for (let i = 0; i < n; i++) array[i] = scale * random.normal();
+  return array;
+}
+
+function expectMatch(name: string, actual: Float32Array, expected: Float32Array, relative: number): void {
+  let scale = 1e-30;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  expect(worst / scale, `${name}: max |diff| ${worst} on values up to ${scale}`).toBeLessThanOrEqual(relative);
+}
+
+it('at least the SIMD WebAssembly backend runs on this engine', () => {
+  expect(backends).toContain('wasm-simd');
+  expect(backends).toContain('wasm-scalar');
+});
+
+describe.each(backends)('%s', (backend: Backend) => {
+  let kernels: Kernels;
+  beforeAll(async () => {
+    kernels = await loadKernels(backend);
+  });
+
+  const sizes = [[1, 1, 1], [2, 4, 4], [3, 5, 7], [9, 17, 13], [33, 64, 31], [64, 129, 40]];
+  describe.each([true, false])('arrays in the backend memory: %s', (owned) => {
+    it.each(sizes)('matmuls m=%i k=%i n=%i', (m, k, n) => {
+      const own = owned ? kernels : null;
+      for (const accumulate of [false, true]) {
+        const a = randomFloats(own, m * k);
+        const bt = randomFloats(own, n * k);
+        const b = randomFloats(own, k * n);
+        const start = randomFloats(own, m * n);
+        const out = own ? (own.allocate('float32', m * n) as Float32Array) : new Float32Array(m * n);
+        const expected = Float32Array.from(start);
+
+        out.set(start);
+        kernels.matmulABt(out, a, bt, m, k, n, accumulate);
+        reference.matmulABt(expected, a, bt, m, k, n, accumulate);
+        expectMatch(`A·Bᵀ accumulate=${accumulate}`, out, expected, 2e-5);
+
+        out.set(start);
+        expected.set(start);
+        kernels.matmulAB(out, a, b, m, k, n, accumulate);
+        reference.matmulAB(expected, a, b, m, k, n, accumulate);
+        expectMatch(`A·B accumulate=${accumulate}`, out, expected, 2e-5);
+      }
+      const aT = randomFloats(own, k * m);
+      const b = randomFloats(own, k * n);
+      const out = randomFloats(own, m * n);
+      const expected = Float32Array.from(out);
+      kernels.matmulAtBAccumulate(out, aT, b, m, k, n);
+      reference.matmulAtBAccumulate(expected, aT, b, m, k, n);
+      expectMatch('Aᵀ·B', out, expected, 2e-5);
+    });
+  });
+
+  it('gathers, scatters, biases and sums', () => {
+    const rows = 7;
+    const H = 11;
+    const V = 5;
+    const ids = Int32Array.from([4, 0, 2, 2, 1, 4, 3]);
+    const W = randomFloats(null, H * V);
+    const pairs: [string, (k: Kernels, out: Float32Array) => void, number][] = [
+      ['addWeightColumns', (k, out) => k.addWeightColumns(out, W, ids, rows, H, V), rows * H],
+      ['addToWeightColumns', (k, out) => k.addToWeightColumns(out, randomCopy.dz, ids, rows, H, V), H * V],
+      ['gatherRows', (k, out) => k.gatherRows(out, W, ids, rows, H), rows * H],
+      ['scatterAddRows', (k, out) => k.scatterAddRows(out, randomCopy.dz, ids, rows, H), V * H],
+      ['addBias', (k, out) => k.addBias(out, randomCopy.bias, rows, H), rows * H],
+      ['sumRowsAccumulate', (k, out) => k.sumRowsAccumulate(out, randomCopy.dz, rows, H), H],
+      ['add', (k, out) => k.add(out, randomCopy.dz, rows * H), rows * H],
+    ];
+    const randomCopy = { dz: randomFloats(null, rows * H), bias: randomFloats(null, H) };
+    for (const [name, run, length] of pairs) {
+      const start = randomFloats(null, length);
+      const actual = Float32Array.from(start);
+      const expected = Float32Array.from(start);
+      run(kernels, actual);
+      run(reference, expected);
+      expectMatch(name, actual, expected, 1e-6);
+    }
+  });
+
+  it('activations, softmax + cross-entropy and clipping', () => {
+    const n = 37;
+    for (const [forward, backward] of [['sigmoid', 'sigmoidBackward'], ['tanh', 'tanhBackward']] as const) {
+      const z = randomFloats(null, n, 3);
+      const h = Float32Array.from(z);
+      const hRef = Float32Array.from(z);
+      kernels[forward](h, n);
+      reference[forward](hRef, n);
+      expectMatch(forward, h, hRef, 1e-6);
+      const gamma = randomFloats(null, n);
+      const dz = new Float32Array(n);
+      const dzRef = new Float32Array(n);
+      kernels[backward](dz, gamma, hRef, n);
+      reference[backward](dzRef, gamma, hRef, n);
+      expectMatch(backward, dz, dzRef, 1e-6);
+    }
+    const rows = 6;
+    const V = 9;
+    const logits = randomFloats(null, rows * V, 4);
+    const targets = Int32Array.from([0, 8, 3, 3, 1, 5]);
+    const mask = Float32Array.from([1, 1, 0, 1, 1, 0]);
+    const probs = Float32Array.from(logits);
+    const probsRef = Float32Array.from(logits);
+    const loss = kernels.softmaxCrossEntropy(probs, targets, mask, rows, V);
+    const lossRef = reference.softmaxCrossEntropy(probsRef, targets, mask, rows, V);
+    expect(Math.abs(loss - lossRef)).toBeLessThan(1e-5 * Math.abs(lossRef));
+    expectMatch('softmax', probs, probsRef, 1e-6);
+    kernels.softmaxCrossEntropyBackward(probs, targets, mask, 0.5, rows, V);
+    reference.softmaxCrossEntropyBackward(probsRef, targets, mask, 0.5, rows, V);
+    expectMatch('softmax backward', probs, probsRef, 1e-6);
+
+    const values = randomFloats(null, 50, 3);
+    const valuesRef = Float32Array.from(values);
+    expect(kernels.clip(values, 50, 2)).toBe(reference.clip(valuesRef, 50, 2));
+    expect(Array.from(values)).toEqual(Array.from(valuesRef));
+  });
+
+  it.each([['sigmoid', 0], ['tanh', 6]] as const)('a whole model (%s, embed %i): loss and gradients match the reference', async (activation, embed) => {
+    const config = { cell: 'rnn', activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
+    const fast = RnnModel.initialized(config, 5, kernels);
+    const slow = RnnModel.initialized(config, 5);
+    expect(Array.from(fast.params)).toEqual(Array.from(slow.params));
+    const rows = Array.from({ length: 9 }, (_, r) => Array.from({ length: 3 + r }, () => random.integer(13)));
+    const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 1) % 13)));
+    const lossFast = fast.forward(batch);
+    const lossSlow = slow.forward(batch);
+    expect(Math.abs(lossFast - lossSlow) / lossSlow).toBeLessThan(1e-5);
+    fast.backward({ scale: 1 / 9, clip: 5 });
+    slow.backward({ scale: 1 / 9, clip: 5 });
+    for (const name of fast.layout.slots.map((s) => s.name) as (keyof typeof fast.gradients)[]) {
+      expectMatch(`grad ${name}`, fast.gradients[name] as Float32Array, slow.gradients[name] as Float32Array, 1e-4);
+    }
+  });
+});
