@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
@@ -80,8 +80,8 @@ describe('layering', () => {
   it.each(Object.keys(ALLOWED))('src/%s imports only from the layers below it', (folder) => {
     const violations: string[] = [];
     for (const file of files.filter((f) => f.path.startsWith(`${folder}/`))) {
-      for (const match of file.text.matchAll(/from '(\.\.\/[^']+)'/g)) {
-        const target = match[1].split('/')[1];
+      for (const match of file.text.matchAll(/from '(\.\.?\/[^']+)'/g)) {
+        const target = relative(src, join(src, dirname(file.path), match[1])).split('/')[0];
         if (target !== folder && !ALLOWED[folder].includes(target)) violations.push(`${file.path} imports ${match[1]}`);
       }
     }
