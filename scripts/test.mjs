@@ -11,6 +11,8 @@ const extraArgs = process.argv.slice(2);
 
 console.log('> tsc --noEmit');
 const typeErrors = run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+console.log('> the committed WebAssembly kernels match a fresh build');
+const staleWasm = run('node', ['scripts/build-wasm.mjs', '--check']);
 
 const report = join(mkdtempSync(join(tmpdir(), 'bptt-test-')), 'report.json');
 const vitestStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs]);
@@ -26,6 +28,10 @@ try {
 }
 if (typeErrors !== 0) {
   console.log('type check failed');
+  failed += 1;
+}
+if (staleWasm !== 0) {
+  console.log('the generated WebAssembly kernels are stale');
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed`);

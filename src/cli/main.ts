@@ -5,10 +5,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { BpttError } from '../core/errors.js';
+import { registerBench } from './bench.js';
 import { registerEval } from './eval.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerSample } from './sample.js';
 import { registerTrain } from './train.js';
+import { enableRelaxedSimd } from './engine.js';
+
+enableRelaxedSimd();
 
 const program = new Command('bptt')
   .description('Recurrent neural networks from scratch: backpropagation through time, derived by hand.')
@@ -20,6 +24,7 @@ registerTrain(program);
 registerSample(program);
 registerEval(program);
 registerGradcheck(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

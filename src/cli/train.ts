@@ -19,6 +19,7 @@ import { checkWritable, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
+import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
 
 interface TrainFlags {
@@ -45,6 +46,7 @@ interface TrainFlags {
   resume?: string;
   preset?: string;
   backend?: Backend;
+  threads?: number;
   print: number;
 }
 
@@ -77,6 +79,7 @@ export function registerTrain(program: Command): void {
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
     .option(backendOption.flags, backendOption.description, backendOption.parse)
+    .option('--threads <N>', 'threads sharing each batch (default: every core with the WebAssembly kernels in float32, else 1)', integerOption('--threads', 1, 64))
     .action(async (flags: TrainFlags) => {
       process.exitCode = await train(flags);
     });
@@ -153,7 +156,8 @@ async function train(flags: TrainFlags): Promise<number> {
     model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed, kernels);
     if (initial) model.params.set(initial.model.params);
   }
-  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe));
+  const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels, model));
+  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
   if (checkpoint) restoreTrainer(trainer, checkpoint);
 
   const err = process.stderr;
@@ -161,7 +165,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${recipe.activation} RNN (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
-      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
+      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );
 
   const writeCheckpoint = () => {
@@ -194,6 +198,7 @@ async function train(flags: TrainFlags): Promise<number> {
     throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
+    parallel?.close();
   }
   progress.stop();
   writeCheckpoint();

@@ -53,3 +53,25 @@ export function batchFromRows(inputRows: readonly number[][], targetRows: readon
   });
   return { steps: T, rows, inputs, targets, mask, tokens, activeRows };
 }
+
+/**
+ * Rows [from, to) of a batch, as a batch of their own (still sorted longest
+ * first): the part of a minibatch one thread computes.
+ */
+export function sliceBatch(batch: Batch, from: number, to: number): Batch {
+  const { steps: T, rows: B } = batch;
+  const rows = to - from;
+  const inputs = new Int32Array(T * rows);
+  const targets = new Int32Array(T * rows);
+  const mask = new Float32Array(T * rows);
+  const activeRows = new Int32Array(T);
+  let tokens = 0;
+  for (let t = 0; t < T; t++) {
+    inputs.set(batch.inputs.subarray(t * B + from, t * B + to), t * rows);
+    targets.set(batch.targets.subarray(t * B + from, t * B + to), t * rows);
+    mask.set(batch.mask.subarray(t * B + from, t * B + to), t * rows);
+    activeRows[t] = Math.min(rows, Math.max(0, batch.activeRows[t] - from));
+    for (let r = 0; r < rows; r++) tokens += mask[t * rows + r];
+  }
+  return { steps: T, rows, inputs, targets, mask, tokens, activeRows };
+}

@@ -18,7 +18,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { affineBackward, affineForward } from '../nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
-import { rnnCellBackward, rnnCellForward, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
+import { rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { ModelConfig } from './config.js';
 
@@ -59,6 +59,11 @@ export interface BackwardOptions {
    * to every parameter gradient after BPTT. Infinity turns clipping off.
    */
   clip: number;
+  /**
+   * false: leave the parameter gradients unclipped (when several replicas
+   * each compute part of a batch, the clip applies to their sum).
+   */
+  clipParameterGradients?: boolean;
 }
 
 /** Activations cached by forward() for backward(), sized for the largest (T, B) seen. */
@@ -72,12 +77,11 @@ class Workspace {
     readonly x: FloatArray,
     /** θ(t) → ŷ(t) → dθ(t), in place: T×B×V. */
     readonly probs: FloatArray,
-    /** γ(t), γ(t−1), dz, ∂J(t)/∂h(t) from the affine layer: B×H each. */
-    readonly gamma: FloatArray,
+    /** γ(t−1) passed from step t to step t − 1: B×H. */
     readonly gammaPrev: FloatArray,
+    /** γ_t(t) from the affine layer, then γ(t), then dz(t) = γ(t) ∘ σ'(z(t)), in place: T×B×H. */
     readonly dz: FloatArray,
-    readonly dhAffine: FloatArray,
-    /** ∂J/∂x(t): B×d. */
+    /** ∂J/∂x(t), with an embedding: T×B×d. */
     readonly dx: FloatArray,
   ) {}
 }
@@ -96,10 +100,15 @@ export class RnnModel {
   private workspace: Workspace | null = null;
   private lastBatch: Batch | null = null;
 
-  constructor(config: ModelConfig, kernels: Kernels = referenceKernels) {
+  /**
+   * `sharedParams`: use these parameters instead of allocating new ones (a
+   * replica of a model on another thread, computing gradients for part of a
+   * batch, reads the same weights).
+   */
+  constructor(config: ModelConfig, kernels: Kernels = referenceKernels, sharedParams?: FloatArray) {
     this.config = { ...config };
     this.layout = new ParameterLayout(parameterSpecs(config));
-    this.params = kernels.allocate(config.dtype, this.layout.size);
+    this.params = sharedParams ?? kernels.allocate(config.dtype, this.layout.size);
     this.grads = kernels.allocate(config.dtype, this.layout.size);
     this.weights = this.layout.views(this.params) as unknown as RnnWeights;
     this.gradients = this.layout.views(this.grads) as unknown as RnnWeights;
@@ -127,8 +136,7 @@ export class RnnModel {
     const { hidden: H, vocabSize: V, embed: d } = this.config;
     const T = Math.max(steps, current?.rows === rows ? current.steps : 0);
     const alloc = (n: number) => this.kernels.allocate(this.config.dtype, n);
-    this.workspace = new Workspace(T, rows, alloc((T + 1) * rows * H), alloc(T * rows * d), alloc(T * rows * V),
-      alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * H), alloc(rows * d));
+    this.workspace = new Workspace(T, rows, alloc((T + 1) * rows * H), alloc(T * rows * d), alloc(T * rows * V), alloc(rows * H), alloc(T * rows * H), alloc(T * rows * d));
     return this.workspace;
   }
 
@@ -154,21 +162,24 @@ export class RnnModel {
     if (h0) ws.h.set(h0.subarray(0, B * H));
     else ws.h.fill(0, 0, B * H);
 
-    let lossSum = 0;
+    // The recurrence, step by step: (1.1), (1.2).
     for (let t = 0; t < T; t++) {
-      const rows = batch.activeRows[t]; // only rows with a real token at step t (a prefix); padding costs nothing
-      if (rows === 0) break;
+      const rows = batch.activeRows[t]; // only rows with a real token at step t (a prefix): padding costs nothing
+      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
+      h.fill(0, rows * H); // padded positions hold zeros, so they add nothing to the sums over all steps below
+      if (d > 0) ws.x.fill(0, (t * B + rows) * d, (t + 1) * B * d);
+      if (rows === 0) continue;
       const ids = batch.inputs.subarray(t * B, t * B + rows);
       if (d > 0) embeddingForward(k, ws.x.subarray(t * B * d, (t * B + rows) * d), w.embedding, ids, rows, d);
       const hPrev = ws.h.subarray(t * B * H, (t * B + rows) * H);
-      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
-      rnnCellForward(k, h, hPrev, this.input(ws, batch, t, rows), w, this.cellShape(rows)); // (1.1), (1.2)
-      const theta = ws.probs.subarray(t * B * V, (t * B + rows) * V);
-      affineForward(k, theta, h, w, rows, H, V); // (2.1)
-      const targets = batch.targets.subarray(t * B, t * B + rows);
-      const mask = batch.mask.subarray(t * B, t * B + rows);
-      lossSum += softmaxCrossEntropyForward(k, theta, targets, mask, rows, V); // (3.1), (3.2), the Σ of (3.3)
+      rnnCellForward(k, h.subarray(0, rows * H), hPrev, this.input(ws, batch, t, rows), w, this.cellShape(rows));
     }
+
+    // The output layers do not feed back into the recurrence, so all T steps go through them
+    // at once, as one batch of T·B rows: (2.1), then (3.1), (3.2) and the sum of (3.3).
+    const hAll = ws.h.subarray(B * H, (T + 1) * B * H);
+    affineForward(k, ws.probs, hAll, w, T * B, H, V);
+    const lossSum = softmaxCrossEntropyForward(k, ws.probs, batch.targets, batch.mask, T * B, V);
     this.lastBatch = batch;
     return lossSum;
   }
@@ -177,6 +188,13 @@ export class RnnModel {
    * Backpropagation through time over the batch of the last forward().
    * Overwrites `grads` with ∂J/∂params (J scaled by options.scale) and returns
    * the number of gradient entries that clipping changed.
+   *
+   * The order is the notebook's: first every J(t) back through softmax and
+   * the affine layer (all steps at once), giving dU, db2 and each step's local
+   * γ_t(t); then the sweep t = T..1 carrying the accumulated γ (Trick 2) and
+   * storing dz(t) = γ(t) ∘ σ'(z(t)); finally the gradients of the tied
+   * weights, Σ over steps of (5.2) (Eq. 4.1), each as one matrix product over
+   * all T·B rows.
    */
   backward(options: BackwardOptions): number {
     const batch = this.lastBatch;
@@ -189,47 +207,42 @@ export class RnnModel {
     const g = this.gradients;
     const clip = options.clip;
     let clipped = 0;
-
     this.grads.fill(0);
-    let gamma = ws.gamma; // γ(t) = ∂J/∂h(t), summed over all J(t') with t' ≥ t (Trick 2)
-    let gammaPrev = ws.gammaPrev;
-    gamma.fill(0, 0, B * H); // nothing flows back from beyond the last step
 
+    // J(t) → θ(t) → h(t) for every t: dθ, then dU, db2 and γ_t(t) (from (2.1)), into ws.dz.
+    const hAll = ws.h.subarray(B * H, (T + 1) * B * H);
+    const dz = ws.dz.subarray(0, T * B * H); // (T×B×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
+    softmaxCrossEntropyBackward(k, ws.probs, batch.targets, batch.mask, options.scale, T * B, V);
+    affineBackward(k, dz, ws.probs, hAll, w, g, T * B, H, V);
+    if (clip !== Infinity) clipped += k.clip(dz, T * B * H, clip); // the notebook clips dh before BPTT
+
+    // The sweep back through time.
+    const gammaPrev = ws.gammaPrev; // (B×H): γ(t−1) flowing from step t to step t−1
+    let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
     for (let t = T - 1; t >= 0; t--) {
       const rows = batch.activeRows[t];
-      if (rows === 0) continue;
-      // Rows whose last real token is at step t get nothing from later (padded) steps.
-      const rowsAfter = t + 1 < T ? batch.activeRows[t + 1] : 0;
-      gamma.fill(0, rowsAfter * H, rows * H);
-
-      const targets = batch.targets.subarray(t * B, t * B + rows);
-      const mask = batch.mask.subarray(t * B, t * B + rows);
-      const dTheta = ws.probs.subarray(t * B * V, (t * B + rows) * V);
-      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
-      const hPrev = ws.h.subarray(t * B * H, (t * B + rows) * H);
-      const dhAffine = ws.dhAffine.subarray(0, rows * H);
-
-      // J(t) → θ(t) → h(t): the local γ_t(t), "a simple backprop through the softmax and affine layers".
-      softmaxCrossEntropyBackward(k, dTheta, targets, mask, options.scale, rows, V);
-      affineBackward(k, dhAffine, dTheta, h, w, g, rows, H, V);
-      if (clip !== Infinity) clipped += k.clip(dhAffine, rows * H, clip); // the notebook clips dh before BPTT
-
+      const step = dz.subarray(t * B * H, (t * B + rows) * H);
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
-      k.add(gamma, dhAffine, rows * H);
-
-      // (5.2) and analogues accumulate dWh, dWx, db1; (6.2) gives γ(t−1).
-      const input = this.input(ws, batch, t, rows);
-      const dx = d > 0 ? ws.dx.subarray(0, rows * d) : null;
-      rnnCellBackward(k, gammaPrev, dx, ws.dz, gamma, h, hPrev, input, w, g, this.cellShape(rows));
-      if (dx) embeddingBackward(k, g.embedding, dx, batch.inputs.subarray(t * B, t * B + rows), rows, d);
-
-      [gamma, gammaPrev] = [gammaPrev, gamma];
+      // Rows whose last real token is at step t receive nothing from later (padded) steps.
+      k.add(step, gammaPrev, rowsAfter * H);
+      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
+      rnnCellBackwardStep(k, gammaPrev, step, step, h, w, this.cellShape(rows)); // dz(t) in place, (6.2) γ(t−1)
+      rowsAfter = rows;
     }
-    // gamma now holds γ(0) = ∂J/∂h0; rows with no real token at all get none.
-    gamma.fill(0, (T > 0 ? batch.activeRows[0] : 0) * H, B * H);
-    if (gamma !== ws.gamma) ws.gamma.set(gamma.subarray(0, B * H));
+    // γ(0) = ∂J/∂h0; rows with no real token at all get none.
+    gammaPrev.fill(0, rowsAfter * H, B * H);
 
-    if (clip !== Infinity) clipped += k.clip(this.grads, this.grads.length, clip);
+    // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps.
+    const hPrevAll = ws.h.subarray(0, T * B * H);
+    const input = this.input(ws, batch, 0, T * B);
+    rnnCellWeightGradients(k, g, dz, hPrevAll, input, this.cellShape(T * B));
+    if (d > 0) {
+      const dx = ws.dx.subarray(0, T * B * d);
+      rnnCellInputGradient(k, dx, dz, w, this.cellShape(T * B));
+      embeddingBackward(k, g.embedding, dx, batch.inputs, T * B, d);
+    }
+
+    if (clip !== Infinity && options.clipParameterGradients !== false) clipped += k.clip(this.grads, this.grads.length, clip);
     return clipped;
   }
 
@@ -237,7 +250,7 @@ export class RnnModel {
   initialStateGradient(): FloatArray {
     const batch = this.lastBatch;
     if (!batch || !this.workspace) throw new Error('initialStateGradient() needs a backward() first');
-    return this.workspace.gamma.subarray(0, batch.rows * this.config.hidden);
+    return this.workspace.gammaPrev.subarray(0, batch.rows * this.config.hidden);
   }
 
   /**

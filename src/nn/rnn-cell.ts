@@ -45,33 +45,38 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, inp
 }
 
 /**
- * Backward through one step. On entry gamma = ∂J/∂h(t) (B×H): the SUM of the
- * γ's of every loss term J(t'), t' ≥ t (the seed's "Trick 2": accumulated
- * gammas). Accumulates into the weight gradients (the seed's dummy variables
- * Wh(k): each step adds its own ∂J/∂Wh(k), Eq. 4.1) and writes:
- *   gammaPrev = ∂J/∂h(t−1) through this step      (B×H)
- *   dx        = ∂J/∂x(t), only for dense input     (B×D)
- * dz (B×H) is scratch space.
+ * Backward through one step, for the sweep t = T..1. On entry gamma holds
+ * ∂J/∂h(t) (B×H): the SUM of the γ's of every loss term J(t'), t' ≥ t (the
+ * seed's "Trick 2": accumulated gammas). Writes
+ *   dz        = γ(t) ∘ σ'(z(t))                      (B×H; may be gamma itself)
+ *   gammaPrev = ∂J/∂h(t−1) = Whᵀ dz, i.e. dz·Wh      (B×H)   Eq. 6.2
+ * The weight gradients are left to rnnCellWeightGradients, which sums them
+ * over all steps at once.
  */
-export function rnnCellBackward(
-  k: Kernels,
-  gammaPrev: FloatArray,
-  dx: FloatArray | null,
-  dz: FloatArray,
-  gamma: FloatArray,
-  h: FloatArray,
-  hPrev: FloatArray,
-  input: CellInput,
-  w: RnnCellWeights,
-  grads: RnnCellWeights,
-  s: RnnCellShape,
-): void {
-  const { rows: B, hidden: H, inputSize: D } = s;
-  activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))
-  k.matmulAtBAccumulate(grads.Wh, dz, hPrev, H, B, H); // (5.2) dWh += (γ ∘ σ'(z)) · h(t−1)ᵀ
-  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, B, H, D); // by analogy with (5.2): dWx += dz · x(t)ᵀ
-  else k.matmulAtBAccumulate(grads.Wx, dz, input.x, H, B, D);
-  k.sumRowsAccumulate(grads.b1, dz, B, H); // by analogy with (5.2): db1 += dz
+export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, w: RnnCellWeights, s: RnnCellShape): void {
+  const { rows: B, hidden: H } = s;
+  activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
   k.matmulAB(gammaPrev, dz, w.Wh, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
-  if (dx && input.kind === 'dense') k.matmulAB(dx, dz, w.Wx, B, H, D, false); // ∂J/∂x(t) = Wxᵀ dz
+}
+
+/**
+ * The gradients of the tied weights. With the seed's dummy variables Wh(k),
+ * ∂J/∂Wh = Σ_k ∂J/∂Wh(k) (Eq. 4.1) and each term is (5.2):
+ *   ∂J/∂Wh(k) = (γ(k) ∘ σ'(z(k))) · h(k−1)ᵀ = dz(k) · h(k−1)ᵀ
+ * Summed over the k steps AND the B rows of a batch, that is a single matrix
+ * product dZᵀ·H_prev over all the T·B rows stacked (rows = T·B here):
+ *   dWh += dZᵀ · H_prev      dWx += dZᵀ · X  (by analogy)      db1 += Σ_rows dZ
+ * Rows of padded positions hold dz = 0 and add nothing.
+ */
+export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
+  const { rows, hidden: H, inputSize: D } = s;
+  k.matmulAtBAccumulate(grads.Wh, dz, hPrev, H, rows, H); // Σ_k (5.2)
+  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, H, D); // dWx[:, x(k)] += dz(k)
+  else k.matmulAtBAccumulate(grads.Wx, dz, input.x, H, rows, D);
+  k.sumRowsAccumulate(grads.b1, dz, rows, H);
+}
+
+/** ∂J/∂x = Wxᵀ dz for dense (embedded) input, for all rows at once: dX = dZ · Wx. */
+export function rnnCellInputGradient(k: Kernels, dx: FloatArray, dz: FloatArray, w: RnnCellWeights, s: RnnCellShape): void {
+  k.matmulAB(dx, dz, w.Wx, s.rows, s.hidden, s.inputSize, false);
 }

@@ -11,7 +11,9 @@
  */
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
+import type { Batch } from '../core/batch.js';
 import { batches, type Sequence } from '../data/sequences.js';
+import type { DataParallel } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { Adagrad } from '../optim/adagrad.js';
 
@@ -109,6 +111,8 @@ export class Trainer {
     readonly validation: readonly Sequence[],
     readonly options: TrainOptions,
     private readonly now: () => number = () => performance.now(),
+    /** Spreads each batch over several threads (see data-parallel.ts); one thread without it. */
+    private readonly parallel?: DataParallel,
   ) {
     if (train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
     this.optimizer = new Adagrad(options.learningRate, model.params.length, model.config.dtype);
@@ -162,19 +166,42 @@ export class Trainer {
     return Math.min(1, Math.max(0, ...fractions));
   }
 
-  /** Trains on the next batch; returns the step's event (also emitted). */
+  /** Trains on the next batch on this thread; returns the step's event (also emitted). */
   trainStep(): StepEvent {
-    const p = this.position;
-    const { batchSize, clip } = this.options;
-    const order = this.epochOrder(p.epoch);
-    const batchOrder = order.slice(p.batchInEpoch * batchSize, (p.batchInEpoch + 1) * batchSize);
-    const batch = batches(this.train, batchOrder, batchSize).next().value!;
-
+    const batch = this.nextBatch();
     const started = this.now();
     const lossSum = this.model.forward(batch);
-    if (!Number.isFinite(lossSum)) throw new DivergenceError(p.step + 1, `the loss became ${lossSum}`);
+    this.checkLoss(lossSum);
     // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
-    const clipped = this.model.backward({ scale: 1 / batchSize, clip });
+    const clipped = this.model.backward({ scale: 1 / this.options.batchSize, clip: this.options.clip });
+    return this.update(batch, lossSum, clipped, started);
+  }
+
+  /** Like trainStep(), but spread over the threads of `parallel` when one was given. */
+  async trainStepAsync(): Promise<StepEvent> {
+    if (!this.parallel) return this.trainStep();
+    const batch = this.nextBatch();
+    const started = this.now();
+    const { lossSum, clipped } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip);
+    this.checkLoss(lossSum);
+    return this.update(batch, lossSum, clipped, started);
+  }
+
+  private nextBatch(): Batch {
+    const { batchSize } = this.options;
+    const p = this.position;
+    const order = this.epochOrder(p.epoch);
+    const batchOrder = order.slice(p.batchInEpoch * batchSize, (p.batchInEpoch + 1) * batchSize);
+    return batches(this.train, batchOrder, batchSize).next().value!;
+  }
+
+  private checkLoss(lossSum: number): void {
+    if (!Number.isFinite(lossSum)) throw new DivergenceError(this.position.step + 1, `the loss became ${lossSum}`);
+  }
+
+  /** Adagrad on the gradients in model.grads, then bookkeeping and events. */
+  private update(batch: Batch, lossSum: number, clipped: number, started: number): StepEvent {
+    const p = this.position;
     // Clipping cannot tame NaN (it fails every comparison): stop before the update would write it into the weights.
     if (!allFinite(this.model.grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
     this.optimizer.step(this.model.params, this.model.grads);
@@ -219,7 +246,7 @@ export class Trainer {
   async run(yieldEveryMs = 50): Promise<TrainingPosition> {
     let lastYield = this.now();
     while (!this.finished()) {
-      this.trainStep();
+      await this.trainStepAsync();
       if (this.now() - lastYield >= yieldEveryMs) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = this.now();

@@ -22,6 +22,7 @@ interface KernelExports {
   matmulABt(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
   matmulAB(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
   matmulAtBAccumulate(out: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
+  atbScratchFloats(m: number): number;
   addBias(out: number, bias: number, rows: number, cols: number): void;
   sumRowsAccumulate(sums: number, a: number, rows: number, cols: number): void;
   addWeightColumns(out: number, weight: number, ids: number, rows: number, hidden: number, vocab: number): void;
@@ -43,29 +44,32 @@ const MAXIMUM_PAGES = 16384; // 1 GiB; reserved address space, not memory in use
 
 type Float32OrInt32 = Float32Array | Int32Array;
 
-/** A bump allocator over a shared WebAssembly.Memory. */
+/**
+ * A bump allocator over a shared WebAssembly.Memory. Its top pointer lives in
+ * the memory itself (the first word above the module's static data), so
+ * several threads on one memory allocate without overlapping.
+ */
 class WasmHeap {
-  private top: number;
   /** Every ArrayBuffer object the memory has had (a shared memory gives a new one after each grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly top: Int32Array;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     base: number,
+    initialize: boolean,
   ) {
-    this.top = align(base);
+    this.top = new Int32Array(memory.buffer, align(base), 1);
+    if (initialize) Atomics.store(this.top, 0, align(base) + 16);
     this.buffers.add(memory.buffer);
   }
 
   /** Reserves `bytes` (16-byte aligned) and returns the address. */
   reserve(bytes: number): number {
-    const address = this.top;
-    this.top = align(address + bytes);
-    const needed = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
-    if (needed > 0) {
-      this.memory.grow(needed);
-      this.buffers.add(this.memory.buffer);
-    }
+    const size = align(bytes);
+    const address = Atomics.add(this.top, 0, size);
+    const end = address + size;
+    while (this.memory.buffer.byteLength < end) this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
     return address;
   }
 
@@ -73,12 +77,18 @@ class WasmHeap {
     return this.buffers.has(array.buffer);
   }
 
+  private currentBuffer(): ArrayBufferLike {
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return buffer;
+  }
+
   float32(address: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, address, length);
+    return new Float32Array(this.currentBuffer(), address, length);
   }
 
   int32(address: number, length: number): Int32Array {
-    return new Int32Array(this.memory.buffer, address, length);
+    return new Int32Array(this.currentBuffer(), address, length);
   }
 }
 
@@ -104,7 +114,7 @@ class Staging {
   place(array: Float32OrInt32, length: number, output: boolean): number {
     if (this.heap.owns(array)) return array.byteOffset;
     const bytes = align(length * 4);
-    if (this.used + bytes > this.capacity) this.growTo(Math.max(2 * this.capacity, this.used + bytes, 1 << 16));
+    if (this.used + bytes > this.capacity) this.moveTo(Math.max(2 * this.capacity, bytes, 1 << 16));
     const address = this.address + this.used;
     this.used += bytes;
     const copy = array instanceof Int32Array ? this.heap.int32(address, length) : this.heap.float32(address, length);
@@ -118,10 +128,11 @@ class Staging {
     this.pending.length = 0;
   }
 
-  private growTo(bytes: number): void {
-    if (this.used > 0) throw new Error('staging area outgrown during a call');
+  /** Continues in a new, larger area; copies already placed stay valid where they are. */
+  private moveTo(bytes: number): void {
     this.address = this.heap.reserve(bytes);
     this.capacity = bytes;
+    this.used = 0;
   }
 }
 
@@ -159,11 +170,25 @@ export class WasmKernels implements Kernels {
     this.staging = new Staging(heap);
   }
 
-  static async create(variant: WasmVariant): Promise<WasmKernels> {
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAXIMUM_PAGES, shared: true });
-    const { instance } = await WebAssembly.instantiate((await variantBytes(variant)) as BufferSource, { env: { memory } });
+  /**
+   * Instantiates the kernels. Without `memory` they get a new shared memory;
+   * with one (another thread's `memory`), they share its arrays and allocator.
+   */
+  static async create(variant: WasmVariant, memory?: WebAssembly.Memory): Promise<WasmKernels> {
+    const shared = memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAXIMUM_PAGES, shared: true });
+    const { instance } = await WebAssembly.instantiate((await variantBytes(variant)) as BufferSource, { env: { memory: shared } });
     const wasm = instance.exports as unknown as KernelExports;
-    return new WasmKernels(variant, new WasmHeap(memory, wasm.heapBase()), wasm);
+    return new WasmKernels(variant, new WasmHeap(shared, wasm.heapBase(), memory === undefined), wasm);
+  }
+
+  /** The memory all this backend's arrays live in; hand it to a worker to share them. */
+  get memory(): WebAssembly.Memory {
+    return this.heap.memory;
+  }
+
+  /** A view of float32 values at an address of this memory (e.g. a model's parameters, from another thread). */
+  view(address: number, length: number): Float32Array {
+    return this.heap.float32(address, length);
   }
 
   allocate(dtype: DType, length: number): FloatArray {
@@ -192,7 +217,7 @@ export class WasmKernels implements Kernels {
 
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
     if (!(out instanceof Float32Array)) return referenceKernels.matmulAtBAccumulate(out, a, b, m, k, n);
-    const bytes = m * k * 4;
+    const bytes = this.wasm.atbScratchFloats(m) * 4;
     if (bytes > this.transposeScratch.bytes) this.transposeScratch = { address: this.heap.reserve(bytes), bytes };
     const scratch = this.transposeScratch.address;
     this.run([[out, m * n, true], [a as Float32Array, k * m, false], [b as Float32Array, k * n, false]], (o, x, y) => this.wasm.matmulAtBAccumulate(o, x, y, m, k, n, scratch));

@@ -198,15 +198,31 @@ function axpyColumns(out: usize, a: usize, b: usize, row: i32, k: i32, n: i32, f
 }
 
 // ---------------------------------------------------------------------------
-// out(M×N) += A(K×M)ᵀ · B(K×N): transpose A into scratch, then A·B
+// out(M×N) += A(K×M)ᵀ · B(K×N): a sum over the K rows of A and B
 // ---------------------------------------------------------------------------
 
+/** Rows of A and B taken at a time: the slice of B read again for every block of out stays in cache. */
+const K_BLOCK = 128;
+
+/**
+ * Slice by slice of K_BLOCK rows: transpose the slice of A into scratch
+ * (so its columns become rows read with one broadcast load each), then
+ * accumulate scratch · (slice of B) with the A·B kernel. scratch holds M·K_BLOCK floats.
+ */
 export function matmulAtBAccumulate(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, scratch: usize): void {
-  for (let i = 0; i < k; i++) {
-    const aRow = at(a, i * m);
-    for (let row = 0; row < m; row++) store<f32>(at(scratch, row * k + i), load<f32>(at(aRow, row)));
+  for (let start = 0; start < k; start += K_BLOCK) {
+    const rows = min(K_BLOCK, k - start);
+    for (let i = 0; i < rows; i++) {
+      const aRow = at(a, (start + i) * m);
+      for (let row = 0; row < m; row++) store<f32>(at(scratch, row * rows + i), load<f32>(at(aRow, row)));
+    }
+    matmulAB(out, scratch, at(b, start * n), m, rows, n, true);
   }
-  matmulAB(out, scratch, b, m, k, n, true);
+}
+
+/** Floats of scratch space matmulAtBAccumulate needs for an M-column A. */
+export function atbScratchFloats(m: i32): i32 {
+  return m * K_BLOCK;
 }
 
 // ---------------------------------------------------------------------------
@@ -319,6 +335,10 @@ export function softmaxCrossEntropyBackward(probs: usize, targets: usize, mask: 
   for (let row = 0; row < rows; row++) {
     const p = at(probs, row * vocab);
     const weight = load<f32>(at(mask, row)) * scale;
+    if (weight == 0) {
+      memory.fill(p, 0, <usize>vocab << 2); // padding: exactly zero, whatever the probabilities were
+      continue;
+    }
     for (let j = 0; j < vocab; j++) store<f32>(at(p, j), load<f32>(at(p, j)) * weight);
     const t = at(p, load<i32>(at(targets, row)));
     store<f32>(t, load<f32>(t) - weight);

@@ -1,0 +1,50 @@
+/**
+ * Measuring training throughput: real (unmasked) tokens per second of full
+ * training steps (forward, BPTT, clipping, Adagrad) on a given kernel
+ * backend. Used by `bptt bench`; ratios between backends measured in the
+ * same process are what to compare, since machines are shared and noisy.
+ */
+import type { Sequence } from '../data/sequences.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { RnnModel } from '../model/rnn-model.js';
+import { modelConfigOf, trainOptionsOf, type Recipe } from './recipe.js';
+import type { DataParallel } from './data-parallel.js';
+import { Trainer } from './trainer.js';
+
+export interface BenchmarkResult {
+  backend: string;
+  tokensPerSecond: number;
+  steps: number;
+  tokens: number;
+  seconds: number;
+}
+
+/**
+ * Trains `recipe` on `sequences` for about `seconds` (after `warmupSteps`) and
+ * reports tokens/s. `startParallel` spreads the steps over threads.
+ */
+export async function benchmarkTraining(
+  kernels: Kernels,
+  recipe: Recipe,
+  sequences: readonly Sequence[],
+  vocabSize: number,
+  seconds: number,
+  startParallel?: (model: RnnModel) => Promise<DataParallel | undefined>,
+  warmupSteps = 2,
+): Promise<BenchmarkResult & { threads: number }> {
+  const model = RnnModel.initialized(modelConfigOf(recipe, vocabSize), recipe.seed, kernels);
+  const parallel = await startParallel?.(model);
+  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, undefined, parallel);
+  for (let i = 0; i < warmupSteps; i++) await trainer.trainStepAsync();
+  let tokens = 0;
+  let steps = 0;
+  const started = performance.now();
+  let elapsed = 0;
+  while (elapsed < seconds * 1000 || steps < 3) {
+    tokens += (await trainer.trainStepAsync()).tokens;
+    steps++;
+    elapsed = performance.now() - started;
+  }
+  parallel?.close();
+  return { backend: kernels.name, threads: parallel?.threads ?? 1, tokensPerSecond: tokens / (elapsed / 1000), steps, tokens, seconds: elapsed / 1000 };
+}

@@ -1,0 +1,112 @@
+/**
+ * Data-parallel gradients: a minibatch's rows are split between this thread
+ * and replicas of the model on other threads. Every replica reads the same
+ * parameters (shared WebAssembly memory), runs forward and BPTT on its rows
+ * into its own gradient array, and the gradients are summed here. Rows are
+ * independent sequences, so the sum is the whole batch's gradient (up to the
+ * order of float additions); clipping of parameter gradients is applied to
+ * the sum, exactly as for one thread.
+ *
+ * This module knows nothing of how threads are made: a `ReplicaChannel` is
+ * anything that can run `replicaStep` elsewhere (a Node worker thread in the
+ * CLI, a Web Worker in a browser) and answer with its result.
+ */
+import type { FloatArray } from '../core/arrays.js';
+import { sliceBatch, type Batch } from '../core/batch.js';
+import type { ModelConfig } from '../model/config.js';
+import { parameterSpecs, RnnModel } from '../model/rnn-model.js';
+import { ParameterLayout } from '../core/parameters.js';
+import type { WasmKernels, WasmVariant } from '../kernels/wasm/wasm-kernels.js';
+
+/** What a replica needs to start: the shared memory, the model's shape and where its parameters are. */
+export interface ReplicaInit {
+  memory: WebAssembly.Memory;
+  variant: WasmVariant;
+  config: ModelConfig;
+  paramsAddress: number;
+}
+
+export interface ReplicaStepRequest {
+  batch: Batch;
+  scale: number;
+  clip: number;
+}
+
+export interface ReplicaStepResult {
+  lossSum: number;
+  clipped: number;
+  /** Where the replica's gradients are (same layout as the parameters). */
+  gradsAddress: number;
+}
+
+/** A replica on another thread. */
+export interface ReplicaChannel {
+  step(request: ReplicaStepRequest): Promise<ReplicaStepResult>;
+  close(): void;
+}
+
+/** Runs on the replica's thread: a model whose parameters are the main model's. */
+export class Replica {
+  private constructor(private readonly model: RnnModel) {}
+
+  static async create(init: ReplicaInit, createKernels: (variant: WasmVariant, memory: WebAssembly.Memory) => Promise<WasmKernels>): Promise<Replica> {
+    const kernels = await createKernels(init.variant, init.memory);
+    const shared = kernels.view(init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
+    return new Replica(new RnnModel(init.config, kernels, shared));
+  }
+
+  step(request: ReplicaStepRequest): ReplicaStepResult {
+    const lossSum = this.model.forward(request.batch);
+    const clipped = this.model.backward({ scale: request.scale, clip: request.clip, clipParameterGradients: false });
+    return { lossSum, clipped, gradsAddress: this.model.grads.byteOffset };
+  }
+}
+
+/** Splits a batch's rows so each part holds about the same number of real tokens (rows are sorted longest first). */
+export function splitRows(batch: Batch, parts: number): number[] {
+  const lengths = Array.from({ length: batch.rows }, () => 0);
+  for (let t = 0; t < batch.steps; t++) for (let r = 0; r < batch.activeRows[t]; r++) lengths[r]++;
+  const bounds = [0];
+  let seen = 0;
+  for (let r = 0; r < batch.rows && bounds.length < parts; r++) {
+    seen += lengths[r];
+    if (seen >= (batch.tokens * bounds.length) / parts) bounds.push(r + 1);
+  }
+  while (bounds.length < parts) bounds.push(batch.rows);
+  bounds.push(batch.rows);
+  return bounds;
+}
+
+export class DataParallel {
+  constructor(
+    private readonly model: RnnModel,
+    private readonly kernels: WasmKernels,
+    private readonly replicas: readonly ReplicaChannel[],
+  ) {}
+
+  get threads(): number {
+    return this.replicas.length + 1;
+  }
+
+  /** Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads. */
+  async computeGradients(batch: Batch, scale: number, clip: number): Promise<{ lossSum: number; clipped: number }> {
+    const bounds = splitRows(batch, this.threads);
+    const pending = this.replicas.map((replica, i) => replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip }));
+    const own = sliceBatch(batch, bounds[0], bounds[1]);
+    let lossSum = this.model.forward(own);
+    let clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
+    const size = this.model.grads.length;
+    for (const result of await Promise.all(pending)) {
+      lossSum += result.lossSum;
+      clipped += result.clipped;
+      const grads: FloatArray = this.kernels.view(result.gradsAddress, size);
+      this.kernels.add(this.model.grads, grads, size);
+    }
+    if (clip !== Infinity) clipped += this.kernels.clip(this.model.grads, size, clip);
+    return { lossSum, clipped };
+  }
+
+  close(): void {
+    for (const replica of this.replicas) replica.close();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Data-parallel training: splitting each batch's rows between replicas that
+ * share the parameters gives the same training as one thread, up to the
+ * order of float additions. Replicas run here in-process (the CLI runs them
+ * on worker threads; test/cli covers that path).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type ReplicaChannel } from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
+import { readFileSync } from 'node:fs';
+
+const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
+const recipe = { ...DEFAULT_RECIPE, hidden: 24, batchSize: 64, epochs: undefined, steps: 8 };
+
+async function train(replicas: number, backend: 'wasm-simd' | 'reference') {
+  const kernels = await loadKernels(backend);
+  const data = prepareData(dinos, recipe, 'dinos.txt');
+  const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 3, kernels);
+  let parallel: DataParallel | undefined;
+  if (replicas > 0) {
+    const wasm = kernels as WasmKernels;
+    const channels: ReplicaChannel[] = [];
+    for (let i = 0; i < replicas; i++) {
+      const replica = await Replica.create({ memory: wasm.memory, variant: wasm.variant, config: model.config, paramsAddress: model.params.byteOffset }, (v, m) => WasmKernels.create(v, m));
+      channels.push({ step: async (request) => replica.step(request), close: () => {} });
+    }
+    parallel = new DataParallel(model, wasm, channels);
+  }
+  const losses: number[] = [];
+  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+  trainer.on('step', (e) => losses.push(e.loss));
+  await trainer.run();
+  return { losses, params: Float64Array.from(model.params) };
+}
+
+describe('data-parallel training', () => {
+  it('splits rows into parts of about equal real tokens', () => {
+    const batch = batchFromRows([[1, 1, 1, 1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1], [1]], [[1, 1, 1, 1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1], [1]]);
+    expect(splitRows(batch, 2)).toEqual([0, 2, 5]); // 9 and 6 tokens
+    expect(splitRows(batch, 3)).toEqual([0, 1, 3, 5]); // 6, 6 and 3 tokens
+  });
+
+  it.each([1, 2])('with %i replicas matches one thread within float32 rounding', async (replicas) => {
+    const single = await train(0, 'wasm-simd');
+    const parallel = await train(replicas, 'wasm-simd');
+    parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i])).toBeLessThan(1e-4));
+    let worst = 0;
+    parallel.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - single.params[i]))));
+    expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('the WebAssembly kernels train like the reference kernels (float32)', async () => {
+    const fast = await train(0, 'wasm-simd');
+    const slow = await train(0, 'reference');
+    fast.losses.forEach((loss, i) => expect(Math.abs(loss - slow.losses[i])).toBeLessThan(1e-4));
+  });
+});
+
+describe('bptt train --threads and bptt bench', () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+
+  it('2 worker threads give the same validation loss as 1 thread (to 1e-4)', () => {
+    const run = (threads: string) => {
+      const result = cli(['train', '--hidden', '32', '--batch', '128', '--epochs', '2', '--print', '0', '--threads', threads, '--out', join(repoRoot, 'test-output', `threads-${threads}.safetensors`)]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`${threads} thread`);
+      return Number(/validation loss ([\d.]+)/.exec(result.stderr)![1]);
+    };
+    expect(Math.abs(run('2') - run('1'))).toBeLessThan(1e-4);
+  });
+
+  it('bench --json prints tokens_per_s, backend and threads per measurement', () => {
+    const result = cli(['bench', '--preset', 'small', '--backend', 'wasm-simd', '--threads', '2', '--seconds', '0.2', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.backend, l.threads])).toEqual([['reference', 1], ['wasm-simd', 2]]);
+    for (const line of lines) expect(line.tokens_per_s).toBeGreaterThan(0);
+    expect(lines[1].ratio_to_reference).toBeGreaterThan(1);
+  });
+});
