@@ -64,37 +64,44 @@ EPS = 1e-8
 
 # ----------------------------------------------------------------------------- BLAS info
 def blas_info():
-    """Which BLAS numpy really calls (Debian's numpy links libblas.so.3, an alternative)."""
+    """Which BLAS numpy really calls (Debian's numpy links libblas.so.3, an alternative;
+    a pip wheel bundles its own OpenBLAS): the BLAS libraries mapped into this process."""
     info = {}
-    try:
-        import ctypes
-
-        lib = ctypes.CDLL("libopenblas.so.0")  # already loaded if libblas.so.3 is OpenBLAS
-        lib.openblas_get_config.restype = ctypes.c_char_p
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        info["blas"] = lib.openblas_get_config().decode()
-        info["blas_core"] = lib.openblas_get_corename().decode()
-        info["blas_threads"] = int(lib.openblas_get_num_threads())
-    except Exception:
-        pass
     try:
         import threadpoolctl  # optional
 
-        pools = threadpoolctl.threadpool_info()
-        blas = [p for p in pools if p.get("user_api") == "blas"]
+        blas = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
         if blas:
-            info.setdefault("blas", f"{blas[0].get('internal_api')} {blas[0].get('version')} {blas[0].get('filepath')}")
-            info.setdefault("blas_threads", blas[0].get("num_threads"))
+            info["blas"] = f"{blas[0].get('internal_api')} {blas[0].get('version')} ({blas[0].get('filepath')})"
+            info["blas_threads"] = blas[0].get("num_threads")
+            return info
     except Exception:
         pass
-    if "blas" not in info:
-        # last resort: the library the numpy extension resolves libblas.so.3 to
+    try:
+        maps = open("/proc/self/maps").read()
+        libs = sorted({l.split()[-1] for l in maps.splitlines() if "blas" in l.split()[-1].lower() and ".so" in l})
+    except Exception:
+        libs = []
+    openblas = [p for p in libs if "openblas" in os.path.basename(p).lower()]
+    if openblas:
         try:
-            maps = open("/proc/self/maps").read()
-            libs = sorted({line.split()[-1] for line in maps.splitlines() if "blas" in line.split()[-1].lower()})
-            info["blas"] = ", ".join(libs) or "unknown"
+            import ctypes
+
+            lib = ctypes.CDLL(openblas[0])  # already loaded: the same handle
+            get_config = getattr(lib, "openblas_get_config", None) or getattr(lib, "scipy_openblas_get_config64_")
+            get_config.restype = ctypes.c_char_p
+            info["blas"] = get_config().decode()
+            get_core = getattr(lib, "openblas_get_corename", None) or getattr(lib, "scipy_openblas_get_corename64_", None)
+            if get_core is not None:
+                get_core.restype = ctypes.c_char_p
+                info["blas_core"] = get_core().decode()
+            get_threads = getattr(lib, "openblas_get_num_threads", None) or getattr(lib, "scipy_openblas_get_num_threads64_")
+            info["blas_threads"] = int(get_threads())
         except Exception:
-            info["blas"] = "unknown"
+            pass
+    if libs:
+        info["blas_libraries"] = libs
+    info.setdefault("blas", ", ".join(libs) or "unknown")
     if "blas_threads" not in info:
         env = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
         info["blas_threads"] = int(env) if env else None

@@ -65,9 +65,12 @@ except Exception as e:  # torch missing or broken: say so, don't crash
 
 
 def blas_threads():
+    """The thread count of the OpenBLAS mapped into this process (Debian's torch calls libblas.so.3)."""
     try:
         import ctypes
-        lib = ctypes.CDLL("libopenblas.so.0")
+        maps = open("/proc/self/maps").read()
+        libs = sorted({l.split()[-1] for l in maps.splitlines() if "libopenblas" in l.split()[-1]})
+        lib = ctypes.CDLL(libs[0])
         return int(lib.openblas_get_num_threads())
     except Exception:
         env = os.environ.get("OPENBLAS_NUM_THREADS")
@@ -91,11 +94,14 @@ class ManualRnn(torch.nn.Module if torch else object):
         """inputs, targets: (T, B) int64. Σ cross-entropy / B."""
         T, B = inputs.shape
         xw = F.embedding(inputs, self.Wx.t()) + self.b1  # (T, B, H): columns of Wx, + b1
+        # unbind, not xw[t]: each xw[t] would back-propagate through its own full-size
+        # (T, B, H) zero-filled gradient (SelectBackward), T of them per step
+        xs = xw.unbind(0)
         h = torch.zeros(B, self.H, dtype=self.Wh.dtype)
         whT = self.Wh.t()
         hs = []
         for t in range(T):
-            h = self.act(torch.addmm(xw[t], h, whT))
+            h = self.act(torch.addmm(xs[t], h, whT))
             hs.append(h)
         hall = torch.stack(hs).reshape(T * B, self.H)
         theta = F.linear(hall, self.U, self.b2)
@@ -222,6 +228,8 @@ def main():
     if torch is None:
         print(f"torch_rnn.py: skipping PyTorch ({TORCH_ERROR})", file=sys.stderr)
         for kind in kinds:
+            if kind == "nn.RNN" and WORKLOADS[args.workload]["activation"] != "tanh" and args.impl == "all":
+                continue
             print(json.dumps(skip_line(f"torch-{kind}", args.workload, args.dtype, TORCH_ERROR)), flush=True)
         return 0
     if args.threads is not None:

@@ -32,8 +32,8 @@ export interface ModelConfig {
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
   cell: 'rnn',
   activation: 'sigmoid',
-  hidden: 128,
-  embed: 0,
+  hidden: 192,
+  embed: 16,
   layers: 1,
   dtype: 'float32',
   init: 'scaled',

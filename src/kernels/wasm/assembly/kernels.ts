@@ -278,15 +278,56 @@ export function scatterAddRows(gradTable: usize, grad: usize, ids: usize, rows: 
 // Activations (Eq. 1.2) and their derivatives from the output
 // ---------------------------------------------------------------------------
 
+/**
+ * e^x on four lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by the Cephes
+ * polynomial (about 1 ulp in float32), and 2^n built in the exponent bits.
+ */
+// @ts-ignore: decorator
+@inline function expLanes(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+/** σ(x) = 1 / (1 + e^(−x)) on four lanes. */
+// @ts-ignore: decorator
+@inline function sigmoidLanes(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expLanes(f32x4.neg(x))));
+}
+
 export function sigmoid(values: usize, length: i32): void {
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= length; i += 4) v128.store(at(values, i), sigmoidLanes(v128.load(at(values, i))));
+  }
+  for (; i < length; i++) {
     const p = at(values, i);
     store<f32>(p, <f32>1 / (<f32>1 + Mathf.exp(-load<f32>(p))));
   }
 }
 
 export function tanh(values: usize, length: i32): void {
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // tanh(x) = 2σ(2x) − 1
+    const two = f32x4.splat(2);
+    for (; i + 4 <= length; i += 4) {
+      const p = at(values, i);
+      v128.store(p, f32x4.sub(f32x4.mul(two, sigmoidLanes(f32x4.mul(two, v128.load(p)))), f32x4.splat(1)));
+    }
+  }
+  for (; i < length; i++) {
     const p = at(values, i);
     store<f32>(p, Mathf.tanh(load<f32>(p)));
   }
