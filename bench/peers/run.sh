@@ -45,6 +45,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+cpu_busy() { # percent of all cores busy over a 1 s sample (other work: nothing of ours runs then)
+  local a b
+  a=($(head -n1 /proc/stat)); sleep 1; b=($(head -n1 /proc/stat))
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  (( total > 0 )) && echo $(( 100 * (total - idle) / total )) || echo 0
+}
+
 meta() { # meta KEY VALUE: a line summarize.py shows under the table
   "$PY" -c 'import json,sys; print(json.dumps({"meta": sys.argv[1], "value": sys.argv[2]}))' "$1" "$2" >> "$OUT"
 }
@@ -73,6 +81,7 @@ echo "bptt peer benchmarks: $S s per measurement, $(nproc) cores, $(grep -m1 'mo
 echo "python: $PY"
 meta "seconds per measurement" "$S"
 meta "load average at start (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta "CPU busy with other work at start (%)" "$(cpu_busy)"
 echo "--- which BLAS numpy uses"
 blas_out=$("${PYENV[@]}" "$PY" "$HERE/numpy_rnn.py" --blas-info 2>&1) || true
 sed 's/^/    /' <<< "$blas_out"
@@ -111,5 +120,6 @@ for workload in seed small; do
 done
 
 meta "load average at end (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta "CPU busy with other work at end (%)" "$(cpu_busy)"
 echo
 "$PY" "$HERE/summarize.py" "$OUT"

@@ -120,6 +120,16 @@ def main():
         print("\nnotes:")
         for r in metas:
             print(f"  {r['meta']}: {r['value']}")
+        busy = []
+        for r in metas:
+            if str(r["meta"]).startswith("CPU busy with other work"):
+                try:
+                    busy.append(int(r["value"]))
+                except (TypeError, ValueError):
+                    pass
+        if busy and max(busy) >= 20:
+            print(f"  WARNING: other work kept {max(busy)}% of the 2 cores busy (1 s samples before/after the runs):")
+            print("           2-thread rows, and ratios against them, are unreliable; run again on a quiet machine")
     blas = next((r.get("blas") for r in results if r.get("peer") == "numpy" and r.get("blas")), None)
     if blas:
         print(f"  numpy's BLAS in the runs: {blas}")

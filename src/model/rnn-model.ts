@@ -66,24 +66,44 @@ export interface BackwardOptions {
   clipParameterGradients?: boolean;
 }
 
-/** Activations cached by forward() for backward(), sized for the largest (T, B) seen. */
+/**
+ * Activations cached by forward() for backward(), as views sized for the
+ * current batch (T, B) into storage that only grows: batches of other shapes
+ * (a short last batch, another thread's share of rows) reuse the same memory.
+ */
 class Workspace {
-  constructor(
-    readonly steps: number,
-    readonly rows: number,
-    /** h(0..T): (T+1)×B×H; block 0 is h0. */
-    readonly h: FloatArray,
-    /** x(1..T) from the embedding: T×B×d (empty for one-hot). */
-    readonly x: FloatArray,
-    /** θ(t) → ŷ(t) → dθ(t), in place: T×B×V. */
-    readonly probs: FloatArray,
-    /** γ(t−1) passed from step t to step t − 1: B×H. */
-    readonly gammaPrev: FloatArray,
-    /** γ_t(t) from the affine layer, then γ(t), then dz(t) = γ(t) ∘ σ'(z(t)), in place: T×B×H. */
-    readonly dz: FloatArray,
-    /** ∂J/∂x(t), with an embedding: T×B×d. */
-    readonly dx: FloatArray,
-  ) {}
+  /** h(0..T): (T+1)×B×H; block 0 is h0. */
+  h!: FloatArray;
+  /** x(1..T) from the embedding: T×B×d (empty for one-hot). */
+  x!: FloatArray;
+  /** θ(t) → ŷ(t) → dθ(t), in place: T×B×V. */
+  probs!: FloatArray;
+  /** γ(t−1) passed from step t to step t − 1: B×H. */
+  gammaPrev!: FloatArray;
+  /** γ_t(t) from the affine layer, then γ(t), then dz(t) = γ(t) ∘ σ'(z(t)), in place: T×B×H. */
+  dz!: FloatArray;
+  /** ∂J/∂x(t), with an embedding: T×B×d. */
+  dx!: FloatArray;
+
+  private storage: Record<string, FloatArray> = {};
+
+  constructor(private readonly allocate: (length: number) => FloatArray) {}
+
+  /** Points the views at storage for T steps of B rows, growing it if needed. */
+  shape(T: number, B: number, H: number, V: number, d: number): void {
+    this.h = this.view('h', (T + 1) * B * H);
+    this.x = this.view('x', T * B * d);
+    this.probs = this.view('probs', T * B * V);
+    this.gammaPrev = this.view('gammaPrev', B * H);
+    this.dz = this.view('dz', T * B * H);
+    this.dx = this.view('dx', T * B * d);
+  }
+
+  private view(name: string, length: number): FloatArray {
+    let store = this.storage[name];
+    if (!store || store.length < length) store = this.storage[name] = this.allocate(Math.max(length, Math.ceil((store?.length ?? 0) * 1.5)));
+    return store.subarray(0, length);
+  }
 }
 
 export class RnnModel {
@@ -131,12 +151,9 @@ export class RnnModel {
   }
 
   private workspaceFor(steps: number, rows: number): Workspace {
-    const current = this.workspace;
-    if (current && current.steps >= steps && current.rows === rows) return current;
+    this.workspace ??= new Workspace((length) => this.kernels.allocate(this.config.dtype, length));
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    const T = Math.max(steps, current?.rows === rows ? current.steps : 0);
-    const alloc = (n: number) => this.kernels.allocate(this.config.dtype, n);
-    this.workspace = new Workspace(T, rows, alloc((T + 1) * rows * H), alloc(T * rows * d), alloc(T * rows * V), alloc(rows * H), alloc(T * rows * H), alloc(T * rows * d));
+    this.workspace.shape(steps, rows, H, V, d);
     return this.workspace;
   }
 

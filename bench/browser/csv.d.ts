@@ -1,0 +1,1 @@
+declare module "*.csv" { const text: string; export default text; }
