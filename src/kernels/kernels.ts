@@ -75,4 +75,7 @@ export interface Kernels {
 
   /** out += a, elementwise. */
   add(out: FloatArray, a: FloatArray, length: number): void;
+
+  /** out(cols×rows) = A(rows×cols)ᵀ. */
+  transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void;
 }

@@ -84,6 +84,8 @@ class Workspace {
   dz!: FloatArray;
   /** ∂J/∂x(t), with an embedding: T×B×d. */
   dx!: FloatArray;
+  /** Whᵀ, for the backward sweep: H×H. */
+  WhT!: FloatArray;
 
   private storage: Record<string, FloatArray> = {};
 
@@ -97,6 +99,7 @@ class Workspace {
     this.gammaPrev = this.view('gammaPrev', B * H);
     this.dz = this.view('dz', T * B * H);
     this.dx = this.view('dx', T * B * d);
+    this.WhT = this.view('WhT', H * H);
   }
 
   private view(name: string, length: number): FloatArray {
@@ -234,6 +237,7 @@ export class RnnModel {
     if (clip !== Infinity) clipped += k.clip(dz, T * B * H, clip); // the notebook clips dh before BPTT
 
     // The sweep back through time.
+    k.transpose(ws.WhT, w.Wh, H, H);
     const gammaPrev = ws.gammaPrev; // (B×H): γ(t−1) flowing from step t to step t−1
     let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
     for (let t = T - 1; t >= 0; t--) {
@@ -243,7 +247,7 @@ export class RnnModel {
       // Rows whose last real token is at step t receive nothing from later (padded) steps.
       k.add(step, gammaPrev, rowsAfter * H);
       const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
-      rnnCellBackwardStep(k, gammaPrev, step, step, h, w, this.cellShape(rows)); // dz(t) in place, (6.2) γ(t−1)
+      rnnCellBackwardStep(k, gammaPrev, step, step, h, ws.WhT, this.cellShape(rows)); // dz(t) in place, (6.2) γ(t−1)
       rowsAfter = rows;
     }
     // γ(0) = ∂J/∂h0; rows with no real token at all get none.

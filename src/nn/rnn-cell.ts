@@ -49,14 +49,17 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, inp
  * ∂J/∂h(t) (B×H): the SUM of the γ's of every loss term J(t'), t' ≥ t (the
  * seed's "Trick 2": accumulated gammas). Writes
  *   dz        = γ(t) ∘ σ'(z(t))                      (B×H; may be gamma itself)
- *   gammaPrev = ∂J/∂h(t−1) = Whᵀ dz, i.e. dz·Wh      (B×H)   Eq. 6.2
+ *   gammaPrev = ∂J/∂h(t−1) = Whᵀ dz                 (B×H)   Eq. 6.2
+ * For a batch of rows, Whᵀ dz is dz·Wh = dz·(Whᵀ)ᵀ: given WhT = Whᵀ (H×H,
+ * transposed once per batch), each output is a dot product of two
+ * contiguous rows, the same kernel as the forward pass.
  * The weight gradients are left to rnnCellWeightGradients, which sums them
  * over all steps at once.
  */
-export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, w: RnnCellWeights, s: RnnCellShape): void {
+export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
   const { rows: B, hidden: H } = s;
   activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
-  k.matmulAB(gammaPrev, dz, w.Wh, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
+  k.matmulABt(gammaPrev, dz, WhT, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
 }
 
 /**

@@ -84,6 +84,7 @@ describe.each(backends)('%s', (backend: Backend) => {
       ['addBias', (k, out) => k.addBias(out, randomCopy.bias, rows, H), rows * H],
       ['sumRowsAccumulate', (k, out) => k.sumRowsAccumulate(out, randomCopy.dz, rows, H), H],
       ['add', (k, out) => k.add(out, randomCopy.dz, rows * H), rows * H],
+      ['transpose', (k, out) => k.transpose(out, randomCopy.dz, rows, H), rows * H],
     ];
     const randomCopy = { dz: randomFloats(null, rows * H), bias: randomFloats(null, H) };
     for (const [name, run, length] of pairs) {

@@ -113,7 +113,9 @@ describe.each(['sigmoid', 'tanh'] as const)('RNN cell, %s (1.1, 1.2, 5.2, 6.2)',
     const gammaPrev = new Float64Array(B * H);
     const dx = new Float64Array(B * D);
     const dz = new Float64Array(B * H);
-    rnnCellBackwardStep(k, gammaPrev, dz, upstream, h, w, shape);
+    const WhT = new Float64Array(H * H);
+    k.transpose(WhT, w.Wh, H, H);
+    rnnCellBackwardStep(k, gammaPrev, dz, upstream, h, WhT, shape);
     rnnCellWeightGradients(k, grads, dz, hPrev, input, shape);
     if (kind === 'dense') rnnCellInputGradient(k, dx, dz, w, shape);
     expect(maxRelativeError(loss, w.Wh, grads.Wh)).toBeLessThan(1e-6);

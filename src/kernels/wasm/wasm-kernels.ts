@@ -37,6 +37,7 @@ interface KernelExports {
   softmaxCrossEntropyBackward(probs: number, targets: number, mask: number, scale: number, rows: number, vocab: number): void;
   clip(values: number, length: number, limit: number): number;
   add(out: number, a: number, length: number): void;
+  transpose(out: number, a: number, rows: number, cols: number): void;
 }
 
 const PAGE = 65536;
@@ -291,5 +292,10 @@ export class WasmKernels implements Kernels {
   add(out: FloatArray, a: FloatArray, length: number): void {
     if (!(out instanceof Float32Array)) return referenceKernels.add(out, a, length);
     this.run([[out, length, true], [a as Float32Array, length, false]], (o, x) => this.wasm.add(o, x, length));
+  }
+
+  transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
+    if (!(out instanceof Float32Array)) return referenceKernels.transpose(out, a, rows, cols);
+    this.run([[out, rows * cols, true], [a as Float32Array, rows * cols, false]], (o, x) => this.wasm.transpose(o, x, rows, cols));
   }
 }

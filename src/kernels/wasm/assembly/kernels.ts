@@ -230,17 +230,11 @@ export function atbScratchFloats(m: i32): i32 {
 // ---------------------------------------------------------------------------
 
 export function addBias(out: usize, bias: usize, rows: i32, cols: i32): void {
-  for (let row = 0; row < rows; row++) {
-    const o = at(out, row * cols);
-    for (let col = 0; col < cols; col++) store<f32>(at(o, col), load<f32>(at(o, col)) + load<f32>(at(bias, col)));
-  }
+  for (let row = 0; row < rows; row++) add(at(out, row * cols), bias, cols);
 }
 
 export function sumRowsAccumulate(sums: usize, a: usize, rows: i32, cols: i32): void {
-  for (let row = 0; row < rows; row++) {
-    const r = at(a, row * cols);
-    for (let col = 0; col < cols; col++) store<f32>(at(sums, col), load<f32>(at(sums, col)) + load<f32>(at(r, col)));
-  }
+  for (let row = 0; row < rows; row++) add(sums, at(a, row * cols), cols);
 }
 
 export function addWeightColumns(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void {
@@ -392,7 +386,21 @@ export function softmaxCrossEntropyBackward(probs: usize, targets: usize, mask: 
 
 export function clip(values: usize, length: i32, limit: f32): i32 {
   let clipped = 0;
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const high = f32x4.splat(limit);
+    const low = f32x4.splat(-limit);
+    let count = i32x4.splat(0);
+    for (; i + 4 <= length; i += 4) {
+      const p = at(values, i);
+      const v = v128.load(p);
+      // Each comparison lane is −1 where it holds: subtracting counts the clipped entries.
+      count = i32x4.sub(count, v128.or(f32x4.gt(v, high), f32x4.lt(v, low)));
+      v128.store(p, f32x4.min(f32x4.max(v, low), high));
+    }
+    clipped = i32x4.extract_lane(count, 0) + i32x4.extract_lane(count, 1) + i32x4.extract_lane(count, 2) + i32x4.extract_lane(count, 3);
+  }
+  for (; i < length; i++) {
     const p = at(values, i);
     const v = load<f32>(p);
     if (v > limit) {
@@ -407,7 +415,19 @@ export function clip(values: usize, length: i32, limit: f32): i32 {
 }
 
 export function add(out: usize, a: usize, length: i32): void {
-  for (let i = 0; i < length; i++) store<f32>(at(out, i), load<f32>(at(out, i)) + load<f32>(at(a, i)));
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= length; i += 4) v128.store(at(out, i), f32x4.add(v128.load(at(out, i)), v128.load(at(a, i))));
+  }
+  for (; i < length; i++) store<f32>(at(out, i), load<f32>(at(out, i)) + load<f32>(at(a, i)));
+}
+
+/** out(C×R) = A(R×C)ᵀ. */
+export function transpose(out: usize, a: usize, rows: i32, cols: i32): void {
+  for (let row = 0; row < rows; row++) {
+    const aRow = at(a, row * cols);
+    for (let col = 0; col < cols; col++) store<f32>(at(out, col * rows + row), load<f32>(at(aRow, col)));
+  }
 }
 
 /** The first byte after the module's static data (math tables): the host allocates above it. */
