@@ -7,14 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type ReplicaChannel } from '../../src/index.js';
+import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { readFileSync } from 'node:fs';
 
 const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
 const recipe = { ...DEFAULT_RECIPE, hidden: 24, batchSize: 64, epochs: undefined, steps: 8 };
 
-async function train(replicas: number, backend: 'wasm-simd' | 'reference') {
+async function train(replicas: number, backend: Backend) {
   const kernels = await loadKernels(backend);
   const data = prepareData(dinos, recipe, 'dinos.txt');
   const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 3, kernels);
@@ -51,9 +51,10 @@ describe('data-parallel training', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
-  it('the WebAssembly kernels train like the reference kernels (float32)', async () => {
-    const fast = await train(0, 'wasm-simd');
+  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed'] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
+    const fast = await train(0, backend);
     const slow = await train(0, 'reference');
+    expect(fast.losses).toHaveLength(8);
     fast.losses.forEach((loss, i) => expect(Math.abs(loss - slow.losses[i])).toBeLessThan(1e-4));
   });
 });
