@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
 const recipe = { ...DEFAULT_RECIPE, hidden: 24, batchSize: 64, epochs: undefined, steps: 8 };
@@ -64,8 +65,9 @@ describe('bptt train --threads and bptt bench', () => {
     spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
 
   it('2 worker threads give the same validation loss as 1 thread (to 1e-4)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'bptt-threads-'));
     const run = (threads: string) => {
-      const result = cli(['train', '--hidden', '32', '--batch', '128', '--epochs', '2', '--print', '0', '--threads', threads, '--out', join(repoRoot, 'test-output', `threads-${threads}.safetensors`)]);
+      const result = cli(['train', '--hidden', '32', '--batch', '128', '--epochs', '2', '--print', '0', '--threads', threads, '--out', join(folder, `threads-${threads}.safetensors`)]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain(`${threads} thread`);
       return Number(/validation loss ([\d.]+)/.exec(result.stderr)![1]);
