@@ -22,7 +22,7 @@ interface KernelExports {
   matmulABt(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
   matmulAB(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
   matmulAtBAccumulate(out: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
-  atbScratchFloats(m: number): number;
+  atbScratchFloats(m: number, n: number): number;
   addBias(out: number, bias: number, rows: number, cols: number): void;
   sumRowsAccumulate(sums: number, a: number, rows: number, cols: number): void;
   addWeightColumns(out: number, weight: number, ids: number, rows: number, hidden: number, vocab: number): void;
@@ -218,7 +218,7 @@ export class WasmKernels implements Kernels {
 
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
     if (!(out instanceof Float32Array)) return referenceKernels.matmulAtBAccumulate(out, a, b, m, k, n);
-    const bytes = this.wasm.atbScratchFloats(m) * 4;
+    const bytes = this.wasm.atbScratchFloats(m, n) * 4;
     if (bytes > this.transposeScratch.bytes) this.transposeScratch = { address: this.heap.reserve(bytes), bytes };
     const scratch = this.transposeScratch.address;
     this.run([[out, m * n, true], [a as Float32Array, k * m, false], [b as Float32Array, k * n, false]], (o, x, y) => this.wasm.matmulAtBAccumulate(o, x, y, m, k, n, scratch));

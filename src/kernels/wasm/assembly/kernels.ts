@@ -205,24 +205,25 @@ function axpyColumns(out: usize, a: usize, b: usize, row: i32, k: i32, n: i32, f
 const K_BLOCK = 128;
 
 /**
- * Slice by slice of K_BLOCK rows: transpose the slice of A into scratch
- * (so its columns become rows read with one broadcast load each), then
- * accumulate scratch · (slice of B) with the A·B kernel. scratch holds M·K_BLOCK floats.
+ * Slice by slice of K_BLOCK rows: transpose the slices of A and B into
+ * scratch, so that out += Aᵀ·B becomes out += (Aᵀ)·((Bᵀ)ᵀ), the row-by-row
+ * dot products of the A·Bᵀ kernel (the fastest one), over K_BLOCK columns.
+ * scratch holds (M + N)·K_BLOCK floats.
  */
 export function matmulAtBAccumulate(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, scratch: usize): void {
+  const aT = scratch;
+  const bT = at(scratch, m * K_BLOCK);
   for (let start = 0; start < k; start += K_BLOCK) {
     const rows = min(K_BLOCK, k - start);
-    for (let i = 0; i < rows; i++) {
-      const aRow = at(a, (start + i) * m);
-      for (let row = 0; row < m; row++) store<f32>(at(scratch, row * rows + i), load<f32>(at(aRow, row)));
-    }
-    matmulAB(out, scratch, at(b, start * n), m, rows, n, true);
+    transpose(aT, at(a, start * m), rows, m);
+    transpose(bT, at(b, start * n), rows, n);
+    matmulABt(out, aT, bT, m, rows, n, true);
   }
 }
 
-/** Floats of scratch space matmulAtBAccumulate needs for an M-column A. */
-export function atbScratchFloats(m: i32): i32 {
-  return m * K_BLOCK;
+/** Floats of scratch space matmulAtBAccumulate needs for A with M columns and B with N. */
+export function atbScratchFloats(m: i32, n: i32): i32 {
+  return (m + n) * K_BLOCK;
 }
 
 // ---------------------------------------------------------------------------
@@ -328,14 +329,30 @@ export function tanh(values: usize, length: i32): void {
 }
 
 export function sigmoidBackward(dz: usize, gamma: usize, h: usize, length: i32): void {
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1);
+    for (; i + 4 <= length; i += 4) {
+      const y = v128.load(at(h, i));
+      v128.store(at(dz, i), f32x4.mul(v128.load(at(gamma, i)), f32x4.mul(y, f32x4.sub(one, y))));
+    }
+  }
+  for (; i < length; i++) {
     const y = load<f32>(at(h, i));
     store<f32>(at(dz, i), load<f32>(at(gamma, i)) * y * (<f32>1 - y));
   }
 }
 
 export function tanhBackward(dz: usize, gamma: usize, h: usize, length: i32): void {
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1);
+    for (; i + 4 <= length; i += 4) {
+      const y = v128.load(at(h, i));
+      v128.store(at(dz, i), f32x4.mul(v128.load(at(gamma, i)), f32x4.sub(one, f32x4.mul(y, y))));
+    }
+  }
+  for (; i < length; i++) {
     const y = load<f32>(at(h, i));
     store<f32>(at(dz, i), load<f32>(at(gamma, i)) * (<f32>1 - y * y));
   }
