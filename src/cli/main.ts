@@ -13,6 +13,11 @@ import { registerTrain } from './train.js';
 import { enableRelaxedSimd } from './engine.js';
 
 enableRelaxedSimd();
+// `bptt sample | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const program = new Command('bptt')
   .description('Recurrent neural networks from scratch: backpropagation through time, derived by hand.')

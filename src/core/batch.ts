@@ -75,3 +75,40 @@ export function sliceBatch(batch: Batch, from: number, to: number): Batch {
   }
   return { steps: T, rows, inputs, targets, mask, tokens, activeRows };
 }
+
+/**
+ * The batch PACKED: only real positions, step after step. Step t's rows are
+ * packed rows [offsets[t], offsets[t + 1]) (its activeRows[t] real rows, in
+ * order), so a computation over "all steps" touches each real token once and
+ * padding costs nothing, like PyTorch's PackedSequence.
+ */
+export interface PackedBatch {
+  /** (T + 1) start of each step's rows; offsets[T] = P, the number of real positions. */
+  offsets: Int32Array;
+  inputs: Int32Array;
+  targets: Int32Array;
+  mask: Float32Array;
+}
+
+const packedCache = new WeakMap<Batch, PackedBatch>();
+
+export function packBatch(batch: Batch): PackedBatch {
+  const cached = packedCache.get(batch);
+  if (cached) return cached;
+  const { steps: T, rows: B } = batch;
+  const offsets = new Int32Array(T + 1);
+  for (let t = 0; t < T; t++) offsets[t + 1] = offsets[t] + batch.activeRows[t];
+  const P = offsets[T];
+  const inputs = new Int32Array(P);
+  const targets = new Int32Array(P);
+  const mask = new Float32Array(P);
+  for (let t = 0; t < T; t++) {
+    const rows = batch.activeRows[t];
+    inputs.set(batch.inputs.subarray(t * B, t * B + rows), offsets[t]);
+    targets.set(batch.targets.subarray(t * B, t * B + rows), offsets[t]);
+    mask.set(batch.mask.subarray(t * B, t * B + rows), offsets[t]);
+  }
+  const packed = { offsets, inputs, targets, mask };
+  packedCache.set(batch, packed);
+  return packed;
+}

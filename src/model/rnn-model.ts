@@ -11,7 +11,7 @@
  * Dimensions: T steps, B rows, H hidden, V vocabulary, D input size (V one-hot or d).
  */
 import type { FloatArray } from '../core/arrays.js';
-import type { Batch } from '../core/batch.js';
+import { packBatch, type Batch, type PackedBatch } from '../core/batch.js';
 import { ParameterLayout, type Init, type ParameterSpec } from '../core/parameters.js';
 import { Random } from '../core/random.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -72,17 +72,20 @@ export interface BackwardOptions {
  * (a short last batch, another thread's share of rows) reuse the same memory.
  */
 class Workspace {
-  /** h(0..T): (T+1)×B×H; block 0 is h0. */
+  // P is the number of real positions of the batch (packed, see core/batch.ts).
+  /** h0 (B rows), then h(t) of every real position, step after step: (B + P)×H. */
   h!: FloatArray;
-  /** x(1..T) from the embedding: T×B×d (empty for one-hot). */
+  /** h(t−1) of every real position, stacked like dz (only filled when the batch has padding): P×H. */
+  hPrev!: FloatArray;
+  /** x(t) from the embedding: P×d (empty for one-hot). */
   x!: FloatArray;
-  /** θ(t) → ŷ(t) → dθ(t), in place: T×B×V. */
+  /** θ(t) → ŷ(t) → dθ(t), in place: P×V. */
   probs!: FloatArray;
   /** γ(t−1) passed from step t to step t − 1: B×H. */
   gammaPrev!: FloatArray;
-  /** γ_t(t) from the affine layer, then γ(t), then dz(t) = γ(t) ∘ σ'(z(t)), in place: T×B×H. */
+  /** γ_t(t) from the affine layer, then γ(t), then dz(t) = γ(t) ∘ σ'(z(t)), in place: P×H. */
   dz!: FloatArray;
-  /** ∂J/∂x(t), with an embedding: T×B×d. */
+  /** ∂J/∂x(t), with an embedding: P×d. */
   dx!: FloatArray;
   /** Whᵀ, for the backward sweep: H×H. */
   WhT!: FloatArray;
@@ -91,14 +94,15 @@ class Workspace {
 
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
-  /** Points the views at storage for T steps of B rows, growing it if needed. */
-  shape(T: number, B: number, H: number, V: number, d: number): void {
-    this.h = this.view('h', (T + 1) * B * H);
-    this.x = this.view('x', T * B * d);
-    this.probs = this.view('probs', T * B * V);
+  /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
+  shape(P: number, B: number, H: number, V: number, d: number): void {
+    this.h = this.view('h', (B + P) * H);
+    this.hPrev = this.view('hPrev', P * H);
+    this.x = this.view('x', P * d);
+    this.probs = this.view('probs', P * V);
     this.gammaPrev = this.view('gammaPrev', B * H);
-    this.dz = this.view('dz', T * B * H);
-    this.dx = this.view('dx', T * B * d);
+    this.dz = this.view('dz', P * H);
+    this.dx = this.view('dx', P * d);
     this.WhT = this.view('WhT', H * H);
   }
 
@@ -153,19 +157,18 @@ export class RnnModel {
     return { rows, hidden: this.config.hidden, inputSize: this.inputSize, activation: this.config.activation };
   }
 
-  private workspaceFor(steps: number, rows: number): Workspace {
+  private workspaceFor(positions: number, rows: number): Workspace {
     this.workspace ??= new Workspace((length) => this.kernels.allocate(this.config.dtype, length));
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    this.workspace.shape(steps, rows, H, V, d);
+    this.workspace.shape(positions, rows, H, V, d);
     return this.workspace;
   }
 
-  /** x(t) of the first `rows` rows: token ids for one-hot input, or the cached embeddings. */
-  private input(ws: Workspace, batch: Batch, t: number, rows: number): CellInput {
-    const B = batch.rows;
-    if (this.config.embed === 0) return { kind: 'one-hot', ids: batch.inputs.subarray(t * B, t * B + rows) };
+  /** x of `rows` packed positions from `offset`: token ids for one-hot input, or the cached embeddings. */
+  private input(ws: Workspace, packed: PackedBatch, offset: number, rows: number): CellInput {
+    if (this.config.embed === 0) return { kind: 'one-hot', ids: packed.inputs.subarray(offset, offset + rows) };
     const d = this.config.embed;
-    return { kind: 'dense', x: ws.x.subarray(t * B * d, (t * B + rows) * d) };
+    return { kind: 'dense', x: ws.x.subarray(offset * d, (offset + rows) * d) };
   }
 
   /**
@@ -177,31 +180,38 @@ export class RnnModel {
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    const ws = this.workspaceFor(T, B);
+    const packed = packBatch(batch);
+    const P = packed.offsets[T];
+    const ws = this.workspaceFor(P, B);
     const w = this.weights;
     if (h0) ws.h.set(h0.subarray(0, B * H));
     else ws.h.fill(0, 0, B * H);
 
-    // The recurrence, step by step: (1.1), (1.2).
+    // The recurrence, step by step, over the rows still real at each step: (1.1), (1.2).
+    if (d > 0) embeddingForward(k, ws.x, w.embedding, packed.inputs, P, d); // every x(t) at once
     for (let t = 0; t < T; t++) {
-      const rows = batch.activeRows[t]; // only rows with a real token at step t (a prefix): padding costs nothing
-      const h = ws.h.subarray((t + 1) * B * H, (t + 2) * B * H);
-      h.fill(0, rows * H); // padded positions hold zeros, so they add nothing to the sums over all steps below
-      if (d > 0) ws.x.fill(0, (t * B + rows) * d, (t + 1) * B * d);
+      const rows = batch.activeRows[t];
       if (rows === 0) continue;
-      const ids = batch.inputs.subarray(t * B, t * B + rows);
-      if (d > 0) embeddingForward(k, ws.x.subarray(t * B * d, (t * B + rows) * d), w.embedding, ids, rows, d);
-      const hPrev = ws.h.subarray(t * B * H, (t * B + rows) * H);
-      rnnCellForward(k, h.subarray(0, rows * H), hPrev, this.input(ws, batch, t, rows), w, this.cellShape(rows));
+      const { from, to } = this.stepRows(packed, B, t);
+      const h = ws.h.subarray(to * H, (to + rows) * H);
+      rnnCellForward(k, h, ws.h.subarray(from * H, (from + rows) * H), this.input(ws, packed, packed.offsets[t], rows), w, this.cellShape(rows));
     }
 
-    // The output layers do not feed back into the recurrence, so all T steps go through them
-    // at once, as one batch of T·B rows: (2.1), then (3.1), (3.2) and the sum of (3.3).
-    const hAll = ws.h.subarray(B * H, (T + 1) * B * H);
-    affineForward(k, ws.probs, hAll, w, T * B, H, V);
-    const lossSum = softmaxCrossEntropyForward(k, ws.probs, batch.targets, batch.mask, T * B, V);
+    // The output layers do not feed back into the recurrence, so all steps go through them at
+    // once, as one batch of the P real positions: (2.1), then (3.1), (3.2) and the sum of (3.3).
+    affineForward(k, ws.probs, ws.h.subarray(B * H, (B + P) * H), w, P, H, V);
+    const lossSum = softmaxCrossEntropyForward(k, ws.probs, packed.targets, packed.mask, P, V);
     this.lastBatch = batch;
     return lossSum;
+  }
+
+  /**
+   * Where step t reads h(t−1) and writes h(t) in the packed h buffer (rows):
+   * h0 fills rows [0, B); step t's h(t) starts at row B + offsets[t]; its
+   * h(t−1) are the first rows of step t − 1's block (the rows still real).
+   */
+  private stepRows(packed: PackedBatch, B: number, t: number): { from: number; to: number } {
+    return { from: t === 0 ? 0 : B + packed.offsets[t - 1], to: B + packed.offsets[t] };
   }
 
   /**
@@ -214,7 +224,7 @@ export class RnnModel {
    * γ_t(t); then the sweep t = T..1 carrying the accumulated γ (Trick 2) and
    * storing dz(t) = γ(t) ∘ σ'(z(t)); finally the gradients of the tied
    * weights, Σ over steps of (5.2) (Eq. 4.1), each as one matrix product over
-   * all T·B rows.
+   * all the real positions.
    */
   backward(options: BackwardOptions): number {
     const batch = this.lastBatch;
@@ -223,6 +233,8 @@ export class RnnModel {
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const packed = packBatch(batch);
+    const P = packed.offsets[T];
     const w = this.weights;
     const g = this.gradients;
     const clip = options.clip;
@@ -230,11 +242,10 @@ export class RnnModel {
     this.grads.fill(0);
 
     // J(t) → θ(t) → h(t) for every t: dθ, then dU, db2 and γ_t(t) (from (2.1)), into ws.dz.
-    const hAll = ws.h.subarray(B * H, (T + 1) * B * H);
-    const dz = ws.dz.subarray(0, T * B * H); // (T×B×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
-    softmaxCrossEntropyBackward(k, ws.probs, batch.targets, batch.mask, options.scale, T * B, V);
-    affineBackward(k, dz, ws.probs, hAll, w, g, T * B, H, V);
-    if (clip !== Infinity) clipped += k.clip(dz, T * B * H, clip); // the notebook clips dh before BPTT
+    const dz = ws.dz; // (P×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
+    softmaxCrossEntropyBackward(k, ws.probs, packed.targets, packed.mask, options.scale, P, V);
+    affineBackward(k, dz, ws.probs, ws.h.subarray(B * H, (B + P) * H), w, g, P, H, V);
+    if (clip !== Infinity) clipped += k.clip(dz, P * H, clip); // the notebook clips dh before BPTT
 
     // The sweep back through time.
     k.transpose(ws.WhT, w.Wh, H, H);
@@ -242,29 +253,46 @@ export class RnnModel {
     let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
     for (let t = T - 1; t >= 0; t--) {
       const rows = batch.activeRows[t];
-      const step = dz.subarray(t * B * H, (t * B + rows) * H);
+      if (rows === 0) continue;
+      const step = dz.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H);
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
-      // Rows whose last real token is at step t receive nothing from later (padded) steps.
+      // Rows whose last real token is at step t receive nothing from later steps.
       k.add(step, gammaPrev, rowsAfter * H);
-      const h = ws.h.subarray((t + 1) * B * H, ((t + 1) * B + rows) * H);
-      rnnCellBackwardStep(k, gammaPrev, step, step, h, ws.WhT, this.cellShape(rows)); // dz(t) in place, (6.2) γ(t−1)
+      const { to } = this.stepRows(packed, B, t);
+      rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
       rowsAfter = rows;
     }
     // γ(0) = ∂J/∂h0; rows with no real token at all get none.
     gammaPrev.fill(0, rowsAfter * H, B * H);
 
-    // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps.
-    const hPrevAll = ws.h.subarray(0, T * B * H);
-    const input = this.input(ws, batch, 0, T * B);
-    rnnCellWeightGradients(k, g, dz, hPrevAll, input, this.cellShape(T * B));
+    // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
+    // product over the P real positions; h(t−1) of each position, stacked in the same order.
+    rnnCellWeightGradients(k, g, dz, this.stackedPreviousStates(packed, B, ws), this.input(ws, packed, 0, P), this.cellShape(P));
     if (d > 0) {
-      const dx = ws.dx.subarray(0, T * B * d);
-      rnnCellInputGradient(k, dx, dz, w, this.cellShape(T * B));
-      embeddingBackward(k, g.embedding, dx, batch.inputs, T * B, d);
+      rnnCellInputGradient(k, ws.dx, dz, w, this.cellShape(P));
+      embeddingBackward(k, g.embedding, ws.dx, packed.inputs, P, d);
     }
 
     if (clip !== Infinity && options.clipParameterGradients !== false) clipped += k.clip(this.grads, this.grads.length, clip);
     return clipped;
+  }
+
+  /**
+   * h(t−1) for every packed position (P×H). Without padding these are simply
+   * the first P rows of the h buffer (h0, then h(1), ...); with padding, the
+   * rows each step reads are gathered into ws.hPrev.
+   */
+  private stackedPreviousStates(packed: PackedBatch, B: number, ws: Workspace): FloatArray {
+    const H = this.config.hidden;
+    const T = packed.offsets.length - 1;
+    const P = packed.offsets[T];
+    if (P === T * B) return ws.h.subarray(0, P * H);
+    for (let t = 0; t < T; t++) {
+      const { from } = this.stepRows(packed, B, t);
+      const rows = packed.offsets[t + 1] - packed.offsets[t];
+      ws.hPrev.set(ws.h.subarray(from * H, (from + rows) * H), packed.offsets[t] * H);
+    }
+    return ws.hPrev;
   }
 
   /** ∂J/∂h0 (B×H) from the last backward(): how the loss depends on the initial hidden state. */
