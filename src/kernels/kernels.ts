@@ -76,6 +76,9 @@ export interface Kernels {
   /** out += a, elementwise. */
   add(out: FloatArray, a: FloatArray, length: number): void;
 
+  /** Adagrad, in place for every entry: memory += g²; params −= lr · g / √(memory + epsilon). */
+  adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void;
+
   /** out(cols×rows) = A(rows×cols)ᵀ. */
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void;
 }

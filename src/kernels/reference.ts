@@ -165,6 +165,14 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < length; i++) out[i] += a[i];
   },
 
+  adagradStep(params, grads, memory, learningRate, epsilon, length) {
+    for (let i = 0; i < length; i++) {
+      const g = grads[i];
+      memory[i] += g * g;
+      params[i] -= (learningRate * g) / Math.sqrt(memory[i] + epsilon);
+    }
+  },
+
   transpose(out, a, rows, cols) {
     for (let row = 0; row < rows; row++) for (let col = 0; col < cols; col++) out[col * rows + row] = a[row * cols + col];
   },

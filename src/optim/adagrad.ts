@@ -4,7 +4,9 @@
  *   p −= lr · g / √(m + 1e-8)
  * Each entry's step shrinks as its squared gradients add up.
  */
-import { allocate, type DType, type FloatArray } from '../core/arrays.js';
+import type { DType, FloatArray } from '../core/arrays.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { referenceKernels } from '../kernels/reference.js';
 import type { Optimizer } from './optimizer.js';
 
 export const ADAGRAD_EPSILON = 1e-8;
@@ -13,21 +15,17 @@ export class Adagrad implements Optimizer {
   readonly name = 'adagrad';
   readonly state: { memory: FloatArray };
 
+  /** `kernels`: where the loop runs (and the memory lives): the model's kernels. */
   constructor(
     readonly learningRate: number,
     size: number,
     dtype: DType,
+    private readonly kernels: Kernels = referenceKernels,
   ) {
-    this.state = { memory: allocate(dtype, size) };
+    this.state = { memory: kernels.allocate(dtype, size) };
   }
 
   step(params: FloatArray, grads: FloatArray): void {
-    const memory = this.state.memory;
-    const lr = this.learningRate;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i];
-      memory[i] += g * g;
-      params[i] -= (lr * g) / Math.sqrt(memory[i] + ADAGRAD_EPSILON);
-    }
+    this.kernels.adagradStep(params, grads, this.state.memory, this.learningRate, ADAGRAD_EPSILON, params.length);
   }
 }

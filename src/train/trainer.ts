@@ -115,7 +115,7 @@ export class Trainer {
     private readonly parallel?: DataParallel,
   ) {
     if (train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
-    this.optimizer = new Adagrad(options.learningRate, model.params.length, model.config.dtype);
+    this.optimizer = new Adagrad(options.learningRate, model.params.length, model.config.dtype, model.kernels);
   }
 
   on<K extends keyof TrainerEvents>(event: K, listener: Listener<TrainerEvents[K]>): this {

@@ -97,7 +97,7 @@ describe.each(backends)('%s', (backend: Backend) => {
     }
   });
 
-  it('activations, softmax + cross-entropy and clipping', () => {
+  it('activations, softmax + cross-entropy, Adagrad and clipping', () => {
     const n = 37;
     for (const [forward, backward] of [['sigmoid', 'sigmoidBackward'], ['tanh', 'tanhBackward']] as const) {
       const z = randomFloats(null, n, 3);
@@ -127,6 +127,15 @@ describe.each(backends)('%s', (backend: Backend) => {
     kernels.softmaxCrossEntropyBackward(probs, targets, mask, 0.5, rows, V);
     reference.softmaxCrossEntropyBackward(probsRef, targets, mask, 0.5, rows, V);
     expectMatch('softmax backward', probs, probsRef, 1e-6);
+
+    const params = randomFloats(null, 41);
+    const grads = randomFloats(null, 41);
+    const memory = randomFloats(null, 41).map(Math.abs);
+    const [p1, m1, p2, m2] = [Float32Array.from(params), Float32Array.from(memory), Float32Array.from(params), Float32Array.from(memory)];
+    kernels.adagradStep(p1, grads, m1, 0.1, 1e-8, 41);
+    reference.adagradStep(p2, grads, m2, 0.1, 1e-8, 41);
+    expectMatch('adagrad params', p1, p2, 1e-6);
+    expectMatch('adagrad memory', m1, m2, 1e-6);
 
     const values = randomFloats(null, 50, 3);
     const valuesRef = Float32Array.from(values);

@@ -52,7 +52,7 @@ const ALLOWED: Record<string, string[]> = {
   kernels: ['core'],
   nn: ['core', 'kernels'],
   model: ['core', 'kernels', 'nn'],
-  optim: ['core'],
+  optim: ['core', 'kernels'],
   text: ['core'],
   data: ['core', 'text'],
   io: ['core', 'kernels', 'nn', 'model', 'text'],

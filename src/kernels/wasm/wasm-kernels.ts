@@ -38,6 +38,7 @@ interface KernelExports {
   clip(values: number, length: number, limit: number): number;
   add(out: number, a: number, length: number): void;
   transpose(out: number, a: number, rows: number, cols: number): void;
+  adagradStep(params: number, grads: number, memory: number, learningRate: number, epsilon: number, length: number): void;
 }
 
 const PAGE = 65536;
@@ -292,6 +293,11 @@ export class WasmKernels implements Kernels {
   add(out: FloatArray, a: FloatArray, length: number): void {
     if (!(out instanceof Float32Array)) return referenceKernels.add(out, a, length);
     this.run([[out, length, true], [a as Float32Array, length, false]], (o, x) => this.wasm.add(o, x, length));
+  }
+
+  adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void {
+    if (!(params instanceof Float32Array)) return referenceKernels.adagradStep(params, grads, memory, learningRate, epsilon, length);
+    this.run([[params, length, true], [grads as Float32Array, length, false], [memory as Float32Array, length, true]], (p, g, m) => this.wasm.adagradStep(p, g, m, learningRate, epsilon, length));
   }
 
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {

@@ -439,6 +439,29 @@ export function add(out: usize, a: usize, length: i32): void {
   for (; i < length; i++) store<f32>(at(out, i), load<f32>(at(out, i)) + load<f32>(at(a, i)));
 }
 
+/** Adagrad: memory += g²; params −= lr · g / √(memory + epsilon), four entries at a time. */
+export function adagradStep(params: usize, grads: usize, memory: usize, learningRate: f32, epsilon: f32, length: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lr = f32x4.splat(learningRate);
+    const eps = f32x4.splat(epsilon);
+    for (; i + 4 <= length; i += 4) {
+      const g = v128.load(at(grads, i));
+      const m = madd(g, g, v128.load(at(memory, i)));
+      v128.store(at(memory, i), m);
+      const p = at(params, i);
+      v128.store(p, f32x4.sub(v128.load(p), f32x4.div(f32x4.mul(lr, g), f32x4.sqrt(f32x4.add(m, eps)))));
+    }
+  }
+  for (; i < length; i++) {
+    const g = load<f32>(at(grads, i));
+    const m = load<f32>(at(memory, i)) + g * g;
+    store<f32>(at(memory, i), m);
+    const p = at(params, i);
+    store<f32>(p, load<f32>(p) - (learningRate * g) / Mathf.sqrt(m + epsilon));
+  }
+}
+
 /** out(C×R) = A(R×C)ᵀ. */
 export function transpose(out: usize, a: usize, rows: i32, cols: i32): void {
   for (let row = 0; row < rows; row++) {
