@@ -53,16 +53,16 @@ function startWorker(init: ReplicaInit): Promise<Worker> {
 }
 
 /** The default thread count: every core, when the kernels can share memory; else 1. */
-export function defaultThreads(kernels: Kernels, model: RnnModel): number {
-  return kernels instanceof WasmKernels && model.config.dtype === 'float32' ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
+export function defaultThreads(kernels: Kernels): number {
+  return kernels instanceof WasmKernels ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
 }
 
 /** Starts threads − 1 worker replicas of `model`; undefined for one thread. */
 export async function startDataParallel(model: RnnModel, threads: number): Promise<DataParallel | undefined> {
   if (threads <= 1) return undefined;
   const kernels = model.kernels;
-  if (!(kernels instanceof WasmKernels) || model.config.dtype !== 'float32') {
-    throw new BpttError(`--threads ${threads} needs the WebAssembly kernels and float32`, 'use --threads 1, or --dtype float32 with --backend auto');
+  if (!(kernels instanceof WasmKernels)) {
+    throw new BpttError(`--threads ${threads} needs the WebAssembly kernels`, 'use --threads 1, or --backend auto');
   }
   const init: ReplicaInit = { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset };
   const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));

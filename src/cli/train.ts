@@ -79,7 +79,7 @@ export function registerTrain(program: Command): void {
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
     .option(backendOption.flags, backendOption.description, backendOption.parse)
-    .option('--threads <N>', 'threads sharing each batch (default: every core with the WebAssembly kernels in float32, else 1)', integerOption('--threads', 1, 64))
+    .option('--threads <N>', 'threads sharing each batch (default: every core with the WebAssembly kernels, else 1)', integerOption('--threads', 1, 64))
     .action(async (flags: TrainFlags) => {
       process.exitCode = await train(flags);
     });
@@ -156,7 +156,7 @@ async function train(flags: TrainFlags): Promise<number> {
     model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed, kernels);
     if (initial) model.params.set(initial.model.params);
   }
-  const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels, model));
+  const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels));
   const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
   if (checkpoint) restoreTrainer(trainer, checkpoint);
 

@@ -51,7 +51,7 @@ export class Replica {
 
   static async create(init: ReplicaInit, createKernels: (variant: WasmVariant, memory: WebAssembly.Memory) => Promise<WasmKernels>): Promise<Replica> {
     const kernels = await createKernels(init.variant, init.memory);
-    const shared = kernels.view(init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
+    const shared = kernels.view(init.config.dtype, init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
     return new Replica(new RnnModel(init.config, kernels, shared));
   }
 
@@ -99,7 +99,7 @@ export class DataParallel {
     for (const result of await Promise.all(pending)) {
       lossSum += result.lossSum;
       clipped += result.clipped;
-      const grads: FloatArray = this.kernels.view(result.gradsAddress, size);
+      const grads: FloatArray = this.kernels.view(this.model.config.dtype, result.gradsAddress, size);
       this.kernels.add(this.model.grads, grads, size);
     }
     if (clip !== Infinity) clipped += this.kernels.clip(this.model.grads, size, clip);

@@ -8,7 +8,7 @@
  * result (about 170 float32 ulps); elementwise kernels to 1e-6.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { availableBackends, batchFromRows, loadKernels, Random, referenceKernels as reference, RnnModel, type Backend, type Kernels } from '../../src/index.js';
+import { availableBackends, batchFromRows, gradcheck, gradcheckPasses, loadKernels, Random, referenceKernels as reference, RnnModel, type Backend, type Kernels } from '../../src/index.js';
 
 const backends = (await availableBackends()).filter((b) => b !== 'reference');
 const random = new Random(21);
@@ -158,5 +158,55 @@ describe.each(backends)('%s', (backend: Backend) => {
     for (const name of fast.layout.slots.map((s) => s.name) as (keyof typeof fast.gradients)[]) {
       expectMatch(`grad ${name}`, fast.gradients[name] as Float32Array, slow.gradients[name] as Float32Array, 1e-4);
     }
+  });
+});
+
+/**
+ * float64 on the WebAssembly backends: the same kernels compiled for f64
+ * (2 lanes per vector) must agree with the reference to about 1e-12, and a
+ * model on them passes the numerical gradient check.
+ */
+describe.each(backends)('%s in float64', (backend: Backend) => {
+  let kernels: Kernels;
+  beforeAll(async () => {
+    kernels = await loadKernels(backend);
+  });
+  const doubles = (own: Kernels | null, n: number) => {
+    const array = own ? (own.allocate('float64', n) as Float64Array) : new Float64Array(n);
+    for (let i = 0; i < n; i++) array[i] = random.normal();
+    return array;
+  };
+  const worst = (a: Float64Array, b: Float64Array) => a.reduce((w, v, i) => Math.max(w, Math.abs(v - b[i])), 0);
+
+  it.each([[3, 5, 7], [9, 17, 13], [33, 64, 31]])('matmuls m=%i k=%i n=%i', (m, k, n) => {
+    for (const own of [kernels, null]) {
+      const a = doubles(own, m * k);
+      const bt = doubles(own, n * k);
+      const b = doubles(own, k * n);
+      const out = doubles(own, m * n);
+      const expected = Float64Array.from(out);
+      kernels.matmulABt(out, a, bt, m, k, n, true);
+      reference.matmulABt(expected, a, bt, m, k, n, true);
+      expect(worst(out, expected)).toBeLessThan(1e-12);
+      kernels.matmulAB(out, a, b, m, k, n, false);
+      reference.matmulAB(expected, a, b, m, k, n, false);
+      expect(worst(out, expected)).toBeLessThan(1e-12);
+      const aT = doubles(own, k * m);
+      kernels.matmulAtBAccumulate(out, aT, b, m, k, n);
+      reference.matmulAtBAccumulate(expected, aT, b, m, k, n);
+      expect(worst(out, expected)).toBeLessThan(1e-12);
+    }
+  });
+
+  it.each([['sigmoid', 0], ['tanh', 5]] as const)('a whole %s model (embed %i): loss and gradients match the reference to 1e-12, and pass the gradient check', (activation, embed) => {
+    const config = { cell: 'rnn', activation, vocabSize: 7, hidden: 9, embed, layers: 1, dtype: 'float64', init: 'scaled' } as const;
+    const fast = RnnModel.initialized(config, 4, kernels);
+    const slow = RnnModel.initialized(config, 4);
+    const batch = batchFromRows([[1, 2, 3, 4, 5, 6], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0], [3, 2, 1], [0], []], 6);
+    expect(Math.abs(fast.forward(batch) - slow.forward(batch))).toBeLessThan(1e-12);
+    fast.backward({ scale: 0.25, clip: Infinity });
+    slow.backward({ scale: 0.25, clip: Infinity });
+    expect(worst(fast.grads as Float64Array, slow.grads as Float64Array)).toBeLessThan(1e-12);
+    expect(gradcheckPasses(gradcheck(fast, batch, { scale: 0.25 }))).toBe(true);
   });
 });

@@ -1,50 +1,33 @@
 /**
  * The WebAssembly backend: the Kernels interface over the compiled
- * AssemblyScript kernels (./assembly/kernels.ts), for float32.
+ * AssemblyScript kernels (./assembly/kernels.ts), for float32 and float64.
  *
  * Arrays that a model allocates through `allocate()` live inside the
  * module's memory, so a kernel call passes only their byte addresses: no
  * copying on the hot path. Arrays from elsewhere (a batch's token ids, a
  * test's inputs) are copied into a staging area for the call, and outputs
- * copied back. float64 work goes to the reference kernels, which are exact.
+ * copied back.
  *
  * The memory is a shared WebAssembly.Memory: growing it never invalidates
  * existing views, and worker threads can later work on the same arrays.
  */
-import { allocate, type DType, type FloatArray } from '../../core/arrays.js';
+import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
-import { referenceKernels } from '../reference.js';
 
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
+/** The module's exports: every kernel once per float type (see assembly/kernels.ts). */
+type KernelFunction = (...args: number[]) => number;
 interface KernelExports {
   heapBase(): number;
-  matmulABt(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
-  matmulAB(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number): void;
-  matmulAtBAccumulate(out: number, a: number, b: number, m: number, k: number, n: number, scratch: number): void;
-  atbScratchFloats(m: number, n: number): number;
-  addBias(out: number, bias: number, rows: number, cols: number): void;
-  sumRowsAccumulate(sums: number, a: number, rows: number, cols: number): void;
-  addWeightColumns(out: number, weight: number, ids: number, rows: number, hidden: number, vocab: number): void;
-  addToWeightColumns(gradWeight: number, dz: number, ids: number, rows: number, hidden: number, vocab: number): void;
-  gatherRows(out: number, table: number, ids: number, rows: number, cols: number): void;
-  scatterAddRows(gradTable: number, grad: number, ids: number, rows: number, cols: number): void;
-  sigmoid(values: number, length: number): void;
-  tanh(values: number, length: number): void;
-  sigmoidBackward(dz: number, gamma: number, h: number, length: number): void;
-  tanhBackward(dz: number, gamma: number, h: number, length: number): void;
-  softmaxCrossEntropy(logits: number, targets: number, mask: number, rows: number, vocab: number): number;
-  softmaxCrossEntropyBackward(probs: number, targets: number, mask: number, scale: number, rows: number, vocab: number): void;
-  clip(values: number, length: number, limit: number): number;
-  add(out: number, a: number, length: number): void;
-  transpose(out: number, a: number, rows: number, cols: number): void;
-  adagradStep(params: number, grads: number, memory: number, learningRate: number, epsilon: number, length: number): void;
+  atbScratchElements(m: number, n: number): number;
+  [kernel: string]: KernelFunction;
 }
 
 const PAGE = 65536;
 const MAXIMUM_PAGES = 16384; // 1 GiB; reserved address space, not memory in use
 
-type Float32OrInt32 = Float32Array | Int32Array;
+type Staged = Float32Array | Float64Array | Int32Array;
 
 /**
  * A bump allocator over a shared WebAssembly.Memory. Its top pointer lives in
@@ -89,8 +72,15 @@ class WasmHeap {
     return new Float32Array(this.currentBuffer(), address, length);
   }
 
-  int32(address: number, length: number): Int32Array {
-    return new Int32Array(this.currentBuffer(), address, length);
+  float64(address: number, length: number): Float64Array {
+    return new Float64Array(this.currentBuffer(), address, length);
+  }
+
+  /** A view of the same element type as `like`. */
+  typed<A extends Staged>(like: A, address: number, length: number): A {
+    if (like instanceof Float64Array) return this.float64(address, length) as A;
+    if (like instanceof Int32Array) return new Int32Array(this.currentBuffer(), address, length) as A;
+    return this.float32(address, length) as A;
   }
 }
 
@@ -103,7 +93,7 @@ class Staging {
   private address = 0;
   private capacity = 0;
   private used = 0;
-  private readonly pending: { array: Float32OrInt32; copy: Float32OrInt32 }[] = [];
+  private readonly pending: { array: Staged; copy: Staged }[] = [];
 
   constructor(private readonly heap: WasmHeap) {}
 
@@ -113,13 +103,13 @@ class Staging {
   }
 
   /** The address of `array` for a kernel call: its own, or a copy's (written back by end() if `output`). */
-  place(array: Float32OrInt32, length: number, output: boolean): number {
+  place(array: Staged, length: number, output: boolean): number {
     if (this.heap.owns(array)) return array.byteOffset;
-    const bytes = align(length * 4);
+    const bytes = align(length * array.BYTES_PER_ELEMENT);
     if (this.used + bytes > this.capacity) this.moveTo(Math.max(2 * this.capacity, bytes, 1 << 16));
     const address = this.address + this.used;
     this.used += bytes;
-    const copy = array instanceof Int32Array ? this.heap.int32(address, length) : this.heap.float32(address, length);
+    const copy = this.heap.typed(array, address, length);
     copy.set(array.subarray(0, length));
     if (output) this.pending.push({ array, copy });
     return address;
@@ -188,120 +178,104 @@ export class WasmKernels implements Kernels {
     return this.heap.memory;
   }
 
-  /** A view of float32 values at an address of this memory (e.g. a model's parameters, from another thread). */
-  view(address: number, length: number): Float32Array {
-    return this.heap.float32(address, length);
+  /** A view of values at an address of this memory (e.g. a model's parameters, from another thread). */
+  view(dtype: DType, address: number, length: number): FloatArray {
+    return dtype === 'float64' ? this.heap.float64(address, length) : this.heap.float32(address, length);
   }
 
   allocate(dtype: DType, length: number): FloatArray {
-    if (dtype === 'float64') return allocate(dtype, length);
-    return this.heap.float32(this.heap.reserve(length * 4), length); // shared memory starts zeroed and is never reused
+    const address = this.heap.reserve(length * (dtype === 'float64' ? 8 : 4)); // shared memory starts zeroed and is never reused
+    return dtype === 'float64' ? this.heap.float64(address, length) : this.heap.float32(address, length);
   }
 
-  /** Runs `call` with staged addresses; `places` lists [array, length, isOutput]. */
-  private run<R>(places: [Float32OrInt32, number, boolean][], call: (...addresses: number[]) => R): R {
+  /**
+   * Calls the kernel `name` for the float type of `first` with the staged
+   * addresses of `places` ([array, length, isOutput]) followed by `extra`.
+   */
+  private call(name: string, first: FloatArray, places: [Staged, number, boolean][], extra: number[]): number {
+    const kernel = this.wasm[`${name}_${first instanceof Float64Array ? 'f64' : 'f32'}`];
     this.staging.begin();
     const addresses = places.map(([array, length, output]) => this.staging.place(array, length, output));
-    const result = call(...addresses);
+    const result = kernel(...addresses, ...extra);
     this.staging.end();
     return result;
   }
 
   matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.matmulABt(out, a, b, m, k, n, accumulate);
-    this.run([[out, m * n, true], [a as Float32Array, m * k, false], [b as Float32Array, n * k, false]], (o, x, y) => this.wasm.matmulABt(o, x, y, m, k, n, accumulate ? 1 : 0));
+    this.call('matmulABt', out, [[out, m * n, true], [a, m * k, false], [b, n * k, false]], [m, k, n, accumulate ? 1 : 0]);
   }
 
   matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.matmulAB(out, a, b, m, k, n, accumulate);
-    this.run([[out, m * n, true], [a as Float32Array, m * k, false], [b as Float32Array, k * n, false]], (o, x, y) => this.wasm.matmulAB(o, x, y, m, k, n, accumulate ? 1 : 0));
+    this.call('matmulAB', out, [[out, m * n, true], [a, m * k, false], [b, k * n, false]], [m, k, n, accumulate ? 1 : 0]);
   }
 
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.matmulAtBAccumulate(out, a, b, m, k, n);
-    const bytes = this.wasm.atbScratchFloats(m, n) * 4;
+    const bytes = this.wasm.atbScratchElements(m, n) * out.BYTES_PER_ELEMENT;
     if (bytes > this.transposeScratch.bytes) this.transposeScratch = { address: this.heap.reserve(bytes), bytes };
-    const scratch = this.transposeScratch.address;
-    this.run([[out, m * n, true], [a as Float32Array, k * m, false], [b as Float32Array, k * n, false]], (o, x, y) => this.wasm.matmulAtBAccumulate(o, x, y, m, k, n, scratch));
+    this.call('matmulAtBAccumulate', out, [[out, m * n, true], [a, k * m, false], [b, k * n, false]], [m, k, n, this.transposeScratch.address]);
   }
 
   addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.addBias(out, bias, rows, cols);
-    this.run([[out, rows * cols, true], [bias as Float32Array, cols, false]], (o, b) => this.wasm.addBias(o, b, rows, cols));
+    this.call('addBias', out, [[out, rows * cols, true], [bias, cols, false]], [rows, cols]);
   }
 
   sumRowsAccumulate(sums: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    if (!(sums instanceof Float32Array)) return referenceKernels.sumRowsAccumulate(sums, a, rows, cols);
-    this.run([[sums, cols, true], [a as Float32Array, rows * cols, false]], (s, x) => this.wasm.sumRowsAccumulate(s, x, rows, cols));
+    this.call('sumRowsAccumulate', sums, [[sums, cols, true], [a, rows * cols, false]], [rows, cols]);
   }
 
   addWeightColumns(out: FloatArray, weight: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.addWeightColumns(out, weight, ids, rows, hidden, vocab);
-    this.run([[out, rows * hidden, true], [weight as Float32Array, hidden * vocab, false], [ids, rows, false]], (o, w, i) => this.wasm.addWeightColumns(o, w, i, rows, hidden, vocab));
+    this.call('addWeightColumns', out, [[out, rows * hidden, true], [weight, hidden * vocab, false], [ids, rows, false]], [rows, hidden, vocab]);
   }
 
   addToWeightColumns(gradWeight: FloatArray, dz: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    if (!(gradWeight instanceof Float32Array)) return referenceKernels.addToWeightColumns(gradWeight, dz, ids, rows, hidden, vocab);
-    this.run([[gradWeight, hidden * vocab, true], [dz as Float32Array, rows * hidden, false], [ids, rows, false]], (g, d, i) => this.wasm.addToWeightColumns(g, d, i, rows, hidden, vocab));
+    this.call('addToWeightColumns', gradWeight, [[gradWeight, hidden * vocab, true], [dz, rows * hidden, false], [ids, rows, false]], [rows, hidden, vocab]);
   }
 
   gatherRows(out: FloatArray, table: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.gatherRows(out, table, ids, rows, cols);
-    this.run([[out, rows * cols, true], [table as Float32Array, table.length, false], [ids, rows, false]], (o, t, i) => this.wasm.gatherRows(o, t, i, rows, cols));
+    this.call('gatherRows', out, [[out, rows * cols, true], [table, table.length, false], [ids, rows, false]], [rows, cols]);
   }
 
   scatterAddRows(gradTable: FloatArray, grad: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    if (!(gradTable instanceof Float32Array)) return referenceKernels.scatterAddRows(gradTable, grad, ids, rows, cols);
-    this.run([[gradTable, gradTable.length, true], [grad as Float32Array, rows * cols, false], [ids, rows, false]], (t, g, i) => this.wasm.scatterAddRows(t, g, i, rows, cols));
+    this.call('scatterAddRows', gradTable, [[gradTable, gradTable.length, true], [grad, rows * cols, false], [ids, rows, false]], [rows, cols]);
   }
 
   sigmoid(values: FloatArray, length: number): void {
-    if (!(values instanceof Float32Array)) return referenceKernels.sigmoid(values, length);
-    this.run([[values, length, true]], (v) => this.wasm.sigmoid(v, length));
+    this.call('sigmoid', values, [[values, length, true]], [length]);
   }
 
   tanh(values: FloatArray, length: number): void {
-    if (!(values instanceof Float32Array)) return referenceKernels.tanh(values, length);
-    this.run([[values, length, true]], (v) => this.wasm.tanh(v, length));
+    this.call('tanh', values, [[values, length, true]], [length]);
   }
 
   sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    if (!(dz instanceof Float32Array)) return referenceKernels.sigmoidBackward(dz, gamma, h, length);
-    this.run([[dz, length, true], [gamma as Float32Array, length, false], [h as Float32Array, length, false]], (d, g, y) => this.wasm.sigmoidBackward(d, g, y, length));
+    this.call('sigmoidBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
   }
 
   tanhBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    if (!(dz instanceof Float32Array)) return referenceKernels.tanhBackward(dz, gamma, h, length);
-    this.run([[dz, length, true], [gamma as Float32Array, length, false], [h as Float32Array, length, false]], (d, g, y) => this.wasm.tanhBackward(d, g, y, length));
+    this.call('tanhBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
   }
 
   softmaxCrossEntropy(logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number): number {
-    if (!(logits instanceof Float32Array)) return referenceKernels.softmaxCrossEntropy(logits, targets, mask, rows, vocab);
-    return this.run([[logits, rows * vocab, true], [targets, rows, false], [mask, rows, false]], (l, t, m) => this.wasm.softmaxCrossEntropy(l, t, m, rows, vocab));
+    return this.call('softmaxCrossEntropy', logits, [[logits, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [rows, vocab]);
   }
 
   softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void {
-    if (!(probs instanceof Float32Array)) return referenceKernels.softmaxCrossEntropyBackward(probs, targets, mask, scale, rows, vocab);
-    this.run([[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], (p, t, m) => this.wasm.softmaxCrossEntropyBackward(p, t, m, scale, rows, vocab));
+    this.call('softmaxCrossEntropyBackward', probs, [[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [scale, rows, vocab]);
   }
 
   clip(values: FloatArray, length: number, limit: number): number {
-    if (!(values instanceof Float32Array)) return referenceKernels.clip(values, length, limit);
-    return this.run([[values, length, true]], (v) => this.wasm.clip(v, length, limit));
+    return this.call('clip', values, [[values, length, true]], [length, limit]);
   }
 
   add(out: FloatArray, a: FloatArray, length: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.add(out, a, length);
-    this.run([[out, length, true], [a as Float32Array, length, false]], (o, x) => this.wasm.add(o, x, length));
+    this.call('add', out, [[out, length, true], [a, length, false]], [length]);
   }
 
   adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void {
-    if (!(params instanceof Float32Array)) return referenceKernels.adagradStep(params, grads, memory, learningRate, epsilon, length);
-    this.run([[params, length, true], [grads as Float32Array, length, false], [memory as Float32Array, length, true]], (p, g, m) => this.wasm.adagradStep(p, g, m, learningRate, epsilon, length));
+    this.call('adagradStep', params, [[params, length, true], [grads, length, false], [memory, length, true]], [learningRate, epsilon, length]);
   }
 
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    if (!(out instanceof Float32Array)) return referenceKernels.transpose(out, a, rows, cols);
-    this.run([[out, rows * cols, true], [a as Float32Array, rows * cols, false]], (o, x) => this.wasm.transpose(o, x, rows, cols));
+    this.call('transpose', out, [[out, rows * cols, true], [a, rows * cols, false]], [rows, cols]);
   }
 }
