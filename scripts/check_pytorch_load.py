@@ -42,7 +42,7 @@ class CharRNN(torch.nn.Module):
         super().__init__()
         if embed > 0:
             self.embedding = torch.nn.Embedding(vocab, embed)
-        self.rnn = torch.nn.RNN(embed if embed > 0 else vocab, hidden, batch_first=True, nonlinearity="tanh")
+        self.rnn = torch.nn.RNN(embed if embed > 0 else vocab, hidden, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
         self.fc = torch.nn.Linear(hidden, vocab)
         self.activation = activation
         self.vocab = vocab
@@ -50,7 +50,7 @@ class CharRNN(torch.nn.Module):
 
     def forward(self, ids):
         x = self.embedding(ids) if self.embed > 0 else torch.nn.functional.one_hot(ids, self.vocab).to(self.fc.weight.dtype)
-        if self.activation == "tanh":
+        if self.activation in ("tanh", "relu"):
             h, _ = self.rnn(x)
         else:  # the seed's sigmoid unit, with nn.RNN's own parameters
             w_ih, w_hh, b_ih, b_hh = self.rnn.weight_ih_l0, self.rnn.weight_hh_l0, self.rnn.bias_ih_l0, self.rnn.bias_hh_l0

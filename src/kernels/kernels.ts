@@ -56,6 +56,10 @@ export interface Kernels {
   sigmoid(values: FloatArray, length: number): void;
   /** In place h = tanh(z). */
   tanh(values: FloatArray, length: number): void;
+  /** In place h = max(0, z). */
+  relu(values: FloatArray, length: number): void;
+  /** dz = gamma ∘ relu'(z): gamma where the cached output h > 0, else 0. */
+  reluBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void;
   /** dz = gamma ∘ σ'(z), with σ'(z) = h(1 − h) computed from the cached output h. */
   sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void;
   /** dz = gamma ∘ tanh'(z), with tanh'(z) = 1 − h² computed from the cached output h. */

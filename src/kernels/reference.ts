@@ -104,6 +104,14 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < length; i++) values[i] = Math.tanh(values[i]);
   },
 
+  relu(values, length) {
+    for (let i = 0; i < length; i++) if (values[i] < 0) values[i] = 0;
+  },
+
+  reluBackward(dz, gamma, h, length) {
+    for (let i = 0; i < length; i++) dz[i] = h[i] > 0 ? gamma[i] : 0;
+  },
+
   sigmoidBackward(dz, gamma, h, length) {
     for (let i = 0; i < length; i++) dz[i] = gamma[i] * h[i] * (1 - h[i]);
   },

@@ -99,7 +99,7 @@ describe.each(backends)('%s', (backend: Backend) => {
 
   it('activations, softmax + cross-entropy, Adagrad and clipping', () => {
     const n = 37;
-    for (const [forward, backward] of [['sigmoid', 'sigmoidBackward'], ['tanh', 'tanhBackward']] as const) {
+    for (const [forward, backward] of [['sigmoid', 'sigmoidBackward'], ['tanh', 'tanhBackward'], ['relu', 'reluBackward']] as const) {
       const z = randomFloats(null, n, 3);
       const h = Float32Array.from(z);
       const hRef = Float32Array.from(z);

@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { batchFromRows, gradcheck, gradcheckPasses, Random, RnnModel } from '../../src/index.js';
 
-describe.each(['sigmoid', 'tanh'] as const)('BPTT gradient check, %s', (activation) => {
+// relu has a kink at 0: a smaller ε keeps the stencil from straddling it (the seeds are fixed).
+const epsilonFor = (activation: string) => (activation === 'relu' ? 1e-4 : undefined);
+
+describe.each(['sigmoid', 'tanh', 'relu'] as const)('BPTT gradient check, %s', (activation) => {
   it.each([0, 5])('embed %i: every gradient within 1e-6 relative error', (embed) => {
     const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 7, hidden: 9, embed, layers: 1, dtype: 'float64', init: 'scaled' }, 11);
     const batch = batchFromRows(
@@ -16,7 +19,7 @@ describe.each(['sigmoid', 'tanh'] as const)('BPTT gradient check, %s', (activati
     );
     const random = new Random(3);
     const h0 = Float64Array.from({ length: 4 * 9 }, () => 0.5 * random.normal());
-    const results = gradcheck(model, batch, { scale: 1 / 4, h0 });
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0, epsilon: epsilonFor(activation) });
     expect(results.map((r) => r.name)).toEqual([...(embed ? ['embedding'] : []), 'Wh', 'Wx', 'b1', 'U', 'b2', 'h0']);
     for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
     expect(gradcheckPasses(results)).toBe(true);
@@ -25,7 +28,7 @@ describe.each(['sigmoid', 'tanh'] as const)('BPTT gradient check, %s', (activati
   it('the seed\'s unscaled N(0, 1) weights pass too', () => {
     const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 5, hidden: 6, embed: 0, layers: 1, dtype: 'float64', init: 'seed' }, 2);
     const batch = batchFromRows([[0, 1, 2, 3], [4, 4]], [[1, 2, 3, 4], [4, 0]], 4);
-    expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 2 }))).toBe(true);
+    expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 2, epsilon: epsilonFor(activation) }))).toBe(true);
   });
 });
 

@@ -93,7 +93,7 @@ describe('embedding', () => {
   });
 });
 
-describe.each(['sigmoid', 'tanh'] as const)('RNN cell, %s (1.1, 1.2, 5.2, 6.2)', (activation) => {
+describe.each(['sigmoid', 'tanh', 'relu'] as const)('RNN cell, %s (1.1, 1.2, 5.2, 6.2)', (activation) => {
   it.each(['one-hot', 'dense'] as const)('backward with %s input gives γ(t−1), dWh, dWx, db1 and dx', (kind) => {
     const inputSize = kind === 'one-hot' ? V : D;
     const w = { Wh: randomArray(H * H, 0.5), Wx: randomArray(H * inputSize, 0.5), b1: randomArray(H, 0.5) };

@@ -247,6 +247,14 @@ export class WasmKernels implements Kernels {
     this.call('tanh', values, [[values, length, true]], [length]);
   }
 
+  relu(values: FloatArray, length: number): void {
+    this.call('relu', values, [[values, length, true]], [length]);
+  }
+
+  reluBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
+    this.call('reluBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
+  }
+
   sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
     this.call('sigmoidBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
   }

@@ -368,6 +368,30 @@ function tanh<T>(values: usize, length: i32): void {
   }
 }
 
+function relu<T>(values: usize, length: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = v128.splat<T>(0);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) v128.store(at<T>(values, i), v128.max<T>(v128.load(at<T>(values, i)), zero));
+  }
+  for (; i < length; i++) {
+    const p = at<T>(values, i);
+    if (load<T>(p) < 0) store<T>(p, 0);
+  }
+}
+
+function reluBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = v128.splat<T>(0);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) {
+      // The comparison lane is all ones where h > 0: a bit mask that keeps gamma there.
+      v128.store(at<T>(dz, i), v128.and(v128.load(at<T>(gamma, i)), v128.gt<T>(v128.load(at<T>(h, i)), zero)));
+    }
+  }
+  for (; i < length; i++) store<T>(at<T>(dz, i), load<T>(at<T>(h, i)) > 0 ? load<T>(at<T>(gamma, i)) : <T>0);
+}
+
 function sigmoidBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -536,6 +560,10 @@ export function sigmoid_f32(values: usize, length: i32): void { sigmoid<f32>(val
 export function sigmoid_f64(values: usize, length: i32): void { sigmoid<f64>(values, length); }
 export function tanh_f32(values: usize, length: i32): void { tanh<f32>(values, length); }
 export function tanh_f64(values: usize, length: i32): void { tanh<f64>(values, length); }
+export function relu_f32(values: usize, length: i32): void { relu<f32>(values, length); }
+export function relu_f64(values: usize, length: i32): void { relu<f64>(values, length); }
+export function reluBackward_f32(dz: usize, gamma: usize, h: usize, length: i32): void { reluBackward<f32>(dz, gamma, h, length); }
+export function reluBackward_f64(dz: usize, gamma: usize, h: usize, length: i32): void { reluBackward<f64>(dz, gamma, h, length); }
 export function sigmoidBackward_f32(dz: usize, gamma: usize, h: usize, length: i32): void { sigmoidBackward<f32>(dz, gamma, h, length); }
 export function sigmoidBackward_f64(dz: usize, gamma: usize, h: usize, length: i32): void { sigmoidBackward<f64>(dz, gamma, h, length); }
 export function tanhBackward_f32(dz: usize, gamma: usize, h: usize, length: i32): void { tanhBackward<f32>(dz, gamma, h, length); }
