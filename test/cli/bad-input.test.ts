@@ -269,7 +269,7 @@ describe.concurrent('bad flags', () => {
     ['--val', '-0.1'],
     ['--seq-length', '0'],
     ['--dtype', 'float16'],
-    ['--activation', 'relu'],
+    ['--activation', 'gelu'],
     ['--mode', 'words'],
     ['--preset', 'nope'],
     ['--time', '-5'],
@@ -299,7 +299,7 @@ describe.concurrent('bad flags', () => {
   });
 
   it.each([
-    ['--activation', 'relu'],
+    ['--activation', 'gelu'],
     ['--embed', '65'],
   ])('gradcheck %s %s: exit 2, one line naming the flag', async (flag, value) => {
     const result = await runCliAsync(freshDir(), ['gradcheck', flag, value]);
