@@ -8,6 +8,7 @@ import { BpttError } from '../core/errors.js';
 import { registerBench } from './bench.js';
 import { registerEval } from './eval.js';
 import { registerGradcheck } from './gradcheck.js';
+import { registerInfo } from './info.js';
 import { registerSample } from './sample.js';
 import { registerTrain } from './train.js';
 import { enableRelaxedSimd } from './engine.js';
@@ -30,6 +31,7 @@ registerSample(program);
 registerEval(program);
 registerGradcheck(program);
 registerBench(program);
+registerInfo(program);
 
 try {
   await program.parseAsync(process.argv);

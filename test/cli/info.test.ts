@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers.js';
+
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+
+describe('bptt info', () => {
+  it('describes a model file: architecture, parameter count and tensors', () => {
+    const result = cli(['info', 'test/fixtures/torch-tanh-embed.safetensors', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ cell: 'rnn', activation: 'tanh', hidden: 8, layers: 1, embed: 5, vocab_size: 7, dtype: 'float64', checkpoint: null });
+    // embedding 7×5, W_ih 8×5, W_hh 8×8, b1 8, U 7×8, b2 7 (bias_hh is folded into b1)
+    expect(report.parameters).toBe(35 + 40 + 64 + 8 + 56 + 7);
+    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual(
+      ['embedding.weight', 'fc.bias', 'fc.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0'],
+    );
+    const text = cli(['info', 'test/fixtures/torch-tanh-embed.safetensors']);
+    expect(text.stdout).toMatch(/tanh RNN, hidden 8, 1 layer, embedding 5/);
+  });
+
+  it('rejects a file that is not a model with one line and exit code 2', () => {
+    const result = cli(['info', 'package.json']);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('package.json');
+  });
+});
