@@ -38,11 +38,16 @@ def load_safetensors(path):
 class CharRNN(torch.nn.Module):
     """nn.RNN (or a sigmoid RNN, which nn.RNN lacks) + nn.Linear, with an optional nn.Embedding."""
 
-    def __init__(self, vocab, hidden, embed, activation):
+    def __init__(self, vocab, hidden, embed, activation, cell="rnn"):
         super().__init__()
         if embed > 0:
             self.embedding = torch.nn.Embedding(vocab, embed)
-        self.rnn = torch.nn.RNN(embed if embed > 0 else vocab, hidden, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
+        size = embed if embed > 0 else vocab
+        if cell == "lstm":
+            self.rnn = torch.nn.LSTM(size, hidden, batch_first=True)
+        else:
+            self.rnn = torch.nn.RNN(size, hidden, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
+        self.cell = cell
         self.fc = torch.nn.Linear(hidden, vocab)
         self.activation = activation
         self.vocab = vocab
@@ -50,7 +55,7 @@ class CharRNN(torch.nn.Module):
 
     def forward(self, ids):
         x = self.embedding(ids) if self.embed > 0 else torch.nn.functional.one_hot(ids, self.vocab).to(self.fc.weight.dtype)
-        if self.activation in ("tanh", "relu"):
+        if self.cell == "lstm" or self.activation in ("tanh", "relu"):
             h, _ = self.rnn(x)
         else:  # the seed's sigmoid unit, with nn.RNN's own parameters
             w_ih, w_hh, b_ih, b_hh = self.rnn.weight_ih_l0, self.rnn.weight_hh_l0, self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
@@ -68,7 +73,7 @@ def main(model_path, data_path):
     meta = json.loads(metadata["bptt"])
     assert metadata["format"] == "pt"
     vocab = meta["vocab"]
-    model = CharRNN(len(vocab), meta["hidden"], meta["embed"], meta["activation"])
+    model = CharRNN(len(vocab), meta["hidden"], meta["embed"], meta["activation"], meta.get("cell", "rnn"))
     if meta["dtype"] == "float64":
         model = model.double()
     model.load_state_dict(tensors, strict=True)
@@ -84,7 +89,7 @@ def main(model_path, data_path):
             logits = model(torch.tensor([ids[:-1]]))
             total += torch.nn.functional.cross_entropy(logits[0], torch.tensor(ids[1:]), reduction="sum").item()
             count += len(ids) - 1
-    print(json.dumps({"loaded_strict": True, "activation": meta["activation"], "lines": len(lines), "chars": count, "nats_per_char": total / count}))
+    print(json.dumps({"loaded_strict": True, "cell": meta.get("cell", "rnn"), "activation": meta["activation"], "lines": len(lines), "chars": count, "nats_per_char": total / count}))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ export { batchFromRows, type Batch } from './core/batch.js';
 export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
-export { DEFAULT_MODEL_CONFIG, type ModelConfig, type InitScheme } from './model/config.js';
+export { CELLS, DEFAULT_MODEL_CONFIG, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
 export type { Optimizer } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';

@@ -4,10 +4,12 @@ import { batchFromRows } from '../core/batch.js';
 import { Random } from '../core/random.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { CELLS, type Cell } from '../model/config.js';
 import { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE } from '../testing/gradcheck.js';
 import { choiceOption, integerOption } from './options.js';
 
 interface GradcheckFlags {
+  cell: Cell;
   activation: Activation;
   embed: number;
   hidden: number;
@@ -19,6 +21,7 @@ export function registerGradcheck(program: Command): void {
   program
     .command('gradcheck')
     .description('compare every gradient of a small random model with central finite differences (float64); exit 1 if any is off')
+    .option('--cell <name>', 'rnn or lstm', choiceOption('--cell', CELLS), 'rnn')
     .option('--activation <name>', 'sigmoid, tanh or relu', choiceOption('--activation', ACTIVATIONS), 'sigmoid')
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 64), 0)
     .option('--hidden <N>', 'hidden size', integerOption('--hidden', 1, 64), 10)
@@ -27,7 +30,7 @@ export function registerGradcheck(program: Command): void {
     .action((flags: GradcheckFlags) => {
       const vocabSize = 7;
       const steps = 6;
-      const model = RnnModel.initialized({ cell: 'rnn', activation: flags.activation, vocabSize, hidden: flags.hidden, embed: flags.embed, layers: 1, dtype: 'float64', init: 'scaled' }, flags.seed);
+      const model = RnnModel.initialized({ cell: flags.cell, activation: flags.activation, vocabSize, hidden: flags.hidden, embed: flags.embed, layers: 1, dtype: 'float64', init: 'scaled' }, flags.seed);
       // A batch of 4 rows of different lengths: the shorter ones are padded and masked, the last one entirely.
       const random = new Random(flags.seed, 7);
       const lengths = [steps, 4, 1, 0];
@@ -35,14 +38,14 @@ export function registerGradcheck(program: Command): void {
       const inputs = lengths.map(row);
       const targets = lengths.map(row);
       const batch = batchFromRows(inputs, targets, steps);
-      const h0 = Float64Array.from({ length: lengths.length * flags.hidden }, () => 0.5 * random.normal());
+      const h0 = Float64Array.from({ length: lengths.length * model.stateSize }, () => 0.5 * random.normal()); // h0 (and c0)
       // relu has a kink at 0: a smaller ε keeps the difference stencil from straddling it.
       const results = gradcheck(model, batch, { scale: 1 / lengths.length, h0, epsilon: flags.activation === 'relu' ? 1e-4 : undefined });
       const passed = gradcheckPasses(results);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ passed, relative_tolerance: GRADCHECK_RELATIVE_TOLERANCE, absolute_tolerance: GRADCHECK_ABSOLUTE_TOLERANCE, parameters: results })}\n`);
       } else {
-        process.stdout.write(`gradient check: ${flags.activation}, ${flags.embed > 0 ? `embedding ${flags.embed}` : 'one-hot'}, hidden ${flags.hidden}, float64, 5-point central differences\n`);
+        process.stdout.write(`gradient check: ${flags.cell === 'lstm' ? 'LSTM' : `${flags.activation} RNN`}, ${flags.embed > 0 ? `embedding ${flags.embed}` : 'one-hot'}, hidden ${flags.hidden}, float64, 5-point central differences\n`);
         process.stdout.write(`${'tensor'.padEnd(10)} ${'entries'.padStart(7)}  max relative error  max abs error (|grad| < 1e-7)\n`);
         for (const r of results) {
           process.stdout.write(`${r.name.padEnd(10)} ${String(r.entries).padStart(7)}  ${r.maxRelativeError.toExponential(2).padStart(18)}  ${r.maxAbsoluteError.toExponential(2).padStart(12)}\n`);

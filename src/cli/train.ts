@@ -9,6 +9,7 @@ import { decodeModelFile } from '../io/model-file.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { CELLS, type Cell } from '../model/config.js';
 import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
@@ -27,6 +28,7 @@ interface TrainFlags {
   mode?: DataMode;
   seqLength?: number;
   lowercase?: boolean;
+  cell?: Cell;
   activation?: Activation;
   hidden?: number;
   embed?: number;
@@ -58,7 +60,8 @@ export function registerTrain(program: Command): void {
     .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
     .option('--lowercase', 'lower-case the text first')
-    .option('--activation <name>', 'sigma of Eq. 1.2: sigmoid (the seed\'s) or tanh', choiceOption('--activation', ACTIVATIONS))
+    .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s) or lstm', choiceOption('--cell', CELLS))
+    .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 4096))
     .option('--batch <N>', 'sequences per minibatch', integerOption('--batch', 1, 65_536))
@@ -93,6 +96,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('mode', flags.mode);
   set('seqLength', flags.seqLength);
   set('lowercase', flags.lowercase);
+  set('cell', flags.cell);
   set('activation', flags.activation);
   set('hidden', flags.hidden);
   set('embed', flags.embed);
@@ -118,7 +122,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
@@ -133,10 +137,10 @@ async function train(flags: TrainFlags): Promise<number> {
   const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
   if (initial) {
     const c = initial.model.config;
-    for (const [flag, given, inFile] of [['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
+    for (const [flag, given, inFile] of [['--cell', flags.cell, c.cell], ['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
       if (given !== undefined && given !== inFile) throw new BpttError(`${flag} ${given} differs from ${flags.init}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
     }
-    Object.assign(recipe, { hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
+    Object.assign(recipe, { cell: c.cell, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
   }
 
   const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
@@ -162,8 +166,9 @@ async function train(flags: TrainFlags): Promise<number> {
 
   const err = process.stderr;
   const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
+  const unit = recipe.cell === 'lstm' ? 'LSTM' : `${recipe.activation} RNN`;
   err.write(
-    `${checkpoint ? 'Resuming' : 'Training'} a ${recipe.activation} RNN (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
+    `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
       `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );

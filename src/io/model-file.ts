@@ -1,6 +1,6 @@
 /**
  * bptt's model file: a safetensors file whose tensors carry PyTorch's names,
- * so a PyTorch module with attributes `rnn` (nn.RNN), `fc` (nn.Linear) and,
+ * so a PyTorch module with attributes `rnn` (nn.RNN, or nn.LSTM: the same names with 4H rows), `fc` (nn.Linear) and,
  * with an embedding, `embedding` (nn.Embedding) loads it with
  * `load_state_dict(safetensors.torch.load_file(path), strict=True)`:
  *
@@ -20,7 +20,7 @@
 import { allocate, type DType, type FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import type { ModelConfig } from '../model/config.js';
+import { CELLS, gatesPerUnit, type Cell, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
@@ -31,7 +31,7 @@ export const MODEL_FILE_VERSION = 1;
 /** The "bptt" metadata entry. */
 export interface ModelMetadata {
   version: number;
-  cell: 'rnn';
+  cell: Cell;
   activation: Activation;
   hidden: number;
   layers: number;
@@ -102,7 +102,8 @@ export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, check
     }
   };
   addAll('', model.params);
-  tensors[SECOND_BIAS] = { dtype: fileDType, shape: [model.config.hidden], data: allocate(model.config.dtype, model.config.hidden) };
+  const units = gatesPerUnit(model.config.cell) * model.config.hidden;
+  tensors[SECOND_BIAS] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
   const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer)) };
   if (checkpoint) {
     for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
@@ -138,7 +139,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
   const firstTensor = file.tensors.get(PYTORCH_NAMES.Wh);
   const dtype: DType = firstTensor?.dtype === 'F64' ? 'float64' : 'float32';
   const config: ModelConfig = {
-    cell: 'rnn',
+    cell: metadata.cell,
     activation: metadata.activation,
     vocabSize: tokenizer.size,
     hidden: metadata.hidden,
@@ -170,8 +171,9 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     model.weights[slot.name as keyof typeof model.weights].set(readTensor(name, slot.shape));
   }
   // On import the two PyTorch biases become the seed's one: b1 = b_ih + b_hh.
-  const secondBias = readTensor(SECOND_BIAS, [metadata.hidden]);
-  for (let i = 0; i < metadata.hidden; i++) model.weights.b1[i] += secondBias[i];
+  const units = gatesPerUnit(metadata.cell) * metadata.hidden;
+  const secondBias = readTensor(SECOND_BIAS, [units]);
+  for (let i = 0; i < units; i++) model.weights.b1[i] += secondBias[i];
 
   let checkpoint: SavedCheckpoint | undefined;
   const optimizerStates = new Set<string>();
@@ -211,7 +213,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   };
   const version = positiveInteger('version', 1);
   if (version > MODEL_FILE_VERSION) fail(`the file has format version ${version}; this bptt reads up to ${MODEL_FILE_VERSION}`, 'upgrade bptt (npm install bptt@latest)');
-  if (m.cell !== 'rnn') fail(`cell ${JSON.stringify(m.cell)} is not supported`, 'this version of bptt reads vanilla RNN models (cell "rnn")');
+  if (!CELLS.includes(m.cell as Cell)) fail(`cell ${JSON.stringify(m.cell)} is not supported`, `this version of bptt reads the cells ${CELLS.join(', ')}`);
   if (!ACTIVATIONS.includes(m.activation as Activation)) fail(`activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`, hint);
   const layers = positiveInteger('layers', 1);
   if (layers !== 1) fail(`${layers} layers are not supported`, 'this version of bptt reads one-layer models');
@@ -223,7 +225,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   const init = m.init === 'seed' || m.init === 'scaled' ? m.init : 'scaled';
   return {
     version,
-    cell: 'rnn',
+    cell: m.cell as Cell,
     activation: m.activation as Activation,
     hidden: positiveInteger('hidden', 1),
     layers,

@@ -74,6 +74,20 @@ export interface Kernels {
   /** In place on probabilities ŷ: dθ = (ŷ − onehot(target)) · mask · scale. */
   softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void;
 
+  /**
+   * The LSTM's gate arithmetic (docs/derivations/lstm.md, L.2–L.4), per row of
+   * gates (rows×4H, [i|f|g|o], pre-activations in, gate values out, in place):
+   * c = f∘cPrev + i∘g and h = o∘tanh(c) (rows×H each).
+   */
+  lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void;
+
+  /**
+   * Its backward (L.5–L.9, L.11): from gamma = ∂J/∂h and kappa = ∂J/∂c from
+   * the next step, writes dGates = ∂J/∂z (rows×4H) and, in place of kappa,
+   * ∂J/∂c(t−1) through this step.
+   */
+  lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void;
+
   /** Elementwise clip to [−limit, limit]; returns how many entries were clipped. */
   clip(values: FloatArray, length: number, limit: number): number;
 

@@ -154,6 +154,47 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  lstmGates(gates, c, h, cPrev, rows, hidden) {
+    const H = hidden;
+    for (let row = 0; row < rows; row++) {
+      const z = row * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const i = 1 / (1 + Math.exp(-gates[z + j])); // (L.2)
+        const f = 1 / (1 + Math.exp(-gates[z + H + j]));
+        const g = Math.tanh(gates[z + 2 * H + j]);
+        const o = 1 / (1 + Math.exp(-gates[z + 3 * H + j]));
+        gates[z + j] = i;
+        gates[z + H + j] = f;
+        gates[z + 2 * H + j] = g;
+        gates[z + 3 * H + j] = o;
+        const cell = f * cPrev[row * H + j] + i * g; // (L.3)
+        c[row * H + j] = cell;
+        h[row * H + j] = o * Math.tanh(cell); // (L.4)
+      }
+    }
+  },
+
+  lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, hidden) {
+    const H = hidden;
+    for (let row = 0; row < rows; row++) {
+      const z = row * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const n = row * H + j;
+        const i = gates[z + j];
+        const f = gates[z + H + j];
+        const g = gates[z + 2 * H + j];
+        const o = gates[z + 3 * H + j];
+        const tanhC = Math.tanh(c[n]);
+        const k = kappa[n] + gamma[n] * o * (1 - tanhC * tanhC); // (L.5) κ(t)
+        dGates[z + j] = k * g * i * (1 - i); // (L.8)
+        dGates[z + H + j] = k * cPrev[n] * f * (1 - f); // (L.7)
+        dGates[z + 2 * H + j] = k * i * (1 - g * g); // (L.9)
+        dGates[z + 3 * H + j] = gamma[n] * tanhC * o * (1 - o); // (L.6)
+        kappa[n] = k * f; // (L.11) κ(t−1) gets κ(t) ∘ f(t)
+      }
+    }
+  },
+
   clip(values, length, limit) {
     let clipped = 0;
     for (let i = 0; i < length; i++) {

@@ -6,11 +6,23 @@ import type { DType } from '../core/arrays.js';
 import type { Activation } from '../nn/activation.js';
 
 export type InitScheme = 'seed' | 'scaled';
+export type Cell = 'rnn' | 'lstm';
+export const CELLS: readonly Cell[] = ['rnn', 'lstm'];
+
+/** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM. */
+export function gatesPerUnit(cell: Cell): number {
+  return cell === 'lstm' ? 4 : 1;
+}
+
+/** Numbers a sequence carries from step to step, per hidden unit: h, or h and c. */
+export function statesPerUnit(cell: Cell): number {
+  return cell === 'lstm' ? 2 : 1;
+}
 
 export interface ModelConfig {
-  /** The recurrent cell. Only the seed's vanilla RNN so far. */
-  cell: 'rnn';
-  /** σ of Eq. 1.2: 'sigmoid' (the seed's) or 'tanh'. */
+  /** The recurrent cell: the seed's vanilla RNN, or an LSTM (docs/derivations/lstm.md). */
+  cell: Cell;
+  /** σ of Eq. 1.2 for the vanilla RNN: 'sigmoid' (the seed's), 'tanh' or 'relu'. The LSTM's gates are fixed. */
   activation: Activation;
   /** V: number of tokens in the vocabulary. */
   vocabSize: number;

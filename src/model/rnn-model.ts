@@ -18,22 +18,24 @@ import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { affineBackward, affineForward } from '../nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
+import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
 import { rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
-import type { ModelConfig } from './config.js';
+import { gatesPerUnit, statesPerUnit, type ModelConfig } from './config.js';
 
 /** The parameter table of a config: names, shapes (out, in) and initialisation. */
 export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   const { hidden: H, vocabSize: V, embed } = config;
   const D = embed > 0 ? embed : V;
+  const units = gatesPerUnit(config.cell) * H; // the LSTM stacks its four gates' weights: (4H × ·)
   const weight: Init = config.init === 'seed' ? { kind: 'normal', std: 1 } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
   const bias: Init = config.init === 'seed' ? { kind: 'zeros' } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
   const specs: ParameterSpec[] = [];
   if (embed > 0) specs.push({ name: 'embedding', shape: [V, embed], init: { kind: 'normal', std: 1 } });
   specs.push(
-    { name: 'Wh', shape: [H, H], init: weight },
-    { name: 'Wx', shape: [H, D], init: weight },
-    { name: 'b1', shape: [H], init: bias },
+    { name: 'Wh', shape: [units, H], init: weight },
+    { name: 'Wx', shape: [units, D], init: weight },
+    { name: 'b1', shape: [units], init: bias },
     { name: 'U', shape: [V, H], init: weight },
     { name: 'b2', shape: [V], init: bias },
   );
@@ -87,15 +89,26 @@ class Workspace {
   dz!: FloatArray;
   /** ∂J/∂x(t), with an embedding: P×d. */
   dx!: FloatArray;
-  /** Whᵀ, for the backward sweep: H×H. */
+  /** Whᵀ, for the backward sweep: H×units. */
   WhT!: FloatArray;
+  // LSTM only (empty for the vanilla RNN):
+  /** The gates' values i, f, g, o of every real position: P×4H. */
+  gates!: FloatArray;
+  /** c0 (B rows), then c(t) of every real position, like h: (B + P)×H. */
+  c!: FloatArray;
+  /** ∂J/∂z of the gates: P×4H. */
+  dGates!: FloatArray;
+  /** ∂J/∂c flowing from step t to step t − 1: B×H. */
+  kappa!: FloatArray;
+  /** ∂J/∂(h0, c0): B×2H. */
+  initialGradient!: FloatArray;
 
   private storage: Record<string, FloatArray> = {};
 
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number): void {
+  shape(P: number, B: number, H: number, V: number, d: number, lstm: boolean): void {
     this.h = this.view('h', (B + P) * H);
     this.hPrev = this.view('hPrev', P * H);
     this.x = this.view('x', P * d);
@@ -103,7 +116,13 @@ class Workspace {
     this.gammaPrev = this.view('gammaPrev', B * H);
     this.dz = this.view('dz', P * H);
     this.dx = this.view('dx', P * d);
-    this.WhT = this.view('WhT', H * H);
+    const units = lstm ? 4 * H : H;
+    this.WhT = this.view('WhT', H * units);
+    this.gates = this.view('gates', lstm ? P * units : 0);
+    this.c = this.view('c', lstm ? (B + P) * H : 0);
+    this.dGates = this.view('dGates', lstm ? P * units : 0);
+    this.kappa = this.view('kappa', lstm ? B * H : 0);
+    this.initialGradient = this.view('initialGradient', lstm ? 2 * B * H : 0);
   }
 
   private view(name: string, length: number): FloatArray {
@@ -154,13 +173,19 @@ export class RnnModel {
   }
 
   private cellShape(rows: number): RnnCellShape {
-    return { rows, hidden: this.config.hidden, inputSize: this.inputSize, activation: this.config.activation };
+    const { hidden, activation, cell } = this.config;
+    return { rows, hidden, inputSize: this.inputSize, activation, units: gatesPerUnit(cell) * hidden };
+  }
+
+  /** Numbers per row of the recurrent state: h (H), or for the LSTM h then c (2H, as two blocks). */
+  get stateSize(): number {
+    return statesPerUnit(this.config.cell) * this.config.hidden;
   }
 
   private workspaceFor(positions: number, rows: number): Workspace {
     this.workspace ??= new Workspace((length) => this.kernels.allocate(this.config.dtype, length));
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    this.workspace.shape(positions, rows, H, V, d);
+    this.workspace.shape(positions, rows, H, V, d, this.config.cell === 'lstm');
     return this.workspace;
   }
 
@@ -173,7 +198,7 @@ export class RnnModel {
 
   /**
    * Runs the network over a batch and caches what backward() needs.
-   * h0 (B×H) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
+   * The initial state (B×stateSize: h0, and for the LSTM then c0) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
    * over the batch's real tokens (divide by N for the seed's J, by batch.tokens for nats/char).
    */
   forward(batch: Batch, h0?: FloatArray): number {
@@ -184,8 +209,13 @@ export class RnnModel {
     const P = packed.offsets[T];
     const ws = this.workspaceFor(P, B);
     const w = this.weights;
+    const lstm = this.config.cell === 'lstm';
     if (h0) ws.h.set(h0.subarray(0, B * H));
     else ws.h.fill(0, 0, B * H);
+    if (lstm) {
+      if (h0) ws.c.set(h0.subarray(B * H, 2 * B * H));
+      else ws.c.fill(0, 0, B * H);
+    }
 
     // The recurrence, step by step, over the rows still real at each step: (1.1), (1.2).
     if (d > 0) embeddingForward(k, ws.x, w.embedding, packed.inputs, P, d); // every x(t) at once
@@ -194,7 +224,13 @@ export class RnnModel {
       if (rows === 0) continue;
       const { from, to } = this.stepRows(packed, B, t);
       const h = ws.h.subarray(to * H, (to + rows) * H);
-      rnnCellForward(k, h, ws.h.subarray(from * H, (from + rows) * H), this.input(ws, packed, packed.offsets[t], rows), w, this.cellShape(rows));
+      const hPrev = ws.h.subarray(from * H, (from + rows) * H);
+      const input = this.input(ws, packed, packed.offsets[t], rows);
+      if (!lstm) rnnCellForward(k, h, hPrev, input, w, this.cellShape(rows));
+      else {
+        const gates = ws.gates.subarray(packed.offsets[t] * 4 * H, packed.offsets[t + 1] * 4 * H);
+        lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, this.cellShape(rows));
+      }
     }
 
     // The output layers do not feed back into the recurrence, so all steps go through them at
@@ -248,8 +284,11 @@ export class RnnModel {
     if (clip !== Infinity) clipped += k.clip(dz, P * H, clip); // the notebook clips dh before BPTT
 
     // The sweep back through time.
-    k.transpose(ws.WhT, w.Wh, H, H);
+    const lstm = this.config.cell === 'lstm';
+    const units = gatesPerUnit(this.config.cell) * H;
+    k.transpose(ws.WhT, w.Wh, units, H);
     const gammaPrev = ws.gammaPrev; // (B×H): γ(t−1) flowing from step t to step t−1
+    if (lstm) ws.kappa.fill(0); // (B×H): ∂J/∂c flowing back (L.5, L.11)
     let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
     for (let t = T - 1; t >= 0; t--) {
       const rows = batch.activeRows[t];
@@ -258,18 +297,26 @@ export class RnnModel {
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
       // Rows whose last real token is at step t receive nothing from later steps.
       k.add(step, gammaPrev, rowsAfter * H);
-      const { to } = this.stepRows(packed, B, t);
-      rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
+      const { from, to } = this.stepRows(packed, B, t);
+      if (!lstm) {
+        rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
+      } else {
+        ws.kappa.fill(0, rowsAfter * H, rows * H);
+        const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
+        lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+      }
       rowsAfter = rows;
     }
-    // γ(0) = ∂J/∂h0; rows with no real token at all get none.
+    // γ(0) = ∂J/∂h0 (and κ(0) = ∂J/∂c0); rows with no real token at all get none.
     gammaPrev.fill(0, rowsAfter * H, B * H);
+    if (lstm) ws.kappa.fill(0, rowsAfter * H, B * H);
+    const dUnits = lstm ? ws.dGates : dz; // ∂J/∂z of every position: (P × units)
 
     // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
     // product over the P real positions; h(t−1) of each position, stacked in the same order.
-    rnnCellWeightGradients(k, g, dz, this.stackedPreviousStates(packed, B, ws), this.input(ws, packed, 0, P), this.cellShape(P));
+    rnnCellWeightGradients(k, g, dUnits, this.stackedPreviousStates(packed, B, ws), this.input(ws, packed, 0, P), this.cellShape(P));
     if (d > 0) {
-      rnnCellInputGradient(k, ws.dx, dz, w, this.cellShape(P));
+      rnnCellInputGradient(k, ws.dx, dUnits, w, this.cellShape(P));
       embeddingBackward(k, g.embedding, ws.dx, packed.inputs, P, d);
     }
 
@@ -295,29 +342,45 @@ export class RnnModel {
     return ws.hPrev;
   }
 
-  /** ∂J/∂h0 (B×H) from the last backward(): how the loss depends on the initial hidden state. */
+  /** ∂J/∂(initial state) (B×stateSize: h0, then c0 for the LSTM) from the last backward(). */
   initialStateGradient(): FloatArray {
     const batch = this.lastBatch;
-    if (!batch || !this.workspace) throw new Error('initialStateGradient() needs a backward() first');
-    return this.workspace.gammaPrev.subarray(0, batch.rows * this.config.hidden);
+    const ws = this.workspace;
+    if (!batch || !ws) throw new Error('initialStateGradient() needs a backward() first');
+    const BH = batch.rows * this.config.hidden;
+    if (this.config.cell !== 'lstm') return ws.gammaPrev.subarray(0, BH);
+    ws.initialGradient.set(ws.gammaPrev.subarray(0, BH));
+    ws.initialGradient.set(ws.kappa.subarray(0, BH), BH);
+    return ws.initialGradient.subarray(0, 2 * BH);
   }
 
   /**
    * Inference for one step, without caches: for each of `rows` sequences
-   * feeds token ids[r], moves the hidden state from hPrev to h (both rows×H)
-   * and writes the logits θ (rows×V). Used by sampling and evaluation of single strings.
+   * feeds token ids[r], moves the recurrent state from statePrev to state
+   * (rows×stateSize each: h, and for the LSTM then c, as two blocks) and
+   * writes the logits θ (rows×V). Used by sampling.
    */
-  step(ids: Int32Array, hPrev: FloatArray, h: FloatArray, logits: FloatArray, scratchX?: FloatArray): void {
+  step(ids: Int32Array, statePrev: FloatArray, state: FloatArray, logits: FloatArray): void {
     const k = this.kernels;
     const rows = ids.length;
     const { hidden: H, vocabSize: V, embed: d } = this.config;
     let input: CellInput = { kind: 'one-hot', ids };
     if (d > 0) {
-      const x = scratchX ?? this.kernels.allocate(this.config.dtype, rows * d);
+      this.stepScratch ??= {};
+      const x = (this.stepScratch.x = this.stepScratch.x?.length === rows * d ? this.stepScratch.x : this.kernels.allocate(this.config.dtype, rows * d));
       embeddingForward(k, x, this.weights.embedding, ids, rows, d);
       input = { kind: 'dense', x };
     }
-    rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
+    const h = state.subarray(0, rows * H);
+    const hPrev = statePrev.subarray(0, rows * H);
+    if (this.config.cell !== 'lstm') rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
+    else {
+      this.stepScratch ??= {};
+      const gates = (this.stepScratch.gates = this.stepScratch.gates?.length === rows * 4 * H ? this.stepScratch.gates : this.kernels.allocate(this.config.dtype, rows * 4 * H));
+      lstmCellForward(k, gates, state.subarray(rows * H, 2 * rows * H), h, hPrev, statePrev.subarray(rows * H, 2 * rows * H), input, this.weights, this.cellShape(rows));
+    }
     affineForward(k, logits, h, this.weights, rows, H, V);
   }
+
+  private stepScratch?: { x?: FloatArray; gates?: FloatArray };
 }

@@ -28,20 +28,29 @@ export interface RnnCellShape {
   hidden: number; // H
   inputSize: number; // D
   activation: Activation;
+  /** Rows of Wh, Wx and b1: H for this unit; 4H for the LSTM's four gates (lstm-cell.ts). */
+  units: number;
 }
 
 /**
- * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1, for every row at once: z = hPrev·Whᵀ + x·Wxᵀ + b1
- * (1.2) h = σ(z)
+ * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1, for every row at once: z = hPrev·Whᵀ + x·Wxᵀ + b1.
+ * z is (B×units); the LSTM computes its four gates' pre-activations the same way (L.1).
+ */
+export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
+  const { rows: B, hidden: H, inputSize: D, units } = s;
+  k.matmulABt(z, hPrev, w.Wh, B, H, units, false); // Wh·h(t−1)
+  if (input.kind === 'one-hot') k.addWeightColumns(z, w.Wx, input.ids, B, units, D); // Wx·x = column ids of Wx
+  else k.matmulABt(z, input.x, w.Wx, B, D, units, true); // + Wx·x
+  k.addBias(z, w.b1, B, units); // + b1
+}
+
+/**
+ * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1,  (1.2) h = σ(z)
  * Writes h (B×H); z is never stored, because σ'(z) is recovered from h.
  */
 export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
-  const { rows: B, hidden: H, inputSize: D } = s;
-  k.matmulABt(h, hPrev, w.Wh, B, H, H, false); // Wh·h(t−1)
-  if (input.kind === 'one-hot') k.addWeightColumns(h, w.Wx, input.ids, B, H, D); // Wx·x = column ids of Wx
-  else k.matmulABt(h, input.x, w.Wx, B, D, H, true); // + Wx·x
-  k.addBias(h, w.b1, B, H); // + b1
-  activationForward(k, s.activation, h, B * H); // (1.2)
+  unitPreactivation(k, h, hPrev, input, w, s); // (1.1), in place of h
+  activationForward(k, s.activation, h, s.rows * s.hidden); // (1.2)
 }
 
 /**
@@ -72,14 +81,14 @@ export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: Float
  * Rows of padded positions hold dz = 0 and add nothing.
  */
 export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
-  const { rows, hidden: H, inputSize: D } = s;
-  k.matmulAtBAccumulate(grads.Wh, dz, hPrev, H, rows, H); // Σ_k (5.2)
-  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, H, D); // dWx[:, x(k)] += dz(k)
-  else k.matmulAtBAccumulate(grads.Wx, dz, input.x, H, rows, D);
-  k.sumRowsAccumulate(grads.b1, dz, rows, H);
+  const { rows, hidden: H, inputSize: D, units } = s; // dz: (rows × units)
+  k.matmulAtBAccumulate(grads.Wh, dz, hPrev, units, rows, H); // Σ_k (5.2)
+  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, units, D); // dWx[:, x(k)] += dz(k)
+  else k.matmulAtBAccumulate(grads.Wx, dz, input.x, units, rows, D);
+  k.sumRowsAccumulate(grads.b1, dz, rows, units);
 }
 
 /** ∂J/∂x = Wxᵀ dz for dense (embedded) input, for all rows at once: dX = dZ · Wx. */
 export function rnnCellInputGradient(k: Kernels, dx: FloatArray, dz: FloatArray, w: RnnCellWeights, s: RnnCellShape): void {
-  k.matmulAB(dx, dz, w.Wx, s.rows, s.hidden, s.inputSize, false);
+  k.matmulAB(dx, dz, w.Wx, s.rows, s.units, s.inputSize, false);
 }

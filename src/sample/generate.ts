@@ -38,9 +38,9 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
   if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
   const primeIds = tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);
   const random = new Random(seed, 0x5a3e);
-  const { hidden: H, vocabSize: V, dtype } = model.config;
-  let h = allocate(dtype, H);
-  let hNext = allocate(dtype, H);
+  const { vocabSize: V, dtype } = model.config;
+  let h = allocate(dtype, model.stateSize); // the recurrent state: h, and for the LSTM also c
+  let hNext = allocate(dtype, model.stateSize);
   const logits = allocate(dtype, V);
   const probs = new Float64Array(V);
   const id = new Int32Array(1);

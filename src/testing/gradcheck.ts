@@ -59,7 +59,7 @@ export function numericalDerivative(loss: () => number, values: Float64Array, i:
 export function gradcheck(model: RnnModel, batch: Batch, options: GradcheckOptions): GradcheckEntry[] {
   if (!(model.params instanceof Float64Array)) throw new Error('gradcheck needs a float64 model');
   const epsilon = options.epsilon ?? 1e-3;
-  const h0 = options.h0 ?? new Float64Array(batch.rows * model.config.hidden);
+  const h0 = options.h0 ?? new Float64Array(batch.rows * model.stateSize);
   const loss = () => model.forward(batch, h0) * options.scale;
 
   loss();

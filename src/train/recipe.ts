@@ -6,7 +6,7 @@
 import type { DType } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
-import type { InitScheme, ModelConfig } from '../model/config.js';
+import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
 import { CharTokenizer, END_OF_SEQUENCE } from '../text/char-tokenizer.js';
 import type { TrainOptions } from './trainer.js';
@@ -20,6 +20,7 @@ export interface Recipe {
   dropWhitespaceChunks: boolean;
   /** Fraction of lines (or chunks) held out for validation. */
   validationFraction: number;
+  cell: Cell;
   activation: Activation;
   hidden: number;
   embed: number;
@@ -48,6 +49,7 @@ export const DEFAULT_RECIPE: Recipe = {
   lowercase: false,
   dropWhitespaceChunks: false,
   validationFraction: 0.1,
+  cell: 'rnn',
   activation: 'sigmoid',
   hidden: 192,
   embed: 16,
@@ -73,6 +75,7 @@ export const SEED_PRESET: Recipe = {
   lowercase: true,
   dropWhitespaceChunks: true,
   validationFraction: 0,
+  cell: 'rnn',
   activation: 'sigmoid',
   hidden: 256,
   embed: 0,
@@ -123,7 +126,8 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
 }
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
-  return { cell: 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: 1, dtype: recipe.dtype, init: recipe.init };
+  // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
+  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: 1, dtype: recipe.dtype, init: recipe.init };
 }
 
 export function trainOptionsOf(recipe: Recipe): TrainOptions {

@@ -47,3 +47,16 @@ describe('gradcheck itself', () => {
     expect(gradcheckPasses(results)).toBe(false);
   });
 });
+
+describe('BPTT gradient check, LSTM (docs/derivations/lstm.md)', () => {
+  it.each([0, 5])('embed %i: every gradient, and those of h0 and c0, within 1e-6 relative error', (embed) => {
+    const model = RnnModel.initialized({ cell: 'lstm', activation: 'tanh', vocabSize: 7, hidden: 6, embed, layers: 1, dtype: 'float64', init: 'scaled' }, 5);
+    expect(model.weights.Wh.length).toBe(4 * 6 * 6);
+    const batch = batchFromRows([[1, 2, 3, 4, 5, 6, 0], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0, 1], [3, 2, 1], [0], []], 7);
+    const random = new Random(8);
+    const initial = Float64Array.from({ length: 4 * 2 * 6 }, () => 0.5 * random.normal()); // h0 then c0
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0: initial });
+    for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
+    expect(gradcheckPasses(results)).toBe(true);
+  });
+});

@@ -19,6 +19,7 @@ interface TorchFixture {
   targets: number[];
   lengths: number[];
   h0: number[];
+  c0: number[];
   loss: number;
   logits: number[];
   grads: Record<string, number[]>;
@@ -35,7 +36,7 @@ const OURS: Record<string, keyof RnnWeights> = {
   'embedding.weight': 'embedding',
 };
 
-describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed'])('PyTorch nn.RNN, %s', (name) => {
+describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed'])('PyTorch nn.RNN / nn.LSTM, %s', (name) => {
   const f = readFixture<TorchFixture>(`torch-${name}.json`);
   const load = () => decodeModelFile(readFileSync(join(repoRoot, 'test', 'fixtures', `torch-${name}.safetensors`)), `torch-${name}.safetensors`).model;
   const rows = (flat: number[]) => f.lengths.map((length, b) => flat.slice(b * f.T, b * f.T + length));
@@ -44,11 +45,13 @@ describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed'])('PyTor
     const model = load();
     expect(model.config.dtype).toBe('float64');
     const batch = batchFromRows(rows(f.inputs), rows(f.targets), f.T);
-    const loss = model.forward(batch, Float64Array.from(f.h0)) / f.B;
+    const loss = model.forward(batch, Float64Array.from([...f.h0, ...f.c0])) / f.B; // the LSTM's initial state is h0 then c0
     expect(Math.abs(loss - f.loss)).toBeLessThan(1e-9);
     model.backward({ scale: 1 / f.B, clip: Infinity });
+    const BH = f.B * f.H;
     for (const [torchName, expected] of Object.entries(f.grads)) {
-      const actual = torchName === 'h0' ? model.initialStateGradient() : model.gradients[OURS[torchName]];
+      const initial = model.initialStateGradient();
+      const actual = torchName === 'h0' ? initial.subarray(0, BH) : torchName === 'c0' ? initial.subarray(BH, 2 * BH) : model.gradients[OURS[torchName]];
       expectClose(`grad ${torchName}`, actual, expected, 1e-9);
     }
   });
@@ -56,8 +59,8 @@ describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed'])('PyTor
   it('the inference step() reproduces PyTorch\'s logits at every real position', () => {
     const model = load();
     const { B, T, H, V } = f;
-    let hPrev = Float64Array.from(f.h0);
-    const h = new Float64Array(B * H);
+    let hPrev = Float64Array.from([...f.h0, ...f.c0]);
+    const h = new Float64Array(model.stateSize * B);
     const logits = new Float64Array(B * V);
     for (let t = 0; t < T; t++) {
       model.step(Int32Array.from({ length: B }, (_, b) => f.inputs[b * T + t]), hPrev, h, logits);

@@ -101,7 +101,7 @@ describe.each(['sigmoid', 'tanh', 'relu'] as const)('RNN cell, %s (1.1, 1.2, 5.2
     const x = randomArray(B * D);
     const ids = Int32Array.from([3, 1, 3]);
     const input: CellInput = kind === 'one-hot' ? { kind, ids } : { kind, x };
-    const shape = { rows: B, hidden: H, inputSize, activation };
+    const shape = { rows: B, hidden: H, inputSize, activation, units: H };
     const upstream = randomArray(B * H);
     const h = new Float64Array(B * H);
     const loss = () => {

@@ -13,6 +13,7 @@
  */
 import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
+import { referenceKernels } from '../reference.js';
 
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
@@ -269,6 +270,16 @@ export class WasmKernels implements Kernels {
 
   softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void {
     this.call('softmaxCrossEntropyBackward', probs, [[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [scale, rows, vocab]);
+  }
+
+  // The LSTM's gate arithmetic is O(rows·H) per step (the matrix products are O(rows·H²)):
+  // the reference loops run on this backend's arrays as they are, without copying.
+  lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
+    referenceKernels.lstmGates(gates, c, h, cPrev, rows, hidden);
+  }
+
+  lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
+    referenceKernels.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
   }
 
   clip(values: FloatArray, length: number, limit: number): number {
