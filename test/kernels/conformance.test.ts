@@ -143,8 +143,8 @@ describe.each(backends)('%s', (backend: Backend) => {
     expect(Array.from(values)).toEqual(Array.from(valuesRef));
   });
 
-  it.each([['sigmoid', 0], ['tanh', 6]] as const)('a whole model (%s, embed %i): loss and gradients match the reference', async (activation, embed) => {
-    const config = { cell: 'rnn', activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
+  it.each([['rnn', 'sigmoid', 0], ['rnn', 'tanh', 6], ['lstm', 'tanh', 0], ['lstm', 'tanh', 6]] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
+    const config = { cell, activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
     const fast = RnnModel.initialized(config, 5, kernels);
     const slow = RnnModel.initialized(config, 5);
     expect(Array.from(fast.params)).toEqual(Array.from(slow.params));
