@@ -29,6 +29,7 @@ interface TrainFlags {
   seqLength?: number;
   lowercase?: boolean;
   cell?: Cell;
+  forgetBias?: number;
   activation?: Activation;
   hidden?: number;
   embed?: number;
@@ -61,6 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s) or lstm', choiceOption('--cell', CELLS))
+    .option('--forget-bias <X>', 'for --cell lstm: the forget gate\'s initial bias (1 is common)', numberOption('--forget-bias', -10, 10))
     .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 4096))
@@ -97,6 +99,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('seqLength', flags.seqLength);
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
+  set('forgetBias', flags.forgetBias);
   set('activation', flags.activation);
   set('hidden', flags.hidden);
   set('embed', flags.embed);
@@ -122,7 +125,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');

@@ -39,6 +39,12 @@ export interface ModelConfig {
    * which keeps σ out of saturation at H = 256. Embeddings are N(0, 1) in both.
    */
   init: InitScheme;
+  /**
+   * LSTM only: start the forget gate's biases (b1's slice H..2H) at this value
+   * instead of the init scheme's. 1 is a common choice: f ≈ σ(1) ≈ 0.73, so the
+   * cell state, and its gradient κ, are carried through many steps from the start.
+   */
+  forgetBias?: number;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {

@@ -165,6 +165,7 @@ export class RnnModel {
   static initialized(config: ModelConfig, seed: number, kernels?: Kernels): RnnModel {
     const model = new RnnModel(config, kernels);
     model.layout.initialize(model.params, new Random(seed, 0x1417));
+    if (config.cell === 'lstm' && config.forgetBias !== undefined) model.weights.b1.fill(config.forgetBias, config.hidden, 2 * config.hidden);
     return model;
   }
 

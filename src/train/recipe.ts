@@ -21,6 +21,8 @@ export interface Recipe {
   /** Fraction of lines (or chunks) held out for validation. */
   validationFraction: number;
   cell: Cell;
+  /** LSTM only: the forget gate's initial bias (see ModelConfig.forgetBias). */
+  forgetBias?: number;
   activation: Activation;
   hidden: number;
   embed: number;
@@ -127,7 +129,7 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
-  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: 1, dtype: recipe.dtype, init: recipe.init };
+  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias };
 }
 
 export function trainOptionsOf(recipe: Recipe): TrainOptions {

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
@@ -25,5 +27,25 @@ describe('bptt info', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('package.json');
+  });
+});
+
+describe('an LSTM through the CLI', () => {
+  it('trains, samples, evaluates and describes itself', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'bptt-lstm-'));
+    const model = join(folder, 'lstm.safetensors');
+    const trained = cli(['train', '--cell', 'lstm', '--hidden', '12', '--steps', '5', '--print', '2', '--out', model]);
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain('Training a LSTM (hidden 12');
+    expect(trained.stdout.trim().split('\n')).toHaveLength(2);
+    const sampled = cli(['sample', '--model', model, '--count', '3', '--seed', '2']);
+    expect(sampled.status, sampled.stderr).toBe(0);
+    expect(sampled.stdout.trim().split('\n')).toHaveLength(3);
+    const evaluated = JSON.parse(cli(['eval', '--model', model, '--json']).stdout);
+    expect(evaluated.lines).toBe(1318);
+    expect(evaluated.nats_per_char).toBeGreaterThan(0);
+    const info = JSON.parse(cli(['info', model, '--json']).stdout);
+    expect(info).toMatchObject({ cell: 'lstm', hidden: 12 });
+    expect(info.tensors.find((t: { name: string }) => t.name === 'rnn.weight_hh_l0').shape).toEqual([48, 12]);
   });
 });

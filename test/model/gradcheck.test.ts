@@ -60,3 +60,14 @@ describe('BPTT gradient check, LSTM (docs/derivations/lstm.md)', () => {
     expect(gradcheckPasses(results)).toBe(true);
   });
 });
+
+describe('LSTM initialisation', () => {
+  it('--forget-bias sets the forget gate\'s slice of b1, and nothing else', () => {
+    const config = { cell: 'lstm', activation: 'tanh', vocabSize: 5, hidden: 4, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' } as const;
+    const plain = RnnModel.initialized(config, 3);
+    const biased = RnnModel.initialized({ ...config, forgetBias: 1 }, 3);
+    expect(Array.from(biased.weights.b1.subarray(4, 8))).toEqual([1, 1, 1, 1]);
+    expect(Array.from(biased.weights.b1.subarray(0, 4))).toEqual(Array.from(plain.weights.b1.subarray(0, 4)));
+    expect(Array.from(biased.weights.Wh)).toEqual(Array.from(plain.weights.Wh));
+  });
+});

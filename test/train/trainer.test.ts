@@ -62,8 +62,12 @@ describe('Trainer', () => {
     expect(Buffer.from(a.model.params.buffer).equals(Buffer.from(b.model.params.buffer))).toBe(true);
   });
 
-  it.each(['float32', 'float64'] as const)('resuming from a checkpoint mid-epoch equals training straight through, bitwise (%s)', async (dtype) => {
-    const overrides = { hidden: 16, batchSize: 256, epochs: undefined, dtype };
+  it.each([
+    ['rnn', 'float32'],
+    ['rnn', 'float64'],
+    ['lstm', 'float32'],
+  ] as const)('resuming from a checkpoint mid-epoch equals training straight through, bitwise (%s, %s)', async (cell, dtype) => {
+    const overrides = { hidden: 16, batchSize: 256, epochs: undefined, dtype, cell };
     const straight = setUp({ ...overrides, steps: 14 }); // 6 batches per epoch: crosses two epoch boundaries
     await straight.trainer.run();
 
