@@ -45,6 +45,8 @@ class CharRNN(torch.nn.Module):
         size = embed if embed > 0 else vocab
         if cell == "lstm":
             self.rnn = torch.nn.LSTM(size, hidden, batch_first=True)
+        elif cell == "gru":
+            self.rnn = torch.nn.GRU(size, hidden, batch_first=True)
         else:
             self.rnn = torch.nn.RNN(size, hidden, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
         self.cell = cell
@@ -55,7 +57,7 @@ class CharRNN(torch.nn.Module):
 
     def forward(self, ids):
         x = self.embedding(ids) if self.embed > 0 else torch.nn.functional.one_hot(ids, self.vocab).to(self.fc.weight.dtype)
-        if self.cell == "lstm" or self.activation in ("tanh", "relu"):
+        if self.cell in ("lstm", "gru") or self.activation in ("tanh", "relu"):
             h, _ = self.rnn(x)
         else:  # the seed's sigmoid unit, with nn.RNN's own parameters
             w_ih, w_hh, b_ih, b_hh = self.rnn.weight_ih_l0, self.rnn.weight_hh_l0, self.rnn.bias_ih_l0, self.rnn.bias_hh_l0

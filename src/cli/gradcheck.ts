@@ -21,7 +21,7 @@ export function registerGradcheck(program: Command): void {
   program
     .command('gradcheck')
     .description('compare every gradient of a small random model with central finite differences (float64); exit 1 if any is off')
-    .option('--cell <name>', 'rnn or lstm', choiceOption('--cell', CELLS), 'rnn')
+    .option('--cell <name>', 'rnn, lstm or gru', choiceOption('--cell', CELLS), 'rnn')
     .option('--activation <name>', 'sigmoid, tanh or relu', choiceOption('--activation', ACTIVATIONS), 'sigmoid')
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 64), 0)
     .option('--hidden <N>', 'hidden size', integerOption('--hidden', 1, 64), 10)
@@ -45,7 +45,7 @@ export function registerGradcheck(program: Command): void {
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ passed, relative_tolerance: GRADCHECK_RELATIVE_TOLERANCE, absolute_tolerance: GRADCHECK_ABSOLUTE_TOLERANCE, parameters: results })}\n`);
       } else {
-        process.stdout.write(`gradient check: ${flags.cell === 'lstm' ? 'LSTM' : `${flags.activation} RNN`}, ${flags.embed > 0 ? `embedding ${flags.embed}` : 'one-hot'}, hidden ${flags.hidden}, float64, 5-point central differences\n`);
+        process.stdout.write(`gradient check: ${flags.cell === 'rnn' ? `${flags.activation} RNN` : flags.cell.toUpperCase()}, ${flags.embed > 0 ? `embedding ${flags.embed}` : 'one-hot'}, hidden ${flags.hidden}, float64, 5-point central differences\n`);
         process.stdout.write(`${'tensor'.padEnd(10)} ${'entries'.padStart(7)}  max relative error  max abs error (|grad| < 1e-7)\n`);
         for (const r of results) {
           process.stdout.write(`${r.name.padEnd(10)} ${String(r.entries).padStart(7)}  ${r.maxRelativeError.toExponential(2).padStart(18)}  ${r.maxAbsoluteError.toExponential(2).padStart(12)}\n`);

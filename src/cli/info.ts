@@ -35,7 +35,7 @@ export function registerInfo(program: Command): void {
       }
       const input = metadata.embed > 0 ? `embedding ${metadata.embed}` : 'one-hot input';
       process.stdout.write(
-        `${path}: ${metadata.cell === 'lstm' ? 'LSTM' : `${metadata.activation} RNN`}, hidden ${metadata.hidden}, ${metadata.layers} layer${metadata.layers > 1 ? 's' : ''}, ${input}, ` +
+        `${path}: ${metadata.cell === 'rnn' ? `${metadata.activation} RNN` : metadata.cell.toUpperCase()}, hidden ${metadata.hidden}, ${metadata.layers} layer${metadata.layers > 1 ? 's' : ''}, ${input}, ` +
           `vocabulary ${metadata.vocab.length} ${JSON.stringify(metadata.vocab.join(''))}${metadata.lowercase ? ' (lower-cases its input)' : ''}, ` +
           `${model.params.length.toLocaleString('en-US')} parameters, ${model.config.dtype}\n`,
       );

@@ -61,7 +61,7 @@ export function registerTrain(program: Command): void {
     .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
     .option('--lowercase', 'lower-case the text first')
-    .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s) or lstm', choiceOption('--cell', CELLS))
+    .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--forget-bias <X>', 'for --cell lstm: the forget gate\'s initial bias (1 is common)', numberOption('--forget-bias', -10, 10))
     .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
@@ -169,7 +169,7 @@ async function train(flags: TrainFlags): Promise<number> {
 
   const err = process.stderr;
   const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
-  const unit = recipe.cell === 'lstm' ? 'LSTM' : `${recipe.activation} RNN`;
+  const unit = recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase();
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +

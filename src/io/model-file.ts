@@ -54,6 +54,7 @@ const PYTORCH_NAMES: Record<string, string> = {
   b1: 'rnn.bias_ih_l0',
   U: 'fc.weight',
   b2: 'fc.bias',
+  bh: 'rnn.bias_hh_l0', // the GRU's own recurrent bias
 };
 /** The second bias PyTorch's nn.RNN has: z = W_ih x + b_ih + W_hh h + b_hh. */
 const SECOND_BIAS = 'rnn.bias_hh_l0';
@@ -103,7 +104,8 @@ export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, check
   };
   addAll('', model.params);
   const units = gatesPerUnit(model.config.cell) * model.config.hidden;
-  tensors[SECOND_BIAS] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
+  // The seed's one bias b1 is PyTorch's bias_ih; its bias_hh is zeros (the GRU has its own, written above).
+  if (!model.layout.has('bh')) tensors[SECOND_BIAS] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
   const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer)) };
   if (checkpoint) {
     for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
@@ -171,9 +173,11 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     model.weights[slot.name as keyof typeof model.weights].set(readTensor(name, slot.shape));
   }
   // On import the two PyTorch biases become the seed's one: b1 = b_ih + b_hh.
-  const units = gatesPerUnit(metadata.cell) * metadata.hidden;
-  const secondBias = readTensor(SECOND_BIAS, [units]);
-  for (let i = 0; i < units; i++) model.weights.b1[i] += secondBias[i];
+  if (!model.layout.has('bh')) {
+    const units = gatesPerUnit(metadata.cell) * metadata.hidden;
+    const secondBias = readTensor(SECOND_BIAS, [units]);
+    for (let i = 0; i < units; i++) model.weights.b1[i] += secondBias[i];
+  }
 
   let checkpoint: SavedCheckpoint | undefined;
   const optimizerStates = new Set<string>();

@@ -88,6 +88,21 @@ export interface Kernels {
    */
   lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void;
 
+  /**
+   * The GRU's gate arithmetic (docs/derivations/gru.md, G.2–G.4), per row:
+   * gates (rows×3H) holds the recurrent part q = Wh·h(t−1) + b_h on entry and the
+   * gate values [r|u|n] on return; p (rows×3H) is the input part Wx·x + b_x.
+   * Writes qn = q_n (rows×H, needed by the backward pass) and h (rows×H).
+   */
+  gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void;
+
+  /**
+   * Its backward (G.5–G.8, the direct term of G.10): from gamma = ∂J/∂h(t),
+   * writes dq and dp (rows×3H each) and gammaPrev = γ ∘ u (rows×H), to which the
+   * caller adds Whᵀ dq.
+   */
+  gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void;
+
   /** Elementwise clip to [−limit, limit]; returns how many entries were clipped. */
   clip(values: FloatArray, length: number, limit: number): number;
 

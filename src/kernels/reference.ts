@@ -195,6 +195,48 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  gruGates(gates, p, qn, hPrev, h, rows, hidden) {
+    const H = hidden;
+    for (let row = 0; row < rows; row++) {
+      const z = row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = 1 / (1 + Math.exp(-(p[z + j] + gates[z + j]))); // (G.2)
+        const u = 1 / (1 + Math.exp(-(p[z + H + j] + gates[z + H + j])));
+        const q = gates[z + 2 * H + j];
+        const n = Math.tanh(p[z + 2 * H + j] + r * q); // (G.3)
+        gates[z + j] = r;
+        gates[z + H + j] = u;
+        gates[z + 2 * H + j] = n;
+        qn[row * H + j] = q;
+        h[row * H + j] = (1 - u) * n + u * hPrev[row * H + j]; // (G.4)
+      }
+    }
+  },
+
+  gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden) {
+    const H = hidden;
+    for (let row = 0; row < rows; row++) {
+      const z = row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const n0 = row * H + j;
+        const r = gates[z + j];
+        const u = gates[z + H + j];
+        const n = gates[z + 2 * H + j];
+        const g = gamma[n0];
+        const dn = g * (1 - u) * (1 - n * n); // (G.5)
+        const du = g * (hPrev[n0] - n) * u * (1 - u); // (G.6)
+        const dr = dn * qn[n0] * r * (1 - r); // (G.7)
+        dp[z + j] = dr; // (G.8)
+        dp[z + H + j] = du;
+        dp[z + 2 * H + j] = dn;
+        dq[z + j] = dr;
+        dq[z + H + j] = du;
+        dq[z + 2 * H + j] = dn * r;
+        gammaPrev[n0] = g * u; // the direct term of (G.10)
+      }
+    }
+  },
+
   clip(values, length, limit) {
     let clipped = 0;
     for (let i = 0; i < length; i++) {

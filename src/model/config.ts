@@ -6,12 +6,12 @@ import type { DType } from '../core/arrays.js';
 import type { Activation } from '../nn/activation.js';
 
 export type InitScheme = 'seed' | 'scaled';
-export type Cell = 'rnn' | 'lstm';
-export const CELLS: readonly Cell[] = ['rnn', 'lstm'];
+export type Cell = 'rnn' | 'lstm' | 'gru';
+export const CELLS: readonly Cell[] = ['rnn', 'lstm', 'gru'];
 
-/** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM. */
+/** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM, 3 for the GRU. */
 export function gatesPerUnit(cell: Cell): number {
-  return cell === 'lstm' ? 4 : 1;
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
 }
 
 /** Numbers a sequence carries from step to step, per hidden unit: h, or h and c. */
@@ -20,7 +20,7 @@ export function statesPerUnit(cell: Cell): number {
 }
 
 export interface ModelConfig {
-  /** The recurrent cell: the seed's vanilla RNN, or an LSTM (docs/derivations/lstm.md). */
+  /** The recurrent cell: the seed's vanilla RNN, an LSTM or a GRU (docs/derivations/). */
   cell: Cell;
   /** σ of Eq. 1.2 for the vanilla RNN: 'sigmoid' (the seed's), 'tanh' or 'relu'. The LSTM's gates are fixed. */
   activation: Activation;

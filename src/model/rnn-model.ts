@@ -18,10 +18,11 @@ import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { affineBackward, affineForward } from '../nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
+import { gruCellBackwardStep, gruCellForward, gruWeightGradients } from '../nn/gru-cell.js';
 import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
 import { rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
-import { gatesPerUnit, statesPerUnit, type ModelConfig } from './config.js';
+import { gatesPerUnit, statesPerUnit, type Cell, type ModelConfig } from './config.js';
 
 /** The parameter table of a config: names, shapes (out, in) and initialisation. */
 export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
@@ -36,6 +37,8 @@ export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
     { name: 'Wh', shape: [units, H], init: weight },
     { name: 'Wx', shape: [units, D], init: weight },
     { name: 'b1', shape: [units], init: bias },
+    // The GRU keeps the recurrent bias apart: its reset gate multiplies Wh·h + bh (docs/derivations/gru.md).
+    ...(config.cell === 'gru' ? [{ name: 'bh', shape: [units], init: bias }] : []),
     { name: 'U', shape: [V, H], init: weight },
     { name: 'b2', shape: [V], init: bias },
   );
@@ -50,6 +53,7 @@ export interface RnnWeights {
   /** (V×H) */ U: FloatArray;
   /** (V) */ b2: FloatArray;
   /** (V×d), only when embed > 0 */ embedding: FloatArray;
+  /** (3H), the GRU's recurrent bias only */ bh: FloatArray;
 }
 
 export interface BackwardOptions {
@@ -102,13 +106,22 @@ class Workspace {
   kappa!: FloatArray;
   /** ∂J/∂(h0, c0): B×2H. */
   initialGradient!: FloatArray;
+  // GRU only: gates (P×3H, r|u|n) and dGates (= dq) as above, and
+  /** q_n, the recurrent part of n's pre-activation: P×H. */
+  qn!: FloatArray;
+  /** ∂J/∂p, the input part's gradient: P×3H. */
+  dInput!: FloatArray;
+  /** p = Wx·x + b1 of one step: B×3H. */
+  inputPart!: FloatArray;
 
   private storage: Record<string, FloatArray> = {};
 
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number, lstm: boolean): void {
+  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell): void {
+    const lstm = cell === 'lstm';
+    const gru = cell === 'gru';
     this.h = this.view('h', (B + P) * H);
     this.hPrev = this.view('hPrev', P * H);
     this.x = this.view('x', P * d);
@@ -116,11 +129,14 @@ class Workspace {
     this.gammaPrev = this.view('gammaPrev', B * H);
     this.dz = this.view('dz', P * H);
     this.dx = this.view('dx', P * d);
-    const units = lstm ? 4 * H : H;
+    const units = gatesPerUnit(cell) * H;
     this.WhT = this.view('WhT', H * units);
-    this.gates = this.view('gates', lstm ? P * units : 0);
+    this.gates = this.view('gates', lstm || gru ? P * units : 0);
     this.c = this.view('c', lstm ? (B + P) * H : 0);
-    this.dGates = this.view('dGates', lstm ? P * units : 0);
+    this.dGates = this.view('dGates', lstm || gru ? P * units : 0);
+    this.qn = this.view('qn', gru ? P * H : 0);
+    this.dInput = this.view('dInput', gru ? P * units : 0);
+    this.inputPart = this.view('inputPart', gru ? B * units : 0);
     this.kappa = this.view('kappa', lstm ? B * H : 0);
     this.initialGradient = this.view('initialGradient', lstm ? 2 * B * H : 0);
   }
@@ -186,7 +202,7 @@ export class RnnModel {
   private workspaceFor(positions: number, rows: number): Workspace {
     this.workspace ??= new Workspace((length) => this.kernels.allocate(this.config.dtype, length));
     const { hidden: H, vocabSize: V, embed: d } = this.config;
-    this.workspace.shape(positions, rows, H, V, d, this.config.cell === 'lstm');
+    this.workspace.shape(positions, rows, H, V, d, this.config.cell);
     return this.workspace;
   }
 
@@ -227,10 +243,18 @@ export class RnnModel {
       const h = ws.h.subarray(to * H, (to + rows) * H);
       const hPrev = ws.h.subarray(from * H, (from + rows) * H);
       const input = this.input(ws, packed, packed.offsets[t], rows);
-      if (!lstm) rnnCellForward(k, h, hPrev, input, w, this.cellShape(rows));
-      else {
-        const gates = ws.gates.subarray(packed.offsets[t] * 4 * H, packed.offsets[t + 1] * 4 * H);
-        lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, this.cellShape(rows));
+      const units = gatesPerUnit(this.config.cell) * H;
+      const gates = ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
+      switch (this.config.cell) {
+        case 'rnn':
+          rnnCellForward(k, h, hPrev, input, w, this.cellShape(rows));
+          break;
+        case 'lstm':
+          lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, this.cellShape(rows));
+          break;
+        case 'gru':
+          gruCellForward(k, gates, ws.inputPart.subarray(0, rows * units), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), h, hPrev, input, w, this.cellShape(rows));
+          break;
       }
     }
 
@@ -299,23 +323,32 @@ export class RnnModel {
       // Rows whose last real token is at step t receive nothing from later steps.
       k.add(step, gammaPrev, rowsAfter * H);
       const { from, to } = this.stepRows(packed, B, t);
-      if (!lstm) {
-        rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
-      } else {
-        ws.kappa.fill(0, rowsAfter * H, rows * H);
-        const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
-        lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+      const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
+      switch (this.config.cell) {
+        case 'rnn':
+          rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
+          break;
+        case 'lstm':
+          ws.kappa.fill(0, rowsAfter * H, rows * H);
+          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+          break;
+        case 'gru':
+          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), ws.h.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+          break;
       }
       rowsAfter = rows;
     }
     // γ(0) = ∂J/∂h0 (and κ(0) = ∂J/∂c0); rows with no real token at all get none.
     gammaPrev.fill(0, rowsAfter * H, B * H);
     if (lstm) ws.kappa.fill(0, rowsAfter * H, B * H);
-    const dUnits = lstm ? ws.dGates : dz; // ∂J/∂z of every position: (P × units)
+    const gru = this.config.cell === 'gru';
+    const dUnits = lstm ? ws.dGates : gru ? ws.dInput : dz; // ∂J/∂z (the GRU: ∂J/∂p) of every position: (P × units)
 
     // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
     // product over the P real positions; h(t−1) of each position, stacked in the same order.
-    rnnCellWeightGradients(k, g, dUnits, this.stackedPreviousStates(packed, B, ws), this.input(ws, packed, 0, P), this.cellShape(P));
+    const hPrevAll = this.stackedPreviousStates(packed, B, ws);
+    if (gru) gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, this.input(ws, packed, 0, P), this.cellShape(P));
+    else rnnCellWeightGradients(k, g, dUnits, hPrevAll, this.input(ws, packed, 0, P), this.cellShape(P));
     if (d > 0) {
       rnnCellInputGradient(k, ws.dx, dUnits, w, this.cellShape(P));
       embeddingBackward(k, g.embedding, ws.dx, packed.inputs, P, d);
@@ -374,14 +407,25 @@ export class RnnModel {
     }
     const h = state.subarray(0, rows * H);
     const hPrev = statePrev.subarray(0, rows * H);
-    if (this.config.cell !== 'lstm') rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
-    else {
+    const units = gatesPerUnit(this.config.cell) * H;
+    const scratch = (name: 'gates' | 'p' | 'qn', length: number) => {
       this.stepScratch ??= {};
-      const gates = (this.stepScratch.gates = this.stepScratch.gates?.length === rows * 4 * H ? this.stepScratch.gates : this.kernels.allocate(this.config.dtype, rows * 4 * H));
-      lstmCellForward(k, gates, state.subarray(rows * H, 2 * rows * H), h, hPrev, statePrev.subarray(rows * H, 2 * rows * H), input, this.weights, this.cellShape(rows));
+      const current = this.stepScratch[name];
+      return (this.stepScratch[name] = current?.length === length ? current : this.kernels.allocate(this.config.dtype, length));
+    };
+    switch (this.config.cell) {
+      case 'rnn':
+        rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
+        break;
+      case 'lstm':
+        lstmCellForward(k, scratch('gates', rows * units), state.subarray(rows * H, 2 * rows * H), h, hPrev, statePrev.subarray(rows * H, 2 * rows * H), input, this.weights, this.cellShape(rows));
+        break;
+      case 'gru':
+        gruCellForward(k, scratch('gates', rows * units), scratch('p', rows * units), scratch('qn', rows * H), h, hPrev, input, this.weights, this.cellShape(rows));
+        break;
     }
     affineForward(k, logits, h, this.weights, rows, H, V);
   }
 
-  private stepScratch?: { x?: FloatArray; gates?: FloatArray };
+  private stepScratch?: { x?: FloatArray; gates?: FloatArray; p?: FloatArray; qn?: FloatArray };
 }

@@ -58,7 +58,7 @@ describe('model file', () => {
       ['safetensors without bptt metadata', rewrite((_, m) => delete m.bptt), /not a bptt model/],
       ['metadata that is not JSON', rewrite((_, m) => (m.bptt = '{oops')), /not valid JSON/],
       ['a newer format version', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), version: 99 }))), /version 99/],
-      ['an unknown cell', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), cell: 'gru' }))), /cell "gru"/],
+      ['an unknown cell', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), cell: 'transformer' }))), /cell "transformer"/],
       ['a missing tensor', rewrite((t) => delete t['fc.bias']), /tensor fc\.bias is missing/],
       ['a wrong shape', rewrite((t, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), hidden: 8 }))), /shape/],
       ['an unexpected tensor', rewrite((t) => (t['rnn.weight_ih_l1'] = t['rnn.weight_ih_l0'])), /unexpected tensor rnn\.weight_ih_l1/],

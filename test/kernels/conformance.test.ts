@@ -143,7 +143,7 @@ describe.each(backends)('%s', (backend: Backend) => {
     expect(Array.from(values)).toEqual(Array.from(valuesRef));
   });
 
-  it.each([['rnn', 'sigmoid', 0], ['rnn', 'tanh', 6], ['lstm', 'tanh', 0], ['lstm', 'tanh', 6]] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
+  it.each([['rnn', 'sigmoid', 0], ['rnn', 'tanh', 6], ['lstm', 'tanh', 0], ['lstm', 'tanh', 6], ['gru', 'tanh', 0], ['gru', 'tanh', 6]] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
     const config = { cell, activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
     const fast = RnnModel.initialized(config, 5, kernels);
     const slow = RnnModel.initialized(config, 5);

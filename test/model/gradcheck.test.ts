@@ -71,3 +71,17 @@ describe('LSTM initialisation', () => {
     expect(Array.from(biased.weights.Wh)).toEqual(Array.from(plain.weights.Wh));
   });
 });
+
+describe('BPTT gradient check, GRU (docs/derivations/gru.md)', () => {
+  it.each([0, 5])('embed %i: every gradient (both biases) and that of h0 within 1e-6 relative error', (embed) => {
+    const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: 7, hidden: 6, embed, layers: 1, dtype: 'float64', init: 'scaled' }, 6);
+    expect(model.weights.Wh.length).toBe(3 * 6 * 6);
+    const batch = batchFromRows([[1, 2, 3, 4, 5, 6, 0], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0, 1], [3, 2, 1], [0], []], 7);
+    const random = new Random(9);
+    const h0 = Float64Array.from({ length: 4 * 6 }, () => 0.5 * random.normal());
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0 });
+    expect(results.map((r) => r.name)).toContain('bh');
+    for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
+    expect(gradcheckPasses(results)).toBe(true);
+  });
+});

@@ -25,7 +25,8 @@ interface TorchFixture {
   grads: Record<string, number[]>;
 }
 
-/** PyTorch's tensor name → ours; both PyTorch biases are the seed's b1, so both get db1. */
+/** PyTorch's tensor name → ours; for RNN and LSTM both PyTorch biases are the seed's b1 (both get db1); the GRU keeps bias_hh as bh. */
+const ours = (name: string, cell: string): keyof RnnWeights => (cell === 'gru' && name === 'rnn.bias_hh_l0' ? 'bh' : OURS[name]);
 const OURS: Record<string, keyof RnnWeights> = {
   'rnn.weight_ih_l0': 'Wx',
   'rnn.weight_hh_l0': 'Wh',
@@ -36,7 +37,7 @@ const OURS: Record<string, keyof RnnWeights> = {
   'embedding.weight': 'embedding',
 };
 
-describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed'])('PyTorch nn.RNN / nn.LSTM, %s', (name) => {
+describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed', 'gru-onehot', 'gru-embed'])('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
   const f = readFixture<TorchFixture>(`torch-${name}.json`);
   const load = () => decodeModelFile(readFileSync(join(repoRoot, 'test', 'fixtures', `torch-${name}.safetensors`)), `torch-${name}.safetensors`).model;
   const rows = (flat: number[]) => f.lengths.map((length, b) => flat.slice(b * f.T, b * f.T + length));
@@ -51,7 +52,7 @@ describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-o
     const BH = f.B * f.H;
     for (const [torchName, expected] of Object.entries(f.grads)) {
       const initial = model.initialStateGradient();
-      const actual = torchName === 'h0' ? initial.subarray(0, BH) : torchName === 'c0' ? initial.subarray(BH, 2 * BH) : model.gradients[OURS[torchName]];
+      const actual = torchName === 'h0' ? initial.subarray(0, BH) : torchName === 'c0' ? initial.subarray(BH, 2 * BH) : model.gradients[ours(torchName, model.config.cell)];
       expectClose(`grad ${torchName}`, actual, expected, 1e-9);
     }
   });

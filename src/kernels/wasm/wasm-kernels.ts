@@ -272,7 +272,7 @@ export class WasmKernels implements Kernels {
     this.call('softmaxCrossEntropyBackward', probs, [[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [scale, rows, vocab]);
   }
 
-  // The LSTM's gate arithmetic is O(rows·H) per step (the matrix products are O(rows·H²)):
+  // The LSTM's and GRU's gate arithmetic is O(rows·H) per step (the matrix products are O(rows·H²)):
   // the reference loops run on this backend's arrays as they are, without copying.
   lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
     referenceKernels.lstmGates(gates, c, h, cPrev, rows, hidden);
@@ -280,6 +280,14 @@ export class WasmKernels implements Kernels {
 
   lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
     referenceKernels.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
+  }
+
+  gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void {
+    referenceKernels.gruGates(gates, p, qn, hPrev, h, rows, hidden);
+  }
+
+  gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void {
+    referenceKernels.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden);
   }
 
   clip(values: FloatArray, length: number, limit: number): number {

@@ -1,0 +1,66 @@
+/**
+ * PyTorch's GRU unit (nn.GRU: gates r, z, n, the reset gate applied after the
+ * recurrent product), one time step for a batch. Derived in
+ * docs/derivations/gru.md in the seed's notation (the update gate z is
+ * called u there); G.1–G.10 below refer to it.
+ *
+ * Shapes (rows are sequences of the batch):
+ *   gates, p, dq, dp: (B×3H), each row [r | u | n]   h, hPrev, qn, gamma: (B×H)
+ *   Wh: (3H×H) with bias bh (3H) = PyTorch's weight_hh, bias_hh
+ *   Wx: (3H×D) with bias b1 (3H) = PyTorch's weight_ih, bias_ih
+ */
+import type { FloatArray } from '../core/arrays.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { CellInput, RnnCellShape } from './rnn-cell.js';
+
+export interface GruWeights {
+  Wh: FloatArray;
+  Wx: FloatArray;
+  b1: FloatArray;
+  bh: FloatArray;
+}
+
+/** p = Wx·x + b1 (G.1, the input part), for `rows` rows into p (rows×3H). */
+function inputPart(k: Kernels, p: FloatArray, input: CellInput, w: GruWeights, s: RnnCellShape): void {
+  const { rows, inputSize: D, units } = s;
+  if (input.kind === 'one-hot') {
+    p.fill(0, 0, rows * units);
+    k.addWeightColumns(p, w.Wx, input.ids, rows, units, D);
+  } else k.matmulABt(p, input.x, w.Wx, rows, D, units, false);
+  k.addBias(p, w.b1, rows, units);
+}
+
+/**
+ * (G.1) q = Wh·h(t−1) + bh into gates, p = Wx·x + b1 into p; then (G.2)–(G.4):
+ * the gate values r, u, n (in place of gates), qn and h.
+ */
+export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, input: CellInput, w: GruWeights, s: RnnCellShape): void {
+  const { rows, hidden: H, units } = s;
+  k.matmulABt(gates, hPrev, w.Wh, rows, H, units, false); // Wh·h(t−1)
+  k.addBias(gates, w.bh, rows, units); // + bh
+  inputPart(k, p, input, w, s);
+  k.gruGates(gates, p, qn, hPrev, h, rows, H);
+}
+
+/**
+ * Backward through one step (G.5–G.8, G.10): from gamma = ∂J/∂h(t) (summed
+ * over the loss terms, Trick 2) writes dq and dp, and
+ *   gammaPrev = γ ∘ u + Whᵀ dq      (with WhT = Whᵀ, H×3H, as dq·(Whᵀ)ᵀ)
+ */
+export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: FloatArray, dp: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
+  k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, s.rows, s.hidden);
+  k.matmulABt(gammaPrev, dq, WhT, s.rows, s.units, s.hidden, true); // (G.10) + Whᵀ dq
+}
+
+/**
+ * (G.9) summed over all steps (Eq. 4.1), as products over all the stacked positions:
+ *   dWh += dQᵀ·H_prev   dbh += Σ dQ   dWx += dPᵀ·X   db1 += Σ dP
+ */
+export function gruWeightGradients(k: Kernels, grads: GruWeights, dq: FloatArray, dp: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
+  const { rows, hidden: H, inputSize: D, units } = s;
+  k.matmulAtBAccumulate(grads.Wh, dq, hPrev, units, rows, H);
+  k.sumRowsAccumulate(grads.bh, dq, rows, units);
+  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dp, input.ids, rows, units, D);
+  else k.matmulAtBAccumulate(grads.Wx, dp, input.x, units, rows, D);
+  k.sumRowsAccumulate(grads.b1, dp, rows, units);
+}
