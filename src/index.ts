@@ -43,7 +43,7 @@ export {
 } from './train/trainer.js';
 export { DEFAULT_RECIPE, PRESETS, SEED_PRESET, fingerprint, modelConfigOf, prepareData, trainOptionsOf, type PreparedData, type Recipe } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,

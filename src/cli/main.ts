@@ -8,6 +8,7 @@ import { BpttError } from '../core/errors.js';
 import { registerBench } from './bench.js';
 import { registerEval } from './eval.js';
 import { registerGradcheck } from './gradcheck.js';
+import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
 import { registerSample } from './sample.js';
 import { registerTrain } from './train.js';
@@ -32,6 +33,7 @@ registerEval(program);
 registerGradcheck(program);
 registerBench(program);
 registerInfo(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

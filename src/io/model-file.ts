@@ -241,3 +241,52 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     init,
   };
 }
+
+export interface ImportOptions {
+  /** The tokens in the index order the PyTorch model was trained with. */
+  vocab: string[];
+  /** The vanilla RNN's nonlinearity (a state dict does not record it); ignored for LSTM and GRU. */
+  activation: Activation;
+  lowercase: boolean;
+}
+
+/**
+ * A PyTorch state dict (safetensors, names as in the table at the top of this
+ * file, one layer) → the bytes of a bptt model file. The cell and sizes are
+ * read from the tensor shapes: weight_hh_l0 is (G·H × H) with G = 1 (RNN),
+ * 3 (GRU) or 4 (LSTM); the vocabulary must be given, since a state dict has none.
+ */
+export function importStateDict(bytes: Uint8Array, source: string, options: ImportOptions): Uint8Array {
+  const file = parseSafetensors(bytes, source);
+  const fail = (problem: string, hint: string): never => {
+    throw new BpttError(`${source}: ${problem}`, hint);
+  };
+  const shapeOf = (name: string) => file.tensors.get(name)?.shape;
+  const recurrent = shapeOf(PYTORCH_NAMES.Wh);
+  if (!recurrent || recurrent.length !== 2) return fail(`has no 2-D tensor ${PYTORCH_NAMES.Wh}`, 'save the state dict of a module with attributes rnn (nn.RNN, nn.LSTM or nn.GRU) and fc (nn.Linear)');
+  if (file.tensors.has('rnn.weight_hh_l1')) fail('holds more than one recurrent layer', 'this version of bptt imports one-layer models');
+  const [rows, hidden] = recurrent;
+  const cell = ({ 1: 'rnn', 3: 'gru', 4: 'lstm' } as Record<number, Cell | undefined>)[rows / hidden];
+  if (!cell) return fail(`${PYTORCH_NAMES.Wh} has shape [${rows}, ${hidden}], which is no RNN, GRU or LSTM`, 'its rows must be 1, 3 or 4 times its columns');
+  const vocabSize = shapeOf(PYTORCH_NAMES.U)?.[0];
+  if (vocabSize !== options.vocab.length) {
+    fail(`fc.weight has ${vocabSize ?? 'no'} rows but the vocabulary has ${options.vocab.length} tokens`, 'give the data (and --lowercase) the model was trained on');
+  }
+  const embed = shapeOf(PYTORCH_NAMES.embedding)?.[1] ?? 0;
+  const metadata: ModelMetadata = {
+    version: MODEL_FILE_VERSION,
+    cell,
+    activation: options.activation,
+    hidden,
+    layers: 1,
+    embed,
+    tokenizer: 'char',
+    vocab: options.vocab,
+    lowercase: options.lowercase,
+    dtype: file.tensors.get(PYTORCH_NAMES.Wh)!.dtype === 'F64' ? 'float64' : 'float32',
+    init: 'scaled',
+  };
+  const imported = serializeSafetensors(Object.fromEntries(file.tensors), { format: 'pt', bptt: JSON.stringify(metadata) });
+  decodeModelFile(imported, source); // every check of a bptt file: shapes, dtypes, finite values
+  return imported;
+}
