@@ -5,11 +5,12 @@ import { Random } from '../core/random.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { CELLS, type Cell } from '../model/config.js';
-import { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE } from '../testing/gradcheck.js';
+import { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, GRADCHECK_SMALL_GRADIENT } from '../testing/gradcheck.js';
 import { choiceOption, integerOption } from './options.js';
 
 interface GradcheckFlags {
   cell: Cell;
+  layers: number;
   activation: Activation;
   embed: number;
   hidden: number;
@@ -22,6 +23,7 @@ export function registerGradcheck(program: Command): void {
     .command('gradcheck')
     .description('compare every gradient of a small random model with central finite differences (float64); exit 1 if any is off')
     .option('--cell <name>', 'rnn, lstm or gru', choiceOption('--cell', CELLS), 'rnn')
+    .option('--layers <N>', 'stacked layers', integerOption('--layers', 1, 4), 1)
     .option('--activation <name>', 'sigmoid, tanh or relu', choiceOption('--activation', ACTIVATIONS), 'sigmoid')
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 64), 0)
     .option('--hidden <N>', 'hidden size', integerOption('--hidden', 1, 64), 10)
@@ -30,7 +32,7 @@ export function registerGradcheck(program: Command): void {
     .action((flags: GradcheckFlags) => {
       const vocabSize = 7;
       const steps = 6;
-      const model = RnnModel.initialized({ cell: flags.cell, activation: flags.activation, vocabSize, hidden: flags.hidden, embed: flags.embed, layers: 1, dtype: 'float64', init: 'scaled' }, flags.seed);
+      const model = RnnModel.initialized({ cell: flags.cell, activation: flags.activation, vocabSize, hidden: flags.hidden, embed: flags.embed, layers: flags.layers, dtype: 'float64', init: 'scaled' }, flags.seed);
       // A batch of 4 rows of different lengths: the shorter ones are padded and masked, the last one entirely.
       const random = new Random(flags.seed, 7);
       const lengths = [steps, 4, 1, 0];
@@ -46,7 +48,7 @@ export function registerGradcheck(program: Command): void {
         process.stdout.write(`${JSON.stringify({ passed, relative_tolerance: GRADCHECK_RELATIVE_TOLERANCE, absolute_tolerance: GRADCHECK_ABSOLUTE_TOLERANCE, parameters: results })}\n`);
       } else {
         process.stdout.write(`gradient check: ${flags.cell === 'rnn' ? `${flags.activation} RNN` : flags.cell.toUpperCase()}, ${flags.embed > 0 ? `embedding ${flags.embed}` : 'one-hot'}, hidden ${flags.hidden}, float64, 5-point central differences\n`);
-        process.stdout.write(`${'tensor'.padEnd(10)} ${'entries'.padStart(7)}  max relative error  max abs error (|grad| < 1e-7)\n`);
+        process.stdout.write(`${'tensor'.padEnd(10)} ${'entries'.padStart(7)}  max relative error  max abs error (|grad| < ${GRADCHECK_SMALL_GRADIENT})\n`);
         for (const r of results) {
           process.stdout.write(`${r.name.padEnd(10)} ${String(r.entries).padStart(7)}  ${r.maxRelativeError.toExponential(2).padStart(18)}  ${r.maxAbsoluteError.toExponential(2).padStart(12)}\n`);
         }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { DATA_MODES, type DataMode } from '../data/sequences.js';
-import { decodeModelFile } from '../io/model-file.js';
+import { decodeModelFile, MAX_LAYERS } from '../io/model-file.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
@@ -29,6 +29,7 @@ interface TrainFlags {
   seqLength?: number;
   lowercase?: boolean;
   cell?: Cell;
+  layers?: number;
   forgetBias?: number;
   activation?: Activation;
   hidden?: number;
@@ -62,6 +63,7 @@ export function registerTrain(program: Command): void {
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
+    .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
     .option('--forget-bias <X>', 'for --cell lstm: the forget gate\'s initial bias (1 is common)', numberOption('--forget-bias', -10, 10))
     .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
@@ -99,6 +101,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('seqLength', flags.seqLength);
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
+  set('layers', flags.layers);
   set('forgetBias', flags.forgetBias);
   set('activation', flags.activation);
   set('hidden', flags.hidden);
@@ -125,7 +128,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
@@ -140,10 +143,10 @@ async function train(flags: TrainFlags): Promise<number> {
   const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
   if (initial) {
     const c = initial.model.config;
-    for (const [flag, given, inFile] of [['--cell', flags.cell, c.cell], ['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
+    for (const [flag, given, inFile] of [['--cell', flags.cell, c.cell], ['--layers', flags.layers, c.layers], ['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
       if (given !== undefined && given !== inFile) throw new BpttError(`${flag} ${given} differs from ${flags.init}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
     }
-    Object.assign(recipe, { cell: c.cell, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
+    Object.assign(recipe, { cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
   }
 
   const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
@@ -171,7 +174,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
   const unit = recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase();
   err.write(
-    `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
+    `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
       `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );

@@ -27,6 +27,7 @@ import { CharTokenizer } from '../text/char-tokenizer.js';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
 
 export const MODEL_FILE_VERSION = 1;
+export const MAX_LAYERS = 16;
 
 /** The "bptt" metadata entry. */
 export interface ModelMetadata {
@@ -57,7 +58,14 @@ const PYTORCH_NAMES: Record<string, string> = {
   bh: 'rnn.bias_hh_l0', // the GRU's own recurrent bias
 };
 /** The second bias PyTorch's nn.RNN has: z = W_ih x + b_ih + W_hh h + b_hh. */
-const SECOND_BIAS = 'rnn.bias_hh_l0';
+const secondBias = (layer: number) => `rnn.bias_hh_l${layer}`;
+
+/** PyTorch's name of one of our parameters; a layer's suffix _l1 becomes PyTorch's l1. */
+function pytorchName(ours: string): string {
+  const match = /^(Wh|Wx|b1|bh)(?:_l(\d+))?$/.exec(ours);
+  if (!match) return PYTORCH_NAMES[ours];
+  return PYTORCH_NAMES[match[1]].replace(/_l0$/, `_l${match[2] ?? 0}`);
+}
 const OPTIMIZER_PREFIX = 'optimizer.';
 
 export interface SavedModel {
@@ -99,13 +107,15 @@ export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, check
   const tensors: Record<string, FloatTensorInput> = {};
   const addAll = (prefix: string, flat: FloatArray) => {
     for (const slot of model.layout.slots) {
-      tensors[prefix + PYTORCH_NAMES[slot.name]] = { dtype: fileDType, shape: slot.shape, data: flat.subarray(slot.offset, slot.offset + slot.size) };
+      tensors[prefix + pytorchName(slot.name)] = { dtype: fileDType, shape: slot.shape, data: flat.subarray(slot.offset, slot.offset + slot.size) };
     }
   };
   addAll('', model.params);
   const units = gatesPerUnit(model.config.cell) * model.config.hidden;
   // The seed's one bias b1 is PyTorch's bias_ih; its bias_hh is zeros (the GRU has its own, written above).
-  if (!model.layout.has('bh')) tensors[SECOND_BIAS] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
+  if (!model.layout.has('bh')) {
+    for (let layer = 0; layer < model.config.layers; layer++) tensors[secondBias(layer)] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
+  }
   const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer)) };
   if (checkpoint) {
     for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
@@ -146,7 +156,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     vocabSize: tokenizer.size,
     hidden: metadata.hidden,
     embed: metadata.embed,
-    layers: 1,
+    layers: metadata.layers,
     dtype,
     init: metadata.init,
   };
@@ -166,17 +176,20 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     return values;
   };
 
-  const expected = new Set<string>([SECOND_BIAS]);
+  const expected = new Set<string>(Array.from({ length: metadata.layers }, (_, layer) => secondBias(layer)));
+  const views = model.layout.views(model.params);
   for (const slot of model.layout.slots) {
-    const name = PYTORCH_NAMES[slot.name];
+    const name = pytorchName(slot.name);
     expected.add(name);
-    model.weights[slot.name as keyof typeof model.weights].set(readTensor(name, slot.shape));
+    views[slot.name].set(readTensor(name, slot.shape));
   }
-  // On import the two PyTorch biases become the seed's one: b1 = b_ih + b_hh.
+  // On import the two PyTorch biases become the seed's one: b1 = b_ih + b_hh (the GRU keeps both).
   if (!model.layout.has('bh')) {
     const units = gatesPerUnit(metadata.cell) * metadata.hidden;
-    const secondBias = readTensor(SECOND_BIAS, [units]);
-    for (let i = 0; i < units; i++) model.weights.b1[i] += secondBias[i];
+    model.layerWeights.forEach((w, layer) => {
+      const bias = readTensor(secondBias(layer), [units]);
+      for (let i = 0; i < units; i++) w.b1[i] += bias[i];
+    });
   }
 
   let checkpoint: SavedCheckpoint | undefined;
@@ -198,7 +211,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     const optimizerState: Record<string, FloatArray> = {};
     for (const state of optimizerStates) {
       const flat = model.layout.allocate(dtype);
-      for (const slot of model.layout.slots) flat.set(readTensor(`${OPTIMIZER_PREFIX}${state}.${PYTORCH_NAMES[slot.name]}`, slot.shape), slot.offset);
+      for (const slot of model.layout.slots) flat.set(readTensor(`${OPTIMIZER_PREFIX}${state}.${pytorchName(slot.name)}`, slot.shape), slot.offset);
       optimizerState[state] = flat;
     }
     checkpoint = { optimizerState, training: training as Record<string, unknown> };
@@ -220,7 +233,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   if (!CELLS.includes(m.cell as Cell)) fail(`cell ${JSON.stringify(m.cell)} is not supported`, `this version of bptt reads the cells ${CELLS.join(', ')}`);
   if (!ACTIVATIONS.includes(m.activation as Activation)) fail(`activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`, hint);
   const layers = positiveInteger('layers', 1);
-  if (layers !== 1) fail(`${layers} layers are not supported`, 'this version of bptt reads one-layer models');
+  if (layers > MAX_LAYERS) fail(`${layers} layers are more than bptt reads`, `the most is ${MAX_LAYERS}`);
   if (m.tokenizer !== 'char') fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads character models (tokenizer "char")');
   const vocab = m.vocab;
   if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || Array.from(t).length !== 1)) {
@@ -252,7 +265,7 @@ export interface ImportOptions {
 
 /**
  * A PyTorch state dict (safetensors, names as in the table at the top of this
- * file, one layer) → the bytes of a bptt model file. The cell and sizes are
+ * file, any number of layers) → the bytes of a bptt model file. The cell and sizes are
  * read from the tensor shapes: weight_hh_l0 is (G·H × H) with G = 1 (RNN),
  * 3 (GRU) or 4 (LSTM); the vocabulary must be given, since a state dict has none.
  */
@@ -264,7 +277,8 @@ export function importStateDict(bytes: Uint8Array, source: string, options: Impo
   const shapeOf = (name: string) => file.tensors.get(name)?.shape;
   const recurrent = shapeOf(PYTORCH_NAMES.Wh);
   if (!recurrent || recurrent.length !== 2) return fail(`has no 2-D tensor ${PYTORCH_NAMES.Wh}`, 'save the state dict of a module with attributes rnn (nn.RNN, nn.LSTM or nn.GRU) and fc (nn.Linear)');
-  if (file.tensors.has('rnn.weight_hh_l1')) fail('holds more than one recurrent layer', 'this version of bptt imports one-layer models');
+  let layers = 1;
+  while (file.tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
   const [rows, hidden] = recurrent;
   const cell = ({ 1: 'rnn', 3: 'gru', 4: 'lstm' } as Record<number, Cell | undefined>)[rows / hidden];
   if (!cell) return fail(`${PYTORCH_NAMES.Wh} has shape [${rows}, ${hidden}], which is no RNN, GRU or LSTM`, 'its rows must be 1, 3 or 4 times its columns');
@@ -278,7 +292,7 @@ export function importStateDict(bytes: Uint8Array, source: string, options: Impo
     cell,
     activation: options.activation,
     hidden,
-    layers: 1,
+    layers,
     embed,
     tokenizer: 'char',
     vocab: options.vocab,

@@ -30,8 +30,8 @@ export interface ModelConfig {
   hidden: number;
   /** d: embedding size; 0 feeds one-hot vectors (the seed's). */
   embed: number;
-  /** Stacked recurrent layers. Only 1 so far. */
-  layers: 1;
+  /** Stacked recurrent layers: layer l > 0 reads layer l − 1's h at every step. */
+  layers: number;
   dtype: DType;
   /**
    * 'seed': weights ~ N(0, 1) unscaled, biases 0 (the notebook's);

@@ -27,25 +27,41 @@ import { gatesPerUnit, statesPerUnit, type Cell, type ModelConfig } from './conf
 /** The parameter table of a config: names, shapes (out, in) and initialisation. */
 export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   const { hidden: H, vocabSize: V, embed } = config;
-  const D = embed > 0 ? embed : V;
-  const units = gatesPerUnit(config.cell) * H; // the LSTM stacks its four gates' weights: (4H × ·)
+  const units = gatesPerUnit(config.cell) * H; // the LSTM stacks its four gates' weights: (4H × ·), the GRU three
   const weight: Init = config.init === 'seed' ? { kind: 'normal', std: 1 } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
   const bias: Init = config.init === 'seed' ? { kind: 'zeros' } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
   const specs: ParameterSpec[] = [];
   if (embed > 0) specs.push({ name: 'embedding', shape: [V, embed], init: { kind: 'normal', std: 1 } });
-  specs.push(
-    { name: 'Wh', shape: [units, H], init: weight },
-    { name: 'Wx', shape: [units, D], init: weight },
-    { name: 'b1', shape: [units], init: bias },
-    // The GRU keeps the recurrent bias apart: its reset gate multiplies Wh·h + bh (docs/derivations/gru.md).
-    ...(config.cell === 'gru' ? [{ name: 'bh', shape: [units], init: bias }] : []),
-    { name: 'U', shape: [V, H], init: weight },
-    { name: 'b2', shape: [V], init: bias },
-  );
+  for (let layer = 0; layer < config.layers; layer++) {
+    // Layer 0 reads the tokens (one-hot or embedded, D wide); layer l > 0 reads layer l − 1's h (H wide).
+    const D = layer > 0 ? H : embed > 0 ? embed : V;
+    const name = (base: string) => layerParameterName(base, layer);
+    specs.push(
+      { name: name('Wh'), shape: [units, H], init: weight },
+      { name: name('Wx'), shape: [units, D], init: weight },
+      { name: name('b1'), shape: [units], init: bias },
+      // The GRU keeps the recurrent bias apart: its reset gate multiplies Wh·h + bh (docs/derivations/gru.md).
+      ...(config.cell === 'gru' ? [{ name: name('bh'), shape: [units], init: bias }] : []),
+    );
+  }
+  specs.push({ name: 'U', shape: [V, H], init: weight }, { name: 'b2', shape: [V], init: bias });
   return specs;
 }
 
-/** Named views into the flat parameter (or gradient) array. */
+/** A recurrent layer's parameter name: Wh, Wx, b1, bh for layer 0; Wh_l1, … for layer 1 (PyTorch's …_l1). */
+export function layerParameterName(base: string, layer: number): string {
+  return layer === 0 ? base : `${base}_l${layer}`;
+}
+
+/** One recurrent layer's weights (bh only for the GRU). */
+export interface RnnLayerWeights {
+  Wh: FloatArray;
+  Wx: FloatArray;
+  b1: FloatArray;
+  bh: FloatArray;
+}
+
+/** Named views into the flat parameter (or gradient) array; Wh, Wx, b1, bh are layer 0's. */
 export interface RnnWeights {
   /** (H×H) */ Wh: FloatArray;
   /** (H×D) */ Wx: FloatArray;
@@ -119,7 +135,7 @@ class Workspace {
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell): void {
+  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number): void {
     const lstm = cell === 'lstm';
     const gru = cell === 'gru';
     this.h = this.view('h', (B + P) * H);
@@ -138,7 +154,7 @@ class Workspace {
     this.dInput = this.view('dInput', gru ? P * units : 0);
     this.inputPart = this.view('inputPart', gru ? B * units : 0);
     this.kappa = this.view('kappa', lstm ? B * H : 0);
-    this.initialGradient = this.view('initialGradient', lstm ? 2 * B * H : 0);
+    this.initialGradient = this.view('initialGradient', initialStateLength);
   }
 
   private view(name: string, length: number): FloatArray {
@@ -159,7 +175,12 @@ export class RnnModel {
   readonly gradients: RnnWeights;
   kernels: Kernels;
 
-  private workspace: Workspace | null = null;
+  /** Each recurrent layer's weights and gradients: views named Wh, Wx, b1 (bh) of that layer. */
+  readonly layerWeights: RnnLayerWeights[];
+  readonly layerGradients: RnnLayerWeights[];
+
+  /** One workspace per layer. */
+  private workspaces: Workspace[] = [];
   private lastBatch: Batch | null = null;
 
   /**
@@ -175,13 +196,20 @@ export class RnnModel {
     this.weights = this.layout.views(this.params) as unknown as RnnWeights;
     this.gradients = this.layout.views(this.grads) as unknown as RnnWeights;
     this.kernels = kernels;
+    const perLayer = (views: RnnWeights) =>
+      Array.from({ length: config.layers }, (_, layer) => {
+        const named = views as unknown as Record<string, FloatArray>;
+        return { Wh: named[layerParameterName('Wh', layer)], Wx: named[layerParameterName('Wx', layer)], b1: named[layerParameterName('b1', layer)], bh: named[layerParameterName('bh', layer)] };
+      });
+    this.layerWeights = perLayer(this.weights);
+    this.layerGradients = perLayer(this.gradients);
   }
 
   /** A model with freshly initialised weights (config.init), reproducible from the seed. */
   static initialized(config: ModelConfig, seed: number, kernels?: Kernels): RnnModel {
     const model = new RnnModel(config, kernels);
     model.layout.initialize(model.params, new Random(seed, 0x1417));
-    if (config.cell === 'lstm' && config.forgetBias !== undefined) model.weights.b1.fill(config.forgetBias, config.hidden, 2 * config.hidden);
+    if (config.cell === 'lstm' && config.forgetBias !== undefined) for (const w of model.layerWeights) w.b1.fill(config.forgetBias, config.hidden, 2 * config.hidden);
     return model;
   }
 
@@ -189,28 +217,41 @@ export class RnnModel {
     return this.config.embed > 0 ? this.config.embed : this.config.vocabSize;
   }
 
-  private cellShape(rows: number): RnnCellShape {
+  private cellShape(rows: number, layer = 0): RnnCellShape {
     const { hidden, activation, cell } = this.config;
-    return { rows, hidden, inputSize: this.inputSize, activation, units: gatesPerUnit(cell) * hidden };
+    return { rows, hidden, inputSize: layer > 0 ? hidden : this.inputSize, activation, units: gatesPerUnit(cell) * hidden };
   }
 
-  /** Numbers per row of the recurrent state: h (H), or for the LSTM h then c (2H, as two blocks). */
-  get stateSize(): number {
+  /** Numbers per row of one layer's recurrent state: h (H), or for the LSTM h then c (2H, as two blocks). */
+  private get layerStateSize(): number {
     return statesPerUnit(this.config.cell) * this.config.hidden;
   }
 
-  private workspaceFor(positions: number, rows: number): Workspace {
-    this.workspace ??= new Workspace((length) => this.kernels.allocate(this.config.dtype, length));
-    const { hidden: H, vocabSize: V, embed: d } = this.config;
-    this.workspace.shape(positions, rows, H, V, d, this.config.cell);
-    return this.workspace;
+  /** Numbers per row of the whole recurrent state: every layer's, layer after layer. */
+  get stateSize(): number {
+    return this.layerStateSize * this.config.layers;
   }
 
-  /** x of `rows` packed positions from `offset`: token ids for one-hot input, or the cached embeddings. */
-  private input(ws: Workspace, packed: PackedBatch, offset: number, rows: number): CellInput {
+  private workspacesFor(positions: number, rows: number): Workspace[] {
+    const { hidden: H, vocabSize: V, embed: d, layers: L, cell } = this.config;
+    while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(this.config.dtype, length)));
+    // Only layer 0 embeds tokens, only the top layer feeds the output layer.
+    this.workspaces.forEach((ws, layer) => ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize));
+    return this.workspaces;
+  }
+
+  /**
+   * x of `rows` packed positions from `offset` for a layer: for layer 0 token ids (one-hot)
+   * or the cached embeddings; for layer l > 0 the h of layer l − 1 at those positions.
+   */
+  private input(layer: number, packed: PackedBatch, B: number, offset: number, rows: number): CellInput {
+    if (layer > 0) {
+      const H = this.config.hidden;
+      return { kind: 'dense', x: this.workspaces[layer - 1].h.subarray((B + offset) * H, (B + offset + rows) * H) };
+    }
     if (this.config.embed === 0) return { kind: 'one-hot', ids: packed.inputs.subarray(offset, offset + rows) };
     const d = this.config.embed;
-    return { kind: 'dense', x: ws.x.subarray(offset * d, (offset + rows) * d) };
+    return { kind: 'dense', x: this.workspaces[0].x.subarray(offset * d, (offset + rows) * d) };
   }
 
   /**
@@ -221,47 +262,53 @@ export class RnnModel {
   forward(batch: Batch, h0?: FloatArray): number {
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
-    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const { hidden: H, vocabSize: V, embed: d, layers: L } = this.config;
     const packed = packBatch(batch);
     const P = packed.offsets[T];
-    const ws = this.workspaceFor(P, B);
-    const w = this.weights;
-    const lstm = this.config.cell === 'lstm';
-    if (h0) ws.h.set(h0.subarray(0, B * H));
-    else ws.h.fill(0, 0, B * H);
-    if (lstm) {
-      if (h0) ws.c.set(h0.subarray(B * H, 2 * B * H));
-      else ws.c.fill(0, 0, B * H);
-    }
+    const workspaces = this.workspacesFor(P, B);
+    if (d > 0) embeddingForward(k, workspaces[0].x, this.weights.embedding, packed.inputs, P, d); // every x(t) at once
 
-    // The recurrence, step by step, over the rows still real at each step: (1.1), (1.2).
-    if (d > 0) embeddingForward(k, ws.x, w.embedding, packed.inputs, P, d); // every x(t) at once
-    for (let t = 0; t < T; t++) {
-      const rows = batch.activeRows[t];
-      if (rows === 0) continue;
-      const { from, to } = this.stepRows(packed, B, t);
-      const h = ws.h.subarray(to * H, (to + rows) * H);
-      const hPrev = ws.h.subarray(from * H, (from + rows) * H);
-      const input = this.input(ws, packed, packed.offsets[t], rows);
+    // Layer after layer, the recurrence step by step over the rows still real at each step: (1.1), (1.2).
+    for (let layer = 0; layer < L; layer++) {
+      const ws = workspaces[layer];
+      const w = this.layerWeights[layer];
+      const S = this.layerStateSize;
+      // This layer's initial state: h0 (and c0) from the given state, else zeros.
+      if (h0) ws.h.set(h0.subarray(layer * B * S, layer * B * S + B * H));
+      else ws.h.fill(0, 0, B * H);
+      if (this.config.cell === 'lstm') {
+        if (h0) ws.c.set(h0.subarray(layer * B * S + B * H, (layer + 1) * B * S));
+        else ws.c.fill(0, 0, B * H);
+      }
       const units = gatesPerUnit(this.config.cell) * H;
-      const gates = ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
-      switch (this.config.cell) {
-        case 'rnn':
-          rnnCellForward(k, h, hPrev, input, w, this.cellShape(rows));
-          break;
-        case 'lstm':
-          lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, this.cellShape(rows));
-          break;
-        case 'gru':
-          gruCellForward(k, gates, ws.inputPart.subarray(0, rows * units), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), h, hPrev, input, w, this.cellShape(rows));
-          break;
+      for (let t = 0; t < T; t++) {
+        const rows = batch.activeRows[t];
+        if (rows === 0) continue;
+        const { from, to } = this.stepRows(packed, B, t);
+        const h = ws.h.subarray(to * H, (to + rows) * H);
+        const hPrev = ws.h.subarray(from * H, (from + rows) * H);
+        const input = this.input(layer, packed, B, packed.offsets[t], rows);
+        const gates = ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
+        const shape = this.cellShape(rows, layer);
+        switch (this.config.cell) {
+          case 'rnn':
+            rnnCellForward(k, h, hPrev, input, w, shape);
+            break;
+          case 'lstm':
+            lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, shape);
+            break;
+          case 'gru':
+            gruCellForward(k, gates, ws.inputPart.subarray(0, rows * units), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), h, hPrev, input, w, shape);
+            break;
+        }
       }
     }
 
     // The output layers do not feed back into the recurrence, so all steps go through them at
     // once, as one batch of the P real positions: (2.1), then (3.1), (3.2) and the sum of (3.3).
-    affineForward(k, ws.probs, ws.h.subarray(B * H, (B + P) * H), w, P, H, V);
-    const lossSum = softmaxCrossEntropyForward(k, ws.probs, packed.targets, packed.mask, P, V);
+    const top = workspaces[L - 1];
+    affineForward(k, top.probs, top.h.subarray(B * H, (B + P) * H), this.weights, P, H, V);
+    const lossSum = softmaxCrossEntropyForward(k, top.probs, packed.targets, packed.mask, P, V);
     this.lastBatch = batch;
     return lossSum;
   }
@@ -289,34 +336,65 @@ export class RnnModel {
    */
   backward(options: BackwardOptions): number {
     const batch = this.lastBatch;
-    const ws = this.workspace;
-    if (!batch || !ws) throw new Error('backward() needs a forward() first');
+    if (!batch || this.workspaces.length === 0) throw new Error('backward() needs a forward() first');
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
-    const { hidden: H, vocabSize: V, embed: d } = this.config;
+    const { hidden: H, vocabSize: V, embed: d, layers: L } = this.config;
     const packed = packBatch(batch);
     const P = packed.offsets[T];
-    const w = this.weights;
-    const g = this.gradients;
+    const workspaces = this.workspaces;
     const clip = options.clip;
     let clipped = 0;
     this.grads.fill(0);
 
-    // J(t) → θ(t) → h(t) for every t: dθ, then dU, db2 and γ_t(t) (from (2.1)), into ws.dz.
-    const dz = ws.dz; // (P×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
-    softmaxCrossEntropyBackward(k, ws.probs, packed.targets, packed.mask, options.scale, P, V);
-    affineBackward(k, dz, ws.probs, ws.h.subarray(B * H, (B + P) * H), w, g, P, H, V);
-    if (clip !== Infinity) clipped += k.clip(dz, P * H, clip); // the notebook clips dh before BPTT
+    // J(t) → θ(t) → h(t) for every t: dθ, then dU, db2 and γ_t(t) (from (2.1)), into the top layer's dz.
+    const top = workspaces[L - 1];
+    softmaxCrossEntropyBackward(k, top.probs, packed.targets, packed.mask, options.scale, P, V);
+    affineBackward(k, top.dz, top.probs, top.h.subarray(B * H, (B + P) * H), this.weights, this.gradients, P, H, V);
+    if (clip !== Infinity) clipped += k.clip(top.dz, P * H, clip); // the notebook clips dh before BPTT
 
-    // The sweep back through time.
+    // Layer after layer from the top: each sweeps back through time; what reaches its input is the
+    // ∂J/∂h of the layer below at every position, that layer's starting γ_t(t).
+    for (let layer = L - 1; layer >= 0; layer--) {
+      const ws = workspaces[layer];
+      const dUnits = this.sweepBack(layer, ws, packed, B, T);
+      const g = this.layerGradients[layer];
+      const input = this.input(layer, packed, B, 0, P);
+      // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
+      // product over the P real positions; h(t−1) of each position, stacked in the same order.
+      const hPrevAll = this.stackedPreviousStates(packed, B, ws);
+      if (this.config.cell === 'gru') gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, input, this.cellShape(P, layer));
+      else rnnCellWeightGradients(k, g, dUnits, hPrevAll, input, this.cellShape(P, layer));
+      if (layer > 0) rnnCellInputGradient(k, workspaces[layer - 1].dz, dUnits, this.layerWeights[layer], this.cellShape(P, layer));
+      else if (d > 0) {
+        rnnCellInputGradient(k, ws.dx, dUnits, this.layerWeights[0], this.cellShape(P, 0));
+        embeddingBackward(k, this.gradients.embedding, ws.dx, packed.inputs, P, d);
+      }
+    }
+
+    if (clip !== Infinity && options.clipParameterGradients !== false) clipped += k.clip(this.grads, this.grads.length, clip);
+    return clipped;
+  }
+
+  /**
+   * One layer's sweep back through time, t = T..1. On entry ws.dz holds
+   * ∂J/∂h(t) from above (the output layer, or the layer above) at every
+   * position; returns ∂J/∂z (the GRU: ∂J/∂p) of every position (P × units),
+   * and leaves ∂J/∂h0 (κ: ∂J/∂c0) in ws.gammaPrev (ws.kappa).
+   */
+  private sweepBack(layer: number, ws: Workspace, packed: PackedBatch, B: number, T: number): FloatArray {
+    const k = this.kernels;
+    const H = this.config.hidden;
+    const w = this.layerWeights[layer];
     const lstm = this.config.cell === 'lstm';
     const units = gatesPerUnit(this.config.cell) * H;
+    const dz = ws.dz; // (P×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
     k.transpose(ws.WhT, w.Wh, units, H);
     const gammaPrev = ws.gammaPrev; // (B×H): γ(t−1) flowing from step t to step t−1
     if (lstm) ws.kappa.fill(0); // (B×H): ∂J/∂c flowing back (L.5, L.11)
     let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
     for (let t = T - 1; t >= 0; t--) {
-      const rows = batch.activeRows[t];
+      const rows = packed.offsets[t + 1] - packed.offsets[t];
       if (rows === 0) continue;
       const step = dz.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H);
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
@@ -324,16 +402,17 @@ export class RnnModel {
       k.add(step, gammaPrev, rowsAfter * H);
       const { from, to } = this.stepRows(packed, B, t);
       const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
+      const shape = this.cellShape(rows, layer);
       switch (this.config.cell) {
         case 'rnn':
-          rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, this.cellShape(rows)); // dz(t), (6.2) γ(t−1)
+          rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, shape); // dz(t), (6.2) γ(t−1)
           break;
         case 'lstm':
           ws.kappa.fill(0, rowsAfter * H, rows * H);
-          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, shape);
           break;
         case 'gru':
-          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), ws.h.subarray(from * H, (from + rows) * H), ws.WhT, this.cellShape(rows));
+          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), ws.h.subarray(from * H, (from + rows) * H), ws.WhT, shape);
           break;
       }
       rowsAfter = rows;
@@ -341,21 +420,7 @@ export class RnnModel {
     // γ(0) = ∂J/∂h0 (and κ(0) = ∂J/∂c0); rows with no real token at all get none.
     gammaPrev.fill(0, rowsAfter * H, B * H);
     if (lstm) ws.kappa.fill(0, rowsAfter * H, B * H);
-    const gru = this.config.cell === 'gru';
-    const dUnits = lstm ? ws.dGates : gru ? ws.dInput : dz; // ∂J/∂z (the GRU: ∂J/∂p) of every position: (P × units)
-
-    // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
-    // product over the P real positions; h(t−1) of each position, stacked in the same order.
-    const hPrevAll = this.stackedPreviousStates(packed, B, ws);
-    if (gru) gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, this.input(ws, packed, 0, P), this.cellShape(P));
-    else rnnCellWeightGradients(k, g, dUnits, hPrevAll, this.input(ws, packed, 0, P), this.cellShape(P));
-    if (d > 0) {
-      rnnCellInputGradient(k, ws.dx, dUnits, w, this.cellShape(P));
-      embeddingBackward(k, g.embedding, ws.dx, packed.inputs, P, d);
-    }
-
-    if (clip !== Infinity && options.clipParameterGradients !== false) clipped += k.clip(this.grads, this.grads.length, clip);
-    return clipped;
+    return lstm ? ws.dGates : this.config.cell === 'gru' ? ws.dInput : dz;
   }
 
   /**
@@ -376,16 +441,18 @@ export class RnnModel {
     return ws.hPrev;
   }
 
-  /** ∂J/∂(initial state) (B×stateSize: h0, then c0 for the LSTM) from the last backward(). */
+  /** ∂J/∂(initial state) (B×stateSize: per layer h0, then c0 for the LSTM) from the last backward(). */
   initialStateGradient(): FloatArray {
     const batch = this.lastBatch;
-    const ws = this.workspace;
-    if (!batch || !ws) throw new Error('initialStateGradient() needs a backward() first');
+    if (!batch || this.workspaces.length === 0) throw new Error('initialStateGradient() needs a backward() first');
     const BH = batch.rows * this.config.hidden;
-    if (this.config.cell !== 'lstm') return ws.gammaPrev.subarray(0, BH);
-    ws.initialGradient.set(ws.gammaPrev.subarray(0, BH));
-    ws.initialGradient.set(ws.kappa.subarray(0, BH), BH);
-    return ws.initialGradient.subarray(0, 2 * BH);
+    const S = this.layerStateSize;
+    const out = this.workspaces[0].initialGradient;
+    this.workspaces.forEach((ws, layer) => {
+      out.set(ws.gammaPrev.subarray(0, BH), layer * batch.rows * S);
+      if (this.config.cell === 'lstm') out.set(ws.kappa.subarray(0, BH), layer * batch.rows * S + BH);
+    });
+    return out.subarray(0, batch.rows * this.stateSize);
   }
 
   /**
@@ -397,32 +464,40 @@ export class RnnModel {
   step(ids: Int32Array, statePrev: FloatArray, state: FloatArray, logits: FloatArray): void {
     const k = this.kernels;
     const rows = ids.length;
-    const { hidden: H, vocabSize: V, embed: d } = this.config;
-    let input: CellInput = { kind: 'one-hot', ids };
-    if (d > 0) {
-      this.stepScratch ??= {};
-      const x = (this.stepScratch.x = this.stepScratch.x?.length === rows * d ? this.stepScratch.x : this.kernels.allocate(this.config.dtype, rows * d));
-      embeddingForward(k, x, this.weights.embedding, ids, rows, d);
-      input = { kind: 'dense', x };
-    }
-    const h = state.subarray(0, rows * H);
-    const hPrev = statePrev.subarray(0, rows * H);
+    const { hidden: H, vocabSize: V, embed: d, layers: L } = this.config;
+    const S = this.layerStateSize;
     const units = gatesPerUnit(this.config.cell) * H;
-    const scratch = (name: 'gates' | 'p' | 'qn', length: number) => {
+    const scratch = (name: 'x' | 'gates' | 'p' | 'qn', length: number) => {
       this.stepScratch ??= {};
       const current = this.stepScratch[name];
       return (this.stepScratch[name] = current?.length === length ? current : this.kernels.allocate(this.config.dtype, length));
     };
-    switch (this.config.cell) {
-      case 'rnn':
-        rnnCellForward(k, h, hPrev, input, this.weights, this.cellShape(rows));
-        break;
-      case 'lstm':
-        lstmCellForward(k, scratch('gates', rows * units), state.subarray(rows * H, 2 * rows * H), h, hPrev, statePrev.subarray(rows * H, 2 * rows * H), input, this.weights, this.cellShape(rows));
-        break;
-      case 'gru':
-        gruCellForward(k, scratch('gates', rows * units), scratch('p', rows * units), scratch('qn', rows * H), h, hPrev, input, this.weights, this.cellShape(rows));
-        break;
+    let input: CellInput = { kind: 'one-hot', ids };
+    if (d > 0) {
+      const x = scratch('x', rows * d);
+      embeddingForward(k, x, this.weights.embedding, ids, rows, d);
+      input = { kind: 'dense', x };
+    }
+    let h = state.subarray(0, rows * H);
+    for (let layer = 0; layer < L; layer++) {
+      // Layer l's state block: rows×S at l·rows·S (h, then c for the LSTM).
+      const at = layer * rows * S;
+      h = state.subarray(at, at + rows * H);
+      const hPrev = statePrev.subarray(at, at + rows * H);
+      const w = this.layerWeights[layer];
+      const shape = this.cellShape(rows, layer);
+      switch (this.config.cell) {
+        case 'rnn':
+          rnnCellForward(k, h, hPrev, input, w, shape);
+          break;
+        case 'lstm':
+          lstmCellForward(k, scratch('gates', rows * units), state.subarray(at + rows * H, at + 2 * rows * H), h, hPrev, statePrev.subarray(at + rows * H, at + 2 * rows * H), input, w, shape);
+          break;
+        case 'gru':
+          gruCellForward(k, scratch('gates', rows * units), scratch('p', rows * units), scratch('qn', rows * H), h, hPrev, input, w, shape);
+          break;
+      }
+      input = { kind: 'dense', x: h }; // the next layer reads this one's h
     }
     affineForward(k, logits, h, this.weights, rows, H, V);
   }

@@ -21,6 +21,8 @@ export interface Recipe {
   /** Fraction of lines (or chunks) held out for validation. */
   validationFraction: number;
   cell: Cell;
+  /** Stacked recurrent layers. */
+  layers: number;
   /** LSTM only: the forget gate's initial bias (see ModelConfig.forgetBias). */
   forgetBias?: number;
   activation: Activation;
@@ -52,6 +54,7 @@ export const DEFAULT_RECIPE: Recipe = {
   dropWhitespaceChunks: false,
   validationFraction: 0.1,
   cell: 'rnn',
+  layers: 1,
   activation: 'sigmoid',
   hidden: 192,
   embed: 16,
@@ -78,6 +81,7 @@ export const SEED_PRESET: Recipe = {
   dropWhitespaceChunks: true,
   validationFraction: 0,
   cell: 'rnn',
+  layers: 1,
   activation: 'sigmoid',
   hidden: 256,
   embed: 0,
@@ -129,7 +133,7 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
-  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias };
+  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias };
 }
 
 export function trainOptionsOf(recipe: Recipe): TrainOptions {

@@ -85,3 +85,24 @@ describe('BPTT gradient check, GRU (docs/derivations/gru.md)', () => {
     expect(gradcheckPasses(results)).toBe(true);
   });
 });
+
+describe('BPTT gradient check, two stacked layers', () => {
+  it.each([
+    ['rnn', 'tanh', 0],
+    ['rnn', 'sigmoid', 4],
+    ['lstm', 'tanh', 0],
+    ['lstm', 'tanh', 4],
+    ['gru', 'tanh', 0],
+    ['gru', 'tanh', 4],
+  ] as const)('%s (%s), embed %i: every layer\'s gradients and both layers\' initial states', (cell, activation, embed) => {
+    const model = RnnModel.initialized({ cell, activation, vocabSize: 7, hidden: 6, embed, layers: 2, dtype: 'float64', init: 'scaled' }, 12);
+    expect(model.layout.has('Wh_l1')).toBe(true);
+    const batch = batchFromRows([[1, 2, 3, 4, 5, 6], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0], [3, 2, 1], [0], []], 6);
+    const random = new Random(13);
+    const initial = Float64Array.from({ length: 4 * model.stateSize }, () => 0.5 * random.normal());
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0: initial });
+    expect(results.map((r) => r.name)).toContain('Wx_l1');
+    for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
+    expect(gradcheckPasses(results)).toBe(true);
+  });
+});

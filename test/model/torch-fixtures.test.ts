@@ -1,12 +1,13 @@
 /**
- * Reference vectors from PyTorch's own nn.RNN (test/fixtures/gen/reference_torch.py): the
- * weights file PyTorch's side wrote (with PyTorch's tensor names, two biases) loads into bptt,
- * and the loss, the logits, every gradient and ∂J/∂h0 match in float64 to 1e-9.
+ * Reference vectors from PyTorch's own nn.RNN, nn.LSTM and nn.GRU, with one
+ * and two layers (test/fixtures/gen/reference_torch.py): the weights file
+ * PyTorch's side wrote (PyTorch's tensor names, two biases) loads into bptt,
+ * and the loss, the logits, every gradient and ∂J/∂(h0, c0) match in float64 to 1e-9.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchFromRows, decodeModelFile, type RnnWeights } from '../../src/index.js';
+import { batchFromRows, decodeModelFile, type FloatArray, type RnnModel } from '../../src/index.js';
 import { expectClose, readFixture, repoRoot } from '../helpers.js';
 
 interface TorchFixture {
@@ -15,6 +16,7 @@ interface TorchFixture {
   H: number;
   V: number;
   embed: number;
+  layers?: number;
   inputs: number[];
   targets: number[];
   lengths: number[];
@@ -25,51 +27,59 @@ interface TorchFixture {
   grads: Record<string, number[]>;
 }
 
-/** PyTorch's tensor name → ours; for RNN and LSTM both PyTorch biases are the seed's b1 (both get db1); the GRU keeps bias_hh as bh. */
-const ours = (name: string, cell: string): keyof RnnWeights => (cell === 'gru' && name === 'rnn.bias_hh_l0' ? 'bh' : OURS[name]);
-const OURS: Record<string, keyof RnnWeights> = {
-  'rnn.weight_ih_l0': 'Wx',
-  'rnn.weight_hh_l0': 'Wh',
-  'rnn.bias_ih_l0': 'b1',
-  'rnn.bias_hh_l0': 'b1',
-  'fc.weight': 'U',
-  'fc.bias': 'b2',
-  'embedding.weight': 'embedding',
-};
+/** The gradient bptt holds for a PyTorch tensor name; for RNN and LSTM both PyTorch biases are the seed's b1. */
+function ourGradient(model: RnnModel, torchName: string): FloatArray {
+  const views = model.layout.views(model.grads);
+  const recurrent = /^rnn\.(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$/.exec(torchName);
+  if (!recurrent) return views[{ 'fc.weight': 'U', 'fc.bias': 'b2', 'embedding.weight': 'embedding' }[torchName]!];
+  const base = { weight_ih: 'Wx', weight_hh: 'Wh', bias_ih: 'b1', bias_hh: model.config.cell === 'gru' ? 'bh' : 'b1' }[recurrent[1]]!;
+  return views[recurrent[2] === '0' ? base : `${base}_l${recurrent[2]}`];
+}
 
-describe.each(['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed', 'gru-onehot', 'gru-embed'])('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
+const cases = ['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed', 'gru-onehot', 'gru-embed', 'tanh-2layers', 'lstm-2layers', 'gru-2layers'];
+
+describe.each(cases)('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
   const f = readFixture<TorchFixture>(`torch-${name}.json`);
+  const L = f.layers ?? 1;
   const load = () => decodeModelFile(readFileSync(join(repoRoot, 'test', 'fixtures', `torch-${name}.safetensors`)), `torch-${name}.safetensors`).model;
   const rows = (flat: number[]) => f.lengths.map((length, b) => flat.slice(b * f.T, b * f.T + length));
+  const BH = f.B * f.H;
+  /** bptt's initial state: per layer h0 (B×H), then c0 for the LSTM; PyTorch's is (layers, B, H) each. */
+  const initialState = () =>
+    Float64Array.from(Array.from({ length: L }, (_, l) => [...f.h0.slice(l * BH, (l + 1) * BH), ...f.c0.slice(l * BH, (l + 1) * BH)]).flat());
 
-  it('loads with PyTorch\'s names and matches the loss, logits, every gradient and dJ/dh0 to 1e-9', () => {
+  it('loads with PyTorch\'s names and matches the loss, logits, every gradient and dJ/d(h0, c0) to 1e-9', () => {
     const model = load();
-    expect(model.config.dtype).toBe('float64');
+    expect(model.config).toMatchObject({ dtype: 'float64', layers: L });
     const batch = batchFromRows(rows(f.inputs), rows(f.targets), f.T);
-    const loss = model.forward(batch, Float64Array.from([...f.h0, ...f.c0])) / f.B; // the LSTM's initial state is h0 then c0
+    const loss = model.forward(batch, initialState()) / f.B;
     expect(Math.abs(loss - f.loss)).toBeLessThan(1e-9);
     model.backward({ scale: 1 / f.B, clip: Infinity });
-    const BH = f.B * f.H;
+    const initial = model.initialStateGradient();
+    const S = model.stateSize / L; // numbers per row of one layer's state
     for (const [torchName, expected] of Object.entries(f.grads)) {
-      const initial = model.initialStateGradient();
-      const actual = torchName === 'h0' ? initial.subarray(0, BH) : torchName === 'c0' ? initial.subarray(BH, 2 * BH) : model.gradients[ours(torchName, model.config.cell)];
-      expectClose(`grad ${torchName}`, actual, expected, 1e-9);
+      if (torchName === 'h0' || torchName === 'c0') {
+        for (let l = 0; l < L; l++) {
+          const at = l * f.B * S + (torchName === 'c0' ? BH : 0);
+          expectClose(`grad ${torchName} layer ${l}`, initial.subarray(at, at + BH), expected.slice(l * BH, (l + 1) * BH), 1e-9);
+        }
+      } else expectClose(`grad ${torchName}`, ourGradient(model, torchName), expected, 1e-9);
     }
   });
 
   it('the inference step() reproduces PyTorch\'s logits at every real position', () => {
     const model = load();
-    const { B, T, H, V } = f;
-    let hPrev = Float64Array.from([...f.h0, ...f.c0]);
-    const h = new Float64Array(model.stateSize * B);
+    const { B, T, V } = f;
+    let statePrev = initialState();
+    const state = new Float64Array(model.stateSize * B);
     const logits = new Float64Array(B * V);
     for (let t = 0; t < T; t++) {
-      model.step(Int32Array.from({ length: B }, (_, b) => f.inputs[b * T + t]), hPrev, h, logits);
+      model.step(Int32Array.from({ length: B }, (_, b) => f.inputs[b * T + t]), statePrev, state, logits);
       for (let b = 0; b < B; b++) {
         if (t >= f.lengths[b]) continue;
         expectClose(`theta row ${b} step ${t}`, logits.subarray(b * V, (b + 1) * V), f.logits.slice((b * T + t) * V, (b * T + t + 1) * V), 1e-9);
       }
-      hPrev = Float64Array.from(h);
+      statePrev = Float64Array.from(state);
     }
   });
 });
