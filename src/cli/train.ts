@@ -30,6 +30,7 @@ interface TrainFlags {
   lowercase?: boolean;
   cell?: Cell;
   layers?: number;
+  dropout?: number;
   forgetBias?: number;
   activation?: Activation;
   hidden?: number;
@@ -64,6 +65,7 @@ export function registerTrain(program: Command): void {
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
+    .option('--dropout <P>', 'dropout between stacked layers during training (off when evaluating and sampling)', numberOption('--dropout', 0, 0.95))
     .option('--forget-bias <X>', 'for --cell lstm: the forget gate\'s initial bias (1 is common)', numberOption('--forget-bias', -10, 10))
     .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
@@ -102,6 +104,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
   set('layers', flags.layers);
+  set('dropout', flags.dropout);
   set('forgetBias', flags.forgetBias);
   set('activation', flags.activation);
   set('hidden', flags.hidden);
@@ -128,7 +131,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');

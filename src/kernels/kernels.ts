@@ -109,6 +109,9 @@ export interface Kernels {
   /** out += a, elementwise. */
   add(out: FloatArray, a: FloatArray, length: number): void;
 
+  /** out ∘= a, elementwise (a dropout mask, forward and backward). */
+  multiply(out: FloatArray, a: FloatArray, length: number): void;
+
   /** Adagrad, in place for every entry: memory += g²; params −= lr · g / √(memory + epsilon). */
   adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void;
 

@@ -264,6 +264,10 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  multiply(out, a, length) {
+    for (let i = 0; i < length; i++) out[i] *= a[i];
+  },
+
   transpose(out, a, rows, cols) {
     for (let row = 0; row < rows; row++) for (let col = 0; col < cols; col++) out[col * rows + row] = a[row * cols + col];
   },

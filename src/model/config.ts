@@ -45,6 +45,11 @@ export interface ModelConfig {
    * cell state, and its gradient κ, are carried through many steps from the start.
    */
   forgetBias?: number;
+  /**
+   * Dropout between stacked layers, during training only: each input of layer
+   * l > 0 is zeroed with this probability and the rest scaled by 1/(1 − p).
+   */
+  dropout?: number;
 }
 
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {

@@ -111,6 +111,9 @@ class Workspace {
   dx!: FloatArray;
   /** Whᵀ, for the backward sweep: H×units. */
   WhT!: FloatArray;
+  /** Dropout on this layer's input (layers > 0, training): the mask (0 or 1/(1 − p)) and the masked input, P×H each. */
+  dropMask!: FloatArray;
+  dropped!: FloatArray;
   // LSTM only (empty for the vanilla RNN):
   /** The gates' values i, f, g, o of every real position: P×4H. */
   gates!: FloatArray;
@@ -135,7 +138,7 @@ class Workspace {
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number): void {
+  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean): void {
     const lstm = cell === 'lstm';
     const gru = cell === 'gru';
     this.h = this.view('h', (B + P) * H);
@@ -155,6 +158,8 @@ class Workspace {
     this.inputPart = this.view('inputPart', gru ? B * units : 0);
     this.kappa = this.view('kappa', lstm ? B * H : 0);
     this.initialGradient = this.view('initialGradient', initialStateLength);
+    this.dropMask = this.view('dropMask', dropout ? P * H : 0);
+    this.dropped = this.view('dropped', dropout ? P * H : 0);
   }
 
   private view(name: string, length: number): FloatArray {
@@ -182,6 +187,8 @@ export class RnnModel {
   /** One workspace per layer. */
   private workspaces: Workspace[] = [];
   private lastBatch: Batch | null = null;
+  /** Whether the last forward() applied dropout (training) or not (evaluation, sampling). */
+  private dropoutActive = false;
 
   /**
    * `sharedParams`: use these parameters instead of allocating new ones (a
@@ -236,7 +243,9 @@ export class RnnModel {
     const { hidden: H, vocabSize: V, embed: d, layers: L, cell } = this.config;
     while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(this.config.dtype, length)));
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
-    this.workspaces.forEach((ws, layer) => ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize));
+    this.workspaces.forEach((ws, layer) =>
+      ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive),
+    );
     return this.workspaces;
   }
 
@@ -247,6 +256,7 @@ export class RnnModel {
   private input(layer: number, packed: PackedBatch, B: number, offset: number, rows: number): CellInput {
     if (layer > 0) {
       const H = this.config.hidden;
+      if (this.dropoutActive) return { kind: 'dense', x: this.workspaces[layer].dropped.subarray(offset * H, (offset + rows) * H) };
       return { kind: 'dense', x: this.workspaces[layer - 1].h.subarray((B + offset) * H, (B + offset + rows) * H) };
     }
     if (this.config.embed === 0) return { kind: 'one-hot', ids: packed.inputs.subarray(offset, offset + rows) };
@@ -256,21 +266,31 @@ export class RnnModel {
 
   /**
    * Runs the network over a batch and caches what backward() needs.
-   * The initial state (B×stateSize: h0, and for the LSTM then c0) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
+   * The initial state (B×stateSize: per layer h0, and for the LSTM then c0) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
    * over the batch's real tokens (divide by N for the seed's J, by batch.tokens for nats/char).
+   * `dropoutSeed` turns on dropout between layers (config.dropout), with masks drawn from it: training passes one per step.
    */
-  forward(batch: Batch, h0?: FloatArray): number {
+  forward(batch: Batch, h0?: FloatArray, dropoutSeed?: number): number {
     const k = this.kernels;
     const { steps: T, rows: B } = batch;
     const { hidden: H, vocabSize: V, embed: d, layers: L } = this.config;
     const packed = packBatch(batch);
     const P = packed.offsets[T];
+    const p = this.config.dropout ?? 0;
+    this.dropoutActive = p > 0 && L > 1 && dropoutSeed !== undefined;
     const workspaces = this.workspacesFor(P, B);
     if (d > 0) embeddingForward(k, workspaces[0].x, this.weights.embedding, packed.inputs, P, d); // every x(t) at once
 
     // Layer after layer, the recurrence step by step over the rows still real at each step: (1.1), (1.2).
     for (let layer = 0; layer < L; layer++) {
       const ws = workspaces[layer];
+      if (layer > 0 && this.dropoutActive) {
+        // Inverted dropout on this layer's input: keep each h of the layer below with probability 1 − p, scaled by 1/(1 − p).
+        const random = new Random(dropoutSeed!, layer);
+        for (let i = 0; i < P * H; i++) ws.dropMask[i] = random.uniform() < p ? 0 : 1 / (1 - p);
+        ws.dropped.set(workspaces[layer - 1].h.subarray(B * H, (B + P) * H));
+        k.multiply(ws.dropped, ws.dropMask, P * H);
+      }
       const w = this.layerWeights[layer];
       const S = this.layerStateSize;
       // This layer's initial state: h0 (and c0) from the given state, else zeros.
@@ -365,7 +385,10 @@ export class RnnModel {
       const hPrevAll = this.stackedPreviousStates(packed, B, ws);
       if (this.config.cell === 'gru') gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, input, this.cellShape(P, layer));
       else rnnCellWeightGradients(k, g, dUnits, hPrevAll, input, this.cellShape(P, layer));
-      if (layer > 0) rnnCellInputGradient(k, workspaces[layer - 1].dz, dUnits, this.layerWeights[layer], this.cellShape(P, layer));
+      if (layer > 0) {
+        rnnCellInputGradient(k, workspaces[layer - 1].dz, dUnits, this.layerWeights[layer], this.cellShape(P, layer));
+        if (this.dropoutActive) k.multiply(workspaces[layer - 1].dz, ws.dropMask, P * H); // through the dropout mask
+      }
       else if (d > 0) {
         rnnCellInputGradient(k, ws.dx, dUnits, this.layerWeights[0], this.cellShape(P, 0));
         embeddingBackward(k, this.gradients.embedding, ws.dx, packed.inputs, P, d);

@@ -29,6 +29,8 @@ export interface GradcheckOptions {
   /** Initial hidden state (B×H); checked as an input too. Defaults to zeros. */
   h0?: Float64Array;
   epsilon?: number;
+  /** With config.dropout, checks the training-mode network with these fixed dropout masks. */
+  dropoutSeed?: number;
 }
 
 export const GRADCHECK_RELATIVE_TOLERANCE = 1e-6;
@@ -61,7 +63,7 @@ export function gradcheck(model: RnnModel, batch: Batch, options: GradcheckOptio
   if (!(model.params instanceof Float64Array)) throw new Error('gradcheck needs a float64 model');
   const epsilon = options.epsilon ?? 1e-3;
   const h0 = options.h0 ?? new Float64Array(batch.rows * model.stateSize);
-  const loss = () => model.forward(batch, h0) * options.scale;
+  const loss = () => model.forward(batch, h0, options.dropoutSeed) * options.scale;
 
   loss();
   model.backward({ scale: options.scale, clip: Infinity });

@@ -30,6 +30,8 @@ export interface ReplicaStepRequest {
   batch: Batch;
   scale: number;
   clip: number;
+  /** Seeds the dropout masks (see RnnModel.forward); each replica gets its own. */
+  dropoutSeed?: number;
 }
 
 export interface ReplicaStepResult {
@@ -56,7 +58,7 @@ export class Replica {
   }
 
   step(request: ReplicaStepRequest): ReplicaStepResult {
-    const lossSum = this.model.forward(request.batch);
+    const lossSum = this.model.forward(request.batch, undefined, request.dropoutSeed);
     const clipped = this.model.backward({ scale: request.scale, clip: request.clip, clipParameterGradients: false });
     return { lossSum, clipped, gradsAddress: this.model.grads.byteOffset };
   }
@@ -89,11 +91,12 @@ export class DataParallel {
   }
 
   /** Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads. */
-  async computeGradients(batch: Batch, scale: number, clip: number): Promise<{ lossSum: number; clipped: number }> {
+  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number): Promise<{ lossSum: number; clipped: number }> {
     const bounds = splitRows(batch, this.threads);
-    const pending = this.replicas.map((replica, i) => replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip }));
+    const seedFor = (part: number) => (dropoutSeed === undefined ? undefined : (dropoutSeed + part * 0x632be5ab) >>> 0);
+    const pending = this.replicas.map((replica, i) => replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1) }));
     const own = sliceBatch(batch, bounds[0], bounds[1]);
-    let lossSum = this.model.forward(own);
+    let lossSum = this.model.forward(own, undefined, seedFor(0));
     let clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
     const size = this.model.grads.length;
     for (const result of await Promise.all(pending)) {

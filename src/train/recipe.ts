@@ -23,6 +23,8 @@ export interface Recipe {
   cell: Cell;
   /** Stacked recurrent layers. */
   layers: number;
+  /** Dropout between layers during training (0 = none). */
+  dropout?: number;
   /** LSTM only: the forget gate's initial bias (see ModelConfig.forgetBias). */
   forgetBias?: number;
   activation: Activation;
@@ -133,7 +135,7 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
-  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias };
+  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias, dropout: recipe.dropout };
 }
 
 export function trainOptionsOf(recipe: Recipe): TrainOptions {

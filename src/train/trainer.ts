@@ -170,7 +170,7 @@ export class Trainer {
   trainStep(): StepEvent {
     const batch = this.nextBatch();
     const started = this.now();
-    const lossSum = this.model.forward(batch);
+    const lossSum = this.model.forward(batch, undefined, this.dropoutSeed());
     this.checkLoss(lossSum);
     // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
     const clipped = this.model.backward({ scale: 1 / this.options.batchSize, clip: this.options.clip });
@@ -182,9 +182,14 @@ export class Trainer {
     if (!this.parallel) return this.trainStep();
     const batch = this.nextBatch();
     const started = this.now();
-    const { lossSum, clipped } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip);
+    const { lossSum, clipped } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed());
     this.checkLoss(lossSum);
     return this.update(batch, lossSum, clipped, started);
+  }
+
+  /** The dropout masks of a step come from the run's seed and the step number: a resumed run draws the same ones. */
+  private dropoutSeed(): number {
+    return (Math.imul(this.options.seed + 1, 0x9e3779b1) ^ (this.position.step + 1)) >>> 0;
   }
 
   private nextBatch(): Batch {

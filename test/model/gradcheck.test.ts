@@ -106,3 +106,24 @@ describe('BPTT gradient check, two stacked layers', () => {
     expect(gradcheckPasses(results)).toBe(true);
   });
 });
+
+describe('dropout between layers', () => {
+  const config = { cell: 'lstm', activation: 'tanh', vocabSize: 7, hidden: 6, embed: 0, layers: 2, dtype: 'float64', init: 'scaled', dropout: 0.4 } as const;
+  const batch = batchFromRows([[1, 2, 3, 4, 5, 6], [0, 3, 2], [4]], [[2, 3, 4, 5, 6, 0], [3, 2, 1], [0]], 6);
+
+  it('with fixed masks, every gradient passes the gradient check', () => {
+    const model = RnnModel.initialized(config, 4);
+    expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 3, dropoutSeed: 77 }))).toBe(true);
+  });
+
+  it('is on only when a seed is given: evaluation is deterministic and equals the model without dropout', () => {
+    const model = RnnModel.initialized(config, 4);
+    const plain = RnnModel.initialized({ ...config, dropout: 0 }, 4);
+    const evaluation = model.forward(batch);
+    expect(model.forward(batch)).toBe(evaluation);
+    expect(plain.forward(batch)).toBe(evaluation);
+    const training = model.forward(batch, undefined, 1);
+    expect(training).not.toBe(evaluation);
+    expect(model.forward(batch, undefined, 1)).toBe(training); // the same seed, the same masks
+  });
+});

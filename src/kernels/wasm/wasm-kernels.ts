@@ -282,6 +282,10 @@ export class WasmKernels implements Kernels {
     referenceKernels.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
   }
 
+  multiply(out: FloatArray, a: FloatArray, length: number): void {
+    referenceKernels.multiply(out, a, length); // O(P·H) once per layer and batch
+  }
+
   gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void {
     referenceKernels.gruGates(gates, p, qn, hPrev, h, rows, hidden);
   }
