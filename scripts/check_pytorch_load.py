@@ -38,17 +38,17 @@ def load_safetensors(path):
 class CharRNN(torch.nn.Module):
     """nn.RNN (or a sigmoid RNN, which nn.RNN lacks) + nn.Linear, with an optional nn.Embedding."""
 
-    def __init__(self, vocab, hidden, embed, activation, cell="rnn"):
+    def __init__(self, vocab, hidden, embed, activation, cell="rnn", layers=1):
         super().__init__()
         if embed > 0:
             self.embedding = torch.nn.Embedding(vocab, embed)
         size = embed if embed > 0 else vocab
         if cell == "lstm":
-            self.rnn = torch.nn.LSTM(size, hidden, batch_first=True)
+            self.rnn = torch.nn.LSTM(size, hidden, num_layers=layers, batch_first=True)
         elif cell == "gru":
-            self.rnn = torch.nn.GRU(size, hidden, batch_first=True)
+            self.rnn = torch.nn.GRU(size, hidden, num_layers=layers, batch_first=True)
         else:
-            self.rnn = torch.nn.RNN(size, hidden, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
+            self.rnn = torch.nn.RNN(size, hidden, num_layers=layers, batch_first=True, nonlinearity="relu" if activation == "relu" else "tanh")
         self.cell = cell
         self.fc = torch.nn.Linear(hidden, vocab)
         self.activation = activation
@@ -75,7 +75,7 @@ def main(model_path, data_path):
     meta = json.loads(metadata["bptt"])
     assert metadata["format"] == "pt"
     vocab = meta["vocab"]
-    model = CharRNN(len(vocab), meta["hidden"], meta["embed"], meta["activation"], meta.get("cell", "rnn"))
+    model = CharRNN(len(vocab), meta["hidden"], meta["embed"], meta["activation"], meta.get("cell", "rnn"), meta.get("layers", 1))
     if meta["dtype"] == "float64":
         model = model.double()
     model.load_state_dict(tensors, strict=True)
@@ -91,7 +91,7 @@ def main(model_path, data_path):
             logits = model(torch.tensor([ids[:-1]]))
             total += torch.nn.functional.cross_entropy(logits[0], torch.tensor(ids[1:]), reduction="sum").item()
             count += len(ids) - 1
-    print(json.dumps({"loaded_strict": True, "cell": meta.get("cell", "rnn"), "activation": meta["activation"], "lines": len(lines), "chars": count, "nats_per_char": total / count}))
+    print(json.dumps({"loaded_strict": True, "cell": meta.get("cell", "rnn"), "layers": meta.get("layers", 1), "activation": meta["activation"], "lines": len(lines), "chars": count, "nats_per_char": total / count}))
 
 
 if __name__ == "__main__":

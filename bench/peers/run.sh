@@ -119,6 +119,17 @@ for workload in seed small; do
   done
 done
 
+# 4. PyTorch nn.LSTM and nn.GRU on the small shape, against bptt's lstm and gru workloads.
+for workload in lstm gru; do
+  for config in "1 1" "1 2"; do
+    read -r tthreads bthreads <<< "$config"
+    run "torch float32 $workload, torch.set_num_threads($tthreads), $bthreads BLAS threads" \
+      "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$bthreads" MKL_NUM_THREADS="$bthreads" \
+      "$PY" "$HERE/torch_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" \
+      --threads "$tthreads" --blas-threads "$bthreads"
+  done
+done
+
 meta "load average at end (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta "CPU busy with other work at end (%)" "$(cpu_busy)"
 echo

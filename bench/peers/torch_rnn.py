@@ -46,6 +46,9 @@ if _blas is not None:  # must be set before torch (and OpenBLAS) loads
 WORKLOADS = {
     "seed": dict(activation="sigmoid", H=256, V=27, B=512, T=15),
     "small": dict(activation="tanh", H=128, V=27, B=32, T=12),
+    # bptt's lstm and gru workloads: the small shape with nn.LSTM / nn.GRU (nn.* implementation only)
+    "lstm": dict(activation="tanh", H=128, V=27, B=32, T=12, cell="lstm"),
+    "gru": dict(activation="tanh", H=128, V=27, B=32, T=12, cell="gru"),
 }
 CLIP = 5.0
 LR = 0.1
@@ -109,9 +112,14 @@ class ManualRnn(torch.nn.Module if torch else object):
 
 
 class NnRnn(torch.nn.Module if torch else object):
-    def __init__(self, H, V, dtype, gen, scale=1.0 / 16):
+    def __init__(self, H, V, dtype, gen, scale=1.0 / 16, cell="rnn"):
         super().__init__()
-        self.rnn = torch.nn.RNN(V, H, nonlinearity="tanh", bias=True).to(dtype)
+        if cell == "lstm":
+            self.rnn = torch.nn.LSTM(V, H, bias=True).to(dtype)
+        elif cell == "gru":
+            self.rnn = torch.nn.GRU(V, H, bias=True).to(dtype)
+        else:
+            self.rnn = torch.nn.RNN(V, H, nonlinearity="tanh", bias=True).to(dtype)
         self.out = torch.nn.Linear(H, V).to(dtype)
         with torch.no_grad():
             for p in self.parameters():
@@ -147,7 +155,7 @@ def benchmark(kind, workload, dtype_name, seconds, threads, warmup=2, seed=1):
     if kind == "manual":
         model = ManualRnn(H, V, w["activation"], dtype, gen)
     else:
-        model = NnRnn(H, V, dtype, gen)
+        model = NnRnn(H, V, dtype, gen, cell=w.get("cell", "rnn"))
     params = list(model.parameters())
     opt = torch.optim.Adagrad(params, lr=LR, eps=1e-8)
     batches = []
@@ -167,7 +175,8 @@ def benchmark(kind, workload, dtype_name, seconds, threads, warmup=2, seed=1):
     final = float(loss)
     if final != final:
         raise SystemExit(f"torch {kind} {workload}: loss is NaN")
-    return {"peer": f"torch-{'manual' if kind == 'manual' else 'nn.RNN'}", "dtype": dtype_name, "workload": workload,
+    module = {"lstm": "nn.LSTM", "gru": "nn.GRU"}.get(w.get("cell"), "nn.RNN")
+    return {"peer": f"torch-{'manual' if kind == 'manual' else module}", "dtype": dtype_name, "workload": workload,
             "tokens_per_s": round(steps * T * B / elapsed, 1), "threads": torch.get_num_threads(),
             "blas_threads": blas_threads(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
             "steps": steps, "seconds": round(elapsed, 3), "tokens_per_step": T * B,
@@ -225,6 +234,8 @@ def main():
     ap.add_argument("--check", action="store_true", help="compare torch-manual's gradients with numpy_rnn.py's")
     args = ap.parse_args()
     kinds = ["manual", "nn.RNN"] if args.impl == "all" else [args.impl]
+    if "cell" in WORKLOADS[args.workload]:
+        kinds = ["nn.RNN"]  # LSTM and GRU: PyTorch's own modules only (the "nn.RNN" implementation slot)
     if torch is None:
         print(f"torch_rnn.py: skipping PyTorch ({TORCH_ERROR})", file=sys.stderr)
         for kind in kinds:

@@ -21,7 +21,15 @@ export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
   },
   small: {
     describe: 'small: tanh RNN, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
-    recipe: { ...DEFAULT_RECIPE, activation: 'tanh', hidden: 128, batchSize: 32, validationFraction: 0 },
+    recipe: { ...DEFAULT_RECIPE, activation: 'tanh', hidden: 128, embed: 0, batchSize: 32, validationFraction: 0 },
+  },
+  lstm: {
+    describe: 'lstm: LSTM, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
+    recipe: { ...DEFAULT_RECIPE, cell: 'lstm', hidden: 128, embed: 0, batchSize: 32, validationFraction: 0 },
+  },
+  gru: {
+    describe: 'gru: GRU, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
+    recipe: { ...DEFAULT_RECIPE, cell: 'gru', hidden: 128, embed: 0, batchSize: 32, validationFraction: 0 },
   },
 };
 
