@@ -87,20 +87,17 @@ describe('BPTT gradient check, GRU (docs/derivations/gru.md)', () => {
 });
 
 describe('BPTT gradient check, two stacked layers', () => {
-  it.each([
-    ['rnn', 'tanh', 0],
-    ['rnn', 'sigmoid', 4],
-    ['lstm', 'tanh', 0],
-    ['lstm', 'tanh', 4],
-    ['gru', 'tanh', 0],
-    ['gru', 'tanh', 4],
-  ] as const)('%s (%s), embed %i: every layer\'s gradients and both layers\' initial states', (cell, activation, embed) => {
-    const model = RnnModel.initialized({ cell, activation, vocabSize: 7, hidden: 6, embed, layers: 2, dtype: 'float64', init: 'scaled' }, 12);
+  const units = [['rnn', 'sigmoid'], ['rnn', 'tanh'], ['rnn', 'relu'], ['lstm', 'tanh'], ['gru', 'tanh']] as const;
+  it.each(units.flatMap(([cell, activation]) => [[cell, activation, 0], [cell, activation, 4]] as const))('%s (%s), embed %i: every layer\'s gradients and both layers\' initial states', (cell, activation, embed) => {
+    // relu has kinks at 0: with seed 12 one pre-activation of the one-hot stack lies within the
+    // stencil's ±2ε of 0 (the finite difference straddles the kink), so relu uses another seed.
+    const seed = activation === 'relu' ? 21 : 12;
+    const model = RnnModel.initialized({ cell, activation, vocabSize: 7, hidden: 6, embed, layers: 2, dtype: 'float64', init: 'scaled' }, seed);
     expect(model.layout.has('Wh_l1')).toBe(true);
     const batch = batchFromRows([[1, 2, 3, 4, 5, 6], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0], [3, 2, 1], [0], []], 6);
     const random = new Random(13);
     const initial = Float64Array.from({ length: 4 * model.stateSize }, () => 0.5 * random.normal());
-    const results = gradcheck(model, batch, { scale: 1 / 4, h0: initial });
+    const results = gradcheck(model, batch, { scale: 1 / 4, h0: initial, epsilon: epsilonFor(activation) });
     expect(results.map((r) => r.name)).toContain('Wx_l1');
     for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
     expect(gradcheckPasses(results)).toBe(true);

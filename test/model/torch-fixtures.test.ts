@@ -36,7 +36,10 @@ function ourGradient(model: RnnModel, torchName: string): FloatArray {
   return views[recurrent[2] === '0' ? base : `${base}_l${recurrent[2]}`];
 }
 
-const cases = ['tanh-onehot', 'relu-onehot', 'tanh-embed', 'relu-embed', 'lstm-onehot', 'lstm-embed', 'gru-onehot', 'gru-embed', 'tanh-2layers', 'lstm-2layers', 'gru-2layers'];
+const cases = [
+  ...['tanh', 'relu', 'sigmoid', 'lstm', 'gru'].flatMap((unit) => [`${unit}-onehot`, `${unit}-embed`]),
+  ...['tanh', 'relu', 'lstm', 'gru'].map((unit) => `${unit}-2layers`),
+];
 
 describe.each(cases)('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
   const f = readFixture<TorchFixture>(`torch-${name}.json`);
