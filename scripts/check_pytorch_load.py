@@ -1,6 +1,6 @@
 """Loads bptt model files into PyTorch modules with strict=True and recomputes bptt's eval loss.
 
-Run by hand (Debian's python3-torch; not needed by CI):
+Run by hand (Debian's python3-torch; not needed by CI), for any cell and layer count:
     npx tsx src/cli/main.ts train --activation tanh --hidden 32 --epochs 2 --out /tmp/tanh.safetensors
     npx tsx src/cli/main.ts eval --model /tmp/tanh.safetensors --data dinosaurs --json
     /usr/bin/python3 scripts/check_pytorch_load.py /tmp/tanh.safetensors node_modules/dinosaurs/dinosaurs.csv
@@ -59,14 +59,17 @@ class CharRNN(torch.nn.Module):
         x = self.embedding(ids) if self.embed > 0 else torch.nn.functional.one_hot(ids, self.vocab).to(self.fc.weight.dtype)
         if self.cell in ("lstm", "gru") or self.activation in ("tanh", "relu"):
             h, _ = self.rnn(x)
-        else:  # the seed's sigmoid unit, with nn.RNN's own parameters
-            w_ih, w_hh, b_ih, b_hh = self.rnn.weight_ih_l0, self.rnn.weight_hh_l0, self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
-            state = torch.zeros(x.shape[0], w_hh.shape[0], dtype=x.dtype)
-            steps = []
-            for t in range(x.shape[1]):
-                state = torch.sigmoid(x[:, t] @ w_ih.T + b_ih + state @ w_hh.T + b_hh)
-                steps.append(state)
-            h = torch.stack(steps, dim=1)
+        else:  # the seed's sigmoid unit, with nn.RNN's own parameters, layer after layer
+            h = x
+            for layer in range(self.rnn.num_layers):
+                w_ih, w_hh = getattr(self.rnn, f"weight_ih_l{layer}"), getattr(self.rnn, f"weight_hh_l{layer}")
+                b_ih, b_hh = getattr(self.rnn, f"bias_ih_l{layer}"), getattr(self.rnn, f"bias_hh_l{layer}")
+                state = torch.zeros(h.shape[0], w_hh.shape[0], dtype=h.dtype)
+                steps = []
+                for t in range(h.shape[1]):
+                    state = torch.sigmoid(h[:, t] @ w_ih.T + b_ih + state @ w_hh.T + b_hh)
+                    steps.append(state)
+                h = torch.stack(steps, dim=1)
         return self.fc(h)
 
 
