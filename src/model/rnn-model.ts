@@ -53,6 +53,17 @@ export function layerParameterName(base: string, layer: number): string {
   return layer === 0 ? base : `${base}_l${layer}`;
 }
 
+/** The views one step of a cell reads and writes (unused ones may be empty). */
+interface CellStepViews {
+  h: FloatArray;
+  hPrev: FloatArray;
+  c: FloatArray;
+  cPrev: FloatArray;
+  gates: FloatArray;
+  inputPart: FloatArray;
+  qn: FloatArray;
+}
+
 /** One recurrent layer's weights (bh only for the GRU). */
 export interface RnnLayerWeights {
   Wh: FloatArray;
@@ -308,19 +319,20 @@ export class RnnModel {
         const h = ws.h.subarray(to * H, (to + rows) * H);
         const hPrev = ws.h.subarray(from * H, (from + rows) * H);
         const input = this.input(layer, packed, B, packed.offsets[t], rows);
-        const gates = ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
-        const shape = this.cellShape(rows, layer);
-        switch (this.config.cell) {
-          case 'rnn':
-            rnnCellForward(k, h, hPrev, input, w, shape);
-            break;
-          case 'lstm':
-            lstmCellForward(k, gates, ws.c.subarray(to * H, (to + rows) * H), h, hPrev, ws.c.subarray(from * H, (from + rows) * H), input, w, shape);
-            break;
-          case 'gru':
-            gruCellForward(k, gates, ws.inputPart.subarray(0, rows * units), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), h, hPrev, input, w, shape);
-            break;
-        }
+        this.cellForward(
+          {
+            h,
+            hPrev,
+            c: ws.c.subarray(to * H, (to + rows) * H),
+            cPrev: ws.c.subarray(from * H, (from + rows) * H),
+            gates: ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units),
+            inputPart: ws.inputPart.subarray(0, rows * units),
+            qn: ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H),
+          },
+          input,
+          w,
+          this.cellShape(rows, layer),
+        );
       }
     }
 
@@ -331,6 +343,22 @@ export class RnnModel {
     const lossSum = softmaxCrossEntropyForward(k, top.probs, packed.targets, packed.mask, P, V);
     this.lastBatch = batch;
     return lossSum;
+  }
+
+  /**
+   * One step of the configured cell for shape.rows sequences: h(t) from h(t−1) and x(t), writing
+   * what the backward pass needs (the gates, c for the LSTM, q_n for the GRU) into the given views.
+   */
+  private cellForward(at: CellStepViews, input: CellInput, w: RnnLayerWeights, shape: RnnCellShape): void {
+    const k = this.kernels;
+    switch (this.config.cell) {
+      case 'rnn':
+        return rnnCellForward(k, at.h, at.hPrev, input, w, shape); // (1.1), (1.2)
+      case 'lstm':
+        return lstmCellForward(k, at.gates, at.c, at.h, at.hPrev, at.cPrev, input, w, shape); // (L.1)–(L.4)
+      case 'gru':
+        return gruCellForward(k, at.gates, at.inputPart, at.qn, at.h, at.hPrev, input, w, shape); // (G.1)–(G.4)
+    }
   }
 
   /**
@@ -507,19 +535,21 @@ export class RnnModel {
       const at = layer * rows * S;
       h = state.subarray(at, at + rows * H);
       const hPrev = statePrev.subarray(at, at + rows * H);
-      const w = this.layerWeights[layer];
-      const shape = this.cellShape(rows, layer);
-      switch (this.config.cell) {
-        case 'rnn':
-          rnnCellForward(k, h, hPrev, input, w, shape);
-          break;
-        case 'lstm':
-          lstmCellForward(k, scratch('gates', rows * units), state.subarray(at + rows * H, at + 2 * rows * H), h, hPrev, statePrev.subarray(at + rows * H, at + 2 * rows * H), input, w, shape);
-          break;
-        case 'gru':
-          gruCellForward(k, scratch('gates', rows * units), scratch('p', rows * units), scratch('qn', rows * H), h, hPrev, input, w, shape);
-          break;
-      }
+      const lstm = this.config.cell === 'lstm';
+      this.cellForward(
+        {
+          h,
+          hPrev,
+          c: lstm ? state.subarray(at + rows * H, at + 2 * rows * H) : state.subarray(0, 0),
+          cPrev: lstm ? statePrev.subarray(at + rows * H, at + 2 * rows * H) : statePrev.subarray(0, 0),
+          gates: scratch('gates', rows * units),
+          inputPart: scratch('p', rows * units),
+          qn: scratch('qn', rows * H),
+        },
+        input,
+        this.layerWeights[layer],
+        this.cellShape(rows, layer),
+      );
       input = { kind: 'dense', x: h }; // the next layer reads this one's h
     }
     affineForward(k, logits, h, this.weights, rows, H, V);
