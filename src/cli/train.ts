@@ -14,7 +14,7 @@ import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
 import { DivergenceError, Trainer } from '../train/trainer.js';
-import { DTYPES, type DType } from '../core/arrays.js';
+import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadCorpus } from './corpus.js';
 import { checkWritable, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
@@ -41,6 +41,7 @@ interface TrainFlags {
   epochs?: number;
   time?: number;
   steps?: number;
+  patience?: number;
   val?: number;
   seed?: number;
   dtype?: DType;
@@ -76,13 +77,14 @@ export function registerTrain(program: Command): void {
     .option('--epochs <N>', 'passes over the training data', integerOption('--epochs', 1, 1_000_000))
     .option('--time <SECONDS>', 'train for this many seconds instead of a number of epochs', numberOption('--time', 0, 1e7, { exclusiveMin: true }))
     .option('--steps <N>', 'stop after this many optimizer steps', integerOption('--steps', 1, 1e12))
+    .option('--patience <N>', 'stop after N epochs without a better validation loss', integerOption('--patience', 1, 1_000_000))
     .option('--val <FRACTION>', 'fraction of lines held out for validation', numberOption('--val', 0, 0.9))
     .option('--seed <N>', 'random seed (weights, split, batch order)', integerOption('--seed', 0, 2 ** 32 - 1))
     .option('--dtype <type>', 'float32 (fast) or float64 (exact)', choiceOption('--dtype', DTYPES))
     .option('--shuffle', 'shuffle the training data between epochs')
     .option('--no-shuffle', 'keep the data order in every epoch')
     .option('--init <FILE>', 'start from the weights of a model file')
-    .option('--out <FILE>', 'where to write the trained model (default: <data name>.safetensors)')
+    .option('--out <FILE>', 'the trained model: with validation data, the epoch with the best validation loss (default: <data name>.safetensors)')
     .option('--checkpoint <FILE>', 'write a checkpoint here after every epoch')
     .option('--resume <FILE>', 'continue a run from its checkpoint')
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
@@ -113,6 +115,7 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('learningRate', flags.lr);
   set('clip', flags.clip);
   set('validationFraction', flags.val);
+  set('patience', flags.patience);
   set('seed', flags.seed);
   set('dtype', flags.dtype);
   set('shuffle', flags.shuffle);
@@ -188,9 +191,15 @@ async function train(flags: TrainFlags): Promise<number> {
   const progress = createProgress(err, () => budgetText(recipe));
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
+  // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
+  let best: { params: FloatArray; epoch: number; loss: number } | null = null;
   trainer.on('epoch', (event) => {
     lastValidation = event.validationLoss;
     progress.epoch(event);
+    if (event.improved) {
+      best = { params: model.params.slice(), epoch: event.position.epoch, loss: event.validationLoss };
+      writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
+    }
     writeCheckpoint();
   });
 
@@ -221,13 +230,17 @@ async function train(flags: TrainFlags): Promise<number> {
     return 130;
   }
 
-  writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   if (Number.isNaN(lastValidation) && data.validation.length > 0) lastValidation = trainer.evaluate(data.validation).natsPerToken;
+  const kept = best as { params: FloatArray; epoch: number; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
+  if (kept) {
+    // The best epoch's weights are in --out already; sample from them too.
+    model.params.set(kept.params);
+  } else writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
       (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
-      `. Model written to ${out}\n`,
+      (kept ? `; the best, ${kept.loss.toFixed(4)} at epoch ${kept.epoch}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );
 
   if (flags.print > 0) {

@@ -40,6 +40,8 @@ export interface Recipe {
   steps?: number;
   shuffle: boolean;
   seed: number;
+  /** Early stopping: epochs without a better validation loss before training stops. */
+  patience?: number;
 }
 
 /**
@@ -148,6 +150,7 @@ export function trainOptionsOf(recipe: Recipe): TrainOptions {
     maxSteps: recipe.steps,
     shuffle: recipe.shuffle,
     seed: recipe.seed,
+    patience: recipe.patience,
   };
 }
 

@@ -33,6 +33,8 @@ export interface TrainOptions {
   /** Shuffle the training sequences between epochs (the first epoch keeps the data order, as the notebook does). */
   shuffle: boolean;
   seed: number;
+  /** Early stopping: stop after this many epochs without a new best validation loss. */
+  patience?: number;
 }
 
 /** Where a run is: enough, with the weights and optimizer state, to resume it exactly. */
@@ -44,6 +46,9 @@ export interface TrainingPosition {
   batchInEpoch: number;
   /** Seconds spent training so far (across resumes). */
   elapsedSeconds: number;
+  /** The lowest validation loss so far and the epoch that reached it (0 before any). */
+  bestValidationLoss?: number;
+  bestEpoch?: number;
 }
 
 export interface StepEvent {
@@ -64,6 +69,8 @@ export interface EpochEvent {
   trainLoss: number;
   /** Mean nats per character on the validation sequences (NaN without validation data). */
   validationLoss: number;
+  /** Whether this epoch's validation loss is the best so far (the model to keep). */
+  improved: boolean;
 }
 
 export interface TrainerEvents {
@@ -148,8 +155,11 @@ export class Trainer {
   private finished(): boolean {
     const { epochs, maxSteps, timeBudgetSeconds } = this.options;
     const p = this.position;
+    const { patience } = this.options;
+    const stale = patience !== undefined && p.bestEpoch !== undefined && p.epoch - p.bestEpoch >= patience;
     return (
       this.stopRequested ||
+      stale ||
       (epochs !== undefined && p.epoch >= epochs) ||
       (maxSteps !== undefined && p.step >= maxSteps) ||
       (timeBudgetSeconds !== undefined && p.elapsedSeconds >= timeBudgetSeconds)
@@ -241,7 +251,12 @@ export class Trainer {
     p.batchInEpoch = 0;
     this.epochLossSum = 0;
     this.epochTokens = 0;
-    this.emit('epoch', { position: { ...p }, trainLoss, validationLoss });
+    const improved = validationLoss < (p.bestValidationLoss ?? Infinity);
+    if (improved) {
+      p.bestValidationLoss = validationLoss;
+      p.bestEpoch = p.epoch;
+    }
+    this.emit('epoch', { position: { ...p }, trainLoss, validationLoss, improved });
   }
 
   /**

@@ -107,3 +107,21 @@ describe('Trainer', () => {
     expect(events[2]).toBeGreaterThan(events[0]);
   });
 });
+
+describe('early stopping', () => {
+  it('marks each new best validation loss and stops after `patience` epochs without one', async () => {
+    const { trainer } = setUp({ hidden: 24, learningRate: 0.3, epochs: 200, patience: 2 });
+    const events: { loss: number; improved: boolean; epoch: number }[] = [];
+    trainer.on('epoch', (e) => events.push({ loss: e.validationLoss, improved: e.improved, epoch: e.position.epoch }));
+    await trainer.run();
+    let best = Infinity;
+    for (const e of events) {
+      expect(e.improved).toBe(e.loss < best);
+      best = Math.min(best, e.loss);
+    }
+    const last = events.at(-1)!;
+    expect(events.length).toBeLessThan(200);
+    expect(last.epoch - trainer.position.bestEpoch!).toBe(2);
+    expect(trainer.position.bestValidationLoss).toBe(best);
+  });
+});
