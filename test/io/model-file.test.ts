@@ -60,7 +60,7 @@ describe('model file', () => {
       ['a newer format version', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), version: 99 }))), /version 99/],
       ['an unknown cell', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), cell: 'transformer' }))), /cell "transformer"/],
       ['a missing tensor', rewrite((t) => delete t['fc.bias']), /tensor fc\.bias is missing/],
-      ['a wrong shape', rewrite((t, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), hidden: 8 }))), /shape/],
+      ['a wrong shape', rewrite((_, m) => (m.bptt = JSON.stringify({ ...JSON.parse(m.bptt), hidden: 8 }))), /shape/],
       ['an unexpected tensor', rewrite((t) => (t['rnn.weight_ih_l1'] = t['rnn.weight_ih_l0'])), /unexpected tensor rnn\.weight_ih_l1/],
       ['a wrong dtype', rewrite((t) => (t['fc.bias'] = { ...t['fc.bias'], dtype: 'I32' })), /dtype I32/],
       ['a NaN weight', rewrite((t) => (t['fc.bias'] = { dtype: 'F32', shape: [6], data: new Float32Array(6).fill(NaN) })), /non-finite/],
