@@ -11,6 +11,7 @@ import { registerGradcheck } from './gradcheck.js';
 import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
 import { registerSample } from './sample.js';
+import { registerScore } from './score.js';
 import { registerTrain } from './train.js';
 import { enableRelaxedSimd } from './engine.js';
 
@@ -34,6 +35,7 @@ registerGradcheck(program);
 registerBench(program);
 registerInfo(program);
 registerImport(program);
+registerScore(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -49,3 +49,21 @@ describe('an LSTM through the CLI', () => {
     expect(info.tensors.find((t: { name: string }) => t.name === 'rnn.weight_hh_l0').shape).toEqual([48, 12]);
   });
 });
+
+describe('bptt score', () => {
+  it('gives each string its log-probability and nats per character, end of line included', () => {
+    const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', '--json', 'abc', 'fed']);
+    expect(result.status, result.stderr).toBe(0);
+    const [abc, fed] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(abc).toMatchObject({ text: 'abc', chars: 4 });
+    expect(abc.log_prob).toBeCloseTo(-abc.nats_per_char * 4, 10);
+    expect(abc.log_prob).toBeLessThan(0);
+    expect(fed.text).toBe('fed');
+  });
+
+  it('names a character the model does not know', () => {
+    const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', 'abz']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('"z" (U+007A)');
+  });
+});

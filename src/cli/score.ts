@@ -1,0 +1,26 @@
+/** `bptt score`: how likely a model finds given strings (each as a line: start, characters, end). */
+import type { Command } from 'commander';
+import { lineSequences } from '../data/sequences.js';
+import type { Backend } from '../kernels/select.js';
+import { evaluate } from '../train/trainer.js';
+import { backendOption, kernelsFor, loadModel } from './model-input.js';
+
+export function registerScore(program: Command): void {
+  program
+    .command('score')
+    .description('log-probability and nats per character of each given string under a model (end of line included)')
+    .requiredOption('--model <FILE>', 'model file written by bptt train')
+    .option(backendOption.flags, backendOption.description, backendOption.parse)
+    .option('--json', 'print one JSON object per string')
+    .argument('<TEXT...>', 'strings to score, e.g. names')
+    .action(async (texts: string[], flags: { model: string; json?: boolean; backend?: Backend }) => {
+      const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
+      for (const text of texts) {
+        const [sequence] = lineSequences([tokenizer.normalize(text)], tokenizer, `the string ${JSON.stringify(text)}`);
+        const { natsPerToken, tokens } = evaluate(model, [sequence]);
+        const report = { text, log_prob: -natsPerToken * tokens, nats_per_char: natsPerToken, chars: tokens };
+        if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else process.stdout.write(`${text}\tlog p = ${report.log_prob.toFixed(3)}\t${natsPerToken.toFixed(4)} nats/char\n`);
+      }
+    });
+}
