@@ -28,7 +28,7 @@ export {
   type DataMode,
   type Sequence,
 } from './data/sequences.js';
-export { argmax, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
+export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export {
   DivergenceError,

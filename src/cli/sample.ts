@@ -13,6 +13,8 @@ interface SampleFlags {
   count: number;
   temperature: number;
   maxLength: number;
+  topK?: number;
+  topP?: number;
   novel?: boolean;
   data: string;
   seed: number;
@@ -28,6 +30,8 @@ export function registerSample(program: Command): void {
     .option('--prime <TEXT>', 'text every sample starts with', '')
     .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
     .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)
+    .option('--top-k <K>', 'sample only among the K most likely characters', integerOption('--top-k', 1, 1_000_000))
+    .option('--top-p <P>', 'sample only among the most likely characters that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
     .option('--max-length <N>', 'most characters per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
     .option('--novel', 'reject samples that appear in the training data (see --data)')
     .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
@@ -40,6 +44,8 @@ export function registerSample(program: Command): void {
         count: flags.count,
         temperature: flags.temperature,
         maxLength: flags.maxLength,
+        topK: flags.topK,
+        topP: flags.topP,
         seed: flags.seed,
         exclude,
       });

@@ -8,7 +8,7 @@ import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import type { CharTokenizer } from '../text/char-tokenizer.js';
-import { argmax, sampleIndex, softmaxWithTemperature } from './sample.js';
+import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
 
 export interface GenerateOptions {
   /** Text every sample starts with (it is part of the returned samples). */
@@ -16,6 +16,10 @@ export interface GenerateOptions {
   count?: number;
   /** 0 picks the most likely token every time (greedy). */
   temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number;
+  /** Sample only among the most likely tokens that together have probability p. */
+  topP?: number;
   /** Most characters generated after the prime. */
   maxLength?: number;
   seed?: number;
@@ -34,7 +38,7 @@ export interface GenerateResult {
 }
 
 export function generate(model: RnnModel, tokenizer: CharTokenizer, options: GenerateOptions = {}): GenerateResult {
-  const { prime = '', count = 10, temperature = 1, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100 } = options;
+  const { prime = '', count = 10, temperature = 1, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, topK, topP } = options;
   if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
   const primeIds = tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);
   const random = new Random(seed, 0x5a3e);
@@ -66,6 +70,8 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
       if (temperature === 0) next = argmax(logits);
       else {
         softmaxWithTemperature(probs, logits, temperature);
+        if (topK !== undefined) keepTopK(probs, topK);
+        if (topP !== undefined) keepTopP(probs, topP);
         next = sampleIndex(probs, random.uniform());
       }
       if (next === end) break;

@@ -37,3 +37,41 @@ export function argmax(values: ArrayLike<number>): number {
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
 }
+
+/**
+ * Top-k: keeps the k most likely tokens and renormalises, in place. Ties at
+ * the k-th probability are kept together.
+ */
+export function keepTopK(probs: Float64Array, k: number): void {
+  if (k >= probs.length) return;
+  const threshold = Float64Array.from(probs).sort().reverse()[k - 1];
+  let kept = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] < threshold) probs[i] = 0;
+    kept += probs[i];
+  }
+  for (let i = 0; i < probs.length; i++) probs[i] /= kept;
+}
+
+/**
+ * Top-p (nucleus): keeps the most likely tokens until their total reaches p,
+ * and renormalises, in place.
+ */
+export function keepTopP(probs: Float64Array, p: number): void {
+  const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]);
+  let total = 0;
+  let cut = order.length;
+  for (let rank = 0; rank < order.length; rank++) {
+    total += probs[order[rank]];
+    if (total >= p) {
+      cut = rank + 1;
+      break;
+    }
+  }
+  let kept = 0;
+  for (let rank = 0; rank < order.length; rank++) {
+    if (rank >= cut) probs[order[rank]] = 0;
+    kept += probs[order[rank]];
+  }
+  for (let i = 0; i < probs.length; i++) probs[i] /= kept;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, BpttError, CharTokenizer, generate, RnnModel, sampleIndex, softmaxWithTemperature } from '../../src/index.js';
+import { argmax, BpttError, CharTokenizer, generate, keepTopK, keepTopP, Random, RnnModel, sampleIndex, softmaxWithTemperature } from '../../src/index.js';
 
 describe('sampling primitives', () => {
   it('sampleIndex follows the cumulative distribution', () => {
@@ -59,5 +59,42 @@ describe('generate', () => {
   it('names a prime character outside the vocabulary', () => {
     expect(() => generate(model, tokenizer, { prime: 'aZ' })).toThrowError(BpttError);
     expect(() => generate(model, tokenizer, { prime: 'aZ' })).toThrowError(/"Z" \(U\+005A\)/);
+  });
+});
+
+describe('top-k and top-p', () => {
+  it('keep the right tokens and renormalise', () => {
+    const k = Float64Array.from([0.1, 0.4, 0.2, 0.3]);
+    keepTopK(k, 2);
+    expect(Array.from(k).map((v) => +v.toFixed(6))).toEqual([0, 0.571429, 0, 0.428571]);
+    const p = Float64Array.from([0.1, 0.4, 0.2, 0.3]);
+    keepTopP(p, 0.65); // 0.4 + 0.3 = 0.7 ≥ 0.65
+    expect(Array.from(p).map((v) => +v.toFixed(6))).toEqual([0, 0.571429, 0, 0.428571]);
+  });
+
+  it('never emit an excluded token, over many draws', () => {
+    const random = new Random(4);
+    for (let trial = 0; trial < 200; trial++) {
+      const base = Float64Array.from({ length: 9 }, () => random.uniform());
+      const sum = base.reduce((a, b) => a + b);
+      base.forEach((_, i) => (base[i] /= sum));
+      const topK = Float64Array.from(base);
+      keepTopK(topK, 3);
+      const topP = Float64Array.from(base);
+      keepTopP(topP, 0.5);
+      for (let draw = 0; draw < 20; draw++) {
+        const coin = random.uniform();
+        expect(topK[sampleIndex(topK, coin)]).toBeGreaterThan(0);
+        expect(topP[sampleIndex(topP, coin)]).toBeGreaterThan(0);
+      }
+      expect(Array.from(topK).filter((v) => v > 0)).toHaveLength(3);
+    }
+  });
+
+  it('generate with top-k 1 is greedy', () => {
+    const tokenizer = CharTokenizer.fromText('abcd');
+    const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 1);
+    const greedy = generate(model, tokenizer, { count: 1, temperature: 0, maxLength: 12 });
+    expect(generate(model, tokenizer, { count: 1, topK: 1, seed: 9, maxLength: 12 }).samples).toEqual(greedy.samples);
   });
 });
