@@ -16,7 +16,8 @@ import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, train
 import { DivergenceError, Trainer } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadCorpus } from './corpus.js';
-import { checkWritable, readBytes, writeFileAtomic } from './files.js';
+import { openSync, writeSync } from 'node:fs';
+import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
@@ -49,6 +50,7 @@ interface TrainFlags {
   init?: string;
   out?: string;
   checkpoint?: string;
+  log?: string;
   resume?: string;
   preset?: string;
   backend?: Backend;
@@ -87,6 +89,7 @@ export function registerTrain(program: Command): void {
     .option('--out <FILE>', 'the trained model: with validation data, the epoch with the best validation loss (default: <data name>.safetensors)')
     .option('--checkpoint <FILE>', 'write a checkpoint here after every epoch')
     .option('--resume <FILE>', 'continue a run from its checkpoint')
+    .option('--log <FILE>', 'append one JSON object per step and per epoch (JSON Lines)')
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
     .option(backendOption.flags, backendOption.description, backendOption.parse)
@@ -189,6 +192,11 @@ async function train(flags: TrainFlags): Promise<number> {
     if (flags.checkpoint) writeFileAtomic(flags.checkpoint, encodeCheckpoint(trainer, data.tokenizer, { recipe, dataSource: corpus.source, dataFingerprint }), 'checkpoint');
   };
   const progress = createProgress(err, () => budgetText(recipe));
+  const log = flags.log ? openLog(flags.log) : undefined;
+  if (log) {
+    trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, seconds: e.position.elapsedSeconds }));
+    trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
+  }
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
@@ -259,4 +267,15 @@ function budgetText(recipe: Recipe): string {
   if (recipe.timeSeconds !== undefined) parts.push(`${recipe.timeSeconds} s`);
   if (recipe.steps !== undefined) parts.push(`${recipe.steps} steps`);
   return parts.join(' or ') || 'no budget';
+}
+
+/** An append-only JSON Lines writer for --log (one object per line). */
+function openLog(path: string): (record: Record<string, unknown>) => void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (error) {
+    throw fileError(error, path, 'log file');
+  }
+  return (record) => writeSync(fd, `${JSON.stringify(record)}\n`);
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
@@ -65,5 +65,22 @@ describe('bptt score', () => {
     const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', 'abz']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('"z" (U+007A)');
+  });
+});
+
+describe('bptt train --log', () => {
+  it('writes one JSON object per step and per epoch', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'bptt-log-'));
+    const log = join(folder, 'run.jsonl');
+    const result = cli(['train', '--hidden', '8', '--batch', '256', '--epochs', '2', '--print', '0', '--out', join(folder, 'm.safetensors'), '--log', log]);
+    expect(result.status, result.stderr).toBe(0);
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const steps = records.filter((r) => r.type === 'step');
+    const epochs = records.filter((r) => r.type === 'epoch');
+    expect(steps).toHaveLength(10); // 1,186 training names in batches of 256: 5 steps per epoch
+    expect(steps.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(epochs.map((r) => r.epoch)).toEqual([1, 2]);
+    for (const r of steps) expect(r.loss).toBeGreaterThan(0);
+    expect(epochs[1].validation_loss).toBeGreaterThan(0);
   });
 });
