@@ -107,27 +107,20 @@ done
 # 3. PyTorch float32: torch threads (OpenMP, ATen ops) × BLAS threads (OpenBLAS, matmuls).
 #    OMP_WAIT_POLICY=passive everywhere (it only matters with 2 torch threads, where spinning
 #    OpenMP workers would fight OpenBLAS's threads for the 2 cores).
+torch_run() { # workload, torch threads, BLAS threads
+  run "torch float32 $1, torch.set_num_threads($2), $3 BLAS threads" \
+    "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$3" MKL_NUM_THREADS="$3" \
+    "$PY" "$HERE/torch_rnn.py" --workload "$1" --dtype float32 --seconds "$S" --threads "$2" --blas-threads "$3"
+}
 torch_configs=("1 2" "2 2")
 [[ ${PEERS_EXTRA:-1} != 0 ]] && torch_configs+=("1 1")
 for workload in seed small; do
-  for config in "${torch_configs[@]}"; do
-    read -r tthreads bthreads <<< "$config"
-    run "torch float32 $workload, torch.set_num_threads($tthreads), $bthreads BLAS threads" \
-      "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$bthreads" MKL_NUM_THREADS="$bthreads" \
-      "$PY" "$HERE/torch_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" \
-      --threads "$tthreads" --blas-threads "$bthreads"
-  done
+  for config in "${torch_configs[@]}"; do torch_run "$workload" $config; done
 done
 
 # 4. PyTorch nn.LSTM and nn.GRU on the small shape, against bptt's lstm and gru workloads.
 for workload in lstm gru; do
-  for config in "1 1" "1 2"; do
-    read -r tthreads bthreads <<< "$config"
-    run "torch float32 $workload, torch.set_num_threads($tthreads), $bthreads BLAS threads" \
-      "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$bthreads" MKL_NUM_THREADS="$bthreads" \
-      "$PY" "$HERE/torch_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" \
-      --threads "$tthreads" --blas-threads "$bthreads"
-  done
+  for config in "1 1" "1 2"; do torch_run "$workload" $config; done
 done
 
 meta "load average at end (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"

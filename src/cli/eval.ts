@@ -3,15 +3,11 @@ import type { Command } from 'commander';
 import { lineSequences, textLines } from '../data/sequences.js';
 import { evaluate } from '../train/trainer.js';
 import { loadCorpus } from './corpus.js';
-import { backendOption, kernelsFor, loadModel } from './model-input.js';
+import { kernelsFor, loadModel, withModelOptions } from './model-input.js';
 import type { Backend } from '../kernels/select.js';
 
 export function registerEval(program: Command): void {
-  program
-    .command('eval')
-    .description('mean loss of a model on a text: nats and bits per character (end of line included) and perplexity')
-    .requiredOption('--model <FILE>', 'model file written by bptt train')
-    .option(backendOption.flags, backendOption.description, backendOption.parse)
+  withModelOptions(program.command('eval').description('mean loss of a model on a text: nats and bits per character (end of line included) and perplexity'))
     .option('--data <file|dinosaurs>', 'text to evaluate, one sequence per line', 'dinosaurs')
     .option('--json', 'print one JSON object')
     .action(async (flags: { model: string; data: string; json?: boolean; backend?: Backend }) => {

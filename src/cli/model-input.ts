@@ -1,4 +1,5 @@
 /** Loading a model file given on the command line. */
+import type { Command } from 'commander';
 import { decodeModelFile, type SavedModel } from '../io/model-file.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { BACKENDS, loadKernels, type Backend } from '../kernels/select.js';
@@ -15,6 +16,11 @@ export const backendOption = {
   description: `kernels: ${BACKENDS.join(', ')} (default: $BPTT_BACKEND or auto, the fastest available)`,
   parse: choiceOption('--backend', BACKENDS),
 };
+
+/** The options every command that reads a model has: --model FILE and --backend. */
+export function withModelOptions(command: Command): Command {
+  return command.requiredOption('--model <FILE>', 'model file written by bptt train').option(backendOption.flags, backendOption.description, backendOption.parse);
+}
 
 export function kernelsFor(flag: Backend | undefined): Promise<Kernels> {
   const fromEnvironment = process.env.BPTT_BACKEND;

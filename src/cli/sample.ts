@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { generate } from '../sample/generate.js';
 import { textLines } from '../data/sequences.js';
 import { loadCorpus } from './corpus.js';
-import { backendOption, kernelsFor, loadModel } from './model-input.js';
+import { kernelsFor, loadModel, withModelOptions } from './model-input.js';
 import type { Backend } from '../kernels/select.js';
 import { integerOption, numberOption } from './options.js';
 
@@ -22,11 +22,7 @@ interface SampleFlags {
 }
 
 export function registerSample(program: Command): void {
-  program
-    .command('sample')
-    .description('generate samples (e.g. new names) from a trained model')
-    .requiredOption('--model <FILE>', 'model file written by bptt train')
-    .option(backendOption.flags, backendOption.description, backendOption.parse)
+  withModelOptions(program.command('sample').description('generate samples (e.g. new names) from a trained model'))
     .option('--prime <TEXT>', 'text every sample starts with', '')
     .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
     .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)

@@ -3,14 +3,10 @@ import type { Command } from 'commander';
 import { lineSequences } from '../data/sequences.js';
 import type { Backend } from '../kernels/select.js';
 import { evaluate } from '../train/trainer.js';
-import { backendOption, kernelsFor, loadModel } from './model-input.js';
+import { kernelsFor, loadModel, withModelOptions } from './model-input.js';
 
 export function registerScore(program: Command): void {
-  program
-    .command('score')
-    .description('log-probability and nats per character of each given string under a model (end of line included)')
-    .requiredOption('--model <FILE>', 'model file written by bptt train')
-    .option(backendOption.flags, backendOption.description, backendOption.parse)
+  withModelOptions(program.command('score').description('log-probability and nats per character of each given string under a model (end of line included)'))
     .option('--json', 'print one JSON object per string')
     .argument('<TEXT...>', 'strings to score, e.g. names')
     .action(async (texts: string[], flags: { model: string; json?: boolean; backend?: Backend }) => {
