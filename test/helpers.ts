@@ -6,6 +6,12 @@ import { expect } from 'vitest';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The seed's data set (1,536 dinosaur names), a copy of shared/data/dinos.txt kept with the
+ * fixtures so the suite also runs from a clone that has no shared/ folder beside it.
+ */
+export const dinosPath = join(repoRoot, 'test', 'fixtures', 'dinos.txt');
+
 export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', name), 'utf8')) as T;
 }

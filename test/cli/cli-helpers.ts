@@ -15,7 +15,7 @@ import { repoRoot } from '../helpers.js';
 export const cliEntry = join(repoRoot, 'src', 'cli', 'main.ts');
 
 /** The shared data set: 1,536 dinosaur names, mixed case (the last line has no final newline). */
-export const dinosPath = join(repoRoot, '..', 'shared', 'data', 'dinos.txt');
+export { dinosPath } from '../helpers.js';
 
 /**
  * `node --import tsx` resolves "tsx" from the child's working directory, and

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batches, BpttError, CharTokenizer, chunkSequences, lineSequences, prepareData, SEED_PRESET, DEFAULT_RECIPE, splitValidation, textLines } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { dinosPath } from '../helpers.js';
 
 describe('mode lines', () => {
   it('feeds "\\n" + line and predicts line + "\\n"', () => {
@@ -45,7 +44,7 @@ describe('mode chunks', () => {
   });
 
   it('the seed preset on the seed\'s data: lower-cased, 16-character chunks, the edge quirk', () => {
-    const text = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
+    const text = readFileSync(dinosPath, 'utf8');
     const data = prepareData(text, SEED_PRESET, 'dinos.txt');
     expect(data.tokenizer.size).toBe(27);
     expect(data.validation).toHaveLength(0);

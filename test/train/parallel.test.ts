@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { repoRoot, dinosPath } from '../helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
+const dinos = readFileSync(dinosPath, 'utf8');
 const recipe = { ...DEFAULT_RECIPE, hidden: 24, batchSize: 64, epochs: undefined, steps: 8 };
 
 async function train(replicas: number, backend: Backend) {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   decodeCheckpoint,
@@ -15,9 +14,9 @@ import {
   type Recipe,
   type Sequence,
 } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { dinosPath } from '../helpers.js';
 
-const dinos = readFileSync(join(repoRoot, '..', 'shared', 'data', 'dinos.txt'), 'utf8');
+const dinos = readFileSync(dinosPath, 'utf8');
 
 function setUp(overrides: Partial<Recipe>) {
   const recipe: Recipe = { ...DEFAULT_RECIPE, ...overrides };
