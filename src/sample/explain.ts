@@ -1,0 +1,100 @@
+/**
+ * Explaining one sample token by token: how likely the model found each
+ * token it produced, which tokens it found most likely instead, and the
+ * hidden state h(t) behind that prediction. Given a text instead, it explains
+ * that text: the sum of its tokens' log-probabilities is the text's score
+ * (the negative of the loss (3.3)).
+ *
+ * Dimensions: H hidden (of the top layer), V vocabulary.
+ */
+import { Random } from '../core/random.js';
+import type { RnnModel } from '../model/rnn-model.js';
+import { chooseToken, encodePrime, SAMPLING_STREAM, withoutStop, type GenerateOptions } from './generate.js';
+import { endsWithStop, logSoftmax, SequenceState, type SamplingTokenizer } from './sequence-state.js';
+
+export interface ExplainedToken {
+  id: number;
+  /** tokenizer.decode([id]); "\n" for the end token. */
+  text: string;
+  /** ŷ(t)[id] (3.1) at temperature 1, whatever temperature the token was drawn at. */
+  probability: number;
+  /** Its natural logarithm. */
+  logProbability: number;
+  /** The most likely other tokens, most likely first. */
+  alternatives: { id: number; text: string; probability: number }[];
+  /** The top layer's h(t) that produced this prediction through θ = U h + b2 (2.1): (H). */
+  hidden: Float32Array;
+}
+
+export interface Explanation {
+  /** The prime: fed to the model, not explained. */
+  prime: string;
+  /** The explained text after the prime (without the end token or the stop text). */
+  text: string;
+  /** Every explained token, the end token included when it ended the text. */
+  tokens: ExplainedToken[];
+  /** Σ of the tokens' log-probabilities (nats). */
+  logProbability: number;
+  /** −logProbability per token. */
+  natsPerToken: number;
+}
+
+export interface ExplainOptions extends GenerateOptions {
+  /** How many other tokens to list per token (default 5). */
+  alternatives?: number;
+  /** Explain this text (after the prime, then the end token) instead of a sample. */
+  text?: string;
+}
+
+/**
+ * One sample drawn as generate() draws its first (the same seed gives the
+ * same text, unless generate() rejects it), or the given text, explained.
+ * count and exclude do not apply.
+ */
+export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, options: ExplainOptions = {}): Explanation {
+  const { prime = '', maxLength = 100, seed = 1, stop, alternatives = 5 } = options;
+  const primeIds = encodePrime(tokenizer, prime, options);
+  // A given text is followed by the end token, as `bptt score` scores a line.
+  const given = options.text === undefined ? undefined : [...tokenizer.encode(options.text, `the text ${JSON.stringify(options.text)}`), tokenizer.endId];
+  const random = new Random(seed, SAMPLING_STREAM);
+  const probs = new Float64Array(model.config.vocabSize);
+  const logProbs = new Float64Array(model.config.vocabSize);
+  const sequence = SequenceState.start(model, tokenizer, primeIds);
+
+  const tokens: ExplainedToken[] = [];
+  const generated: number[] = [];
+  while (given ? tokens.length < given.length : generated.length < maxLength) {
+    const id = given ? given[tokens.length] : chooseToken(sequence.logits, probs, options, random);
+    logSoftmax(logProbs, sequence.logits);
+    tokens.push({
+      id,
+      text: tokenizer.decode([id]),
+      probability: Math.exp(logProbs[id]),
+      logProbability: logProbs[id],
+      alternatives: mostLikelyOthers(logProbs, id, alternatives).map((other) => ({ id: other, text: tokenizer.decode([other]), probability: Math.exp(logProbs[other]) })),
+      hidden: Float32Array.from(sequence.topHidden()),
+    });
+    if (!given) {
+      if (id === tokenizer.endId) break;
+      generated.push(id);
+      if (endsWithStop(tokenizer, generated, stop)) break;
+    }
+    sequence.feed(id);
+  }
+  const logProbability = tokens.reduce((sum, token) => sum + token.logProbability, 0);
+  return {
+    prime,
+    text: given ? options.text! : withoutStop(tokenizer.decode(generated), stop),
+    tokens,
+    logProbability,
+    natsPerToken: tokens.length > 0 ? -logProbability / tokens.length : 0,
+  };
+}
+
+/** The `count` tokens other than `chosen` with the highest log-probabilities, best first. */
+function mostLikelyOthers(logProbs: Float64Array, chosen: number, count: number): number[] {
+  return Array.from(logProbs.keys())
+    .filter((id) => id !== chosen)
+    .sort((a, b) => logProbs[b] - logProbs[a])
+    .slice(0, count);
+}
