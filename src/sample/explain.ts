@@ -7,6 +7,8 @@
  *
  * Dimensions: H hidden (of the top layer), V vocabulary.
  */
+import type { FloatArray } from '../core/arrays.js';
+import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { chooseToken, encodePrime, SAMPLING_STREAM, withoutStop, type GenerateOptions } from './generate.js';
@@ -47,24 +49,48 @@ export interface ExplainOptions extends GenerateOptions {
 }
 
 /**
- * One sample drawn as generate() draws its first (the same seed gives the
- * same text, unless generate() rejects it), or the given text, explained.
- * count and exclude do not apply.
+ * One sample drawn as generate() draws its first (the same options give the
+ * same text: empty and excluded samples are drawn again), or the given text,
+ * explained. count does not apply.
  */
 export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, options: ExplainOptions = {}): Explanation {
-  const { prime = '', maxLength = 100, seed = 1, stop, alternatives = 5 } = options;
+  const { prime = '', seed = 1, exclude, maxAttemptsPerSample = 100 } = options;
   const primeIds = encodePrime(tokenizer, prime, options);
-  // A given text is followed by the end token, as `bptt score` scores a line.
-  const given = options.text === undefined ? undefined : [...tokenizer.encode(options.text, `the text ${JSON.stringify(options.text)}`), tokenizer.endId];
+  if (options.text !== undefined) {
+    // A given text is followed by the end token, as `bptt score` scores a line.
+    const given = [...tokenizer.encode(options.text, `the text ${JSON.stringify(options.text)}`), tokenizer.endId];
+    return { ...explainTokens(model, tokenizer, primeIds, options, given), text: options.text };
+  }
   const random = new Random(seed, SAMPLING_STREAM);
   const probs = new Float64Array(model.config.vocabSize);
+  for (let attempt = 0; attempt < maxAttemptsPerSample; attempt++) {
+    const explanation = explainTokens(model, tokenizer, primeIds, options, (logits) => chooseToken(logits, probs, options, random));
+    const sample = prime + explanation.text;
+    if (sample !== '' && !exclude?.has(tokenizer.normalize(sample))) return explanation;
+  }
+  throw new BpttError(`no sample to explain in ${maxAttemptsPerSample} tries: each was empty or excluded`, 'try a higher temperature');
+}
+
+/**
+ * Feeds '\n' and the prime, then explains token after token: the given list
+ * whole, or tokens drawn from the current logits θ until the end token, the
+ * stop text or maxLength.
+ */
+function explainTokens(
+  model: RnnModel,
+  tokenizer: SamplingTokenizer,
+  primeIds: number[],
+  options: ExplainOptions,
+  source: readonly number[] | ((logits: FloatArray) => number),
+): Explanation {
+  const { prime = '', maxLength = 100, stop, alternatives = 5 } = options;
+  const sampling = typeof source === 'function';
   const logProbs = new Float64Array(model.config.vocabSize);
   const sequence = SequenceState.start(model, tokenizer, primeIds);
-
   const tokens: ExplainedToken[] = [];
   const generated: number[] = [];
-  while (given ? tokens.length < given.length : generated.length < maxLength) {
-    const id = given ? given[tokens.length] : chooseToken(sequence.logits, probs, options, random);
+  while (sampling ? generated.length < maxLength : tokens.length < source.length) {
+    const id = typeof source === 'function' ? source(sequence.logits) : source[tokens.length];
     logSoftmax(logProbs, sequence.logits);
     tokens.push({
       id,
@@ -74,7 +100,7 @@ export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, opt
       alternatives: mostLikelyOthers(logProbs, id, alternatives).map((other) => ({ id: other, text: tokenizer.decode([other]), probability: Math.exp(logProbs[other]) })),
       hidden: Float32Array.from(sequence.topHidden()),
     });
-    if (!given) {
+    if (sampling) {
       if (id === tokenizer.endId) break;
       generated.push(id);
       if (endsWithStop(tokenizer, generated, stop)) break;
@@ -84,7 +110,7 @@ export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, opt
   const logProbability = tokens.reduce((sum, token) => sum + token.logProbability, 0);
   return {
     prime,
-    text: given ? options.text! : withoutStop(tokenizer.decode(generated), stop),
+    text: withoutStop(tokenizer.decode(generated), stop),
     tokens,
     logProbability,
     natsPerToken: tokens.length > 0 ? -logProbability / tokens.length : 0,
