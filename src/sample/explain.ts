@@ -85,11 +85,12 @@ function explainTokens(
 ): Explanation {
   const { prime = '', maxLength = 100, stop, alternatives = 5 } = options;
   const sampling = typeof source === 'function';
+  const limit = typeof source === 'function' ? maxLength : source.length; // tokens to explain at most
   const logProbs = new Float64Array(model.config.vocabSize);
   const sequence = SequenceState.start(model, tokenizer, primeIds);
   const tokens: ExplainedToken[] = [];
   const generated: number[] = [];
-  while (sampling ? generated.length < maxLength : tokens.length < source.length) {
+  while (tokens.length < limit) {
     const id = typeof source === 'function' ? source(sequence.logits) : source[tokens.length];
     logSoftmax(logProbs, sequence.logits);
     tokens.push({
