@@ -30,6 +30,9 @@ export {
 } from './data/sequences.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
+export { SequenceState, logSoftmax, type SamplingTokenizer } from './sample/sequence-state.js';
+export { beamSearch, type BeamCompletion, type BeamSearchOptions } from './sample/beam.js';
+export { explainSample, type ExplainedToken, type Explanation, type ExplainOptions } from './sample/explain.js';
 export {
   DivergenceError,
   Trainer,

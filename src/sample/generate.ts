@@ -1,14 +1,15 @@
 /**
  * Generating text: start from h0 = 0, feed '\n' (the start of a line, as in
  * training), then the prime text, then repeatedly sample a token from
- * softmax(θ/temperature) and feed it back, until '\n' or the length limit.
+ * softmax(θ/temperature) and feed it back, until '\n' (or the stop text) or
+ * the length limit.
  */
-import { allocate } from '../core/arrays.js';
+import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import type { CharTokenizer } from '../text/char-tokenizer.js';
 import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
+import { endsWithStop, SequenceState, type SamplingTokenizer } from './sequence-state.js';
 
 export interface GenerateOptions {
   /** Text every sample starts with (it is part of the returned samples). */
@@ -20,8 +21,13 @@ export interface GenerateOptions {
   topK?: number;
   /** Sample only among the most likely tokens that together have probability p. */
   topP?: number;
-  /** Most characters generated after the prime. */
+  /** Most tokens (characters) generated after the prime. */
   maxLength?: number;
+  /**
+   * A sample also ends when its generated text ends with this text, which is
+   * cut off (the end-of-sequence token always ends a sample).
+   */
+  stop?: string;
   seed?: number;
   /** Samples to reject (e.g. the training names), to get only novel ones. */
   exclude?: ReadonlySet<string>;
@@ -37,48 +43,27 @@ export interface GenerateResult {
   rejected: number;
 }
 
-export function generate(model: RnnModel, tokenizer: CharTokenizer, options: GenerateOptions = {}): GenerateResult {
-  const { prime = '', count = 10, temperature = 1, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, topK, topP } = options;
-  if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
-  const primeIds = tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);
-  const random = new Random(seed, 0x5a3e);
-  const { vocabSize: V, dtype } = model.config;
-  let h = allocate(dtype, model.stateSize); // the recurrent state: h, and for the LSTM also c
-  let hNext = allocate(dtype, model.stateSize);
-  const logits = allocate(dtype, V);
-  const probs = new Float64Array(V);
-  const id = new Int32Array(1);
-  const end = tokenizer.endId;
-
-  const feed = (token: number) => {
-    id[0] = token;
-    model.step(id, h, hNext, logits);
-    [h, hNext] = [hNext, h];
-  };
+export function generate(model: RnnModel, tokenizer: SamplingTokenizer, options: GenerateOptions = {}): GenerateResult {
+  const { prime = '', count = 10, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, stop } = options;
+  const primeIds = encodePrime(tokenizer, prime, options);
+  const random = new Random(seed, SAMPLING_STREAM);
+  const probs = new Float64Array(model.config.vocabSize);
 
   const samples: string[] = [];
   let attempts = 0;
   let rejected = 0;
   while (samples.length < count && attempts < count * maxAttemptsPerSample) {
     attempts++;
-    h.fill(0);
-    feed(end);
-    for (const token of primeIds) feed(token);
+    const sequence = SequenceState.start(model, tokenizer, primeIds);
     const generated: number[] = [];
     while (generated.length < maxLength) {
-      let next: number;
-      if (temperature === 0) next = argmax(logits);
-      else {
-        softmaxWithTemperature(probs, logits, temperature);
-        if (topK !== undefined) keepTopK(probs, topK);
-        if (topP !== undefined) keepTopP(probs, topP);
-        next = sampleIndex(probs, random.uniform());
-      }
-      if (next === end) break;
+      const next = chooseToken(sequence.logits, probs, options, random);
+      if (next === tokenizer.endId) break;
       generated.push(next);
-      feed(next);
+      if (endsWithStop(tokenizer, generated, stop)) break;
+      sequence.feed(next);
     }
-    const text = prime + tokenizer.decode(generated);
+    const text = prime + withoutStop(tokenizer.decode(generated), stop);
     // An empty sample is no name; a known one is rejected when novelty is asked for.
     if (text === '' || exclude?.has(tokenizer.normalize(text))) {
       rejected++;
@@ -87,4 +72,33 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
     samples.push(text);
   }
   return { samples, attempts, rejected };
+}
+
+/** The stream of the seeded generator that sampling draws from (generate and explainSample draw alike). */
+export const SAMPLING_STREAM = 0x5a3e;
+
+/** Checks the sampling options and encodes the prime. */
+export function encodePrime(tokenizer: SamplingTokenizer, prime: string, options: Pick<GenerateOptions, 'temperature'>): number[] {
+  const { temperature = 1 } = options;
+  if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
+  return tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);
+}
+
+/**
+ * The next token from the logits θ: the most likely one at temperature 0,
+ * else a draw from softmax(θ/temperature) (3.1), restricted to the top k and
+ * the top p if asked. `probs` (V) is scratch space.
+ */
+export function chooseToken(logits: FloatArray, probs: Float64Array, options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>, random: Random): number {
+  const { temperature = 1, topK, topP } = options;
+  if (temperature === 0) return argmax(logits);
+  softmaxWithTemperature(probs, logits, temperature);
+  if (topK !== undefined) keepTopK(probs, topK);
+  if (topP !== undefined) keepTopP(probs, topP);
+  return sampleIndex(probs, random.uniform());
+}
+
+/** The text without the stop text it ends with (if it does). */
+export function withoutStop(text: string, stop: string | undefined): string {
+  return stop && text.endsWith(stop) ? text.slice(0, text.length - stop.length) : text;
 }

@@ -179,9 +179,13 @@ describe.concurrent('novelty on a data set the model has memorised', () => {
     expect(outputLines(trainedRun.stdout).filter((line) => line.endsWith(' *')).length).toBeGreaterThan(0);
     const result = await runCliAsync(cwd, ['sample', '--model', 'names.safetensors', '--novel', '--data', 'names.txt', '--count', '5']);
     expect(result.status, describeRun(result)).toBe(0);
-    for (const line of outputLines(result.stdout)) expect(['ab', 'ba']).not.toContain(line);
-    const rejected = Number(/^(\d+) of/.exec(result.stderr)?.[1]);
+    const lines = outputLines(result.stdout);
+    for (const line of lines) expect(['ab', 'ba']).not.toContain(line);
+    // "R of A samples were in the training data and rejected (novelty N%)": N% of the A drawn were new, and printed.
+    const [, rejected, attempts, novelty] = (/^(\d+) of (\d+) samples were in the training data and rejected \(novelty ([\d.]+)%\)$/m.exec(result.stderr) ?? []).map(Number);
     expect(rejected).toBeGreaterThan(0);
+    expect(attempts - rejected).toBe(lines.length);
+    expect(novelty).toBeCloseTo((100 * lines.length) / attempts, 1);
   });
 
   it('sample --novel rejects copies for a model trained with --lowercase', async () => {
