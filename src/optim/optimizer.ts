@@ -12,6 +12,8 @@ import type { FloatArray } from '../core/arrays.js';
 /** The optimizers bptt has, in the order a menu would offer them. */
 export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam', 'adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** How each is usually written. */
+export const OPTIMIZER_LABELS: Record<OptimizerName, string> = { adagrad: 'Adagrad', sgd: 'SGD', rmsprop: 'RMSprop', adam: 'Adam', adamw: 'AdamW' };
 
 /** An optimizer and its hyperparameters; an absent field takes that optimizer's default (OPTIMIZER_DEFAULTS). */
 export interface OptimizerSpec {
