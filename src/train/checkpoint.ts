@@ -8,6 +8,7 @@ import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { decodeModelFile, encodeModelFile, type SavedModel } from '../io/model-file.js';
 import type { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Schedule } from '../optim/schedule.js';
 import type { Recipe } from './recipe.js';
 import type { Trainer, TrainingPosition } from './trainer.js';
 
@@ -18,10 +19,12 @@ export interface TrainingState {
   dataFingerprint: string;
   /** The optimizer's scalars (Optimizer.counters); absent in checkpoints written before there were any. */
   optimizerCounters?: Record<string, number>;
+  /** The schedule as the run started it (a cosine's length fixed then); absent in older checkpoints (constant). */
+  schedule?: Schedule;
 }
 
-export function encodeCheckpoint(trainer: Trainer, tokenizer: CharTokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters'>): Uint8Array {
-  const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters } };
+export function encodeCheckpoint(trainer: Trainer, tokenizer: CharTokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
+  const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> });
 }
 
@@ -53,5 +56,7 @@ export function restoreTrainer(trainer: Trainer, checkpoint: LoadedCheckpoint): 
     array.set(saved[name]);
   }
   Object.assign(trainer.optimizer.counters, checkpoint.training.optimizerCounters ?? {});
+  // A cosine keeps the length it had when the run started, even if the resumed run's budget differs.
+  if (checkpoint.training.schedule) trainer.schedule = checkpoint.training.schedule;
   Object.assign(trainer.position, checkpoint.training.position);
 }

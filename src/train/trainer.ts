@@ -119,8 +119,8 @@ type Listener<E> = (event: E) => void;
 
 export class Trainer {
   readonly optimizer: Optimizer;
-  /** The schedule, with a cosine's length filled in from the budget. */
-  readonly schedule: Schedule;
+  /** The schedule, with a cosine's length filled in from the budget when the run started (a checkpoint keeps it). */
+  schedule: Schedule;
   readonly position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
   private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [] };
   private epochLossSum = 0;
