@@ -86,7 +86,7 @@ describe('Trainer', () => {
 
     expect(resumed.position.step).toBe(14);
     expect(Buffer.from(checkpoint.model.params.buffer).equals(Buffer.from(straight.model.params.buffer))).toBe(true);
-    expect(resumed.optimizer.name).toBe(optimization.optimizer ?? 'adagrad');
+    expect(resumed.optimizer.name).toBe((optimization as Partial<Recipe>).optimizer ?? 'adagrad');
     const states = Object.keys(straight.trainer.optimizer.state);
     expect(states.length).toBeGreaterThan(0);
     for (const name of states) {
