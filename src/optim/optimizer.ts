@@ -51,7 +51,7 @@ export const OPTIMIZER_DEFAULTS: Record<OptimizerName, Omit<OptimizerSettings, '
  */
 export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
   adagrad: 0.1,
-  sgd: 0.5,
+  sgd: 0.2,
   rmsprop: 2e-3,
   adam: 5e-3,
   adamw: 5e-3,
