@@ -12,8 +12,14 @@ export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELLS, DEFAULT_MODEL_CONFIG, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
-export type { Optimizer } from './optim/optimizer.js';
+export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';
+export { Sgd } from './optim/sgd.js';
+export { RmsProp } from './optim/rmsprop.js';
+export { Adam } from './optim/adam.js';
+export { createOptimizer } from './optim/create-optimizer.js';
+export { clipByGlobalNorm, globalNorm } from './optim/clip.js';
+export { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, SCHEDULES, learningRateAt, type Schedule, type ScheduleKind } from './optim/schedule.js';
 export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export {

@@ -23,6 +23,8 @@ import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
+import { DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
+import { DEFAULT_DECAY_FACTOR, SCHEDULES, type ScheduleKind } from '../optim/schedule.js';
 
 interface TrainFlags {
   data?: string;
@@ -37,8 +39,22 @@ interface TrainFlags {
   hidden?: number;
   embed?: number;
   batch?: number;
+  optimizer?: OptimizerName;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
   lr?: number;
+  schedule?: ScheduleKind;
+  decayEvery?: number;
+  decayFactor?: number;
+  scheduleSteps?: number;
+  minLr?: number;
+  warmup?: number;
   clip?: number;
+  clipNorm?: number;
   epochs?: number;
   time?: number;
   steps?: number;
@@ -74,8 +90,22 @@ export function registerTrain(program: Command): void {
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))
     .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 4096))
     .option('--batch <N>', 'sequences per minibatch', integerOption('--batch', 1, 65_536))
-    .option('--lr <X>', 'Adagrad learning rate', numberOption('--lr', 0, 100, { exclusiveMin: true }))
-    .option('--clip <C>', 'clip gradients elementwise to [-C, C]', numberOption('--clip', 0, Infinity, { exclusiveMin: true }))
+    .option('--optimizer <name>', `${OPTIMIZERS.join(', ')} (docs/optimizers.md)`, choiceOption('--optimizer', OPTIMIZERS))
+    .option('--lr <X>', `learning rate (default: ${OPTIMIZERS.map((name) => `${DEFAULT_LEARNING_RATES[name]} for ${name}`).join(', ')})`, numberOption('--lr', 0, 100, { exclusiveMin: true }))
+    .option('--momentum <MU>', 'momentum for sgd and rmsprop', numberOption('--momentum', 0, 0.9999))
+    .option('--nesterov', 'Nesterov momentum for sgd (with --momentum)')
+    .option('--beta1 <B>', 'adam/adamw: decay of the gradient mean (default 0.9)', numberOption('--beta1', 0, 0.9999))
+    .option('--beta2 <B>', 'adam/adamw: decay of the squared-gradient mean (default 0.999); rmsprop: its alpha (default 0.99)', numberOption('--beta2', 0, 0.999999))
+    .option('--eps <E>', 'epsilon of adagrad (default 1e-8), rmsprop, adam, adamw (default 1e-8)', numberOption('--eps', 0, 1, { exclusiveMin: true }))
+    .option('--weight-decay <L>', 'L2 weight decay (decoupled for adamw; default 0, adamw 0.01)', numberOption('--weight-decay', 0, 10))
+    .option('--schedule <name>', `learning-rate schedule: ${SCHEDULES.join(', ')} (default constant)`, choiceOption('--schedule', SCHEDULES))
+    .option('--decay-every <N>', 'for --schedule step: multiply the learning rate by --decay-factor every N steps', integerOption('--decay-every', 1, 1e12))
+    .option('--decay-factor <G>', 'for --schedule step: the factor (default 0.1)', numberOption('--decay-factor', 0, 1, { exclusiveMin: true }))
+    .option('--schedule-steps <N>', 'for --schedule cosine: steps from --lr down to --min-lr (default: the budget\'s steps; needed with --time alone)', integerOption('--schedule-steps', 1, 1e12))
+    .option('--min-lr <X>', 'for --schedule cosine: the final learning rate (default 0)', numberOption('--min-lr', 0, 100))
+    .option('--warmup <W>', 'raise the learning rate linearly over the first W steps', integerOption('--warmup', 1, 1e12))
+    .option('--clip <C|none>', 'clip gradients elementwise to [-C, C] (none: off)', (text: string) => (text === 'none' ? Infinity : numberOption('--clip', 0, Infinity, { exclusiveMin: true })(text)))
+    .option('--clip-norm <N>', 'scale the gradients down to a global L2 norm of at most N (elementwise --clip is then off unless given)', numberOption('--clip-norm', 0, 1e6, { exclusiveMin: true }))
     .option('--epochs <N>', 'passes over the training data', integerOption('--epochs', 1, 1_000_000))
     .option('--time <SECONDS>', 'train for this many seconds instead of a number of epochs', numberOption('--time', 0, 1e7, { exclusiveMin: true }))
     .option('--steps <N>', 'stop after this many optimizer steps', integerOption('--steps', 1, 1e12))
@@ -115,8 +145,24 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('hidden', flags.hidden);
   set('embed', flags.embed);
   set('batchSize', flags.batch);
-  set('learningRate', flags.lr);
-  set('clip', flags.clip);
+  set('optimizer', flags.optimizer);
+  set('momentum', flags.momentum);
+  set('nesterov', flags.nesterov);
+  set('beta1', flags.beta1);
+  set('beta2', flags.beta2);
+  set('epsilon', flags.eps);
+  set('weightDecay', flags.weightDecay);
+  // Each optimizer has its own default learning rate; --lr overrides it.
+  set('learningRate', flags.lr ?? (flags.optimizer && DEFAULT_LEARNING_RATES[flags.optimizer]));
+  set('schedule', flags.schedule);
+  set('decayEvery', flags.decayEvery);
+  set('decayFactor', flags.decayFactor);
+  set('scheduleSteps', flags.scheduleSteps);
+  set('minLearningRate', flags.minLr);
+  set('warmup', flags.warmup);
+  set('clipNorm', flags.clipNorm);
+  // Clipping by norm replaces the seed's elementwise clip unless --clip is given too.
+  set('clip', flags.clip ?? (flags.clipNorm !== undefined ? Infinity : undefined));
   set('validationFraction', flags.val);
   set('patience', flags.patience);
   set('seed', flags.seed);
@@ -137,7 +183,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'optimizer', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'lr', 'schedule', 'decayEvery', 'decayFactor', 'scheduleSteps', 'minLr', 'warmup', 'clip', 'clipNorm', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
@@ -147,6 +193,7 @@ async function train(flags: TrainFlags): Promise<number> {
     recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
   } else {
     recipe = recipeFrom(flags, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
+    checkOptimizationFlags(flags, recipe);
   }
 
   const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
@@ -176,8 +223,16 @@ async function train(flags: TrainFlags): Promise<number> {
     if (initial) model.params.set(initial.model.params);
   }
   const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels));
-  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+  } catch (error) {
+    parallel?.close();
+    throw error;
+  }
   if (checkpoint) restoreTrainer(trainer, checkpoint);
+  // A cosine spans the budget the run started with: a resume with a longer budget continues at its minimum.
+  if (recipe.schedule === 'cosine') recipe.scheduleSteps = trainer.schedule.totalSteps;
 
   const err = process.stderr;
   const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
@@ -185,7 +240,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
-      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
+      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
 
   const writeCheckpoint = () => {
@@ -194,7 +249,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const progress = createProgress(err, () => budgetText(recipe));
   const log = flags.log ? openLog(flags.log) : undefined;
   if (log) {
-    trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, seconds: e.position.elapsedSeconds }));
+    trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, gradient_norm: e.gradientNorm, learning_rate: e.learningRate, seconds: e.position.elapsedSeconds }));
     trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
   }
   let lastValidation = NaN;
@@ -259,6 +314,43 @@ async function train(flags: TrainFlags): Promise<number> {
     for (const sample of samples) process.stdout.write(`${sample}${known.has(sample) ? ' *' : ''}\n`);
   }
   return 0;
+}
+
+/** Which optimizers and schedules each optimization flag applies to: a flag that would be ignored is refused. */
+const APPLIES_TO: Partial<Record<keyof TrainFlags, { optimizers?: readonly OptimizerName[]; schedules?: readonly ScheduleKind[] }>> = {
+  momentum: { optimizers: ['sgd', 'rmsprop'] },
+  nesterov: { optimizers: ['sgd'] },
+  beta1: { optimizers: ['adam', 'adamw'] },
+  beta2: { optimizers: ['rmsprop', 'adam', 'adamw'] },
+  eps: { optimizers: ['adagrad', 'rmsprop', 'adam', 'adamw'] },
+  decayEvery: { schedules: ['step'] },
+  decayFactor: { schedules: ['step'] },
+  scheduleSteps: { schedules: ['cosine'] },
+  minLr: { schedules: ['cosine'] },
+};
+
+function checkOptimizationFlags(flags: TrainFlags, recipe: Recipe): void {
+  const optimizer = recipe.optimizer ?? 'adagrad';
+  const schedule = recipe.schedule ?? 'constant';
+  for (const [key, scope] of Object.entries(APPLIES_TO) as [keyof TrainFlags, (typeof APPLIES_TO)[keyof TrainFlags]][]) {
+    if (flags[key] === undefined || !scope) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (scope.optimizers && !scope.optimizers.includes(optimizer)) throw new BpttError(`${flag} does not apply to --optimizer ${optimizer}`, `drop it, or use it with --optimizer ${scope.optimizers.join(' or ')}`);
+    if (scope.schedules && !scope.schedules.includes(schedule)) throw new BpttError(`${flag} does not apply to --schedule ${schedule}`, `drop it, or add --schedule ${scope.schedules.join(' or ')}`);
+  }
+  if (recipe.minLearningRate !== undefined && recipe.minLearningRate >= recipe.learningRate) {
+    throw new BpttError(`--min-lr ${recipe.minLearningRate} is not below the learning rate ${recipe.learningRate}`, 'give a smaller --min-lr or a larger --lr');
+  }
+}
+
+/** "Adagrad lr 0.1, clip 5", "AdamW lr 0.005 (cosine over 1875 steps, warmup 100), clip-norm 1", … */
+function optimizationText(recipe: Recipe): string {
+  const schedule: string[] = [];
+  if (recipe.schedule === 'step') schedule.push(`× ${recipe.decayFactor ?? DEFAULT_DECAY_FACTOR} every ${recipe.decayEvery} steps`);
+  if (recipe.schedule === 'cosine') schedule.push(`cosine${recipe.scheduleSteps ? ` over ${recipe.scheduleSteps} steps` : ''}`);
+  if (recipe.warmup) schedule.push(`warmup ${recipe.warmup}`);
+  const clips = [recipe.clip !== Infinity ? `clip ${recipe.clip}` : '', recipe.clipNorm !== undefined ? `clip-norm ${recipe.clipNorm}` : ''].filter(Boolean);
+  return `${OPTIMIZER_LABELS[recipe.optimizer ?? 'adagrad']} lr ${recipe.learningRate}${schedule.length ? ` (${schedule.join(', ')})` : ''}, ${clips.join(', ') || 'no clipping'}`;
 }
 
 function budgetText(recipe: Recipe): string {

@@ -1,12 +1,14 @@
 /**
  * Checkpoints: a model file plus what a run needs to continue exactly where
- * it stopped: Adagrad's memory, the recipe, the position (step, epoch, batch)
- * and a fingerprint of the training data.
+ * it stopped: the optimizer's state arrays (Adagrad's memory, Adam's moments, …)
+ * and scalars (Adam's step count), the recipe, the position (step, epoch,
+ * batch) and a fingerprint of the training data.
  */
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { decodeModelFile, encodeModelFile, type SavedModel } from '../io/model-file.js';
 import type { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Schedule } from '../optim/schedule.js';
 import type { Recipe } from './recipe.js';
 import type { Trainer, TrainingPosition } from './trainer.js';
 
@@ -15,10 +17,14 @@ export interface TrainingState {
   position: TrainingPosition;
   dataSource: string;
   dataFingerprint: string;
+  /** The optimizer's scalars (Optimizer.counters); absent in checkpoints written before there were any. */
+  optimizerCounters?: Record<string, number>;
+  /** The schedule as the run started it (a cosine's length fixed then); absent in older checkpoints (constant). */
+  schedule?: Schedule;
 }
 
-export function encodeCheckpoint(trainer: Trainer, tokenizer: CharTokenizer, state: Omit<TrainingState, 'position'>): Uint8Array {
-  const training: TrainingState = { ...state, position: { ...trainer.position } };
+export function encodeCheckpoint(trainer: Trainer, tokenizer: CharTokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
+  const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> });
 }
 
@@ -29,14 +35,28 @@ export interface LoadedCheckpoint extends SavedModel {
 export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Kernels): LoadedCheckpoint {
   const saved = decodeModelFile(bytes, source, kernels);
   const training = saved.checkpoint?.training as TrainingState | undefined;
-  if (!saved.checkpoint || !training?.recipe || !training.position || typeof training.position.step !== 'number' || !saved.checkpoint.optimizerState.memory) {
+  if (!saved.checkpoint || !training?.recipe || !training.position || typeof training.position.step !== 'number') {
     throw new BpttError(`${source} is a model file, not a checkpoint`, 'resume from the file given to --checkpoint, or start from this one with --init');
   }
+  // JSON has no Infinity: a run without elementwise clipping saved clip as null.
+  if (training.recipe.clip === null) training.recipe.clip = Infinity;
   return { ...saved, training };
 }
 
-/** Puts a trainer back where a checkpoint left it: weights are already in the model; this restores the optimizer and position. */
+/**
+ * Puts a trainer back where a checkpoint left it: weights are already in the
+ * model; this restores the optimizer's arrays and scalars, and the position.
+ * (Checkpoints from before there were other optimizers hold Adagrad's memory
+ * only, and their recipe names no optimizer, so the trainer is an Adagrad.)
+ */
 export function restoreTrainer(trainer: Trainer, checkpoint: LoadedCheckpoint): void {
-  trainer.optimizer.state.memory.set(checkpoint.checkpoint!.optimizerState.memory);
+  const saved = checkpoint.checkpoint!.optimizerState;
+  for (const [name, array] of Object.entries(trainer.optimizer.state)) {
+    if (!saved[name]) throw new BpttError(`the checkpoint has no ${name} for the ${trainer.optimizer.name} optimizer`, 'the checkpoint is damaged or from another run; resume from another one or start a new run');
+    array.set(saved[name]);
+  }
+  Object.assign(trainer.optimizer.counters, checkpoint.training.optimizerCounters ?? {});
+  // A cosine keeps the length it had when the run started, even if the resumed run's budget differs.
+  if (checkpoint.training.schedule) trainer.schedule = checkpoint.training.schedule;
   Object.assign(trainer.position, checkpoint.training.position);
 }

@@ -8,6 +8,8 @@ import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
+import type { OptimizerName } from '../optim/optimizer.js';
+import type { ScheduleKind } from '../optim/schedule.js';
 import { CharTokenizer, END_OF_SEQUENCE } from '../text/char-tokenizer.js';
 import type { TrainOptions } from './trainer.js';
 
@@ -33,8 +35,28 @@ export interface Recipe {
   init: InitScheme;
   dtype: DType;
   batchSize: number;
+  /** The optimizer (absent: adagrad, the seed's) and its hyperparameters (absent: its defaults, see OPTIMIZER_DEFAULTS). */
+  optimizer?: OptimizerName;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+  /** The base learning rate. */
   learningRate: number;
+  /** Learning-rate schedule (absent: constant) and its settings (see src/optim/schedule.ts). */
+  schedule?: ScheduleKind;
+  decayEvery?: number;
+  decayFactor?: number;
+  /** cosine: the steps it spans (the CLI fills it in from the budget when a run starts). */
+  scheduleSteps?: number;
+  minLearningRate?: number;
+  warmup?: number;
+  /** Elementwise clip limit; Infinity for none. */
   clip: number;
+  /** Global-norm clip (absent: none). */
+  clipNorm?: number;
   epochs?: number;
   timeSeconds?: number;
   steps?: number;
@@ -143,8 +165,11 @@ export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
 export function trainOptionsOf(recipe: Recipe): TrainOptions {
   return {
     batchSize: recipe.batchSize,
+    optimizer: { name: recipe.optimizer ?? 'adagrad', momentum: recipe.momentum, nesterov: recipe.nesterov, beta1: recipe.beta1, beta2: recipe.beta2, epsilon: recipe.epsilon, weightDecay: recipe.weightDecay },
     learningRate: recipe.learningRate,
+    schedule: { kind: recipe.schedule ?? 'constant', decayEvery: recipe.decayEvery, decayFactor: recipe.decayFactor, totalSteps: recipe.scheduleSteps, minLearningRate: recipe.minLearningRate, warmupSteps: recipe.warmup },
     clip: recipe.clip,
+    clipNorm: recipe.clipNorm,
     epochs: recipe.epochs,
     timeBudgetSeconds: recipe.timeSeconds,
     maxSteps: recipe.steps,

@@ -1,6 +1,7 @@
 /**
  * The training loop: for each minibatch,
- *   forward → loss → backward (BPTT, clipping where the notebook clips) → Adagrad update,
+ *   forward → loss → backward (BPTT, clipping where the notebook clips)
+ *   → global-norm clipping (if asked) → the optimizer's update at the schedule's learning rate,
  * with a validation pass after every epoch. It owns no console and no files:
  * it emits events that the CLI (or a browser page) displays and acts on, so
  * the same loop runs anywhere.
@@ -15,15 +16,24 @@ import type { Batch } from '../core/batch.js';
 import { batches, type Sequence } from '../data/sequences.js';
 import type { DataParallel } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import { Adagrad } from '../optim/adagrad.js';
+import { clipByGlobalNorm, globalNorm } from '../optim/clip.js';
+import { createOptimizer } from '../optim/create-optimizer.js';
+import type { Optimizer, OptimizerSpec } from '../optim/optimizer.js';
+import { CONSTANT_SCHEDULE, learningRateAt, type Schedule } from '../optim/schedule.js';
 
 export interface TrainOptions {
   /** Sequences per minibatch (the seed: 512). */
   batchSize: number;
-  /** Adagrad learning rate (the seed: 0.1). */
+  /** The optimizer and its hyperparameters (default: the seed's Adagrad). */
+  optimizer?: OptimizerSpec;
+  /** The (base) learning rate (the seed: 0.1, Adagrad's). */
   learningRate: number;
+  /** How the learning rate changes with the step (default: constant); a cosine without totalSteps spans the budget's steps. */
+  schedule?: Schedule;
   /** Elementwise gradient clip (the seed: 5); Infinity for none. */
   clip: number;
+  /** Clip the gradients' global L2 norm to this, after backward (and its elementwise clip); absent: no norm clipping. */
+  clipNorm?: number;
   /** Stop after this many epochs ... */
   epochs?: number;
   /** ... or after this many seconds of training ... */
@@ -57,8 +67,12 @@ export interface StepEvent {
   loss: number;
   tokens: number;
   tokensPerSecond: number;
-  /** Fraction of gradient entries that clipping changed. */
+  /** Fraction of gradient entries that clipping changed (1 when clipping by norm scaled them all). */
   clippedFraction: number;
+  /** ‖g‖₂ of all gradients before clipping by norm (after the elementwise clip, which is part of backward). */
+  gradientNorm: number;
+  /** The learning rate this step used (the schedule's). */
+  learningRate: number;
   /** 0..1 of the run's budget (epochs, steps or time). */
   progress: number;
 }
@@ -104,7 +118,9 @@ function allFinite(values: ArrayLike<number>): boolean {
 type Listener<E> = (event: E) => void;
 
 export class Trainer {
-  readonly optimizer: Adagrad;
+  readonly optimizer: Optimizer;
+  /** The schedule, with a cosine's length filled in from the budget when the run started (a checkpoint keeps it). */
+  schedule: Schedule;
   readonly position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
   private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [] };
   private epochLossSum = 0;
@@ -122,7 +138,9 @@ export class Trainer {
     private readonly parallel?: DataParallel,
   ) {
     if (train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
-    this.optimizer = new Adagrad(options.learningRate, model.params.length, model.config.dtype, model.kernels);
+    this.optimizer = createOptimizer(options.optimizer ?? { name: 'adagrad' }, model.params.length, model.config.dtype, model.kernels);
+    this.schedule = this.resolveSchedule(options.schedule ?? CONSTANT_SCHEDULE);
+    learningRateAt(options.learningRate, this.schedule, 0); // a schedule missing a setting fails here, not at the first step
   }
 
   on<K extends keyof TrainerEvents>(event: K, listener: Listener<TrainerEvents[K]>): this {
@@ -145,6 +163,14 @@ export class Trainer {
     if (this.options.shuffle && epoch > 0) new Random(this.options.seed, epoch).shuffle(order);
     this.cachedOrder = { epoch, order };
     return order;
+  }
+
+  /** A cosine schedule without a length spans the run: --steps, or --epochs × batches per epoch (the smaller). */
+  private resolveSchedule(schedule: Schedule): Schedule {
+    if (schedule.kind !== 'cosine' || schedule.totalSteps !== undefined) return schedule;
+    const { epochs, maxSteps } = this.options;
+    const budgets = [maxSteps, epochs === undefined ? undefined : epochs * this.batchesPerEpoch].filter((n): n is number => n !== undefined);
+    return budgets.length > 0 ? { ...schedule, totalSteps: Math.min(...budgets) } : schedule;
   }
 
   /** Asks run() to stop after the current step (e.g. on Ctrl-C). */
@@ -214,12 +240,16 @@ export class Trainer {
     if (!Number.isFinite(lossSum)) throw new DivergenceError(this.position.step + 1, `the loss became ${lossSum}`);
   }
 
-  /** Adagrad on the gradients in model.grads, then bookkeeping and events. */
+  /** Clipping by norm and the optimizer's update on the gradients in model.grads, then bookkeeping and events. */
   private update(batch: Batch, lossSum: number, clipped: number, started: number): StepEvent {
     const p = this.position;
+    const grads = this.model.grads;
     // Clipping cannot tame NaN (it fails every comparison): stop before the update would write it into the weights.
-    if (!allFinite(this.model.grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
-    this.optimizer.step(this.model.params, this.model.grads);
+    if (!allFinite(grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
+    const gradientNorm = globalNorm(grads);
+    if (this.options.clipNorm !== undefined && clipByGlobalNorm(grads, this.options.clipNorm, gradientNorm)) clipped = grads.length;
+    const learningRate = learningRateAt(this.options.learningRate, this.schedule, p.step);
+    this.optimizer.step(this.model.params, grads, learningRate);
     const seconds = (this.now() - started) / 1000;
 
     p.step++;
@@ -232,7 +262,9 @@ export class Trainer {
       loss: lossSum / batch.tokens,
       tokens: batch.tokens,
       tokensPerSecond: batch.tokens / Math.max(seconds, 1e-9),
-      clippedFraction: clipped / this.model.grads.length,
+      clippedFraction: clipped / grads.length,
+      gradientNorm,
+      learningRate,
       progress: this.progress(),
     };
     this.emit('step', event);

@@ -275,7 +275,33 @@ describe.concurrent('bad flags', () => {
     ['--time', '-5'],
     ['--seed', '-1'],
     ['--seed', '4294967296'],
+    ['--optimizer', 'lion'],
+    ['--momentum', '1'],
+    ['--beta2', '1'],
+    ['--eps', '0'],
+    ['--weight-decay', '-0.1'],
+    ['--clip', 'never'],
+    ['--clip-norm', '0'],
+    ['--schedule', 'linear'],
+    ['--warmup', '0'],
+    ['--decay-factor', '1.5'],
   ];
+
+  // Optimization flags that do not fit together: one line naming what to give or drop.
+  it.each([
+    [['--beta1', '0.8'], ['--beta1', 'adagrad', '--optimizer adam']],
+    [['--optimizer', 'sgd', '--nesterov'], ['Nesterov', '--momentum']],
+    [['--optimizer', 'adam', '--momentum', '0.9'], ['--momentum', 'adam', 'sgd or rmsprop']],
+    [['--decay-every', '10'], ['--decay-every', '--schedule step']],
+    [['--schedule', 'step'], ['--decay-every']],
+    [['--schedule', 'cosine', '--time', '5'], ['cosine', '--schedule-steps']],
+    [['--schedule', 'cosine', '--lr', '0.01', '--min-lr', '0.1'], ['--min-lr', '0.1', '--lr']],
+  ])('train %j: exit 2, one line', async (args, mentions) => {
+    const { dir, sentinels, outputArgs } = trainTargets();
+    const result = await runCliAsync(dir, ['train', '--data', dinosPath, ...outputArgs, ...args, ...(args.includes('--time') ? [] : ['--steps', '1'])]);
+    expectUserError(result, mentions);
+    sentinels.expectUnchanged();
+  });
 
   it.each(trainFlags)('train %s %s: exit 2, one line naming the flag', async (flag, value) => {
     const { dir, sentinels, outputArgs } = trainTargets();

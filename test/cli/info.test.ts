@@ -82,5 +82,21 @@ describe('bptt train --log', () => {
     expect(epochs.map((r) => r.epoch)).toEqual([1, 2]);
     for (const r of steps) expect(r.loss).toBeGreaterThan(0);
     expect(epochs[1].validation_loss).toBeGreaterThan(0);
+    for (const r of steps) expect(r.learning_rate).toBe(0.1); // the default: Adagrad's constant 0.1
+    for (const r of steps) expect(r.gradient_norm).toBeGreaterThan(0);
+  });
+
+  it('records the learning rate of the schedule and the gradient norm before clipping by norm', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'bptt-log-'));
+    const log = join(folder, 'run.jsonl');
+    const result = cli(['train', '--hidden', '8', '--batch', '256', '--epochs', '2', '--print', '0', '--out', join(folder, 'm.safetensors'), '--log', log, '--optimizer', 'adam', '--schedule', 'step', '--decay-every', '5', '--decay-factor', '0.5', '--warmup', '2', '--clip-norm', '0.001']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Adam lr 0.005 (× 0.5 every 5 steps, warmup 2), clip-norm 0.001');
+    const steps = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.type === 'step');
+    expect(steps.map((r) => r.learning_rate)).toEqual([0.0025, 0.005, 0.005, 0.005, 0.005, 0.0025, 0.0025, 0.0025, 0.0025, 0.0025]);
+    for (const r of steps) {
+      expect(r.gradient_norm).toBeGreaterThan(0.001); // reported before the clip, which scaled every step
+      expect(r.clipped_fraction).toBe(1);
+    }
   });
 });

@@ -25,6 +25,12 @@ const scenarios: Scenario[] = [
   // boundaries (validation, checkpoints, a reshuffle) and stops in the middle of the second epoch.
   { name: 'float32, across epochs with shuffling, embedding and sigmoid', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--activation', 'sigmoid'], total: 10, stopAt: 4, dtype: 'F32' },
   { name: 'float64, stopped exactly at an epoch boundary', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--activation', 'tanh', '--dtype', 'float64'], total: 8, stopAt: 3, dtype: 'F64' },
+  // Every optimizer's state (and Adam's step count) and the schedules survive the checkpoint. A cosine is
+  // fixed when a run starts, so both runs give it the same length.
+  { name: 'adamw, cosine with warmup, clipping by norm, across epochs', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--optimizer', 'adamw', '--schedule', 'cosine', '--schedule-steps', '10', '--warmup', '3', '--clip-norm', '1'], total: 10, stopAt: 4, dtype: 'F32' },
+  { name: 'adam with weight decay, float64', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64', '--optimizer', 'adam', '--weight-decay', '0.01'], total: 10, stopAt: 4, dtype: 'F64' },
+  { name: 'sgd with Nesterov momentum and a step schedule', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--optimizer', 'sgd', '--momentum', '0.9', '--nesterov', '--schedule', 'step', '--decay-every', '3'], total: 10, stopAt: 4, dtype: 'F32' },
+  { name: 'rmsprop with momentum', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--optimizer', 'rmsprop', '--momentum', '0.5'], total: 10, stopAt: 4, dtype: 'F32' },
 ];
 
 describe.concurrent('train --resume equals an uninterrupted run, bitwise', () => {
@@ -53,7 +59,7 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
     // The stop really was early: the intermediate model differs.
     expect(readFileSync(path('b4.safetensors')).equals(readFileSync(path('a.safetensors')))).toBe(false);
 
-    // The final checkpoints hold the same weights and Adagrad memory, and the same position.
+    // The final checkpoints hold the same weights and optimizer state, and the same position.
     // (The files differ: the position also records the seconds each run took.)
     expectSameTensors(path('cb.safetensors'), path('ca.safetensors'));
     const ca = decodeCheckpoint(readFileSync(path('ca.safetensors')), 'ca.safetensors');
@@ -62,6 +68,10 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
     const { elapsedSeconds: _b, ...positionB } = cb.training.position;
     expect(positionB).toEqual(positionA);
     expect(positionA.step).toBe(total);
+    expect(cb.training.optimizerCounters).toEqual(ca.training.optimizerCounters);
+    const optimizer = flags.includes('--optimizer') ? flags[flags.indexOf('--optimizer') + 1] : 'adagrad';
+    const states: Record<string, string[]> = { adagrad: ['memory'], adam: ['firstMoment', 'secondMoment'], adamw: ['firstMoment', 'secondMoment'], sgd: ['momentumBuffer'], rmsprop: ['momentumBuffer', 'squareAverage'] };
+    expect(Object.keys(ca.checkpoint!.optimizerState).sort()).toEqual(states[optimizer]);
     expect(cb.training.recipe).toEqual({ ...ca.training.recipe });
 
     // The samples printed at the end come from the same weights and seed.
@@ -71,7 +81,7 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
 });
 
 describe('train --resume keeps the checkpoint\'s recipe', () => {
-  it.each([['--hidden', '9'], ['--lr', '0.5'], ['--no-shuffle']])('%s is refused with one line', async (...args) => {
+  it.each([['--hidden', '9'], ['--lr', '0.5'], ['--no-shuffle'], ['--optimizer', 'adam'], ['--clip-norm', '1'], ['--schedule', 'cosine'], ['--nesterov']])('%s is refused with one line', async (...args) => {
     const dir = freshDir();
     const first = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '2', '--out', 'm.safetensors', '--checkpoint', 'ck.safetensors', '--print', '0']);
     expect(first.status, describeRun(first)).toBe(0);

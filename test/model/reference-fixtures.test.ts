@@ -74,13 +74,13 @@ describe.each(['ref-sigmoid-onehot.json', 'ref-tanh-onehot.json', 'ref-sigmoid-e
   it.each([0, 1])('5 Adagrad steps with clipping (trajectory %i) match numpy', (index) => {
     const { f, model, batch } = load(name);
     const run = f.adagrad[index];
-    const optimizer = new Adagrad(run.lr, model.params.length, 'float64');
+    const optimizer = new Adagrad(model.params.length, 'float64');
     const losses: number[] = [];
     let clipped = 0;
     for (let step = 0; step < run.losses.length; step++) {
       losses.push(model.forward(batch) / f.divisor);
       clipped += model.backward({ scale: 1 / f.divisor, clip: run.clip });
-      optimizer.step(model.params, model.grads);
+      optimizer.step(model.params, model.grads, run.lr);
     }
     expectClose('losses', losses, run.losses, TOLERANCE);
     for (const [key, expected] of Object.entries(run.params_after)) expectClose(`${key} after`, model.weights[ourName(key)], expected, TOLERANCE);

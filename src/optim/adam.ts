@@ -1,0 +1,57 @@
+/**
+ * Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW (amsgrad off).
+ * At step t = 1, 2, … for every parameter entry:
+ *   g ← g + λ·p                       (Adam: L2 weight decay λ)
+ *   p ← p − lr·λ·p                    (AdamW instead: decoupled weight decay, before the step)
+ *   m ← β1·m + (1 − β1)·g             (first moment: a running mean of g)
+ *   v ← β2·v + (1 − β2)·g²            (second moment: a running mean of g²)
+ *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+ * m and v start at 0, so they are biased toward 0 in early steps; the factors
+ * 1/(1 − βᵗ) undo that bias. t is a counter a checkpoint keeps.
+ */
+import type { DType, FloatArray } from '../core/arrays.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { addWeightDecay } from './weight-decay.js';
+import type { Optimizer } from './optimizer.js';
+
+export class Adam implements Optimizer {
+  readonly state: { firstMoment: FloatArray; secondMoment: FloatArray };
+  /** step: t, the number of updates taken. */
+  readonly counters = { step: 0 };
+
+  constructor(
+    size: number,
+    dtype: DType,
+    kernels: Kernels,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly epsilon = 1e-8,
+    readonly weightDecay = 0,
+    /** true: AdamW's decoupled weight decay; false: Adam's L2. */
+    readonly decoupled = false,
+  ) {
+    this.state = { firstMoment: kernels.allocate(dtype, size), secondMoment: kernels.allocate(dtype, size) };
+  }
+
+  get name(): 'adam' | 'adamw' {
+    return this.decoupled ? 'adamw' : 'adam';
+  }
+
+  step(params: FloatArray, grads: FloatArray, learningRate: number): void {
+    const { beta1, beta2, epsilon, weightDecay } = this;
+    const { firstMoment: m, secondMoment: v } = this.state;
+    const t = ++this.counters.step;
+    if (weightDecay !== 0 && this.decoupled) {
+      const keep = 1 - learningRate * weightDecay;
+      for (let i = 0; i < params.length; i++) params[i] *= keep;
+    } else if (weightDecay !== 0) addWeightDecay(grads, params, weightDecay);
+    const stepSize = learningRate / (1 - beta1 ** t);
+    const secondCorrection = Math.sqrt(1 - beta2 ** t);
+    for (let i = 0; i < params.length; i++) {
+      const g = grads[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / secondCorrection + epsilon);
+    }
+  }
+}
