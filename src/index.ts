@@ -16,6 +16,9 @@ export type { Optimizer } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';
 export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
+export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
+export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
+export { tokenizerForText, tokenizerFromSpec, type TokenizerOptions } from './text/tokenizers.js';
 export {
   DATA_MODES,
   MAX_LINE_LENGTH,
