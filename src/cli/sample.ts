@@ -25,16 +25,18 @@ export function registerSample(program: Command): void {
   withModelOptions(program.command('sample').description('generate samples (e.g. new names) from a trained model'))
     .option('--prime <TEXT>', 'text every sample starts with', '')
     .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
-    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)
-    .option('--top-k <K>', 'sample only among the K most likely characters', integerOption('--top-k', 1, 1_000_000))
-    .option('--top-p <P>', 'sample only among the most likely characters that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
-    .option('--max-length <N>', 'most characters per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
+    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely token', numberOption('--temperature', 0, 100), 1)
+    .option('--top-k <K>', 'sample only among the K most likely tokens', integerOption('--top-k', 1, 1_000_000))
+    .option('--top-p <P>', 'sample only among the most likely tokens that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
+    .option('--max-length <N>', 'most tokens (characters or words) per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
     .option('--novel', 'reject samples that appear in the training data (see --data)')
     .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
     .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
     .action(async (flags: SampleFlags) => {
       const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
-      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text))) : undefined;
+      // Word models respace text: compare samples with the training lines as the model would write them.
+      const asWritten = (line: string) => (tokenizer.kind === 'word' ? tokenizer.decode(tokenizer.encode(line)) : line);
+      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text)).map(asWritten)) : undefined;
       const result = generate(model, tokenizer, {
         prime: flags.prime,
         count: flags.count,

@@ -7,7 +7,7 @@ import { allocate } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import type { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
 
 export interface GenerateOptions {
@@ -20,7 +20,7 @@ export interface GenerateOptions {
   topK?: number;
   /** Sample only among the most likely tokens that together have probability p. */
   topP?: number;
-  /** Most characters generated after the prime. */
+  /** Most tokens (characters or words) generated after the prime. */
   maxLength?: number;
   seed?: number;
   /** Samples to reject (e.g. the training names), to get only novel ones. */
@@ -37,7 +37,7 @@ export interface GenerateResult {
   rejected: number;
 }
 
-export function generate(model: RnnModel, tokenizer: CharTokenizer, options: GenerateOptions = {}): GenerateResult {
+export function generate(model: RnnModel, tokenizer: Tokenizer, options: GenerateOptions = {}): GenerateResult {
   const { prime = '', count = 10, temperature = 1, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, topK, topP } = options;
   if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
   const primeIds = tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);
@@ -78,7 +78,7 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
       generated.push(next);
       feed(next);
     }
-    const text = prime + tokenizer.decode(generated);
+    const text = tokenizer.continueText(prime, generated);
     // An empty sample is no name; a known one is rejected when novelty is asked for.
     if (text === '' || exclude?.has(tokenizer.normalize(text))) {
       rejected++;
