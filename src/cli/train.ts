@@ -21,6 +21,7 @@ import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
+import { LossHistory, lossChartSvg } from './loss-plot.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../text/tokenizer.js';
@@ -54,6 +55,7 @@ interface TrainFlags {
   out?: string;
   checkpoint?: string;
   log?: string;
+  plot?: string;
   resume?: string;
   preset?: string;
   backend?: Backend;
@@ -95,6 +97,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint <FILE>', 'write a checkpoint here after every epoch')
     .option('--resume <FILE>', 'continue a run from its checkpoint')
     .option('--log <FILE>', 'append one JSON object per step and per epoch (JSON Lines)')
+    .option('--plot <FILE.svg>', 'draw the training and validation loss curves as SVG, rewritten at every epoch')
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
     .option(backendOption.flags, backendOption.description, backendOption.parse)
@@ -175,6 +178,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const out = flags.out ?? `${corpus.name}.safetensors`;
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
+  if (flags.plot) checkWritable(flags.plot, 'plot');
 
   let model: RnnModel;
   if (checkpoint) model = checkpoint.model;
@@ -203,6 +207,19 @@ async function train(flags: TrainFlags): Promise<number> {
   if (log) {
     trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, seconds: e.position.elapsedSeconds }));
     trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
+  }
+  const history = new LossHistory();
+  const writePlot = () => {
+    if (!flags.plot) return;
+    const svg = lossChartSvg(history, { title: `${unit} (hidden ${recipe.hidden}) on ${corpus.name}: loss per ${data.tokenizer.unit}`, unit: data.tokenizer.unit });
+    writeFileAtomic(flags.plot, new TextEncoder().encode(svg), 'plot');
+  };
+  if (flags.plot) {
+    trainer.on('step', (e) => history.recordStep(e.position.step, e.loss));
+    trainer.on('epoch', (e) => {
+      history.recordEpoch(e.position.step, e.trainLoss, e.validationLoss);
+      writePlot();
+    });
   }
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
@@ -240,6 +257,7 @@ async function train(flags: TrainFlags): Promise<number> {
   }
   progress.stop();
   writeCheckpoint();
+  writePlot();
   if (interrupted) {
     err.write(`Interrupted at step ${trainer.position.step}${flags.checkpoint ? `; checkpoint written to ${flags.checkpoint} (continue with --resume ${flags.checkpoint})` : ''}\n`);
     return 130;
