@@ -31,6 +31,7 @@ export {
   type DataMode,
   type Sequence,
 } from './data/sequences.js';
+export { BUILT_IN_CORPORA, DEFAULT_CORPUS, findCorpus, textStatistics, type BuiltInCorpus, type TextStatistics } from './data/corpora.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export {

@@ -8,7 +8,7 @@ import type { Backend } from '../kernels/select.js';
 
 export function registerEval(program: Command): void {
   withModelOptions(program.command('eval').description('mean loss of a model on a text: nats and bits per character or word token (end of line included) and perplexity'))
-    .option('--data <file|dinosaurs>', 'text to evaluate, one sequence per line', 'dinosaurs')
+    .option('--data <file|name>', 'text to evaluate, one sequence per line', 'dinosaurs')
     .option('--json', 'print one JSON object')
     .action(async (flags: { model: string; data: string; json?: boolean; backend?: Backend }) => {
       const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));

@@ -30,7 +30,7 @@ export function registerSample(program: Command): void {
     .option('--top-p <P>', 'sample only among the most likely tokens that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
     .option('--max-length <N>', 'most tokens (characters or words) per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
     .option('--novel', 'reject samples that appear in the training data (see --data)')
-    .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
+    .option('--data <file|name>', 'the training data, for --novel', 'dinosaurs')
     .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
     .action(async (flags: SampleFlags) => {
       const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));

@@ -67,7 +67,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a character- or word-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
-    .option('--data <file|dinosaurs>', 'training text, one sequence per line (default: dinosaurs)')
+    .option('--data <file|name>', 'training text, one sequence per line, or a built-in corpus (bptt data lists them; default: dinosaurs)')
     .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
     .option('--tokens <kind>', 'char: characters are the tokens; word: words and punctuation marks', choiceOption('--tokens', TOKENIZER_KINDS))
