@@ -159,6 +159,7 @@ async function train(flags: TrainFlags): Promise<number> {
     recipe = recipeFrom(flags, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
   }
 
+  if (flags.minCount !== undefined && recipe.tokens !== 'word') throw new BpttError('--min-count applies to word tokens only', 'add --tokens word, or drop --min-count');
   const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
   if (initial) {
     const c = initial.model.config;
