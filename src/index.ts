@@ -22,6 +22,9 @@ export { clipByGlobalNorm, globalNorm } from './optim/clip.js';
 export { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, SCHEDULES, learningRateAt, type Schedule, type ScheduleKind } from './optim/schedule.js';
 export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
+export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
+export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
+export { tokenizerForText, tokenizerFromSpec, type TokenizerOptions } from './text/tokenizers.js';
 export {
   DATA_MODES,
   MAX_LINE_LENGTH,
@@ -34,9 +37,10 @@ export {
   type DataMode,
   type Sequence,
 } from './data/sequences.js';
+export { BUILT_IN_CORPORA, DEFAULT_CORPUS, findCorpus, textStatistics, type BuiltInCorpus, type TextStatistics } from './data/corpora.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
-export { SequenceState, logSoftmax, type SamplingTokenizer } from './sample/sequence-state.js';
+export { SequenceState, logSoftmax } from './sample/sequence-state.js';
 export { beamSearch, type BeamCompletion, type BeamSearchOptions } from './sample/beam.js';
 export { explainSample, type ExplainedToken, type Explanation, type ExplainOptions } from './sample/explain.js';
 export {

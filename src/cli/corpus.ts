@@ -1,11 +1,13 @@
 /**
  * Where training text comes from: a file, or a built-in corpus from an npm
- * data package (the default, `dinosaurs`: 1,318 dinosaur names).
+ * data package (src/data/corpora.ts; the default, `dinosaurs`: 1,318
+ * dinosaur names). This file reads the package's data file from node_modules.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, extname } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { BpttError } from '../core/errors.js';
+import { BUILT_IN_CORPORA, findCorpus, type BuiltInCorpus } from '../data/corpora.js';
 import { readBytes } from './files.js';
 
 export interface Corpus {
@@ -17,21 +19,30 @@ export interface Corpus {
   text: string;
 }
 
-const BUILT_IN: Record<string, () => string> = {
-  dinosaurs: () => {
-    const require = createRequire(import.meta.url);
-    const csv = readFileSync(require.resolve('dinosaurs/dinosaurs.csv'), 'utf8');
-    // The package's list holds 1,325 lines, 7 of them repeats: keep each name once.
-    return [...new Set(csv.split('\n').filter(Boolean))].join('\n') + '\n';
-  },
-};
+/** A built-in corpus's package: its folder in node_modules and its installed version. */
+export function corpusPackage(corpus: BuiltInCorpus): { folder: string; version: string } {
+  const require = createRequire(import.meta.url);
+  // The data file is not always among a package's exports, so look for the package folder itself.
+  for (const nodeModules of require.resolve.paths(corpus.packageName) ?? []) {
+    const folder = join(nodeModules, corpus.packageName);
+    const manifest = join(folder, 'package.json');
+    if (existsSync(manifest)) return { folder, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
+  }
+  throw new BpttError(`the npm package ${corpus.packageName} of the built-in corpus ${corpus.name} is not installed`, 'reinstall bptt (npm install)');
+}
 
-export const BUILT_IN_CORPORA = Object.keys(BUILT_IN);
+export function builtInText(corpus: BuiltInCorpus): string {
+  return corpus.toText(readFileSync(join(corpusPackage(corpus).folder, corpus.file), 'utf8'));
+}
 
 export function loadCorpus(spec: string): Corpus {
-  const builtIn = BUILT_IN[spec];
-  if (builtIn) return { source: spec, name: spec, text: builtIn() };
+  const builtIn = findCorpus(spec);
+  if (builtIn) return { source: spec, name: spec, text: builtInText(builtIn) };
 
+  if (!existsSync(spec) && !/[./\\]/.test(spec)) {
+    const names = BUILT_IN_CORPORA.map((corpus) => corpus.name).join(', ');
+    throw new BpttError(`--data ${spec} is neither a built-in corpus nor a file`, `use one of ${names} (see bptt data), or the path of a text file`);
+  }
   const bytes = readBytes(spec, 'data file');
   let text: string;
   try {
@@ -43,7 +54,6 @@ export function loadCorpus(spec: string): Corpus {
   if (text.trim() === '') throw new BpttError(`data file ${spec} is empty`, 'give a file with some text, e.g. one name per line');
   return { source: spec, name: basename(spec, extname(spec)) || 'model', text };
 }
-
 /** "line L, byte B" of the first byte that is not valid UTF-8. */
 function invalidUtf8Position(bytes: Uint8Array): string {
   const decoder = new TextDecoder('utf-8', { fatal: true });

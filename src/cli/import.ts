@@ -13,7 +13,7 @@ export function registerImport(program: Command): void {
     .description('turn a PyTorch state dict (safetensors: rnn.* of nn.RNN/nn.LSTM/nn.GRU, fc.*, optional embedding.*) into a bptt model file')
     .argument('<STATE>', 'the state dict, e.g. from safetensors.torch.save_file(model.state_dict(), path)')
     .requiredOption('--out <FILE>', 'the bptt model file to write')
-    .option('--data <file|dinosaurs>', 'the text the model was trained on: its sorted characters and "\\n" are the vocabulary', 'dinosaurs')
+    .option('--data <file|name>', 'the text the model was trained on: its sorted characters and "\\n" are the vocabulary', 'dinosaurs')
     .option('--lowercase', 'the model was trained on lower-cased text')
     .option('--activation <name>', 'the nonlinearity of an nn.RNN (tanh or relu; ignored for LSTM and GRU)', choiceOption('--activation', ACTIVATIONS), 'tanh')
     .action((state: string, flags: { out: string; data: string; lowercase?: boolean; activation: Activation }) => {

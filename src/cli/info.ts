@@ -3,6 +3,15 @@ import type { Command } from 'commander';
 import { parseSafetensors } from '../io/safetensors.js';
 import { readBytes } from './files.js';
 import { loadModel } from './model-input.js';
+import type { ModelMetadata } from '../io/model-file.js';
+
+/** Characters: all of them; words: the count, the unknown token and the most frequent few. */
+function vocabularyText(metadata: ModelMetadata): string {
+  const { vocab } = metadata;
+  if (metadata.tokenizer === 'char') return `vocabulary ${vocab.length} ${JSON.stringify(vocab.join(''))}`;
+  const shown = vocab.filter((token) => token !== '\n' && token !== metadata.unknown).slice(0, 12);
+  return `word tokens, vocabulary ${vocab.length} (unknown words: ${metadata.unknown}; most frequent: ${shown.map((t) => JSON.stringify(t)).join(' ')})`;
+}
 
 export function registerInfo(program: Command): void {
   program
@@ -21,8 +30,11 @@ export function registerInfo(program: Command): void {
         hidden: metadata.hidden,
         layers: metadata.layers,
         embed: metadata.embed,
+        tokenizer: metadata.tokenizer,
         vocab_size: metadata.vocab.length,
-        vocab: metadata.vocab.join(''),
+        // Characters as one string (as before words existed); word tokens as a list.
+        vocab: metadata.tokenizer === 'char' ? metadata.vocab.join('') : metadata.vocab,
+        ...(metadata.unknown === undefined ? {} : { unknown: metadata.unknown }),
         lowercase: metadata.lowercase,
         dtype: model.config.dtype,
         parameters: model.params.length,
@@ -36,7 +48,7 @@ export function registerInfo(program: Command): void {
       const input = metadata.embed > 0 ? `embedding ${metadata.embed}` : 'one-hot input';
       process.stdout.write(
         `${path}: ${metadata.cell === 'rnn' ? `${metadata.activation} RNN` : metadata.cell.toUpperCase()}, hidden ${metadata.hidden}, ${metadata.layers} layer${metadata.layers > 1 ? 's' : ''}, ${input}, ` +
-          `vocabulary ${metadata.vocab.length} ${JSON.stringify(metadata.vocab.join(''))}${metadata.lowercase ? ' (lower-cases its input)' : ''}, ` +
+          `${vocabularyText(metadata)}${metadata.lowercase ? ' (lower-cases its input)' : ''}, ` +
           `${model.params.length.toLocaleString('en-US')} parameters, ${model.config.dtype}\n`,
       );
       for (const t of tensors) process.stdout.write(`  ${t.name.padEnd(28)} ${t.dtype}  [${t.shape.join(', ')}]\n`);

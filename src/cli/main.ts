@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { registerBench } from './bench.js';
+import { registerData } from './data.js';
 import { registerEval } from './eval.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerImport } from './import.js';
@@ -36,6 +37,7 @@ registerBench(program);
 registerInfo(program);
 registerImport(program);
 registerScore(program);
+registerData(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -34,13 +34,13 @@ export function registerSample(program: Command): void {
   withModelOptions(program.command('sample').description('generate samples (e.g. new names) from a trained model'))
     .option('--prime <TEXT>', 'text every sample starts with', '')
     .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
-    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely character', numberOption('--temperature', 0, 100), 1)
-    .option('--top-k <K>', 'sample only among the K most likely characters', integerOption('--top-k', 1, 1_000_000))
-    .option('--top-p <P>', 'sample only among the most likely characters that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
-    .option('--max-length <N>', 'most characters per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
+    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely token', numberOption('--temperature', 0, 100), 1)
+    .option('--top-k <K>', 'sample only among the K most likely tokens', integerOption('--top-k', 1, 1_000_000))
+    .option('--top-p <P>', 'sample only among the most likely tokens that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
+    .option('--max-length <N>', 'most tokens (characters or words) per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
     .option('--stop <TEXT>', 'also end a sample when its generated text ends with TEXT (cut off); the end of a line always ends it')
     .option('--novel', 'reject samples that appear in the training data (see --data)')
-    .option('--data <file|dinosaurs>', 'the training data, for --novel', 'dinosaurs')
+    .option('--data <file|name>', 'the training data, for --novel', 'dinosaurs')
     .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
     .option('--beam <K>', 'beam search: the K most likely completions with their log-probabilities, no sampling', integerOption('--beam', 1, 10_000))
     .option('--length-penalty <A>', 'for --beam: rank by log p / tokens^A (0: total log-probability, 1: per token)', numberOption('--length-penalty', 0, 10), 0)
@@ -51,7 +51,9 @@ export function registerSample(program: Command): void {
       if (flags.stop === '') throw new BpttError('--stop is empty', 'give the text that ends a sample, e.g. --stop " "');
       if (flags.beam !== undefined && flags.explain !== undefined) throw new BpttError('--beam and --explain do not go together', 'use one of them');
       const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
-      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text))) : undefined;
+      // Word models respace text: compare samples with the training lines as the model would write them.
+      const asWritten = (line: string) => (tokenizer.kind === 'word' ? tokenizer.decode(tokenizer.encode(line)) : line);
+      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text)).map(asWritten)) : undefined;
       const options: GenerateOptions = {
         prime: flags.prime,
         count: flags.count,

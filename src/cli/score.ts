@@ -6,7 +6,7 @@ import { evaluate } from '../train/trainer.js';
 import { kernelsFor, loadModel, withModelOptions } from './model-input.js';
 
 export function registerScore(program: Command): void {
-  withModelOptions(program.command('score').description('log-probability and nats per character of each given string under a model (end of line included)'))
+  withModelOptions(program.command('score').description('log-probability and nats per character (per token for word models) of each given string under a model (end of line included)'))
     .option('--json', 'print one JSON object per string')
     .argument('<TEXT...>', 'strings to score, e.g. names')
     .action(async (texts: string[], flags: { model: string; json?: boolean; backend?: Backend }) => {
@@ -14,9 +14,11 @@ export function registerScore(program: Command): void {
       for (const text of texts) {
         const [sequence] = lineSequences([tokenizer.normalize(text)], tokenizer, `the string ${JSON.stringify(text)}`);
         const { natsPerToken, tokens } = evaluate(model, [sequence]);
-        const report = { text, log_prob: -natsPerToken * tokens, nats_per_char: natsPerToken, chars: tokens };
+        const unit = tokenizer.unit; // 'char', or 'token' for word models
+        const logProb = -natsPerToken * tokens;
+        const report = { text, log_prob: logProb, [`nats_per_${unit}`]: natsPerToken, [`${unit}s`]: tokens };
         if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else process.stdout.write(`${text}\tlog p = ${report.log_prob.toFixed(3)}\t${natsPerToken.toFixed(4)} nats/char\n`);
+        else process.stdout.write(`${text}\tlog p = ${logProb.toFixed(3)}\t${natsPerToken.toFixed(4)} nats/${unit}\n`);
       }
     });
 }

@@ -12,7 +12,7 @@ import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { CELLS, type Cell } from '../model/config.js';
 import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type PreparedData, type Recipe } from '../train/recipe.js';
 import { DivergenceError, Trainer } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadCorpus } from './corpus.js';
@@ -21,15 +21,19 @@ import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
+import { LossHistory, lossChartSvg } from './loss-plot.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
 import { DEFAULT_DECAY_FACTOR, SCHEDULES, type ScheduleKind } from '../optim/schedule.js';
+import { TOKENIZER_KINDS, type TokenizerKind } from '../text/tokenizer.js';
 
 interface TrainFlags {
   data?: string;
   mode?: DataMode;
   seqLength?: number;
+  tokens?: TokenizerKind;
+  minCount?: number;
   lowercase?: boolean;
   cell?: Cell;
   layers?: number;
@@ -67,6 +71,7 @@ interface TrainFlags {
   out?: string;
   checkpoint?: string;
   log?: string;
+  plot?: string;
   resume?: string;
   preset?: string;
   backend?: Backend;
@@ -77,10 +82,12 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a character-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
-    .option('--data <file|dinosaurs>', 'training text, one sequence per line (default: dinosaurs)')
+    .description('train a character- or word-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
+    .option('--data <file|name>', 'training text, one sequence per line, or a built-in corpus (bptt data lists them; default: dinosaurs)')
     .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
     .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
+    .option('--tokens <kind>', 'char: characters are the tokens; word: words and punctuation marks', choiceOption('--tokens', TOKENIZER_KINDS))
+    .option('--min-count <N>', 'with --tokens word: words seen fewer times become <unk> (default 2)', integerOption('--min-count', 1, 1_000_000))
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
@@ -120,6 +127,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint <FILE>', 'write a checkpoint here after every epoch')
     .option('--resume <FILE>', 'continue a run from its checkpoint')
     .option('--log <FILE>', 'append one JSON object per step and per epoch (JSON Lines)')
+    .option('--plot <FILE.svg>', 'draw the training and validation loss curves as SVG, rewritten at every epoch')
     .option('--preset <name>', 'start from a named recipe: seed (the notebook exactly)', choiceOption('--preset', Object.keys(PRESETS)))
     .option('--print <N>', 'samples to print after training', integerOption('--print', 0, 1000), 10)
     .option(backendOption.flags, backendOption.description, backendOption.parse)
@@ -136,6 +144,8 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   };
   set('mode', flags.mode);
   set('seqLength', flags.seqLength);
+  set('tokens', flags.tokens);
+  set('minCount', flags.minCount);
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
   set('layers', flags.layers);
@@ -183,7 +193,7 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'optimizer', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'lr', 'schedule', 'decayEvery', 'decayFactor', 'scheduleSteps', 'minLr', 'warmup', 'clip', 'clipNorm', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'tokens', 'minCount', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'optimizer', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'lr', 'schedule', 'decayEvery', 'decayFactor', 'scheduleSteps', 'minLr', 'warmup', 'clip', 'clipNorm', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
@@ -196,13 +206,14 @@ async function train(flags: TrainFlags): Promise<number> {
     checkOptimizationFlags(flags, recipe);
   }
 
+  if (flags.minCount !== undefined && recipe.tokens !== 'word') throw new BpttError('--min-count applies to word tokens only', 'add --tokens word, or drop --min-count');
   const initial = flags.init ? decodeModelFile(readBytes(flags.init, 'model file'), flags.init) : undefined;
   if (initial) {
     const c = initial.model.config;
-    for (const [flag, given, inFile] of [['--cell', flags.cell, c.cell], ['--layers', flags.layers, c.layers], ['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation]] as const) {
+    for (const [flag, given, inFile] of [['--cell', flags.cell, c.cell], ['--layers', flags.layers, c.layers], ['--hidden', flags.hidden, c.hidden], ['--embed', flags.embed, c.embed], ['--activation', flags.activation, c.activation], ['--tokens', flags.tokens, initial.tokenizer.kind]] as const) {
       if (given !== undefined && given !== inFile) throw new BpttError(`${flag} ${given} differs from ${flags.init}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
     }
-    Object.assign(recipe, { cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
+    Object.assign(recipe, { tokens: initial.tokenizer.kind, cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
   }
 
   const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
@@ -215,6 +226,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const out = flags.out ?? `${corpus.name}.safetensors`;
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
+  if (flags.plot) checkWritable(flags.plot, 'plot');
 
   let model: RnnModel;
   if (checkpoint) model = checkpoint.model;
@@ -240,7 +252,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
-      `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
+      `vocabulary ${data.tokenizer.size}${vocabularyNote(data)}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
 
   const writeCheckpoint = () => {
@@ -251,6 +263,19 @@ async function train(flags: TrainFlags): Promise<number> {
   if (log) {
     trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, gradient_norm: e.gradientNorm, learning_rate: e.learningRate, seconds: e.position.elapsedSeconds }));
     trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
+  }
+  const history = new LossHistory();
+  const writePlot = () => {
+    if (!flags.plot) return;
+    const svg = lossChartSvg(history, { title: `${unit} (hidden ${recipe.hidden}) on ${corpus.name}: loss per ${data.tokenizer.unit}`, unit: data.tokenizer.unit });
+    writeFileAtomic(flags.plot, new TextEncoder().encode(svg), 'plot');
+  };
+  if (flags.plot) {
+    trainer.on('step', (e) => history.recordStep(e.position.step, e.loss));
+    trainer.on('epoch', (e) => {
+      history.recordEpoch(e.position.step, e.trainLoss, e.validationLoss);
+      writePlot();
+    });
   }
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
@@ -288,6 +313,7 @@ async function train(flags: TrainFlags): Promise<number> {
   }
   progress.stop();
   writeCheckpoint();
+  writePlot();
   if (interrupted) {
     err.write(`Interrupted at step ${trainer.position.step}${flags.checkpoint ? `; checkpoint written to ${flags.checkpoint} (continue with --resume ${flags.checkpoint})` : ''}\n`);
     return 130;
@@ -302,7 +328,7 @@ async function train(flags: TrainFlags): Promise<number> {
   } else writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
-      (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
+      (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/${data.tokenizer.unit}` : '') +
       (kept ? `; the best, ${kept.loss.toFixed(4)} at epoch ${kept.epoch}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );
 
@@ -351,6 +377,21 @@ function optimizationText(recipe: Recipe): string {
   if (recipe.warmup) schedule.push(`warmup ${recipe.warmup}`);
   const clips = [recipe.clip !== Infinity ? `clip ${recipe.clip}` : '', recipe.clipNorm !== undefined ? `clip-norm ${recipe.clipNorm}` : ''].filter(Boolean);
   return `${OPTIMIZER_LABELS[recipe.optimizer ?? 'adagrad']} lr ${recipe.learningRate}${schedule.length ? ` (${schedule.join(', ')})` : ''}, ${clips.join(', ') || 'no clipping'}`;
+}
+
+/** For word models: what the vocabulary holds and how much of the text is <unk>. */
+function vocabularyNote(data: PreparedData): string {
+  const { tokenizer } = data;
+  if (tokenizer.unknownId === undefined) return '';
+  let unknown = 0;
+  let total = 0;
+  for (const sequence of [...data.train, ...data.validation]) {
+    for (const id of sequence.target) {
+      total++;
+      if (id === tokenizer.unknownId) unknown++;
+    }
+  }
+  return ` tokens (words and marks; ${((100 * unknown) / Math.max(total, 1)).toFixed(1)}% of the text's tokens are ${tokenizer.tokens[tokenizer.unknownId]})`;
 }
 
 function budgetText(recipe: Recipe): string {

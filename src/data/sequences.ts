@@ -15,7 +15,7 @@
 import { batchFromRows, type Batch } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import type { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 
 export interface Sequence {
   input: number[];
@@ -33,12 +33,12 @@ export function textLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/).filter((line) => line.length > 0);
 }
 
-export function lineSequences(lines: readonly string[], tokenizer: CharTokenizer, source = 'the data'): Sequence[] {
+export function lineSequences(lines: readonly string[], tokenizer: Tokenizer, source = 'the data'): Sequence[] {
   const end = tokenizer.endId;
   return lines.map((line, i) => {
     const ids = tokenizer.encode(line, `${source}, line ${i + 1}`);
     if (ids.length > MAX_LINE_LENGTH) {
-      throw new BpttError(`${source}: line ${i + 1} is ${ids.length} characters long (limit ${MAX_LINE_LENGTH} in mode lines)`, 'use --mode chunks for running text');
+      throw new BpttError(`${source}: line ${i + 1} is ${ids.length} ${tokenizer.unit === 'char' ? 'characters' : 'tokens'} long (limit ${MAX_LINE_LENGTH} in mode lines)`, 'use --mode chunks for running text');
     }
     return { input: [end, ...ids], target: [...ids, end] };
   });
@@ -55,15 +55,14 @@ export interface ChunkOptions {
   dropWhitespaceEdges: boolean;
 }
 
-export function chunkSequences(text: string, tokenizer: CharTokenizer, options: ChunkOptions, source = 'the data'): Sequence[] {
+export function chunkSequences(text: string, tokenizer: Tokenizer, options: ChunkOptions, source = 'the data'): Sequence[] {
   const ids = tokenizer.encode(text, source);
-  const chars = Array.from(text);
   const size = options.steps + 1;
   const sequences: Sequence[] = [];
   for (let start = 0; start + 1 < ids.length; start += size) {
     const chunk = ids.slice(start, start + size);
     if (options.dropWhitespaceEdges) {
-      if (chunk.length < size || isPythonWhitespace(chars[start]) || isPythonWhitespace(chars[start + size - 1])) continue;
+      if (chunk.length < size || isPythonWhitespace(tokenizer.tokens[chunk[0]]) || isPythonWhitespace(tokenizer.tokens[chunk[size - 1]])) continue;
     }
     sequences.push({ input: chunk.slice(0, -1), target: chunk.slice(1) });
   }
@@ -71,8 +70,8 @@ export function chunkSequences(text: string, tokenizer: CharTokenizer, options: 
 }
 
 /** The characters Python's str.strip() removes by default. */
-function isPythonWhitespace(char: string): boolean {
-  return /^[\s\x1c-\x1f\x85]$/u.test(char);
+function isPythonWhitespace(token: string): boolean {
+  return /^[\s\x1c-\x1f\x85]$/u.test(token);
 }
 
 /** Splits off a seeded random fraction of the sequences for validation. */

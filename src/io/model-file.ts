@@ -23,7 +23,8 @@ import type { Kernels } from '../kernels/kernels.js';
 import { CELLS, gatesPerUnit, type Cell, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
-import { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Tokenizer, TokenizerKind } from '../text/tokenizer.js';
+import { tokenizerFromSpec } from '../text/tokenizers.js';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
 
 export const MODEL_FILE_VERSION = 1;
@@ -38,9 +39,12 @@ export interface ModelMetadata {
   layers: number;
   /** 0 for one-hot input. */
   embed: number;
-  tokenizer: 'char';
+  /** 'char': single characters; 'word': words and punctuation marks (see src/text). */
+  tokenizer: TokenizerKind;
   /** Tokens in index order. */
   vocab: string[];
+  /** Word models: the token standing for unknown words. */
+  unknown?: string;
   /** Text is lower-cased before it is encoded. */
   lowercase: boolean;
   dtype: DType;
@@ -70,7 +74,7 @@ const OPTIMIZER_PREFIX = 'optimizer.';
 
 export interface SavedModel {
   model: RnnModel;
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   metadata: ModelMetadata;
   /** Present in checkpoints. */
   checkpoint?: SavedCheckpoint;
@@ -83,8 +87,9 @@ export interface SavedCheckpoint {
   training: Record<string, unknown>;
 }
 
-export function modelMetadata(model: RnnModel, tokenizer: CharTokenizer): ModelMetadata {
+export function modelMetadata(model: RnnModel, tokenizer: Tokenizer): ModelMetadata {
   const c = model.config;
+  const spec = tokenizer.spec();
   return {
     version: MODEL_FILE_VERSION,
     cell: c.cell,
@@ -92,16 +97,17 @@ export function modelMetadata(model: RnnModel, tokenizer: CharTokenizer): ModelM
     hidden: c.hidden,
     layers: c.layers,
     embed: c.embed,
-    tokenizer: 'char',
-    vocab: [...tokenizer.tokens],
-    lowercase: tokenizer.lowercase,
+    tokenizer: spec.tokenizer,
+    vocab: spec.vocab,
+    ...(spec.unknown === undefined ? {} : { unknown: spec.unknown }),
+    lowercase: spec.lowercase,
     dtype: c.dtype,
     init: c.init,
   };
 }
 
 /** The bytes of a model file (or, with `checkpoint`, of a checkpoint). */
-export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, checkpoint?: SavedCheckpoint): Uint8Array {
+export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint): Uint8Array {
   if (tokenizer.size !== model.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.size} tokens, model expects ${model.config.vocabSize}`);
   const fileDType = model.config.dtype === 'float64' ? 'F64' : 'F32';
   const tensors: Record<string, FloatTensorInput> = {};
@@ -141,9 +147,9 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     fail('its "bptt" metadata is not valid JSON', notOurs);
   }
   const metadata = checkMetadata(parsed, fail);
-  let tokenizer: CharTokenizer;
+  let tokenizer: Tokenizer;
   try {
-    tokenizer = new CharTokenizer(metadata.vocab, { lowercase: metadata.lowercase });
+    tokenizer = tokenizerFromSpec(metadata);
   } catch (error) {
     return fail(`its vocabulary is unusable (${(error as Error).message.split('; ')[0]})`, notOurs);
   }
@@ -234,11 +240,15 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   if (!ACTIVATIONS.includes(m.activation as Activation)) fail(`activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`, hint);
   const layers = positiveInteger('layers', 1);
   if (layers > MAX_LAYERS) fail(`${layers} layers are more than bptt reads`, `the most is ${MAX_LAYERS}`);
-  if (m.tokenizer !== 'char') fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads character models (tokenizer "char")');
   const vocab = m.vocab;
-  if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || Array.from(t).length !== 1)) {
-    fail('metadata "vocab" is not a list of at least two single characters', hint);
-  }
+  if (m.tokenizer === 'char') {
+    if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || Array.from(t).length !== 1)) {
+      fail('metadata "vocab" is not a list of at least two single characters', hint);
+    }
+  } else if (m.tokenizer === 'word') {
+    if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || t === '')) fail('metadata "vocab" is not a list of at least two tokens', hint);
+    if (typeof m.unknown !== 'string') fail('metadata "unknown" (the unknown token of a word model) is missing', hint);
+  } else fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads the tokenizers "char" and "word"');
   const init = m.init === 'seed' || m.init === 'scaled' ? m.init : 'scaled';
   return {
     version,
@@ -247,8 +257,9 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     hidden: positiveInteger('hidden', 1),
     layers,
     embed: positiveInteger('embed', 0),
-    tokenizer: 'char',
+    tokenizer: m.tokenizer as TokenizerKind,
     vocab: vocab as string[],
+    ...(m.tokenizer === 'word' ? { unknown: m.unknown as string } : {}),
     lowercase: m.lowercase === true,
     dtype: m.dtype === 'float64' ? 'float64' : 'float32',
     init,

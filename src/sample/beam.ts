@@ -13,8 +13,9 @@
  */
 import { BpttError } from '../core/errors.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { encodePrime, withoutStop } from './generate.js';
-import { endsWithStop, logSoftmax, SequenceState, type SamplingTokenizer } from './sequence-state.js';
+import { endsWithStop, logSoftmax, SequenceState } from './sequence-state.js';
 
 export interface BeamSearchOptions {
   /** Text every completion starts with (it is part of the returned text). */
@@ -64,7 +65,7 @@ interface Prefix {
  * so it is not comparable. Empty completions (no prime, the end token at once)
  * and excluded ones are left out, as in generate().
  */
-export function beamSearch(model: RnnModel, tokenizer: SamplingTokenizer, options: BeamSearchOptions): BeamCompletion[] {
+export function beamSearch(model: RnnModel, tokenizer: Tokenizer, options: BeamSearchOptions): BeamCompletion[] {
   const { prime = '', beamWidth: K, maxLength = 100, lengthPenalty = 0, stop, exclude } = options;
   if (!Number.isInteger(K) || K < 1) throw new BpttError(`beam width ${K} is not a positive integer`, 'use a beam width of 1 or more');
   if (!(lengthPenalty >= 0)) throw new BpttError(`length penalty ${lengthPenalty} is negative`, 'use a length penalty ≥ 0 (0 = total log-probability, 1 = per token)');
@@ -75,7 +76,7 @@ export function beamSearch(model: RnnModel, tokenizer: SamplingTokenizer, option
 
   /** ending 'end': the end token was scored after ids; 'stop': ids end with the stop text; 'cut': at maxLength. */
   const complete = (ids: number[], logProbability: number, ending: 'end' | 'stop' | 'cut'): BeamCompletion | undefined => {
-    const text = prime + withoutStop(tokenizer.decode(ids), stop);
+    const text = withoutStop(tokenizer.continueText(prime, ids), stop);
     if (text === '' || exclude?.has(tokenizer.normalize(text))) return undefined;
     const scored = ids.length + (ending === 'end' ? 1 : 0);
     return { text, ids, finished: ending !== 'cut', logProbability, meanLogProbability: logProbability / scored, score: logProbability / scored ** lengthPenalty };

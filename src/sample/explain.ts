@@ -11,8 +11,9 @@ import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { chooseToken, encodePrime, SAMPLING_STREAM, withoutStop, type GenerateOptions } from './generate.js';
-import { endsWithStop, logSoftmax, SequenceState, type SamplingTokenizer } from './sequence-state.js';
+import { endsWithStop, logSoftmax, SequenceState } from './sequence-state.js';
 
 export interface ExplainedToken {
   id: number;
@@ -53,7 +54,7 @@ export interface ExplainOptions extends GenerateOptions {
  * same text: empty and excluded samples are drawn again), or the given text,
  * explained. count does not apply.
  */
-export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, options: ExplainOptions = {}): Explanation {
+export function explainSample(model: RnnModel, tokenizer: Tokenizer, options: ExplainOptions = {}): Explanation {
   const { prime = '', seed = 1, exclude, maxAttemptsPerSample = 100 } = options;
   const primeIds = encodePrime(tokenizer, prime, options);
   if (options.text !== undefined) {
@@ -78,7 +79,7 @@ export function explainSample(model: RnnModel, tokenizer: SamplingTokenizer, opt
  */
 function explainTokens(
   model: RnnModel,
-  tokenizer: SamplingTokenizer,
+  tokenizer: Tokenizer,
   primeIds: number[],
   options: ExplainOptions,
   source: readonly number[] | ((logits: FloatArray) => number),

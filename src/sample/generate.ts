@@ -8,8 +8,9 @@ import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
-import { endsWithStop, SequenceState, type SamplingTokenizer } from './sequence-state.js';
+import { endsWithStop, SequenceState } from './sequence-state.js';
 
 export interface GenerateOptions {
   /** Text every sample starts with (it is part of the returned samples). */
@@ -21,7 +22,7 @@ export interface GenerateOptions {
   topK?: number;
   /** Sample only among the most likely tokens that together have probability p. */
   topP?: number;
-  /** Most tokens (characters) generated after the prime. */
+  /** Most tokens (characters or words) generated after the prime. */
   maxLength?: number;
   /**
    * A sample also ends when its generated text ends with this text, which is
@@ -43,7 +44,7 @@ export interface GenerateResult {
   rejected: number;
 }
 
-export function generate(model: RnnModel, tokenizer: SamplingTokenizer, options: GenerateOptions = {}): GenerateResult {
+export function generate(model: RnnModel, tokenizer: Tokenizer, options: GenerateOptions = {}): GenerateResult {
   const { prime = '', count = 10, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, stop } = options;
   const primeIds = encodePrime(tokenizer, prime, options);
   const random = new Random(seed, SAMPLING_STREAM);
@@ -63,7 +64,7 @@ export function generate(model: RnnModel, tokenizer: SamplingTokenizer, options:
       if (endsWithStop(tokenizer, generated, stop)) break;
       sequence.feed(next);
     }
-    const text = prime + withoutStop(tokenizer.decode(generated), stop);
+    const text = withoutStop(tokenizer.continueText(prime, generated), stop);
     // An empty sample is no name; a known one is rejected when novelty is asked for.
     if (text === '' || exclude?.has(tokenizer.normalize(text))) {
       rejected++;
@@ -78,7 +79,7 @@ export function generate(model: RnnModel, tokenizer: SamplingTokenizer, options:
 export const SAMPLING_STREAM = 0x5a3e;
 
 /** Checks the sampling options and encodes the prime. */
-export function encodePrime(tokenizer: SamplingTokenizer, prime: string, options: Pick<GenerateOptions, 'temperature'>): number[] {
+export function encodePrime(tokenizer: Tokenizer, prime: string, options: Pick<GenerateOptions, 'temperature'>): number[] {
   const { temperature = 1 } = options;
   if (!(temperature >= 0)) throw new BpttError(`temperature ${temperature} is negative`, 'use a temperature ≥ 0 (1 = the model as trained, 0 = greedy)');
   return tokenizer.encode(prime, `the prime text ${JSON.stringify(prime)}`);

@@ -10,14 +10,7 @@
  */
 import { allocate, type FloatArray } from '../core/arrays.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import type { CharTokenizer } from '../text/char-tokenizer.js';
-
-/**
- * What sampling needs from a tokenizer. Only these members are used, and a
- * token's text is always tokenizer.decode([id]): a token may be several
- * characters long.
- */
-export type SamplingTokenizer = Pick<CharTokenizer, 'encode' | 'decode' | 'endId' | 'size' | 'normalize'>;
+import type { Tokenizer } from '../text/tokenizer.js';
 
 export class SequenceState {
   /** The recurrent state after the tokens fed so far: (S), one row of model.step's layout. */
@@ -38,7 +31,7 @@ export class SequenceState {
   }
 
   /** h0 = 0, then the end token (the start of a line) and the prime's tokens fed. */
-  static start(model: RnnModel, tokenizer: SamplingTokenizer, primeIds: readonly number[]): SequenceState {
+  static start(model: RnnModel, tokenizer: Tokenizer, primeIds: readonly number[]): SequenceState {
     const { dtype, vocabSize: V } = model.config;
     const sequence = new SequenceState(model, allocate(dtype, model.stateSize), allocate(dtype, V));
     sequence.feed(tokenizer.endId);
@@ -81,7 +74,7 @@ export function logSoftmax(out: Float64Array, logits: ArrayLike<number>): void {
  * stop.length tokens are decoded (each token has at least one character), so
  * the check costs the same at any length.
  */
-export function endsWithStop(tokenizer: SamplingTokenizer, generated: readonly number[], stop: string | undefined): boolean {
+export function endsWithStop(tokenizer: Tokenizer, generated: readonly number[], stop: string | undefined): boolean {
   if (stop === undefined || stop === '') return false;
   return tokenizer.decode(generated.slice(-stop.length)).endsWith(stop);
 }

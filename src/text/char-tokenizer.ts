@@ -9,10 +9,15 @@
  * or a data file given later is treated the same way.
  */
 import { BpttError } from '../core/errors.js';
+import { END_OF_SEQUENCE, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
 
-export const END_OF_SEQUENCE = '\n';
+export { END_OF_SEQUENCE };
 
-export class CharTokenizer {
+export class CharTokenizer implements Tokenizer {
+  readonly kind = 'char' as const;
+  readonly unit = 'char' as const;
+  /** Characters have no unknown token: a character outside the vocabulary fails. */
+  readonly unknownId = undefined;
   /** Token strings in index order. */
   readonly tokens: readonly string[];
   /** Lower-case text before encoding it. */
@@ -76,8 +81,17 @@ export class CharTokenizer {
     return text;
   }
 
+  /** The prime as typed, then the generated characters. */
+  continueText(prime: string, ids: readonly number[]): string {
+    return prime + this.decode(ids);
+  }
+
   printableVocabulary(): string {
     return JSON.stringify(this.tokens.join(''));
+  }
+
+  spec(): TokenizerSpec {
+    return { tokenizer: 'char', vocab: [...this.tokens], lowercase: this.lowercase };
   }
 }
 

@@ -7,8 +7,8 @@
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { decodeModelFile, encodeModelFile, type SavedModel } from '../io/model-file.js';
-import type { CharTokenizer } from '../text/char-tokenizer.js';
 import type { Schedule } from '../optim/schedule.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import type { Recipe } from './recipe.js';
 import type { Trainer, TrainingPosition } from './trainer.js';
 
@@ -23,7 +23,7 @@ export interface TrainingState {
   schedule?: Schedule;
 }
 
-export function encodeCheckpoint(trainer: Trainer, tokenizer: CharTokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
+export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
   const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> });
 }

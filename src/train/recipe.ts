@@ -10,13 +10,19 @@ import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
 import type { OptimizerName } from '../optim/optimizer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
-import { CharTokenizer, END_OF_SEQUENCE } from '../text/char-tokenizer.js';
+import { END_OF_SEQUENCE, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
+import { tokenizerForText } from '../text/tokenizers.js';
+import { DEFAULT_MIN_COUNT } from '../text/word-tokenizer.js';
 import type { TrainOptions } from './trainer.js';
 
 export interface Recipe {
   mode: DataMode;
   /** T for mode 'chunks' (chunks hold T + 1 characters). */
   seqLength: number;
+  /** Tokens are characters or words (with punctuation marks). Checkpoints written before words existed have none: 'char'. */
+  tokens: TokenizerKind;
+  /** Word tokens: words seen fewer times than this become the unknown token. */
+  minCount: number;
   lowercase: boolean;
   /** The notebook's strip() quirk in mode 'chunks' (see chunkSequences). */
   dropWhitespaceChunks: boolean;
@@ -76,6 +82,8 @@ export interface Recipe {
 export const DEFAULT_RECIPE: Recipe = {
   mode: 'lines',
   seqLength: 32,
+  tokens: 'char',
+  minCount: DEFAULT_MIN_COUNT,
   lowercase: false,
   dropWhitespaceChunks: false,
   validationFraction: 0.1,
@@ -103,6 +111,8 @@ export const DEFAULT_RECIPE: Recipe = {
 export const SEED_PRESET: Recipe = {
   mode: 'chunks',
   seqLength: 15,
+  tokens: 'char',
+  minCount: DEFAULT_MIN_COUNT,
   lowercase: true,
   dropWhitespaceChunks: true,
   validationFraction: 0,
@@ -124,10 +134,10 @@ export const SEED_PRESET: Recipe = {
 export const PRESETS: Record<string, Recipe> = { seed: SEED_PRESET };
 
 export interface PreparedData {
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   train: Sequence[];
   validation: Sequence[];
-  /** The data's lines (for rejecting samples that are copies of the training data). */
+  /** The data's lines as the tokenizer decodes them (for rejecting samples that are copies of the training data). */
   lines: string[];
 }
 
@@ -135,13 +145,18 @@ export interface PreparedData {
  * Text → tokenizer and train/validation sequences. Pass `tokenizer` to reuse a
  * model's vocabulary (every character of the text must be in it).
  */
-export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedData {
+export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: Tokenizer): PreparedData {
   const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
   const distinct = new Set(Array.from(text.replaceAll(END_OF_SEQUENCE, '')));
   if (distinct.size < 2) {
     throw new BpttError(`${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
   }
-  const vocabulary = tokenizer ?? CharTokenizer.fromText(text, { lowercase: recipe.lowercase });
+  const minCount = recipe.minCount ?? DEFAULT_MIN_COUNT;
+  const vocabulary = tokenizer ?? tokenizerForText(text, { kind: recipe.tokens ?? 'char', lowercase: recipe.lowercase, minCount });
+  // A word vocabulary always holds '\n' and the unknown token: two more tokens are the least there is to learn.
+  if (!tokenizer && vocabulary.kind === 'word' && vocabulary.size < 4) {
+    throw new BpttError(`${source} has fewer than two different words seen at least ${minCount} times`, minCount > 1 ? 'give more text or a lower --min-count' : 'give more text');
+  }
   const unknown = vocabulary.unknownCharacter(text);
   if (unknown !== undefined) {
     throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
@@ -154,7 +169,8 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
   if (sequences.length === 0) throw new BpttError(`${source} yields no training sequences in mode ${recipe.mode}`, 'give more text or a shorter --seq-length');
   const { train, validation } = splitValidation(sequences, recipe.validationFraction, recipe.seed);
   if (train.length === 0) throw new BpttError(`${source}: no sequences are left for training after the validation split`, 'lower --val or give more data');
-  return { tokenizer: vocabulary, train, validation, lines };
+  // Word tokenizers respace text (and write unknown words as <unk>), so samples are compared with the lines as decoded.
+  return { tokenizer: vocabulary, train, validation, lines: lines.map((line) => vocabulary.decode(vocabulary.encode(line))) };
 }
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BpttError, CharTokenizer, decodeModelFile, encodeModelFile, parseSafetensors, RnnModel, serializeSafetensors, type Activation } from '../../src/index.js';
+import { BpttError, CharTokenizer, decodeModelFile, encodeModelFile, parseSafetensors, RnnModel, serializeSafetensors, WordTokenizer, type Activation } from '../../src/index.js';
 
 const tokenizer = CharTokenizer.fromText('abcde');
 const makeModel = (activation: Activation, embed: number, dtype: 'float32' | 'float64') =>
@@ -70,5 +70,45 @@ describe('model file', () => {
       expect(() => decodeModelFile(bytes, 'bad.safetensors')).toThrowError(BpttError);
       expect(() => decodeModelFile(bytes, 'bad.safetensors')).toThrowError(message);
     });
+  });
+});
+
+describe('model file of a word model', () => {
+  const words = WordTokenizer.fromText('The cat sat on the mat.\nThe dog sat, too!', { minCount: 1, lowercase: true });
+  const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: words.size, hidden: 5, embed: 3, layers: 1, dtype: 'float32', init: 'scaled' }, 2);
+  const bytes = encodeModelFile(model, words);
+
+  it('stores tokenizer "word", the tokens and the unknown token, and reads them back', () => {
+    const meta = JSON.parse(parseSafetensors(bytes).metadata.bptt);
+    expect(meta).toMatchObject({ tokenizer: 'word', vocab: [...words.tokens], unknown: '<unk>', lowercase: true });
+    const loaded = decodeModelFile(bytes, 'words.safetensors');
+    expect(loaded.tokenizer).toBeInstanceOf(WordTokenizer);
+    expect(loaded.tokenizer.tokens).toEqual(words.tokens);
+    expect(loaded.tokenizer.encode('The zebra sat.')).toEqual(words.encode('The zebra sat.'));
+    expect(Array.from(loaded.model.params)).toEqual(Array.from(model.params));
+  });
+
+  it('keeps PyTorch names: the same tensors as a character model', () => {
+    expect([...parseSafetensors(bytes).tensors.keys()].sort()).toEqual(['embedding.weight', 'fc.bias', 'fc.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0']);
+  });
+
+  const withMetadata = (edit: (meta: Record<string, unknown>) => void) => {
+    const file = parseSafetensors(bytes);
+    const meta = JSON.parse(file.metadata.bptt);
+    edit(meta);
+    return serializeSafetensors(Object.fromEntries(file.tensors), { ...file.metadata, bptt: JSON.stringify(meta) });
+  };
+  it.each([
+    ['no unknown token', (m: Record<string, unknown>) => delete m.unknown, /metadata "unknown"/],
+    ['an unknown token missing from the vocabulary', (m: Record<string, unknown>) => (m.unknown = '<oov>'), /vocabulary is unusable \(the vocabulary has no unknown token "<oov>"\)/],
+    ['a token of two words', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = 'two words'), /vocabulary is unusable \(the vocabulary's token "two words" is not one word or mark\)/],
+    ['a repeated token', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = (m.vocab as string[])[2]), /lists a token twice/],
+    ['an empty token', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = ''), /not a list of at least two tokens/],
+    ['an unknown tokenizer', (m: Record<string, unknown>) => (m.tokenizer = 'bpe'), /tokenizer "bpe" is not supported/],
+  ])('rejects %s with a BpttError naming the file', (_, edit, message) => {
+    const damaged = withMetadata(edit);
+    expect(() => decodeModelFile(damaged, 'words.safetensors')).toThrowError(BpttError);
+    expect(() => decodeModelFile(damaged, 'words.safetensors')).toThrowError(/^words\.safetensors: /);
+    expect(() => decodeModelFile(damaged, 'words.safetensors')).toThrowError(message);
   });
 });

@@ -40,7 +40,7 @@ describe('npm pack', () => {
 
   it('the built entry point loads and exposes the API', async () => {
     const api = await import(join(repoRoot, 'dist', 'index.js'));
-    for (const name of ['RnnModel', 'Trainer', 'CharTokenizer', 'generate', 'gradcheck', 'encodeModelFile', 'decodeModelFile', 'Adagrad', 'referenceKernels']) {
+    for (const name of ['RnnModel', 'Trainer', 'CharTokenizer', 'WordTokenizer', 'tokenizerFromSpec', 'generate', 'gradcheck', 'encodeModelFile', 'decodeModelFile', 'Adagrad', 'referenceKernels']) {
       expect(api[name], name).toBeDefined();
     }
   });
