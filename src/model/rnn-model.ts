@@ -48,6 +48,24 @@ export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   return specs;
 }
 
+/**
+ * Rows [from, to) of a state laid out as forward's h0 (blocks of `rows`×H: per layer h, then c for
+ * the LSTM), as a state of their own (to − from rows): the part one thread starts from.
+ */
+export function stateRows(state: FloatArray, rows: number, hidden: number, from: number, to: number): FloatArray {
+  const blocks = state.length / (rows * hidden);
+  const part = state.slice(0, blocks * (to - from) * hidden);
+  for (let block = 0; block < blocks; block++) part.set(state.subarray((block * rows + from) * hidden, (block * rows + to) * hidden), block * (to - from) * hidden);
+  return part;
+}
+
+/** The inverse of stateRows: writes a part's rows back at rows [from, from + part rows) of `state`. */
+export function setStateRows(state: FloatArray, rows: number, hidden: number, from: number, part: FloatArray): void {
+  const blocks = state.length / (rows * hidden);
+  const partRows = part.length / (blocks * hidden);
+  for (let block = 0; block < blocks; block++) state.set(part.subarray(block * partRows * hidden, (block + 1) * partRows * hidden), (block * rows + from) * hidden);
+}
+
 /** A recurrent layer's parameter name: Wh, Wx, b1, bh for layer 0; Wh_l1, … for layer 1 (PyTorch's …_l1). */
 export function layerParameterName(base: string, layer: number): string {
   return layer === 0 ? base : `${base}_l${layer}`;

@@ -6,6 +6,7 @@
 import type { DType } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
+import { ArrayTokenSource, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
 import { CharTokenizer, END_OF_SEQUENCE } from '../text/char-tokenizer.js';
@@ -13,12 +14,16 @@ import type { TrainOptions } from './trainer.js';
 
 export interface Recipe {
   mode: DataMode;
-  /** T for mode 'chunks' (chunks hold T + 1 characters). */
+  /** T for mode 'chunks' (chunks hold T + 1 characters), and the window length of mode 'stream'. */
   seqLength: number;
+  /** Mode 'stream': where a document ends and the state resets (data/stream.ts); default 'blank-line'. */
+  documents?: DocumentBoundary;
+  /** Also evaluate every this many steps (mode 'stream' on a big text: an epoch is long). */
+  evaluateEvery?: number;
   lowercase: boolean;
   /** The notebook's strip() quirk in mode 'chunks' (see chunkSequences). */
   dropWhitespaceChunks: boolean;
-  /** Fraction of lines (or chunks) held out for validation. */
+  /** Fraction of lines (or chunks) held out for validation; in mode 'stream' the end of the text. */
   validationFraction: number;
   cell: Cell;
   /** Stacked recurrent layers. */
@@ -114,16 +119,8 @@ export interface PreparedData {
  * model's vocabulary (every character of the text must be in it).
  */
 export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedData {
-  const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
-  const distinct = new Set(Array.from(text.replaceAll(END_OF_SEQUENCE, '')));
-  if (distinct.size < 2) {
-    throw new BpttError(`${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
-  }
-  const vocabulary = tokenizer ?? CharTokenizer.fromText(text, { lowercase: recipe.lowercase });
-  const unknown = vocabulary.unknownCharacter(text);
-  if (unknown !== undefined) {
-    throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
-  }
+  if (recipe.mode === 'stream') throw new BpttError(`mode stream reads its data with prepareStreams`, 'use prepareStreams for mode stream');
+  const { text, vocabulary } = textVocabulary(rawText, recipe, source, tokenizer);
   const lines = textLines(text);
   const sequences =
     recipe.mode === 'lines'
@@ -133,6 +130,52 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
   const { train, validation } = splitValidation(sequences, recipe.validationFraction, recipe.seed);
   if (train.length === 0) throw new BpttError(`${source}: no sequences are left for training after the validation split`, 'lower --val or give more data');
   return { tokenizer: vocabulary, train, validation, lines };
+}
+
+/** The text as the tokenizer sees it and its vocabulary (`tokenizer`'s, if given), checking there is something to learn. */
+function textVocabulary(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): { text: string; vocabulary: CharTokenizer } {
+  const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
+  const vocabulary = checkVocabulary(new Set(text), source, { lowercase: recipe.lowercase }, tokenizer);
+  return { text, vocabulary };
+}
+
+/**
+ * The vocabulary of a text given its distinct characters (as the tokenizer sees them): `tokenizer`
+ * if given (it must know every one), else a new one. Fails if there is nothing to learn.
+ */
+export function checkVocabulary(distinct: ReadonlySet<string>, source: string, options: { lowercase: boolean }, tokenizer?: CharTokenizer): CharTokenizer {
+  const characters = [...distinct].filter((char) => char !== END_OF_SEQUENCE);
+  if (characters.length < 2) {
+    throw new BpttError(`${source} has ${characters.length === 0 ? 'no characters' : `only one distinct character (${JSON.stringify(characters[0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
+  }
+  const vocabulary = tokenizer ?? CharTokenizer.fromText(characters.join(''), options);
+  const unknown = characters.find((char) => !vocabulary.has(char));
+  if (unknown !== undefined) {
+    throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
+  }
+  return vocabulary;
+}
+
+export interface PreparedStreams {
+  tokenizer: CharTokenizer;
+  train: TokenStreams;
+  /** The held-out end of the text; absent with validationFraction 0. */
+  validation?: TokenStreams;
+}
+
+/** Mode 'stream' over token ids already read (from a file, by the CLI): the training and validation streams. */
+export function streamsOf(source: TokenSource, tokenizer: CharTokenizer, recipe: Recipe): PreparedStreams {
+  const options = { streams: recipe.batchSize, steps: recipe.seqLength, documents: recipe.documents ?? 'blank-line', endId: tokenizer.endId } as const;
+  return { tokenizer, ...splitStreams(source, recipe.validationFraction, options) };
+}
+
+/** Mode 'stream' over a text in memory (a browser, a test): its ids in a compact typed array, then streamsOf. */
+export function prepareStreams(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedStreams {
+  const { text, vocabulary } = textVocabulary(rawText, recipe, source, tokenizer);
+  const codes = vocabulary.encode(text, source);
+  const ids = idArrayFor(vocabulary.size, codes.length);
+  ids.set(codes);
+  return streamsOf(new ArrayTokenSource(ids), vocabulary, recipe);
 }
 
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
@@ -151,12 +194,17 @@ export function trainOptionsOf(recipe: Recipe): TrainOptions {
     shuffle: recipe.shuffle,
     seed: recipe.seed,
     patience: recipe.patience,
+    evaluateEvery: recipe.evaluateEvery,
   };
 }
 
-/** A short fingerprint of a text (FNV-1a, 32 bits), to check a resumed run sees the same data. */
-export function fingerprint(text: string): string {
-  let hash = 0x811c9dc5;
+/**
+ * A short fingerprint of a text (FNV-1a, 32 bits), to check a resumed run sees the same data.
+ * `previous`, the fingerprint of the text before this part, continues it: a text read in pieces
+ * gets the fingerprint of the whole.
+ */
+export function fingerprint(text: string, previous?: string): string {
+  let hash = previous === undefined ? 0x811c9dc5 : parseInt(previous, 16);
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
