@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { DATA_MODES, type DataMode } from '../data/sequences.js';
+import { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../data/stream.js';
 import { decodeModelFile, MAX_LAYERS } from '../io/model-file.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
@@ -12,10 +13,10 @@ import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { CELLS, type Cell } from '../model/config.js';
 import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
-import { DivergenceError, Trainer } from '../train/trainer.js';
+import { DEFAULT_RECIPE, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
-import { loadCorpus } from './corpus.js';
+import { loadTrainingData } from './train-data.js';
 import { openSync, writeSync } from 'node:fs';
 import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
@@ -28,6 +29,8 @@ interface TrainFlags {
   data?: string;
   mode?: DataMode;
   seqLength?: number;
+  documents?: DocumentBoundary;
+  evalEvery?: number;
   lowercase?: boolean;
   cell?: Cell;
   layers?: number;
@@ -63,8 +66,10 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a character-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
     .option('--data <file|dinosaurs>', 'training text, one sequence per line (default: dinosaurs)')
-    .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
-    .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
+    .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks; stream: a long text as --batch streams, windows of --seq-length, state carried', choiceOption('--mode', DATA_MODES))
+    .option('--seq-length <T>', 'time steps per chunk in mode chunks, per window in mode stream', integerOption('--seq-length', 1, 10_000))
+    .option('--documents <where>', 'mode stream: documents end at a blank-line (default), at every line, or none; the state resets to zero there', choiceOption('--documents', DOCUMENT_BOUNDARIES))
+    .option('--eval-every <N>', 'also evaluate (and checkpoint) every N steps, for long epochs', integerOption('--eval-every', 1, 1e12))
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
@@ -106,6 +111,8 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   };
   set('mode', flags.mode);
   set('seqLength', flags.seqLength);
+  set('documents', flags.documents);
+  set('evaluateEvery', flags.evalEvery);
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
   set('layers', flags.layers);
@@ -137,13 +144,13 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'documents', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'lr', 'clip', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
     }
     checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume, kernels);
-    const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, print: flags.print };
+    const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, evalEvery: flags.evalEvery, print: flags.print };
     recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
   } else {
     recipe = recipeFrom(flags, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
@@ -158,14 +165,16 @@ async function train(flags: TrainFlags): Promise<number> {
     Object.assign(recipe, { cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
   }
 
-  const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
-  const data = prepareData(corpus.text, recipe, corpus.source, checkpoint?.tokenizer ?? initial?.tokenizer);
-  const dataFingerprint = fingerprint(corpus.text);
+  const data = loadTrainingData(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs', recipe, checkpoint?.tokenizer ?? initial?.tokenizer);
+  process.once('exit', data.close);
+  const corpus = { source: data.source };
+  const dataFingerprint = data.fingerprint;
   if (checkpoint && checkpoint.training.dataFingerprint !== dataFingerprint) {
     throw new BpttError(`the data ${corpus.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`, 'resume with the same --data, or start a new run');
   }
+  const hasValidation = data.hasValidation;
 
-  const out = flags.out ?? `${corpus.name}.safetensors`;
+  const out = flags.out ?? `${data.name}.safetensors`;
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
 
@@ -184,7 +193,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const unit = recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase();
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
-      `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
+      `on ${corpus.source}: ${data.summary}, ` +
       `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );
 
@@ -195,13 +204,14 @@ async function train(flags: TrainFlags): Promise<number> {
   const log = flags.log ? openLog(flags.log) : undefined;
   if (log) {
     trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, seconds: e.position.elapsedSeconds }));
+    trainer.on('evaluation', (e) => log({ type: 'evaluation', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
     trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
   }
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
   let best: { params: FloatArray; epoch: number; loss: number } | null = null;
-  trainer.on('epoch', (event) => {
+  const onValidation = (event: EpochEvent) => {
     lastValidation = event.validationLoss;
     progress.epoch(event);
     if (event.improved) {
@@ -209,7 +219,9 @@ async function train(flags: TrainFlags): Promise<number> {
       writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
     }
     writeCheckpoint();
-  });
+  };
+  trainer.on('epoch', onValidation);
+  trainer.on('evaluation', onValidation); // --eval-every: the same, every N steps
 
   let interrupted = false;
   const onInterrupt = () => {
@@ -238,7 +250,7 @@ async function train(flags: TrainFlags): Promise<number> {
     return 130;
   }
 
-  if (Number.isNaN(lastValidation) && data.validation.length > 0) lastValidation = trainer.evaluate(data.validation).natsPerToken;
+  if (Number.isNaN(lastValidation) && hasValidation) lastValidation = trainer.evaluate(data.validation).natsPerToken;
   const kept = best as { params: FloatArray; epoch: number; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
   if (kept) {
@@ -247,7 +259,7 @@ async function train(flags: TrainFlags): Promise<number> {
   } else writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
-      (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
+      (hasValidation ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
       (kept ? `; the best, ${kept.loss.toFixed(4)} at epoch ${kept.epoch}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );
 
@@ -255,7 +267,7 @@ async function train(flags: TrainFlags): Promise<number> {
     const known = new Set(data.lines);
     const { samples } = generate(model, data.tokenizer, { count: flags.print, temperature: 1, seed: recipe.seed, maxLength: 100 });
     const novel = samples.filter((s) => !known.has(s)).length;
-    err.write(`${flags.print} samples (${novel} not in the training data; * marks a copy):\n`);
+    err.write(known.size > 0 ? `${flags.print} samples (${novel} not in the training data; * marks a copy):\n` : `${flags.print} samples:\n`);
     for (const sample of samples) process.stdout.write(`${sample}${known.has(sample) ? ' *' : ''}\n`);
   }
   return 0;
