@@ -2,8 +2,8 @@
  * Mode stream's data in Node, with memory that does not grow with the file:
  * the text is read in chunks of CHUNK_BYTES, twice. The first pass collects
  * the distinct characters (the vocabulary) and the fingerprint; the second
- * encodes each chunk and appends its ids, 1, 2 or 4 bytes each, to a
- * temporary file. Training then reads one window at a time from that file
+ * encodes each chunk into one reused buffer of ids, 1, 2 or 4 bytes each, and
+ * appends it to a temporary file. Training then reads one window at a time from that file
  * (FileTokenSource), so neither the text nor its ids are ever held whole.
  * TextDecoder's stream mode joins UTF-8 sequences split across chunks.
  */
@@ -16,7 +16,12 @@ import type { CharTokenizer } from '../text/char-tokenizer.js';
 import { checkVocabulary, fingerprint } from '../train/recipe.js';
 import { fileError } from './files.js';
 
-const CHUNK_BYTES = 1 << 20;
+/**
+ * 64 KB: a chunk's decoded text (and the ids buffer) stay small objects that V8's young generation
+ * collects right away; chunks of megabytes would go to its large-object space, which is only
+ * swept by full collections, so the garbage of a long read would pile up first.
+ */
+export const CHUNK_BYTES = 1 << 16;
 
 /** Calls `each` with the file's text piece by piece, '\r\n' and '\r' turned into '\n' as loadCorpus does. */
 function readTextChunks(path: string, each: (text: string) => void): void {
@@ -114,12 +119,16 @@ export function readStreamCorpus(path: string, options: { lowercase: boolean }, 
   process.once('exit', remove);
   const file = join(folder, 'ids');
   const fd = openSync(file, 'w+');
+  // Every character is in the vocabulary now (checked above): encode straight into one buffer.
+  const index = new Map(vocabulary.tokens.map((token, id) => [token, id]));
+  // A chunk of n bytes decodes to at most n characters, plus a held-back '\r' and one character split
+  // from the chunk before; lower-casing at most doubles them (İ → i + U+0307).
+  const ids = idArrayFor(vocabulary.size, 2 * (CHUNK_BYTES + 2));
   try {
-    readTextChunks(path, (text) => {
-      const codes = vocabulary.encode(text, path);
-      const ids = idArrayFor(vocabulary.size, codes.length);
-      ids.set(codes);
-      writeSync(fd, new Uint8Array(ids.buffer));
+    readTextChunks(path, (raw) => {
+      let count = 0;
+      for (const char of vocabulary.normalize(raw)) ids[count++] = index.get(char)!;
+      writeSync(fd, new Uint8Array(ids.buffer, 0, count * ids.BYTES_PER_ELEMENT));
     });
   } catch (error) {
     closeSync(fd);

@@ -7,12 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readStreamCorpus } from '../../src/cli/token-file.js';
+import { CHUNK_BYTES, readStreamCorpus } from '../../src/cli/token-file.js';
 import { BpttError, CharTokenizer, fingerprint } from '../../src/index.js';
 import { describeRun, expectSameTensors, freshDir, runCli } from './cli-helpers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bptt-token-file-'));
-const CHUNK = 1 << 20;
+const CHUNK = CHUNK_BYTES;
 
 function readAll(path: string, options = { lowercase: false }, tokenizer?: CharTokenizer) {
   const corpus = readStreamCorpus(path, options, tokenizer);
