@@ -210,12 +210,12 @@ async function train(flags: TrainFlags): Promise<number> {
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
-  let best: { params: FloatArray; epoch: number; loss: number } | null = null;
+  let best: { params: FloatArray; at: string; loss: number } | null = null;
   const onValidation = (event: EpochEvent) => {
     lastValidation = event.validationLoss;
     progress.epoch(event);
     if (event.improved) {
-      best = { params: model.params.slice(), epoch: event.position.epoch, loss: event.validationLoss };
+      best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
       writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
     }
     writeCheckpoint();
@@ -251,7 +251,7 @@ async function train(flags: TrainFlags): Promise<number> {
   }
 
   if (Number.isNaN(lastValidation) && hasValidation) lastValidation = trainer.evaluate(data.validation).natsPerToken;
-  const kept = best as { params: FloatArray; epoch: number; loss: number } | null;
+  const kept = best as { params: FloatArray; at: string; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
   if (kept) {
     // The best epoch's weights are in --out already; sample from them too.
@@ -260,7 +260,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
       (hasValidation ? `; validation loss ${lastValidation.toFixed(4)} nats/char` : '') +
-      (kept ? `; the best, ${kept.loss.toFixed(4)} at epoch ${kept.epoch}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
+      (kept ? `; the best, ${kept.loss.toFixed(4)} at ${kept.at}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );
 
   if (flags.print > 0) {
