@@ -11,7 +11,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELLS, DEFAULT_MODEL_CONFIG, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
-export { RnnModel, parameterSpecs, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
+export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { Adagrad } from './optim/adagrad.js';
 export { Sgd } from './optim/sgd.js';
@@ -38,6 +38,16 @@ export {
   type Sequence,
 } from './data/sequences.js';
 export { BUILT_IN_CORPORA, DEFAULT_CORPUS, findCorpus, textStatistics, type BuiltInCorpus, type TextStatistics } from './data/corpora.js';
+export {
+  ArrayTokenSource,
+  DOCUMENT_BOUNDARIES,
+  TokenStreams,
+  idArrayFor,
+  splitStreams,
+  type DocumentBoundary,
+  type StreamOptions,
+  type TokenSource,
+} from './data/stream.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export { SequenceState, logSoftmax } from './sample/sequence-state.js';
@@ -47,6 +57,7 @@ export {
   DivergenceError,
   Trainer,
   evaluate,
+  evaluateStreams,
   type EpochEvent,
   type EvaluationResult,
   type StepEvent,
@@ -54,7 +65,21 @@ export {
   type TrainerEvents,
   type TrainingPosition,
 } from './train/trainer.js';
-export { DEFAULT_RECIPE, PRESETS, SEED_PRESET, fingerprint, modelConfigOf, prepareData, trainOptionsOf, type PreparedData, type Recipe } from './train/recipe.js';
+export {
+  DEFAULT_RECIPE,
+  PRESETS,
+  SEED_PRESET,
+  checkVocabulary,
+  fingerprint,
+  modelConfigOf,
+  prepareData,
+  prepareStreams,
+  streamsOf,
+  trainOptionsOf,
+  type PreparedData,
+  type PreparedStreams,
+  type Recipe,
+} from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
 export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
 export {

@@ -52,7 +52,12 @@ export function loadCorpus(spec: string): Corpus {
   }
   text = text.replace(/\r\n?/g, '\n');
   if (text.trim() === '') throw new BpttError(`data file ${spec} is empty`, 'give a file with some text, e.g. one name per line');
-  return { source: spec, name: basename(spec, extname(spec)) || 'model', text };
+  return { source: spec, name: corpusName(spec), text };
+}
+
+/** A data file's short name for default output files: names.txt → names. */
+export function corpusName(path: string): string {
+  return basename(path, extname(path)) || 'model';
 }
 /** "line L, byte B" of the first byte that is not valid UTF-8. */
 function invalidUtf8Position(bytes: Uint8Array): string {

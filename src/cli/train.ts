@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { DATA_MODES, type DataMode } from '../data/sequences.js';
+import { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../data/stream.js';
 import { decodeModelFile, MAX_LAYERS } from '../io/model-file.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
@@ -12,10 +13,10 @@ import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { CELLS, type Cell } from '../model/config.js';
 import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, trainOptionsOf, type PreparedData, type Recipe } from '../train/recipe.js';
-import { DivergenceError, Trainer } from '../train/trainer.js';
+import { DEFAULT_RECIPE, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
-import { loadCorpus } from './corpus.js';
+import { loadTrainingData } from './train-data.js';
 import { openSync, writeSync } from 'node:fs';
 import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
@@ -34,6 +35,8 @@ interface TrainFlags {
   seqLength?: number;
   tokens?: TokenizerKind;
   minCount?: number;
+  documents?: DocumentBoundary;
+  evalEvery?: number;
   lowercase?: boolean;
   cell?: Cell;
   layers?: number;
@@ -84,10 +87,12 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a character- or word-level RNN on a text (default: the built-in dinosaur names) and print a few samples')
     .option('--data <file|name>', 'training text, one sequence per line, or a built-in corpus (bptt data lists them; default: dinosaurs)')
-    .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks', choiceOption('--mode', DATA_MODES))
-    .option('--seq-length <T>', 'time steps per chunk in mode chunks', integerOption('--seq-length', 1, 10_000))
+    .option('--mode <mode>', 'lines: each line is a sequence; chunks: the notebook\'s fixed-length chunks; stream: a long text as --batch streams, windows of --seq-length, state carried', choiceOption('--mode', DATA_MODES))
+    .option('--seq-length <T>', 'time steps per chunk in mode chunks, per window in mode stream', integerOption('--seq-length', 1, 10_000))
     .option('--tokens <kind>', 'char: characters are the tokens; word: words and punctuation marks', choiceOption('--tokens', TOKENIZER_KINDS))
     .option('--min-count <N>', 'with --tokens word: words seen fewer times become <unk> (default 2)', integerOption('--min-count', 1, 1_000_000))
+    .option('--documents <where>', 'mode stream: documents end at a blank-line (default), at every line, or none; the state resets to zero there', choiceOption('--documents', DOCUMENT_BOUNDARIES))
+    .option('--eval-every <N>', 'also evaluate (and checkpoint) every N steps, for long epochs', integerOption('--eval-every', 1, 1e12))
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
@@ -146,6 +151,8 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('seqLength', flags.seqLength);
   set('tokens', flags.tokens);
   set('minCount', flags.minCount);
+  set('documents', flags.documents);
+  set('evaluateEvery', flags.evalEvery);
   set('lowercase', flags.lowercase);
   set('cell', flags.cell);
   set('layers', flags.layers);
@@ -193,13 +200,13 @@ async function train(flags: TrainFlags): Promise<number> {
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
   if (flags.resume) {
-    const fixed = (['mode', 'seqLength', 'tokens', 'minCount', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'optimizer', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'lr', 'schedule', 'decayEvery', 'decayFactor', 'scheduleSteps', 'minLr', 'warmup', 'clip', 'clipNorm', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
+    const fixed = (['mode', 'seqLength', 'documents', 'tokens', 'minCount', 'lowercase', 'cell', 'layers', 'dropout', 'forgetBias', 'activation', 'hidden', 'embed', 'batch', 'optimizer', 'momentum', 'nesterov', 'beta1', 'beta2', 'eps', 'weightDecay', 'lr', 'schedule', 'decayEvery', 'decayFactor', 'scheduleSteps', 'minLr', 'warmup', 'clip', 'clipNorm', 'val', 'seed', 'dtype', 'shuffle', 'preset'] as const).find((key) => flags[key] !== undefined);
     if (fixed) {
       const flag = fixed === 'shuffle' ? '--shuffle/--no-shuffle' : `--${fixed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new BpttError(`${flag} cannot change when resuming: the run continues with the checkpoint's recipe`, 'drop it, or start a new run with --init to change it');
     }
     checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume, kernels);
-    const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, print: flags.print };
+    const budgetOnly = { epochs: flags.epochs, time: flags.time, steps: flags.steps, evalEvery: flags.evalEvery, print: flags.print };
     recipe = recipeFrom(budgetOnly, checkpoint.training.recipe);
   } else {
     recipe = recipeFrom(flags, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
@@ -216,14 +223,16 @@ async function train(flags: TrainFlags): Promise<number> {
     Object.assign(recipe, { tokens: initial.tokenizer.kind, cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: flags.dtype ?? c.dtype });
   }
 
-  const corpus = loadCorpus(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs');
-  const data = prepareData(corpus.text, recipe, corpus.source, checkpoint?.tokenizer ?? initial?.tokenizer);
-  const dataFingerprint = fingerprint(corpus.text);
+  const data = loadTrainingData(flags.data ?? checkpoint?.training.dataSource ?? 'dinosaurs', recipe, checkpoint?.tokenizer ?? initial?.tokenizer);
+  process.once('exit', data.close);
+  const corpus = { source: data.source, name: data.name };
+  const dataFingerprint = data.fingerprint;
   if (checkpoint && checkpoint.training.dataFingerprint !== dataFingerprint) {
     throw new BpttError(`the data ${corpus.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`, 'resume with the same --data, or start a new run');
   }
+  const hasValidation = data.hasValidation;
 
-  const out = flags.out ?? `${corpus.name}.safetensors`;
+  const out = flags.out ?? `${data.name}.safetensors`;
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
   if (flags.plot) checkWritable(flags.plot, 'plot');
@@ -251,8 +260,8 @@ async function train(flags: TrainFlags): Promise<number> {
   const unit = recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase();
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
-      `on ${corpus.source}: ${data.train.length} training and ${data.validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'}, ` +
-      `vocabulary ${data.tokenizer.size}${vocabularyNote(data)}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
+      `on ${corpus.source}: ${data.summary}, ` +
+      `vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
 
   const writeCheckpoint = () => {
@@ -262,6 +271,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const log = flags.log ? openLog(flags.log) : undefined;
   if (log) {
     trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, gradient_norm: e.gradientNorm, learning_rate: e.learningRate, seconds: e.position.elapsedSeconds }));
+    trainer.on('evaluation', (e) => log({ type: 'evaluation', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
     trainer.on('epoch', (e) => log({ type: 'epoch', step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
   }
   const history = new LossHistory();
@@ -280,16 +290,18 @@ async function train(flags: TrainFlags): Promise<number> {
   let lastValidation = NaN;
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
-  let best: { params: FloatArray; epoch: number; loss: number } | null = null;
-  trainer.on('epoch', (event) => {
+  let best: { params: FloatArray; at: string; loss: number } | null = null;
+  const onValidation = (event: EpochEvent) => {
     lastValidation = event.validationLoss;
     progress.epoch(event);
     if (event.improved) {
-      best = { params: model.params.slice(), epoch: event.position.epoch, loss: event.validationLoss };
+      best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
       writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
     }
     writeCheckpoint();
-  });
+  };
+  trainer.on('epoch', onValidation);
+  trainer.on('evaluation', onValidation); // --eval-every: the same, every N steps
 
   let interrupted = false;
   const onInterrupt = () => {
@@ -319,8 +331,8 @@ async function train(flags: TrainFlags): Promise<number> {
     return 130;
   }
 
-  if (Number.isNaN(lastValidation) && data.validation.length > 0) lastValidation = trainer.evaluate(data.validation).natsPerToken;
-  const kept = best as { params: FloatArray; epoch: number; loss: number } | null;
+  if (Number.isNaN(lastValidation) && hasValidation) lastValidation = trainer.evaluate(data.validation).natsPerToken;
+  const kept = best as { params: FloatArray; at: string; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
   if (kept) {
     // The best epoch's weights are in --out already; sample from them too.
@@ -328,15 +340,15 @@ async function train(flags: TrainFlags): Promise<number> {
   } else writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
-      (data.validation.length > 0 ? `; validation loss ${lastValidation.toFixed(4)} nats/${data.tokenizer.unit}` : '') +
-      (kept ? `; the best, ${kept.loss.toFixed(4)} at epoch ${kept.epoch}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
+      (hasValidation ? `; validation loss ${lastValidation.toFixed(4)} nats/${data.tokenizer.unit}` : '') +
+      (kept ? `; the best, ${kept.loss.toFixed(4)} at ${kept.at}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );
 
   if (flags.print > 0) {
     const known = new Set(data.lines);
     const { samples } = generate(model, data.tokenizer, { count: flags.print, temperature: 1, seed: recipe.seed, maxLength: 100 });
     const novel = samples.filter((s) => !known.has(s)).length;
-    err.write(`${flags.print} samples (${novel} not in the training data; * marks a copy):\n`);
+    err.write(known.size > 0 ? `${flags.print} samples (${novel} not in the training data; * marks a copy):\n` : `${flags.print} samples:\n`);
     for (const sample of samples) process.stdout.write(`${sample}${known.has(sample) ? ' *' : ''}\n`);
   }
   return 0;
@@ -377,21 +389,6 @@ function optimizationText(recipe: Recipe): string {
   if (recipe.warmup) schedule.push(`warmup ${recipe.warmup}`);
   const clips = [recipe.clip !== Infinity ? `clip ${recipe.clip}` : '', recipe.clipNorm !== undefined ? `clip-norm ${recipe.clipNorm}` : ''].filter(Boolean);
   return `${OPTIMIZER_LABELS[recipe.optimizer ?? 'adagrad']} lr ${recipe.learningRate}${schedule.length ? ` (${schedule.join(', ')})` : ''}, ${clips.join(', ') || 'no clipping'}`;
-}
-
-/** For word models: what the vocabulary holds and how much of the text is <unk>. */
-function vocabularyNote(data: PreparedData): string {
-  const { tokenizer } = data;
-  if (tokenizer.unknownId === undefined) return '';
-  let unknown = 0;
-  let total = 0;
-  for (const sequence of [...data.train, ...data.validation]) {
-    for (const id of sequence.target) {
-      total++;
-      if (id === tokenizer.unknownId) unknown++;
-    }
-  }
-  return ` tokens (words and marks; ${((100 * unknown) / Math.max(total, 1)).toFixed(1)}% of the text's tokens are ${tokenizer.tokens[tokenizer.unknownId]})`;
 }
 
 function budgetText(recipe: Recipe): string {

@@ -25,6 +25,12 @@ export interface Batch {
   tokens: number;
   /** (T) rows with a real position at step t; non-increasing in t. Rows from activeRows[t] on are padding at step t. */
   activeRows: Int32Array;
+  /**
+   * (T×B), optional: 1 where a row starts a new document at step t, so the
+   * model reads h(t−1) = 0 there instead of the previous step's state (stream
+   * mode, data/stream.ts). Absent: no resets inside the batch.
+   */
+  resets?: Uint8Array;
 }
 
 /**
@@ -73,7 +79,12 @@ export function sliceBatch(batch: Batch, from: number, to: number): Batch {
     activeRows[t] = Math.min(rows, Math.max(0, batch.activeRows[t] - from));
     for (let r = 0; r < rows; r++) tokens += mask[t * rows + r];
   }
-  return { steps: T, rows, inputs, targets, mask, tokens, activeRows };
+  const sliced: Batch = { steps: T, rows, inputs, targets, mask, tokens, activeRows };
+  if (batch.resets) {
+    const resets = (sliced.resets = new Uint8Array(T * rows));
+    for (let t = 0; t < T; t++) resets.set(batch.resets.subarray(t * B + from, t * B + to), t * rows);
+  }
+  return sliced;
 }
 
 /**
@@ -88,6 +99,8 @@ export interface PackedBatch {
   inputs: Int32Array;
   targets: Int32Array;
   mask: Float32Array;
+  /** (P) the batch's resets, packed the same way; absent when the batch has none. */
+  resets?: Uint8Array;
 }
 
 const packedCache = new WeakMap<Batch, PackedBatch>();
@@ -102,13 +115,15 @@ export function packBatch(batch: Batch): PackedBatch {
   const inputs = new Int32Array(P);
   const targets = new Int32Array(P);
   const mask = new Float32Array(P);
+  const resets = batch.resets ? new Uint8Array(P) : undefined;
   for (let t = 0; t < T; t++) {
     const rows = batch.activeRows[t];
     inputs.set(batch.inputs.subarray(t * B, t * B + rows), offsets[t]);
     targets.set(batch.targets.subarray(t * B, t * B + rows), offsets[t]);
     mask.set(batch.mask.subarray(t * B, t * B + rows), offsets[t]);
+    resets?.set(batch.resets!.subarray(t * B, t * B + rows), offsets[t]);
   }
-  const packed = { offsets, inputs, targets, mask };
+  const packed: PackedBatch = { offsets, inputs, targets, mask, resets };
   packedCache.set(batch, packed);
   return packed;
 }

@@ -22,8 +22,9 @@ export interface Sequence {
   target: number[];
 }
 
-export type DataMode = 'lines' | 'chunks';
-export const DATA_MODES: readonly DataMode[] = ['lines', 'chunks'];
+/** 'stream' (long texts, truncated BPTT with carried state) lives in stream.ts. */
+export type DataMode = 'lines' | 'chunks' | 'stream';
+export const DATA_MODES: readonly DataMode[] = ['lines', 'chunks', 'stream'];
 
 /** Lines longer than this are better served by mode 'chunks'. */
 export const MAX_LINE_LENGTH = 2000;

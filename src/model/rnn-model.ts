@@ -48,6 +48,24 @@ export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   return specs;
 }
 
+/**
+ * Rows [from, to) of a state laid out as forward's h0 (blocks of `rows`×H: per layer h, then c for
+ * the LSTM), as a state of their own (to − from rows): the part one thread starts from.
+ */
+export function stateRows(state: FloatArray, rows: number, hidden: number, from: number, to: number): FloatArray {
+  const blocks = state.length / (rows * hidden);
+  const part = state.slice(0, blocks * (to - from) * hidden);
+  for (let block = 0; block < blocks; block++) part.set(state.subarray((block * rows + from) * hidden, (block * rows + to) * hidden), block * (to - from) * hidden);
+  return part;
+}
+
+/** The inverse of stateRows: writes a part's rows back at rows [from, from + part rows) of `state`. */
+export function setStateRows(state: FloatArray, rows: number, hidden: number, from: number, part: FloatArray): void {
+  const blocks = state.length / (rows * hidden);
+  const partRows = part.length / (blocks * hidden);
+  for (let block = 0; block < blocks; block++) state.set(part.subarray(block * partRows * hidden, (block + 1) * partRows * hidden), (block * rows + from) * hidden);
+}
+
 /** A recurrent layer's parameter name: Wh, Wx, b1, bh for layer 0; Wh_l1, … for layer 1 (PyTorch's …_l1). */
 export function layerParameterName(base: string, layer: number): string {
   return layer === 0 ? base : `${base}_l${layer}`;
@@ -108,8 +126,10 @@ class Workspace {
   // P is the number of real positions of the batch (packed, see core/batch.ts).
   /** h0 (B rows), then h(t) of every real position, step after step: (B + P)×H. */
   h!: FloatArray;
-  /** h(t−1) of every real position, stacked like dz (only filled when the batch has padding): P×H. */
+  /** h(t−1) of every real position, stacked like dz (filled when the batch has padding, and at steps with resets): P×H. */
   hPrev!: FloatArray;
+  /** The LSTM's c(t−1) at steps with resets (with the reset rows zeroed), stacked like hPrev: P×H. */
+  cPrev!: FloatArray;
   /** x(t) from the embedding: P×d (empty for one-hot). */
   x!: FloatArray;
   /** θ(t) → ŷ(t) → dθ(t), in place: P×V. */
@@ -136,6 +156,8 @@ class Workspace {
   kappa!: FloatArray;
   /** ∂J/∂(h0, c0): B×2H. */
   initialGradient!: FloatArray;
+  /** The state after each row's last step (B×stateSize, layer 0's workspace only; see RnnModel.finalState). */
+  finalState!: FloatArray;
   // GRU only: gates (P×3H, r|u|n) and dGates (= dq) as above, and
   /** q_n, the recurrent part of n's pre-activation: P×H. */
   qn!: FloatArray;
@@ -149,7 +171,7 @@ class Workspace {
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean): void {
+  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean, resets: boolean): void {
     const lstm = cell === 'lstm';
     const gru = cell === 'gru';
     this.h = this.view('h', (B + P) * H);
@@ -163,12 +185,14 @@ class Workspace {
     this.WhT = this.view('WhT', H * units);
     this.gates = this.view('gates', lstm || gru ? P * units : 0);
     this.c = this.view('c', lstm ? (B + P) * H : 0);
+    this.cPrev = this.view('cPrev', lstm && resets ? P * H : 0);
     this.dGates = this.view('dGates', lstm || gru ? P * units : 0);
     this.qn = this.view('qn', gru ? P * H : 0);
     this.dInput = this.view('dInput', gru ? P * units : 0);
     this.inputPart = this.view('inputPart', gru ? B * units : 0);
     this.kappa = this.view('kappa', lstm ? B * H : 0);
     this.initialGradient = this.view('initialGradient', initialStateLength);
+    this.finalState = this.view('finalState', initialStateLength);
     this.dropMask = this.view('dropMask', dropout ? P * H : 0);
     this.dropped = this.view('dropped', dropout ? P * H : 0);
   }
@@ -250,12 +274,12 @@ export class RnnModel {
     return this.layerStateSize * this.config.layers;
   }
 
-  private workspacesFor(positions: number, rows: number): Workspace[] {
+  private workspacesFor(positions: number, rows: number, resets: boolean): Workspace[] {
     const { hidden: H, vocabSize: V, embed: d, layers: L, cell } = this.config;
     while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(this.config.dtype, length)));
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
     this.workspaces.forEach((ws, layer) =>
-      ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive),
+      ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive, resets),
     );
     return this.workspaces;
   }
@@ -277,7 +301,8 @@ export class RnnModel {
 
   /**
    * Runs the network over a batch and caches what backward() needs.
-   * The initial state (B×stateSize: per layer h0, and for the LSTM then c0) defaults to zeros. Returns Σ mask·J(t), the summed loss in nats
+   * The initial state (B×stateSize: per layer h0, and for the LSTM then c0) defaults to zeros; a row
+   * whose batch.resets is set at step t starts again from zeros there (a document boundary). Returns Σ mask·J(t), the summed loss in nats
    * over the batch's real tokens (divide by N for the seed's J, by batch.tokens for nats/char).
    * `dropoutSeed` turns on dropout between layers (config.dropout), with masks drawn from it: training passes one per step.
    */
@@ -289,7 +314,7 @@ export class RnnModel {
     const P = packed.offsets[T];
     const p = this.config.dropout ?? 0;
     this.dropoutActive = p > 0 && L > 1 && dropoutSeed !== undefined;
-    const workspaces = this.workspacesFor(P, B);
+    const workspaces = this.workspacesFor(P, B, packed.resets !== undefined);
     if (d > 0) embeddingForward(k, workspaces[0].x, this.weights.embedding, packed.inputs, P, d); // every x(t) at once
 
     // Layer after layer, the recurrence step by step over the rows still real at each step: (1.1), (1.2).
@@ -315,16 +340,16 @@ export class RnnModel {
       for (let t = 0; t < T; t++) {
         const rows = batch.activeRows[t];
         if (rows === 0) continue;
-        const { from, to } = this.stepRows(packed, B, t);
+        const { to } = this.stepRows(packed, B, t);
         const h = ws.h.subarray(to * H, (to + rows) * H);
-        const hPrev = ws.h.subarray(from * H, (from + rows) * H);
+        const { hPrev, cPrev } = this.previousState(ws, packed, B, t);
         const input = this.input(layer, packed, B, packed.offsets[t], rows);
         this.cellForward(
           {
             h,
             hPrev,
             c: ws.c.subarray(to * H, (to + rows) * H),
-            cPrev: ws.c.subarray(from * H, (from + rows) * H),
+            cPrev,
             gates: ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units),
             inputPart: ws.inputPart.subarray(0, rows * units),
             qn: ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H),
@@ -368,6 +393,38 @@ export class RnnModel {
    */
   private stepRows(packed: PackedBatch, B: number, t: number): { from: number; to: number } {
     return { from: t === 0 ? 0 : B + packed.offsets[t - 1], to: B + packed.offsets[t] };
+  }
+
+  /** Whether some row of step t starts a new document (batch.resets). */
+  private resetsAt(packed: PackedBatch, t: number): boolean {
+    if (!packed.resets) return false;
+    for (let i = packed.offsets[t]; i < packed.offsets[t + 1]; i++) if (packed.resets[i]) return true;
+    return false;
+  }
+
+  /**
+   * h(t−1) and c(t−1) (the LSTM's; empty otherwise) as step t reads them: the previous step's state,
+   * except that a row starting a new document at step t reads zeros. Such steps get a copy, in
+   * ws.hPrev (ws.cPrev) at the step's positions, with those rows zeroed: the state before the
+   * boundary is then no input of step t, so no gradient flows back into it (see sweepBack).
+   */
+  private previousState(ws: Workspace, packed: PackedBatch, B: number, t: number): { hPrev: FloatArray; cPrev: FloatArray } {
+    const H = this.config.hidden;
+    const { from } = this.stepRows(packed, B, t);
+    const rows = packed.offsets[t + 1] - packed.offsets[t];
+    const hPrev = ws.h.subarray(from * H, (from + rows) * H);
+    const cPrev = ws.c.subarray(from * H, (from + rows) * H);
+    if (!this.resetsAt(packed, t)) return { hPrev, cPrev };
+    const at = packed.offsets[t];
+    const zeroResetRows = (source: FloatArray, copy: FloatArray) => {
+      copy.set(source);
+      for (let r = 0; r < rows; r++) if (packed.resets![at + r]) copy.fill(0, r * H, (r + 1) * H);
+      return copy;
+    };
+    return {
+      hPrev: zeroResetRows(hPrev, ws.hPrev.subarray(at * H, (at + rows) * H)),
+      cPrev: cPrev.length > 0 ? zeroResetRows(cPrev, ws.cPrev.subarray(at * H, (at + rows) * H)) : cPrev,
+    };
   }
 
   /**
@@ -451,7 +508,8 @@ export class RnnModel {
       // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t), one summed vector instead of T − t of them.
       // Rows whose last real token is at step t receive nothing from later steps.
       k.add(step, gammaPrev, rowsAfter * H);
-      const { from, to } = this.stepRows(packed, B, t);
+      const { to } = this.stepRows(packed, B, t);
+      const previous = this.previousState(ws, packed, B, t);
       const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
       const shape = this.cellShape(rows, layer);
       switch (this.config.cell) {
@@ -460,11 +518,19 @@ export class RnnModel {
           break;
         case 'lstm':
           ws.kappa.fill(0, rowsAfter * H, rows * H);
-          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), ws.c.subarray(from * H, (from + rows) * H), ws.WhT, shape);
+          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), previous.cPrev, ws.WhT, shape);
           break;
         case 'gru':
-          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), ws.h.subarray(from * H, (from + rows) * H), ws.WhT, shape);
+          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), previous.hPrev, ws.WhT, shape);
           break;
+      }
+      if (this.resetsAt(packed, t)) {
+        // A row that starts a new document at step t read h(t−1) = 0, a constant: γ (and κ) stop at the boundary.
+        for (let r = 0; r < rows; r++) {
+          if (!packed.resets![packed.offsets[t] + r]) continue;
+          gammaPrev.fill(0, r * H, (r + 1) * H);
+          if (lstm) ws.kappa.fill(0, r * H, (r + 1) * H);
+        }
       }
       rowsAfter = rows;
     }
@@ -475,21 +541,45 @@ export class RnnModel {
   }
 
   /**
-   * h(t−1) for every packed position (P×H). Without padding these are simply
-   * the first P rows of the h buffer (h0, then h(1), ...); with padding, the
-   * rows each step reads are gathered into ws.hPrev.
+   * h(t−1) for every packed position (P×H). Without padding or resets these are
+   * simply the first P rows of the h buffer (h0, then h(1), ...); otherwise the
+   * rows each step reads (zeros where a row resets) are gathered into ws.hPrev.
    */
   private stackedPreviousStates(packed: PackedBatch, B: number, ws: Workspace): FloatArray {
     const H = this.config.hidden;
     const T = packed.offsets.length - 1;
     const P = packed.offsets[T];
-    if (P === T * B) return ws.h.subarray(0, P * H);
+    if (P === T * B && !packed.resets) return ws.h.subarray(0, P * H);
     for (let t = 0; t < T; t++) {
-      const { from } = this.stepRows(packed, B, t);
-      const rows = packed.offsets[t + 1] - packed.offsets[t];
-      ws.hPrev.set(ws.h.subarray(from * H, (from + rows) * H), packed.offsets[t] * H);
+      const { hPrev } = this.previousState(ws, packed, B, t);
+      ws.hPrev.set(hPrev, packed.offsets[t] * H); // (a copy onto itself at steps with resets)
     }
     return ws.hPrev;
+  }
+
+  /**
+   * The state each row is in after its last real step of the last forward() (B×stateSize, laid
+   * out like forward's h0: per layer h, then c for the LSTM): what stream mode carries from one
+   * window into the next. A row with no real step keeps its initial state.
+   */
+  finalState(): FloatArray {
+    const batch = this.lastBatch;
+    if (!batch || this.workspaces.length === 0) throw new Error('finalState() needs a forward() first');
+    const { rows: B, steps: T } = batch;
+    const H = this.config.hidden;
+    const S = this.layerStateSize;
+    const packed = packBatch(batch);
+    const out = this.workspaces[0].finalState;
+    this.workspaces.forEach((ws, layer) => {
+      let t = T - 1;
+      for (let r = 0; r < B; r++) {
+        while (t >= 0 && batch.activeRows[t] <= r) t--; // row r's last real step (rows are real as a prefix)
+        const at = t < 0 ? r : B + packed.offsets[t] + r; // its row in the h (and c) buffer
+        out.set(ws.h.subarray(at * H, (at + 1) * H), layer * B * S + r * H);
+        if (S > H) out.set(ws.c.subarray(at * H, (at + 1) * H), layer * B * S + B * H + r * H);
+      }
+    });
+    return out.subarray(0, B * this.stateSize);
   }
 
   /** ∂J/∂(initial state) (B×stateSize: per layer h0, then c0 for the LSTM) from the last backward(). */

@@ -14,7 +14,8 @@
 import type { FloatArray } from '../core/arrays.js';
 import { sliceBatch, type Batch } from '../core/batch.js';
 import type { ModelConfig } from '../model/config.js';
-import { parameterSpecs, RnnModel } from '../model/rnn-model.js';
+import { parameterSpecs, RnnModel, setStateRows, stateRows } from '../model/rnn-model.js';
+import { allocate } from '../core/arrays.js';
 import { ParameterLayout } from '../core/parameters.js';
 import type { WasmKernels, WasmVariant } from '../kernels/wasm/wasm-kernels.js';
 
@@ -32,6 +33,8 @@ export interface ReplicaStepRequest {
   clip: number;
   /** Seeds the dropout masks (see RnnModel.forward); each replica gets its own. */
   dropoutSeed?: number;
+  /** The initial state of the replica's rows (stream mode's carried state); zeros without it. */
+  h0?: FloatArray;
 }
 
 export interface ReplicaStepResult {
@@ -39,6 +42,8 @@ export interface ReplicaStepResult {
   clipped: number;
   /** Where the replica's gradients are (same layout as the parameters). */
   gradsAddress: number;
+  /** The state its rows ended in (a copy; see RnnModel.finalState). */
+  finalState: FloatArray;
 }
 
 /** A replica on another thread. */
@@ -58,9 +63,10 @@ export class Replica {
   }
 
   step(request: ReplicaStepRequest): ReplicaStepResult {
-    const lossSum = this.model.forward(request.batch, undefined, request.dropoutSeed);
+    const lossSum = this.model.forward(request.batch, request.h0, request.dropoutSeed);
+    const finalState = this.model.finalState().slice();
     const clipped = this.model.backward({ scale: request.scale, clip: request.clip, clipParameterGradients: false });
-    return { lossSum, clipped, gradsAddress: this.model.grads.byteOffset };
+    return { lossSum, clipped, gradsAddress: this.model.grads.byteOffset, finalState };
   }
 }
 
@@ -90,23 +96,34 @@ export class DataParallel {
     return this.replicas.length + 1;
   }
 
-  /** Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads. */
-  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number): Promise<{ lossSum: number; clipped: number }> {
+  /**
+   * Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads.
+   * `h0` (B×stateSize) starts each row from a given state (stream mode); the rows' final states are returned, in the same layout.
+   */
+  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number, h0?: FloatArray): Promise<{ lossSum: number; clipped: number; finalState: FloatArray }> {
     const bounds = splitRows(batch, this.threads);
+    const hidden = this.model.config.hidden;
     const seedFor = (part: number) => (dropoutSeed === undefined ? undefined : (dropoutSeed + part * 0x632be5ab) >>> 0);
-    const pending = this.replicas.map((replica, i) => replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1) }));
+    const initialFor = (from: number, to: number) => (h0 ? stateRows(h0, batch.rows, hidden, from, to) : undefined);
+    const pending = this.replicas.map((replica, i) =>
+      replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]) }),
+    );
     const own = sliceBatch(batch, bounds[0], bounds[1]);
-    let lossSum = this.model.forward(own, undefined, seedFor(0));
+    let lossSum = this.model.forward(own, initialFor(bounds[0], bounds[1]), seedFor(0));
+    const finalState = allocate(this.model.config.dtype, batch.rows * this.model.stateSize);
+    setStateRows(finalState, batch.rows, hidden, bounds[0], this.model.finalState());
     let clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
     const size = this.model.grads.length;
-    for (const result of await Promise.all(pending)) {
+    const results = await Promise.all(pending);
+    results.forEach((result, i) => {
       lossSum += result.lossSum;
       clipped += result.clipped;
       const grads: FloatArray = this.kernels.view(this.model.config.dtype, result.gradsAddress, size);
       this.kernels.add(this.model.grads, grads, size);
-    }
+      setStateRows(finalState, batch.rows, hidden, bounds[i + 1], result.finalState);
+    });
     if (clip !== Infinity) clipped += this.kernels.clip(this.model.grads, size, clip);
-    return { lossSum, clipped };
+    return { lossSum, clipped, finalState };
   }
 
   close(): void {

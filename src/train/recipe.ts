@@ -6,10 +6,12 @@
 import type { DType } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
+import { ArrayTokenSource, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
 import type { OptimizerName } from '../optim/optimizer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
+import { CharTokenizer } from '../text/char-tokenizer.js';
 import { END_OF_SEQUENCE, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerForText } from '../text/tokenizers.js';
 import { DEFAULT_MIN_COUNT } from '../text/word-tokenizer.js';
@@ -17,16 +19,20 @@ import type { TrainOptions } from './trainer.js';
 
 export interface Recipe {
   mode: DataMode;
-  /** T for mode 'chunks' (chunks hold T + 1 characters). */
+  /** T for mode 'chunks' (chunks hold T + 1 characters), and the window length of mode 'stream'. */
   seqLength: number;
   /** Tokens are characters or words (with punctuation marks). Checkpoints written before words existed have none: 'char'. */
   tokens: TokenizerKind;
   /** Word tokens: words seen fewer times than this become the unknown token. */
   minCount: number;
+  /** Mode 'stream': where a document ends and the state resets (data/stream.ts); default 'blank-line'. */
+  documents?: DocumentBoundary;
+  /** Also evaluate every this many steps (mode 'stream' on a big text: an epoch is long). */
+  evaluateEvery?: number;
   lowercase: boolean;
   /** The notebook's strip() quirk in mode 'chunks' (see chunkSequences). */
   dropWhitespaceChunks: boolean;
-  /** Fraction of lines (or chunks) held out for validation. */
+  /** Fraction of lines (or chunks) held out for validation; in mode 'stream' the end of the text. */
   validationFraction: number;
   cell: Cell;
   /** Stacked recurrent layers. */
@@ -146,6 +152,7 @@ export interface PreparedData {
  * model's vocabulary (every character of the text must be in it).
  */
 export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: Tokenizer): PreparedData {
+  if (recipe.mode === 'stream') throw new BpttError(`mode stream reads its data with prepareStreams`, 'use prepareStreams for mode stream');
   const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
   const distinct = new Set(Array.from(text.replaceAll(END_OF_SEQUENCE, '')));
   if (distinct.size < 2) {
@@ -173,6 +180,52 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
   return { tokenizer: vocabulary, train, validation, lines: lines.map((line) => vocabulary.decode(vocabulary.encode(line))) };
 }
 
+/** The text as the tokenizer sees it and its vocabulary (`tokenizer`'s, if given), checking there is something to learn. */
+function textVocabulary(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): { text: string; vocabulary: CharTokenizer } {
+  const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
+  const vocabulary = checkVocabulary(new Set(text), source, { lowercase: recipe.lowercase }, tokenizer);
+  return { text, vocabulary };
+}
+
+/**
+ * The vocabulary of a text given its distinct characters (as the tokenizer sees them): `tokenizer`
+ * if given (it must know every one), else a new one. Fails if there is nothing to learn.
+ */
+export function checkVocabulary(distinct: ReadonlySet<string>, source: string, options: { lowercase: boolean }, tokenizer?: CharTokenizer): CharTokenizer {
+  const characters = [...distinct].filter((char) => char !== END_OF_SEQUENCE);
+  if (characters.length < 2) {
+    throw new BpttError(`${source} has ${characters.length === 0 ? 'no characters' : `only one distinct character (${JSON.stringify(characters[0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
+  }
+  const vocabulary = tokenizer ?? CharTokenizer.fromText(characters.join(''), options);
+  const unknown = characters.find((char) => !vocabulary.has(char));
+  if (unknown !== undefined) {
+    throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
+  }
+  return vocabulary;
+}
+
+export interface PreparedStreams {
+  tokenizer: CharTokenizer;
+  train: TokenStreams;
+  /** The held-out end of the text; absent with validationFraction 0. */
+  validation?: TokenStreams;
+}
+
+/** Mode 'stream' over token ids already read (from a file, by the CLI): the training and validation streams. */
+export function streamsOf(source: TokenSource, tokenizer: CharTokenizer, recipe: Recipe): PreparedStreams {
+  const options = { streams: recipe.batchSize, steps: recipe.seqLength, documents: recipe.documents ?? 'blank-line', endId: tokenizer.endId } as const;
+  return { tokenizer, ...splitStreams(source, recipe.validationFraction, options) };
+}
+
+/** Mode 'stream' over a text in memory (a browser, a test): its ids in a compact typed array, then streamsOf. */
+export function prepareStreams(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedStreams {
+  const { text, vocabulary } = textVocabulary(rawText, recipe, source, tokenizer);
+  const codes = vocabulary.encode(text, source);
+  const ids = idArrayFor(vocabulary.size, codes.length);
+  ids.set(codes);
+  return streamsOf(new ArrayTokenSource(ids), vocabulary, recipe);
+}
+
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
   return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias, dropout: recipe.dropout };
@@ -192,12 +245,17 @@ export function trainOptionsOf(recipe: Recipe): TrainOptions {
     shuffle: recipe.shuffle,
     seed: recipe.seed,
     patience: recipe.patience,
+    evaluateEvery: recipe.evaluateEvery,
   };
 }
 
-/** A short fingerprint of a text (FNV-1a, 32 bits), to check a resumed run sees the same data. */
-export function fingerprint(text: string): string {
-  let hash = 0x811c9dc5;
+/**
+ * A short fingerprint of a text (FNV-1a, 32 bits), to check a resumed run sees the same data.
+ * `previous`, the fingerprint of the text before this part, continues it: a text read in pieces
+ * gets the fingerprint of the whole.
+ */
+export function fingerprint(text: string, previous?: string): string {
+  let hash = previous === undefined ? 0x811c9dc5 : parseInt(previous, 16);
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

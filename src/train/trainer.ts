@@ -9,11 +9,17 @@
  * Runs are deterministic: the batch order of epoch e comes from Random(seed, e),
  * so a run resumed from a checkpoint at (epoch, batch) continues exactly as
  * the uninterrupted run would have.
+ *
+ * In stream mode (the data is TokenStreams, see data/stream.ts) the batches are
+ * the consecutive windows of B streams, in order, and each window starts from
+ * the state the previous one ended in (carriedState, part of the position).
  */
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { Batch } from '../core/batch.js';
+import { allocate, type FloatArray } from '../core/arrays.js';
 import { batches, type Sequence } from '../data/sequences.js';
+import { TokenStreams } from '../data/stream.js';
 import type { DataParallel } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { clipByGlobalNorm, globalNorm } from '../optim/clip.js';
@@ -45,6 +51,8 @@ export interface TrainOptions {
   seed: number;
   /** Early stopping: stop after this many epochs without a new best validation loss. */
   patience?: number;
+  /** Also evaluate every this many steps (an 'evaluation' event), for long epochs (stream mode over a big text). */
+  evaluateEvery?: number;
 }
 
 /** Where a run is: enough, with the weights and optimizer state, to resume it exactly. */
@@ -59,6 +67,11 @@ export interface TrainingPosition {
   /** The lowest validation loss so far and the epoch that reached it (0 before any). */
   bestValidationLoss?: number;
   bestEpoch?: number;
+  /**
+   * Stream mode: the state (B×stateSize, see RnnModel.finalState) the streams ended the last
+   * window in, which the next window starts from; absent at the start of an epoch (zeros).
+   */
+  carriedState?: number[];
 }
 
 export interface StepEvent {
@@ -90,6 +103,8 @@ export interface EpochEvent {
 export interface TrainerEvents {
   step: StepEvent;
   epoch: EpochEvent;
+  /** Every options.evaluateEvery steps: trainLoss covers the steps since the last epoch or evaluation. */
+  evaluation: EpochEvent;
 }
 
 export interface EvaluationResult {
@@ -122,22 +137,27 @@ export class Trainer {
   /** The schedule, with a cosine's length filled in from the budget when the run started (a checkpoint keeps it). */
   schedule: Schedule;
   readonly position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
-  private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [] };
+  private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [], evaluation: [] };
   private epochLossSum = 0;
   private epochTokens = 0;
+  /** Loss and tokens since the last evaluation event. */
+  private periodLossSum = 0;
+  private periodTokens = 0;
   private stopRequested = false;
   private cachedOrder: { epoch: number; order: number[] } | null = null;
 
   constructor(
     readonly model: RnnModel,
-    readonly train: readonly Sequence[],
-    readonly validation: readonly Sequence[],
+    /** Sequences (modes lines, chunks), or the training streams (mode stream). */
+    readonly train: readonly Sequence[] | TokenStreams,
+    /** Sequences, or the held-out streams of mode stream; empty for none. */
+    readonly validation: readonly Sequence[] | TokenStreams,
     readonly options: TrainOptions,
     private readonly now: () => number = () => performance.now(),
     /** Spreads each batch over several threads (see data-parallel.ts); one thread without it. */
     private readonly parallel?: DataParallel,
   ) {
-    if (train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
+    if (!(train instanceof TokenStreams) && train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
     this.optimizer = createOptimizer(options.optimizer ?? { name: 'adagrad' }, model.params.length, model.config.dtype, model.kernels);
     this.schedule = this.resolveSchedule(options.schedule ?? CONSTANT_SCHEDULE);
     learningRateAt(options.learningRate, this.schedule, 0); // a schedule missing a setting fails here, not at the first step
@@ -153,13 +173,14 @@ export class Trainer {
   }
 
   get batchesPerEpoch(): number {
+    if (this.train instanceof TokenStreams) return this.train.windows;
     return Math.ceil(this.train.length / this.options.batchSize);
   }
 
   /** The order of training sequences in an epoch: data order first, then a seeded shuffle per epoch. */
   epochOrder(epoch: number): number[] {
     if (this.cachedOrder?.epoch === epoch) return this.cachedOrder.order;
-    const order = this.train.map((_, i) => i);
+    const order = (this.train as readonly Sequence[]).map((_, i) => i);
     if (this.options.shuffle && epoch > 0) new Random(this.options.seed, epoch).shuffle(order);
     this.cachedOrder = { epoch, order };
     return order;
@@ -206,11 +227,31 @@ export class Trainer {
   trainStep(): StepEvent {
     const batch = this.nextBatch();
     const started = this.now();
-    const lossSum = this.model.forward(batch, undefined, this.dropoutSeed());
+    const lossSum = this.model.forward(batch, this.initialState(), this.dropoutSeed());
     this.checkLoss(lossSum);
+    if (this.train instanceof TokenStreams) this.carry(this.model.finalState());
     // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
     const clipped = this.model.backward({ scale: 1 / this.options.batchSize, clip: this.options.clip });
     return this.update(batch, lossSum, clipped, started);
+  }
+
+  /**
+   * The state a window starts from: in stream mode the state the previous window ended in, so the
+   * text is one long sequence to the forward pass. Truncated BPTT: it enters as a constant h0, so
+   * backward() stops there (γ(0) = ∂J/∂h0 is computed but not passed on), and each step's gradients
+   * reach back at most T steps. Zeros (undefined) for the first window of an epoch, and in other modes.
+   */
+  private initialState(): FloatArray | undefined {
+    const carried = this.position.carriedState;
+    if (!carried) return undefined;
+    const state = allocate(this.model.config.dtype, carried.length);
+    state.set(carried);
+    return state;
+  }
+
+  /** Keeps the streams' final state (a copy) for the next window. */
+  private carry(state: ArrayLike<number>): void {
+    this.position.carriedState = Array.from(state);
   }
 
   /** Like trainStep(), but spread over the threads of `parallel` when one was given. */
@@ -218,8 +259,9 @@ export class Trainer {
     if (!this.parallel) return this.trainStep();
     const batch = this.nextBatch();
     const started = this.now();
-    const { lossSum, clipped } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed());
+    const { lossSum, clipped, finalState } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed(), this.initialState());
     this.checkLoss(lossSum);
+    if (this.train instanceof TokenStreams) this.carry(finalState);
     return this.update(batch, lossSum, clipped, started);
   }
 
@@ -231,6 +273,7 @@ export class Trainer {
   private nextBatch(): Batch {
     const { batchSize } = this.options;
     const p = this.position;
+    if (this.train instanceof TokenStreams) return this.train.window(p.batchInEpoch);
     const order = this.epochOrder(p.epoch);
     const batchOrder = order.slice(p.batchInEpoch * batchSize, (p.batchInEpoch + 1) * batchSize);
     return batches(this.train, batchOrder, batchSize).next().value!;
@@ -257,6 +300,8 @@ export class Trainer {
     p.elapsedSeconds += seconds;
     this.epochLossSum += lossSum;
     this.epochTokens += batch.tokens;
+    this.periodLossSum += lossSum;
+    this.periodTokens += batch.tokens;
     const event: StepEvent = {
       position: { ...p },
       loss: lossSum / batch.tokens,
@@ -270,25 +315,39 @@ export class Trainer {
     this.emit('step', event);
 
     if (p.batchInEpoch >= this.batchesPerEpoch) this.endEpoch();
+    else if (this.options.evaluateEvery && p.step % this.options.evaluateEvery === 0) {
+      const trainLoss = this.periodLossSum / Math.max(1, this.periodTokens);
+      this.emit('evaluation', { position: { ...p }, trainLoss, ...this.validate() });
+    }
     return event;
   }
 
-  private endEpoch(): void {
+  /** The validation loss now, and whether it is the best so far (recorded in the position). */
+  private validate(): { validationLoss: number; improved: boolean } {
     const p = this.position;
     const started = this.now();
-    const validationLoss = this.validation.length > 0 ? this.evaluate(this.validation).natsPerToken : NaN;
+    const hasValidation = this.validation instanceof TokenStreams || this.validation.length > 0;
+    const validationLoss = hasValidation ? this.evaluate(this.validation).natsPerToken : NaN;
     p.elapsedSeconds += (this.now() - started) / 1000;
-    const trainLoss = this.epochLossSum / Math.max(1, this.epochTokens);
-    p.epoch++;
-    p.batchInEpoch = 0;
-    this.epochLossSum = 0;
-    this.epochTokens = 0;
+    this.periodLossSum = 0;
+    this.periodTokens = 0;
     const improved = validationLoss < (p.bestValidationLoss ?? Infinity);
     if (improved) {
       p.bestValidationLoss = validationLoss;
       p.bestEpoch = p.epoch;
     }
-    this.emit('epoch', { position: { ...p }, trainLoss, validationLoss, improved });
+    return { validationLoss, improved };
+  }
+
+  private endEpoch(): void {
+    const p = this.position;
+    const trainLoss = this.epochLossSum / Math.max(1, this.epochTokens);
+    p.epoch++;
+    p.batchInEpoch = 0;
+    p.carriedState = undefined; // the next pass starts every stream from zeros again
+    this.epochLossSum = 0;
+    this.epochTokens = 0;
+    this.emit('epoch', { position: { ...p }, trainLoss, ...this.validate() });
   }
 
   /**
@@ -307,10 +366,21 @@ export class Trainer {
     return { ...this.position };
   }
 
-  /** Mean nats per token of the model on some sequences (forward only, in batches). */
-  evaluate(sequences: readonly Sequence[], batchSize = 256): EvaluationResult {
-    return evaluate(this.model, sequences, batchSize);
+  /** Mean nats per token of the model on some sequences (forward only, in batches), or on streams with carried state. */
+  evaluate(data: readonly Sequence[] | TokenStreams, batchSize = 256): EvaluationResult {
+    return data instanceof TokenStreams ? evaluateStreams(this.model, data) : evaluate(this.model, data, batchSize);
   }
+}
+
+/** Mean nats per token of a model on streams: window after window, each starting from the state the last one ended in. */
+export function evaluateStreams(model: RnnModel, streams: TokenStreams): EvaluationResult {
+  let lossSum = 0;
+  let state: FloatArray | undefined;
+  for (let w = 0; w < streams.windows; w++) {
+    lossSum += model.forward(streams.window(w), state);
+    state = model.finalState().slice();
+  }
+  return { natsPerToken: lossSum / streams.tokens, tokens: streams.tokens, sequences: streams.streams };
 }
 
 /** Mean nats per token of a model on sequences: Σ mask·J(t) / Σ mask, forward only. */

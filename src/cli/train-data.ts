@@ -1,0 +1,99 @@
+/**
+ * The training data of `bptt train`, in every mode: sequences (modes lines and
+ * chunks, the whole text in memory) or streams (mode stream; a file is read in
+ * chunks into a temporary token file, see token-file.ts, so a text of any size
+ * trains in bounded memory).
+ */
+import { BpttError } from '../core/errors.js';
+import type { Sequence } from '../data/sequences.js';
+import type { TokenStreams } from '../data/stream.js';
+import { CharTokenizer } from '../text/char-tokenizer.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { fingerprint, prepareData, prepareStreams, streamsOf, type PreparedData, type Recipe } from '../train/recipe.js';
+import { findCorpus } from '../data/corpora.js';
+import { corpusName, loadCorpus } from './corpus.js';
+import { readStreamCorpus } from './token-file.js';
+
+export interface TrainingData {
+  /** 'dinosaurs', or the file path. */
+  source: string;
+  /** A short name for default output files. */
+  name: string;
+  fingerprint: string;
+  tokenizer: Tokenizer;
+  train: readonly Sequence[] | TokenStreams;
+  /** Empty for none. */
+  validation: readonly Sequence[] | TokenStreams;
+  hasValidation: boolean;
+  /** The lines of the text, for marking samples that copy one (empty in mode stream). */
+  lines: string[];
+  /** What the data is, for the first line of output, e.g. "1186 training and 132 validation lines". */
+  summary: string;
+  /** For word models, what the vocabulary holds and how much of the text is <unk> (else empty). */
+  vocabularyNote: string;
+  /** Releases what reading the data holds (mode stream's token file). */
+  close(): void;
+}
+
+/** `tokenizer`: a model's vocabulary to keep (--init, --resume). */
+export function loadTrainingData(spec: string, recipe: Recipe, given?: Tokenizer): TrainingData {
+  if (recipe.mode === 'stream') {
+    // Streaming builds a character vocabulary as it reads; a word vocabulary needs every word counted first.
+    if ((recipe.tokens ?? 'char') !== 'char' || (given && !(given instanceof CharTokenizer))) {
+      throw new BpttError('mode stream reads characters only', 'use --tokens char with --mode stream, or --mode lines/chunks for word tokens');
+    }
+    const tokenizer = given as CharTokenizer | undefined;
+    const streamed = findCorpus(spec) === undefined;
+    const corpus = streamed ? readStreamCorpus(spec, { lowercase: recipe.lowercase }, tokenizer) : undefined;
+    const text = streamed ? undefined : loadCorpus(spec).text;
+    const data = corpus ? streamsOf(corpus.tokens, corpus.tokenizer, recipe) : prepareStreams(text!, recipe, spec, tokenizer);
+    const validation = data.validation;
+    const summary =
+      `${data.train.tokens.toLocaleString('en-US')} training${validation ? ` and ${validation.tokens.toLocaleString('en-US')} validation` : ''} characters ` +
+      `in ${data.train.streams} streams${validation ? ` (validation ${validation.streams})` : ''}, windows of ${recipe.seqLength}, documents end at ${recipe.documents ?? 'blank-line'}`;
+    return {
+      source: spec,
+      name: streamed ? corpusName(spec) : spec,
+      fingerprint: corpus?.fingerprint ?? fingerprint(text!),
+      tokenizer: data.tokenizer,
+      train: data.train,
+      validation: validation ?? [],
+      hasValidation: validation !== undefined,
+      lines: [],
+      summary,
+      vocabularyNote: '',
+      close: () => corpus?.close(),
+    };
+  }
+  const corpus = loadCorpus(spec);
+  const data = prepareData(corpus.text, recipe, corpus.source, given);
+  const unit = recipe.mode === 'lines' ? 'lines' : 'chunks';
+  return {
+    source: corpus.source,
+    name: corpus.name,
+    fingerprint: fingerprint(corpus.text),
+    tokenizer: data.tokenizer,
+    train: data.train,
+    validation: data.validation,
+    hasValidation: data.validation.length > 0,
+    lines: data.lines,
+    summary: `${data.train.length} training and ${data.validation.length} validation ${unit}`,
+    vocabularyNote: vocabularyNote(data),
+    close: () => {},
+  };
+}
+
+/** For word models: what the vocabulary holds and how much of the text is <unk>. */
+function vocabularyNote(data: PreparedData): string {
+  const { tokenizer } = data;
+  if (tokenizer.unknownId === undefined) return '';
+  let unknown = 0;
+  let total = 0;
+  for (const sequence of [...data.train, ...data.validation]) {
+    for (const id of sequence.target) {
+      total++;
+      if (id === tokenizer.unknownId) unknown++;
+    }
+  }
+  return ` tokens (words and marks; ${((100 * unknown) / Math.max(total, 1)).toFixed(1)}% of the text's tokens are ${tokenizer.tokens[tokenizer.unknownId]})`;
+}
