@@ -19,7 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BpttError } from '../../src/core/errors.js';
 import type { DType } from '../../src/core/arrays.js';
 import { decodeModelFile, encodeModelFile } from '../../src/io/model-file.js';
-import { DTYPE_BITS, parseSafetensors, serializeSafetensors, tensorToFloat64, type SafetensorsFile } from '../../src/io/safetensors.js';
+import { DTYPE_BITS, parseSafetensors, tensorToFloat64, type SafetensorsFile } from '../../src/io/safetensors.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
 import { RnnModel } from '../../src/model/rnn-model.js';
