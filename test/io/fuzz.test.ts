@@ -222,16 +222,18 @@ const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 2 }), hostileNumber, fc.consta
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // bit flips anywhere, and in the data (e.g. a weight becomes NaN or Infinity)
   fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(([at, bit]): Mutation => (file) => {
+    if (file.length === 0) return file;
     const out = file.slice();
     out[at % out.length] ^= 1 << bit;
     return out;
   }),
   // truncation
-  fc.nat().map((at): Mutation => (file) => file.slice(0, at % file.length)),
+  fc.nat().map((at): Mutation => (file) => file.slice(0, at % Math.max(file.length, 1))),
   // trailing garbage
   fc.uint8Array({ minLength: 1, maxLength: 16 }).map((extra): Mutation => (file) => new Uint8Array([...file, ...extra])),
   // a 64-bit header length, anything up to 2^64 − 1
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((length): Mutation => (file) => {
+    if (file.length < 8) return file;
     const out = file.slice();
     new DataView(out.buffer).setBigUint64(0, length, true);
     return out;
