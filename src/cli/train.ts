@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { DATA_MODES, type DataMode } from '../data/sequences.js';
-import { decodeModelFile, MAX_LAYERS } from '../io/model-file.js';
+import { decodeModelFile, MAX_LAYERS, modelFileBytes } from '../io/model-file.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
@@ -16,8 +16,9 @@ import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, PRESETS, train
 import { DivergenceError, Trainer } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadCorpus } from './corpus.js';
-import { openSync, writeSync } from 'node:fs';
-import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
+import { existsSync, openSync, writeSync } from 'node:fs';
+import { checkFreeSpace, checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
+import { checkDistinctOutputs, lockOutput } from './lock.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
@@ -166,8 +167,17 @@ async function train(flags: TrainFlags): Promise<number> {
   }
 
   const out = flags.out ?? `${corpus.name}.safetensors`;
+  checkDistinctOutputs([{ flag: '--out', path: out }, { flag: '--checkpoint', path: flags.checkpoint }, { flag: '--log', path: flags.log }]);
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
+  // Before training, not after an hour: another run writing the same files, or too little disk space for them.
+  lockOutput(out, 'model file', (line) => process.stderr.write(line));
+  if (flags.checkpoint) lockOutput(flags.checkpoint, 'checkpoint', (line) => process.stderr.write(line));
+  const plannedConfig = modelConfigOf(recipe, data.tokenizer.size);
+  checkFreeSpace([
+    { path: out, bytes: modelFileBytes(plannedConfig), what: 'model file' },
+    ...(flags.checkpoint ? [{ path: flags.checkpoint, bytes: modelFileBytes(plannedConfig, 1 /* Adagrad's memory */), what: 'checkpoint' }] : []),
+  ]);
 
   let model: RnnModel;
   if (checkpoint) model = checkpoint.model;
@@ -239,8 +249,15 @@ async function train(flags: TrainFlags): Promise<number> {
   }
 
   if (Number.isNaN(lastValidation) && data.validation.length > 0) lastValidation = trainer.evaluate(data.validation).natsPerToken;
-  const kept = best as { params: FloatArray; epoch: number; loss: number } | null;
+  let kept = best as { params: FloatArray; epoch: number; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
+  const { bestEpoch, bestValidationLoss } = trainer.position;
+  if (!kept && checkpoint && bestEpoch !== undefined && bestValidationLoss !== undefined && existsSync(out)) {
+    // Resumed, and no epoch since beat the best of the run(s) before: --out holds that best already.
+    // Overwriting it with the last weights would lose it; keep it and sample from it, as an unbroken run does.
+    const earlier = decodeModelFile(readBytes(out, 'model file'), out);
+    if (earlier.model.params.length === model.params.length) kept = { params: earlier.model.params, epoch: bestEpoch, loss: bestValidationLoss };
+  }
   if (kept) {
     // The best epoch's weights are in --out already; sample from them too.
     model.params.set(kept.params);

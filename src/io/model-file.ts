@@ -125,6 +125,17 @@ export function encodeModelFile(model: RnnModel, tokenizer: CharTokenizer, check
   return serializeSafetensors(tensors, metadata);
 }
 
+/**
+ * About how many bytes the model file of `config` takes, with `optimizerStates` arrays for a checkpoint
+ * (Adagrad: 1), computed from the shapes without allocating anything: for checking the free disk space
+ * before training. Tensors exactly; the header (names, vocabulary, recipe) is allowed 64 KiB.
+ */
+export function modelFileBytes(config: ModelConfig, optimizerStates = 0): number {
+  const elements = new ParameterLayout(parameterSpecs(config)).size;
+  const secondBiases = config.cell === 'gru' ? 0 : config.layers * gatesPerUnit(config.cell) * config.hidden;
+  return (elements * (1 + optimizerStates) + secondBiases) * (config.dtype === 'float64' ? 8 : 4) + 64 * 1024;
+}
+
 /** Reads a model file or checkpoint, checking everything; `source` names the file in errors. */
 export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Kernels): SavedModel {
   const file = parseSafetensors(bytes, source);
