@@ -198,8 +198,10 @@ async function train(flags: TrainFlags): Promise<number> {
       `vocabulary ${data.tokenizer.size}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, Adagrad lr ${recipe.learningRate}, clip ${recipe.clip}, ${budgetText(recipe)}\n`,
   );
 
+  let lastCheckpointEpoch: number | undefined; // of this run
   const writeCheckpoint = () => {
     if (flags.checkpoint) writeFileAtomic(flags.checkpoint, encodeCheckpoint(trainer, data.tokenizer, { recipe, dataSource: corpus.source, dataFingerprint }), 'checkpoint');
+    lastCheckpointEpoch = trainer.position.epoch;
   };
   const progress = createProgress(err, () => budgetText(recipe));
   const log = flags.log ? openLog(flags.log) : undefined;
@@ -232,8 +234,8 @@ async function train(flags: TrainFlags): Promise<number> {
   } catch (error) {
     progress.stop();
     if (error instanceof DivergenceError) {
-      const kept = flags.checkpoint ? `the checkpoint ${flags.checkpoint} keeps the last good epoch; ` : '';
-      err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower --lr or --clip and train again\n`);
+      const kept = !flags.checkpoint ? '' : lastCheckpointEpoch !== undefined ? `the checkpoint ${flags.checkpoint} keeps epoch ${lastCheckpointEpoch}, the last good one; ` : `no checkpoint was written in this run (${flags.checkpoint} is as it was); `;
+      err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower the learning rate (--lr ${recipe.learningRate}: try ${recipe.learningRate / 10}) or --clip and train again\n`);
       return 1;
     }
     throw error;
