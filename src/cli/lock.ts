@@ -10,16 +10,16 @@
  * when the process exits, whatever the exit path (done, error, Ctrl-C). A
  * process killed outright (kill -9, a power cut) cannot remove it: a lock whose
  * pid no longer runs is stale, and the next run takes it over with a notice
- * and deletes the temporary file the dead run may have left beside its output.
+ * and deletes the temporary files dead runs may have left beside its output.
  *
  * Limits: a stale lock whose pid has since been reused by an unrelated process
  * looks alive (the message names the pid and the lock file to delete), and two
  * runs taking over the same stale lock in the same instant are not told apart.
  */
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BpttError } from '../core/errors.js';
-import { fileError, temporaryPath } from './files.js';
+import { fileError } from './files.js';
 
 /** Whether a process with this pid exists (EPERM: it does, but belongs to another user). */
 function isRunning(pid: number): boolean {
@@ -66,7 +66,6 @@ export function lockOutput(path: string, what: string, notice: (line: string) =>
         );
       }
       notice(`bptt: taking over the stale lock ${lockPath} of a run that ended without releasing it (pid ${owner ?? 'unknown'})\n`);
-      if (owner !== undefined) rmSync(temporaryPath(path, owner), { force: true }); // what its interrupted write left behind
       rmSync(lockPath, { force: true });
     }
   } catch (error) {
@@ -74,9 +73,37 @@ export function lockOutput(path: string, what: string, notice: (line: string) =>
   } finally {
     rmSync(staging, { force: true });
   }
+  removeLeftovers(path);
   process.once('exit', () => {
     if (ownerOf(lockPath) === process.pid) rmSync(lockPath, { force: true });
   });
+}
+
+/**
+ * Deletes what killed runs left beside `path`: temporary files of an interrupted write (.<name>.<pid>.tmp)
+ * and of an interrupted locking (.<name>.lock.<pid>), when their pid no longer runs. Holding the lock,
+ * this process is the only bptt writing `path`, so no live run's file is touched.
+ */
+function removeLeftovers(path: string): void {
+  const folder = dirname(path);
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = pidOf(entry, `.${name}.`, '.tmp') ?? pidOf(entry, `.${name}.lock.`, ''); // see temporaryPath and the staging name above
+    if (pid !== undefined && pid !== process.pid && !isRunning(pid)) rmSync(join(folder, entry), { force: true });
+  }
+}
+
+/** The pid in `entry` = prefix + pid + suffix, or undefined if it is not of that form. */
+function pidOf(entry: string, prefix: string, suffix: string): number | undefined {
+  if (!entry.startsWith(prefix) || !entry.endsWith(suffix)) return undefined;
+  const digits = entry.slice(prefix.length, entry.length - suffix.length);
+  return /^\d+$/.test(digits) ? Number(digits) : undefined;
 }
 
 /** Refuses an output path given twice: the two files would overwrite each other. */
