@@ -4,7 +4,7 @@
  * a temporary name beside its destination, flushed, then renamed over it
  * (rename is atomic on POSIX file systems).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { BpttError } from '../core/errors.js';
 
@@ -27,39 +27,96 @@ export function fileError(error: unknown, path: string, what: string): BpttError
   return new BpttError(`${what} ${path}: ${(error as Error).message}`, 'check the path');
 }
 
-/** Writes bytes to path via a temporary file and a rename: the old file stays intact until the new one is complete. */
-export function writeFileAtomic(path: string, bytes: Uint8Array, what: string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/** The temporary file a process writes before renaming it to `path`: hidden, beside it, named by the pid. */
+export function temporaryPath(path: string, pid: number = process.pid): string {
+  return join(dirname(path), `.${basename(path)}.${pid}.tmp`);
+}
+
+/** Writes every byte to a new file (or truncates an existing one) and flushes it to the disk. */
+function writeAndFlush(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'w');
   try {
-    const fd = openSync(temporary, 'w');
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes bytes to path via a temporary file and a rename: the old file stays intact until the new one is
+ * complete, and a failed write (disk full, a kill) never leaves a torn file under the real name.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, what: string): void {
+  refuseSpecialFile(path, what); // renaming over /dev/null or a FIFO would replace it, not write into it
+  const temporary = temporaryPath(path);
+  try {
+    writeAndFlush(temporary, bytes);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw fileError(error, path, what);
+    const failure = fileError(error, path, what);
+    // Say that nothing was lost: the previous file is still there, whole.
+    if (existsSync(path)) throw new BpttError(`${failure.message.slice(0, -failure.hint.length - 2)} (the previous ${what} is kept)`, failure.hint);
+    throw failure;
+  }
+}
+
+/** Throws if `path` exists and is a device, FIFO or socket (e.g. /dev/full), which bptt never replaces. */
+function refuseSpecialFile(path: string, what: string): void {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return; // does not exist (yet): fine
+  }
+  if (stats.isDirectory()) throw new BpttError(`${what} ${path} is a directory`, 'give the path of a file inside it');
+  if (!stats.isFile()) throw new BpttError(`${what} ${path} is not a regular file (a device, FIFO or socket)`, 'give the path of an ordinary file');
+}
+
+/** Megabytes, for messages. */
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+
+/**
+ * Fails now if the file systems of `targets` lack the free space their files will take (summed per file
+ * system, since a checkpoint and a model file often share one). Each new file is written beside the old one
+ * before the rename, so the old file's size does not count as free.
+ */
+export function checkFreeSpace(targets: readonly { path: string; bytes: number; what: string }[]): void {
+  const byDevice = new Map<number, { folder: string; bytes: number; names: string[] }>();
+  for (const { path, bytes, what } of targets) {
+    const folder = dirname(path);
+    const device = statSync(folder).dev;
+    const entry = byDevice.get(device) ?? { folder, bytes: 0, names: [] };
+    entry.bytes += bytes;
+    entry.names.push(`${what} ${path}`);
+    byDevice.set(device, entry);
+  }
+  for (const { folder, bytes, names } of byDevice.values()) {
+    const stats = statfsSync(folder);
+    const free = stats.bavail * stats.bsize;
+    if (bytes > free) {
+      throw new BpttError(`not enough disk space for ${names.join(' and ')}: about ${megabytes(bytes)} needed, ${megabytes(free)} free in ${folder}`, 'free some disk space or choose another path');
+    }
   }
 }
 
 /**
  * Fails now, before any training, if `path` cannot take a new file: its folder
- * is missing or read-only, the disk is full, or the path is a directory.
+ * is missing or read-only, the disk is full, or the path is a directory or a
+ * device. (checkFreeSpace compares the free space with the size to come.)
  */
 export function checkWritable(path: string, what: string): void {
   const folder = dirname(path);
   if (!existsSync(folder)) throw new BpttError(`the folder ${folder} for ${what} ${path} does not exist`, 'create it first or choose another path');
-  if (existsSync(path) && statSync(path).isDirectory()) throw new BpttError(`${what} ${path} is a directory`, 'give the path of a file inside it');
+  refuseSpecialFile(path, what);
   const probe = join(folder, `.${basename(path)}.probe`);
   try {
-    writeFileAtomic(probe, new Uint8Array(64 * 1024), what);
+    writeAndFlush(probe, new Uint8Array(64 * 1024));
   } catch (error) {
-    const cause = error instanceof BpttError ? error.message.replace(probe, path) : String(error);
-    throw new BpttError(`cannot write ${what} ${path}: ${cause.split('; ')[0]}`, 'choose another path or free some disk space');
+    const failure = fileError(error, path, what); // e.g. no space left on the device, a read-only file system
+    throw new BpttError(failure.message.split('; ')[0].replaceAll(probe, path), failure.hint);
   } finally {
     rmSync(probe, { force: true });
   }

@@ -17,7 +17,8 @@ export function numberOption(flag: string, min: number, max: number, { exclusive
   return (text: string): number => {
     const value = Number(text);
     const range = `${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'and up' : ''} to ${max}`.replace('  ', ' ');
-    if (text.trim() === '' || !Number.isFinite(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a number`, `give a number ${range}`);
+    // Decimal notation only: Number() would also take "0x1f", "0b1" and "" (as 0).
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) || !Number.isFinite(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a number`, `give a number ${range}`);
     if (value > max || value < min || (exclusiveMin && value === min)) throw new BpttError(`${flag} ${value} is out of range`, `give a number ${range}`);
     return value;
   };

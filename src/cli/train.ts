@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { DATA_MODES, type DataMode } from '../data/sequences.js';
 import { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../data/stream.js';
-import { decodeModelFile, MAX_LAYERS } from '../io/model-file.js';
+import { decodeModelFile, MAX_LAYERS, modelFileBytes } from '../io/model-file.js';
+import { createOptimizer } from '../optim/create-optimizer.js';
 import { encodeModelFile } from '../io/model-file.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
@@ -17,8 +18,9 @@ import { DEFAULT_RECIPE, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } f
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadTrainingData } from './train-data.js';
-import { openSync, writeSync } from 'node:fs';
-import { checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
+import { existsSync, openSync, writeSync } from 'node:fs';
+import { checkFreeSpace, checkWritable, fileError, readBytes, writeFileAtomic } from './files.js';
+import { checkDistinctOutputs, lockOutput } from './lock.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
@@ -233,9 +235,19 @@ async function train(flags: TrainFlags): Promise<number> {
   const hasValidation = data.hasValidation;
 
   const out = flags.out ?? `${data.name}.safetensors`;
+  checkDistinctOutputs([{ flag: '--out', path: out }, { flag: '--checkpoint', path: flags.checkpoint }, { flag: '--log', path: flags.log }, { flag: '--plot', path: flags.plot }]);
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
   if (flags.plot) checkWritable(flags.plot, 'plot');
+  // Before training, not after an hour: another run writing the same files, or too little disk space for them.
+  lockOutput(out, 'model file', (line) => process.stderr.write(line));
+  if (flags.checkpoint) lockOutput(flags.checkpoint, 'checkpoint', (line) => process.stderr.write(line));
+  const plannedConfig = modelConfigOf(recipe, data.tokenizer.size);
+  const optimizerArrays = Object.keys(createOptimizer(trainOptionsOf(recipe).optimizer ?? { name: 'adagrad' }, 1, 'float32').state).length;
+  checkFreeSpace([
+    { path: out, bytes: modelFileBytes(plannedConfig), what: 'model file' },
+    ...(flags.checkpoint ? [{ path: flags.checkpoint, bytes: modelFileBytes(plannedConfig, optimizerArrays), what: 'checkpoint' }] : []),
+  ]);
 
   let model: RnnModel;
   if (checkpoint) model = checkpoint.model;
@@ -264,8 +276,10 @@ async function train(flags: TrainFlags): Promise<number> {
       `vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
 
+  let lastCheckpointEpoch: number | undefined; // of this run
   const writeCheckpoint = () => {
     if (flags.checkpoint) writeFileAtomic(flags.checkpoint, encodeCheckpoint(trainer, data.tokenizer, { recipe, dataSource: corpus.source, dataFingerprint }), 'checkpoint');
+    lastCheckpointEpoch = trainer.position.epoch;
   };
   const progress = createProgress(err, () => budgetText(recipe));
   const log = flags.log ? openLog(flags.log) : undefined;
@@ -314,8 +328,8 @@ async function train(flags: TrainFlags): Promise<number> {
   } catch (error) {
     progress.stop();
     if (error instanceof DivergenceError) {
-      const kept = flags.checkpoint ? `the checkpoint ${flags.checkpoint} keeps the last good epoch; ` : '';
-      err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower --lr or --clip and train again\n`);
+      const kept = !flags.checkpoint ? '' : lastCheckpointEpoch !== undefined ? `the checkpoint ${flags.checkpoint} keeps epoch ${lastCheckpointEpoch}, the last good one; ` : `no checkpoint was written in this run (${flags.checkpoint} is as it was); `;
+      err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower the learning rate (--lr ${recipe.learningRate}: try ${recipe.learningRate / 10}) or --clip and train again\n`);
       return 1;
     }
     throw error;
@@ -332,8 +346,15 @@ async function train(flags: TrainFlags): Promise<number> {
   }
 
   if (Number.isNaN(lastValidation) && hasValidation) lastValidation = trainer.evaluate(data.validation).natsPerToken;
-  const kept = best as { params: FloatArray; at: string; loss: number } | null;
+  let kept = best as { params: FloatArray; at: string; loss: number } | null;
   const seconds = trainer.position.elapsedSeconds;
+  const { bestEpoch, bestValidationLoss } = trainer.position;
+  if (!kept && checkpoint && bestEpoch !== undefined && bestValidationLoss !== undefined && existsSync(out)) {
+    // Resumed, and no epoch since beat the best of the run(s) before: --out holds that best already.
+    // Overwriting it with the last weights would lose it; keep it and sample from it, as an unbroken run does.
+    const earlier = decodeModelFile(readBytes(out, 'model file'), out);
+    if (earlier.model.params.length === model.params.length) kept = { params: earlier.model.params, at: `epoch ${bestEpoch}`, loss: bestValidationLoss };
+  }
   if (kept) {
     // The best epoch's weights are in --out already; sample from them too.
     model.params.set(kept.params);

@@ -37,9 +37,12 @@ export function textLines(text: string): string[] {
 export function lineSequences(lines: readonly string[], tokenizer: Tokenizer, source = 'the data'): Sequence[] {
   const end = tokenizer.endId;
   return lines.map((line, i) => {
-    const ids = tokenizer.encode(line, `${source}, line ${i + 1}`);
-    if (ids.length > MAX_LINE_LENGTH) {
-      throw new BpttError(`${source}: line ${i + 1} is ${ids.length} ${tokenizer.unit === 'char' ? 'characters' : 'tokens'} long (limit ${MAX_LINE_LENGTH} in mode lines)`, 'use --mode chunks for running text');
+    // Characters are checked before encoding: a 50 MB line is refused at once instead of after building its 50 million ids.
+    const characters = line.length > MAX_LINE_LENGTH ? codePointCount(line) : line.length;
+    const ids = tokenizer.unit === 'char' && characters > MAX_LINE_LENGTH ? undefined : tokenizer.encode(line, `${source}, line ${i + 1}`);
+    if (ids === undefined || ids.length > MAX_LINE_LENGTH) {
+      const length = ids === undefined ? `${characters} characters` : `${ids.length} tokens`;
+      throw new BpttError(`${source}: line ${i + 1} is ${length} long (limit ${MAX_LINE_LENGTH} in mode lines)`, 'use --mode chunks for running text');
     }
     return { input: [end, ...ids], target: [...ids, end] };
   });
@@ -63,11 +66,23 @@ export function chunkSequences(text: string, tokenizer: Tokenizer, options: Chun
   for (let start = 0; start + 1 < ids.length; start += size) {
     const chunk = ids.slice(start, start + size);
     if (options.dropWhitespaceEdges) {
-      if (chunk.length < size || isPythonWhitespace(tokenizer.tokens[chunk[0]]) || isPythonWhitespace(tokenizer.tokens[chunk[size - 1]])) continue;
+      const first = tokenizer.tokens[chunk[0]];
+      const last = tokenizer.tokens[chunk[chunk.length - 1]];
+      if (chunk.length < size || isPythonWhitespace(first) || isPythonWhitespace(last)) continue;
     }
     sequences.push({ input: chunk.slice(0, -1), target: chunk.slice(1) });
   }
   return sequences;
+}
+
+/** The number of code points (characters) of a text: its UTF-16 length minus its surrogate pairs. */
+function codePointCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xdc00 || unit > 0xdfff || i === 0 || (text.charCodeAt(i - 1) & 0xfc00) !== 0xd800) count++;
+  }
+  return count;
 }
 
 /** The characters Python's str.strip() removes by default. */

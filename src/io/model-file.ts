@@ -21,7 +21,8 @@ import { allocate, type DType, type FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { CELLS, gatesPerUnit, type Cell, type ModelConfig } from '../model/config.js';
-import { RnnModel } from '../model/rnn-model.js';
+import { parameterSpecs, RnnModel } from '../model/rnn-model.js';
+import { ParameterLayout } from '../core/parameters.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import type { Tokenizer, TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerFromSpec } from '../text/tokenizers.js';
@@ -130,6 +131,17 @@ export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoin
   return serializeSafetensors(tensors, metadata);
 }
 
+/**
+ * About how many bytes the model file of `config` takes, with `optimizerStates` arrays for a checkpoint
+ * (Adagrad: 1), computed from the shapes without allocating anything: for checking the free disk space
+ * before training. Tensors exactly; the header (names, vocabulary, recipe) is allowed 64 KiB.
+ */
+export function modelFileBytes(config: ModelConfig, optimizerStates = 0): number {
+  const elements = new ParameterLayout(parameterSpecs(config)).size;
+  const secondBiases = config.cell === 'gru' ? 0 : config.layers * gatesPerUnit(config.cell) * config.hidden;
+  return (elements * (1 + optimizerStates) + secondBiases) * (config.dtype === 'float64' ? 8 : 4) + 64 * 1024;
+}
+
 /** Reads a model file or checkpoint, checking everything; `source` names the file in errors. */
 export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Kernels): SavedModel {
   const file = parseSafetensors(bytes, source);
@@ -166,21 +178,30 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     dtype,
     init: metadata.init,
   };
-  const model = new RnnModel(config, kernels);
-
-  const readTensor = (name: string, shape: readonly number[]): FloatArray => {
+  /** The tensor `name`, checked to exist with a float dtype and exactly `shape`. */
+  const checkedTensor = (name: string, shape: readonly number[]): Tensor => {
     const tensor: Tensor | undefined = file.tensors.get(name);
     if (!tensor) return fail(`tensor ${name} is missing`, 'the file is incomplete or from another architecture; train again or re-export it');
     if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(`tensor ${name} has dtype ${tensor.dtype}`, 'bptt reads F32 and F64 tensors; convert the weights to float32');
     if (tensor.shape.length !== shape.length || tensor.shape.some((dim, i) => dim !== shape[i])) {
       fail(`tensor ${name} has shape [${tensor.shape.join(', ')}], the metadata implies [${shape.join(', ')}]`, 'the file is damaged or its metadata does not match its weights');
     }
+    return tensor;
+  };
+  const readTensor = (name: string, shape: readonly number[]): FloatArray => {
+    const tensor = checkedTensor(name, shape);
     const values = dtype === 'float64' ? tensorToFloat64(tensor, name) : tensorToFloat32(tensor, name);
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) fail(`tensor ${name} holds a non-finite value (${values[i]}) at index ${i}`, 'the weights are unusable; use an earlier checkpoint');
     }
     return values;
   };
+
+  // The metadata is untrusted: a file of a few hundred bytes could claim hidden = 1,000,000, a model of
+  // terabytes. So every tensor it implies is checked against the file's own tensors (which the reader has
+  // already fitted inside the file) before the model is allocated: then the model is never larger than the file.
+  for (const slot of new ParameterLayout(parameterSpecs(config)).slots) checkedTensor(pytorchName(slot.name), slot.shape);
+  const model = new RnnModel(config, kernels);
 
   const expected = new Set<string>(Array.from({ length: metadata.layers }, (_, layer) => secondBias(layer)));
   const views = model.layout.views(model.params);

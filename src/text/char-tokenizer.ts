@@ -34,8 +34,8 @@ export class CharTokenizer implements Tokenizer {
 
   /** The vocabulary of a text: its distinct code points and '\n', sorted by code point. */
   static fromText(text: string, options: { lowercase?: boolean } = {}): CharTokenizer {
-    const set = new Set(Array.from(options.lowercase ? text.toLowerCase() : text));
-    set.add(END_OF_SEQUENCE);
+    const set = new Set<string>([END_OF_SEQUENCE]);
+    for (const char of options.lowercase ? text.toLowerCase() : text) set.add(char); // no array of every character: the text may be 50 MB
     return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), options);
   }
 

@@ -154,7 +154,8 @@ export interface PreparedData {
 export function prepareData(rawText: string, recipe: Recipe, source: string, tokenizer?: Tokenizer): PreparedData {
   if (recipe.mode === 'stream') throw new BpttError(`mode stream reads its data with prepareStreams`, 'use prepareStreams for mode stream');
   const text = tokenizer ? tokenizer.normalize(rawText) : recipe.lowercase ? rawText.toLowerCase() : rawText;
-  const distinct = new Set(Array.from(text.replaceAll(END_OF_SEQUENCE, '')));
+  const distinct = new Set<string>();
+  for (const char of text) if (char !== END_OF_SEQUENCE) distinct.add(char); // no array of every character: the text may be 50 MB
   if (distinct.size < 2) {
     throw new BpttError(`${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
   }

@@ -124,6 +124,9 @@ export class DivergenceError extends BpttError {
   }
 }
 
+/** How many times its starting point the loss may rise before the run counts as diverged (see checkLoss). */
+export const DIVERGENCE_FACTOR = 10;
+
 /** Whether every entry is a finite number. */
 function allFinite(values: ArrayLike<number>): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
@@ -137,6 +140,8 @@ export class Trainer {
   /** The schedule, with a cosine's length filled in from the budget when the run started (a checkpoint keeps it). */
   schedule: Schedule;
   readonly position: TrainingPosition = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
+  /** The loss (nats per token) of this run's first step: the yardstick of divergence. */
+  private firstLoss?: number;
   private readonly listeners: { [K in keyof TrainerEvents]: Listener<TrainerEvents[K]>[] } = { step: [], epoch: [], evaluation: [] };
   private epochLossSum = 0;
   private epochTokens = 0;
@@ -228,7 +233,7 @@ export class Trainer {
     const batch = this.nextBatch();
     const started = this.now();
     const lossSum = this.model.forward(batch, this.initialState(), this.dropoutSeed());
-    this.checkLoss(lossSum);
+    this.checkLoss(lossSum, batch.tokens);
     if (this.train instanceof TokenStreams) this.carry(this.model.finalState());
     // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
     const clipped = this.model.backward({ scale: 1 / this.options.batchSize, clip: this.options.clip });
@@ -260,7 +265,7 @@ export class Trainer {
     const batch = this.nextBatch();
     const started = this.now();
     const { lossSum, clipped, finalState } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed(), this.initialState());
-    this.checkLoss(lossSum);
+    this.checkLoss(lossSum, batch.tokens);
     if (this.train instanceof TokenStreams) this.carry(finalState);
     return this.update(batch, lossSum, clipped, started);
   }
@@ -279,8 +284,17 @@ export class Trainer {
     return batches(this.train, batchOrder, batchSize).next().value!;
   }
 
-  private checkLoss(lossSum: number): void {
+  private checkLoss(lossSum: number, tokens: number): void {
     if (!Number.isFinite(lossSum)) throw new DivergenceError(this.position.step + 1, `the loss became ${lossSum}`);
+    // A finite loss can explode too (a learning rate far too high: thousands of nats per character).
+    // Stop, before this step's update, once the loss is DIVERGENCE_FACTOR times above the larger of a
+    // uniform guess (ln V nats per character) and the first loss of this run.
+    const loss = lossSum / tokens;
+    this.firstLoss ??= loss;
+    const limit = DIVERGENCE_FACTOR * Math.max(Math.log(this.model.config.vocabSize), this.firstLoss);
+    if (loss > limit) {
+      throw new DivergenceError(this.position.step + 1, `the loss rose to ${loss.toFixed(1)} nats/char, over ${DIVERGENCE_FACTOR} times where it started (${(limit / DIVERGENCE_FACTOR).toFixed(2)})`);
+    }
   }
 
   /** Clipping by norm and the optimizer's update on the gradients in model.grads, then bookkeeping and events. */

@@ -2,7 +2,7 @@
  * Helpers for the end-to-end CLI tests: run `bptt` as a child process in a
  * fresh temporary folder, and check files before and after a run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -49,20 +49,45 @@ export function runCli(cwd: string, args: readonly string[]): CliResult {
  * startup of node + tsx dominates each short run).
  */
 export function runCliAsync(cwd: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return startCli(cwd, args).result;
+}
+
+/** A running `bptt` process: signal it, wait for a line on its stderr, or for its end. */
+export interface RunningCli {
+  child: ChildProcess;
+  result: Promise<CliResult>;
+  /** Resolves once stderr matches `pattern` (rejects if the process ends first). */
+  stderrMatches(pattern: RegExp): Promise<void>;
+}
+
+/** Starts `bptt ...args` in `cwd` without waiting for it. */
+export function startCli(cwd: string, args: readonly string[]): RunningCli {
+  const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: (() => void)[] = [];
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const check of watchers) check();
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+  const stderrMatches = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => pattern.test(stderr) && resolve();
+      watchers.push(check);
+      check();
+      void result.then((r) => reject(new Error(`bptt ended before stderr matched ${pattern}\n${describeRun(r)}`)));
+    });
+  return { child, result, stderrMatches };
 }
 
 /** A human-readable dump of a run, for assertion messages. */
