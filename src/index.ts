@@ -31,6 +31,7 @@ export {
 } from './data/sequences.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
+export { explainSample, type ExplainOptions, type ExplainedSample, type ExplainedToken } from './sample/explain.js';
 export {
   DivergenceError,
   Trainer,

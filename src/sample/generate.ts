@@ -3,7 +3,7 @@
  * training), then the prime text, then repeatedly sample a token from
  * softmax(θ/temperature) and feed it back, until '\n' or the length limit.
  */
-import { allocate } from '../core/arrays.js';
+import { allocate, type FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
@@ -66,14 +66,7 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
     for (const token of primeIds) feed(token);
     const generated: number[] = [];
     while (generated.length < maxLength) {
-      let next: number;
-      if (temperature === 0) next = argmax(logits);
-      else {
-        softmaxWithTemperature(probs, logits, temperature);
-        if (topK !== undefined) keepTopK(probs, topK);
-        if (topP !== undefined) keepTopP(probs, topP);
-        next = sampleIndex(probs, random.uniform());
-      }
+      const next = nextToken(logits, probs, { temperature, topK, topP }, random);
       if (next === end) break;
       generated.push(next);
       feed(next);
@@ -87,4 +80,18 @@ export function generate(model: RnnModel, tokenizer: CharTokenizer, options: Gen
     samples.push(text);
   }
   return { samples, attempts, rejected };
+}
+
+/**
+ * The next token from the logits θ: the most likely one at temperature 0,
+ * else a draw (one random number) from softmax(θ/temperature), cut to the
+ * top k and/or top p. `probs` (V) is scratch space.
+ */
+export function nextToken(logits: FloatArray, probs: Float64Array, options: Pick<GenerateOptions, 'temperature' | 'topK' | 'topP'>, random: Random): number {
+  const { temperature = 1, topK, topP } = options;
+  if (temperature === 0) return argmax(logits);
+  softmaxWithTemperature(probs, logits, temperature);
+  if (topK !== undefined) keepTopK(probs, topK);
+  if (topP !== undefined) keepTopP(probs, topP);
+  return sampleIndex(probs, random.uniform());
 }
