@@ -256,6 +256,32 @@ try {
     return `${savedBytes.toLocaleString('en-US')} bytes; ${after.slice(0, 3).join(', ')}`;
   });
 
+  /** `bptt …` (the CLI from source), its stdout lines. */
+  const bptt = (...args) => {
+    const result = spawnSync('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`bptt ${args.join(' ')} failed: ${result.stderr.trim()}`);
+    return result.stdout.split('\n').filter(Boolean);
+  };
+
+  await check('the CLI samples the model saved in the browser: the same samples for the same seed', async () => {
+    const cli = bptt('sample', '--model', modelPath, '--seed', '7', '--count', '10', '--temperature', '0.8', '--novel');
+    expect(cli.join() === before.join(), `browser: ${before.join()} CLI: ${cli.join()}`);
+  });
+
+  await check('a model trained with the CLI loads in the browser and gives the CLI\'s samples', async () => {
+    const cliModel = join(artifacts, 'cli-model.safetensors');
+    bptt('train', '--cell', 'gru', '--hidden', '24', '--steps', '40', '--out', cliModel, '--print', '0');
+    const cli = bptt('sample', '--model', cliModel, '--seed', '3', '--count', '10', '--temperature', '0.8', '--novel');
+    const readyBefore = (await hooks()).ready;
+    await page.setInputFiles('#model-file', cliModel);
+    await page.waitForFunction((n) => window.playground.ready > n, readyBefore);
+    const summary = await page.textContent('#model-summary');
+    expect(/Loaded cli-model\.safetensors: GRU, hidden 24/.test(summary ?? ''), `summary: ${summary}`);
+    const browser = await sampleWith(3);
+    expect(browser.join() === cli.join(), `CLI: ${cli.join()} browser: ${browser.join()}`);
+    return browser.slice(0, 3).join(', ');
+  });
+
   await check('no console errors or warnings, no errors on the page', async () => {
     const errors = [...consoleErrors, ...(await hooks()).errors];
     expect(errors.length === 0, errors.join(' | '));

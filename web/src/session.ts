@@ -207,12 +207,12 @@ export class Session {
   sample(request: SampleRequest, streamed = false): void {
     if (!streamed) this.sampler = request; // streamed samples during training use the sampler's last settings
     const exclude = request.novel && this.data ? new Set(this.data.lines.map((line) => this.tokenizer.normalize(line))) : undefined;
-    const { samples } = generate(this.model, this.tokenizer, { prime: request.prime, count: request.count, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, exclude, maxLength: 60 });
+    const { samples } = generate(this.model, this.tokenizer, { prime: request.prime, count: request.count, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, exclude });
     this.post({ type: 'samples', samples, streamed, atStep: this.trainer?.position.step ?? 0 });
   }
 
   explain(request: SampleRequest): void {
-    const explained = explainSample(this.model, this.tokenizer, { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, maxLength: 60, alternatives: 5 });
+    const explained = explainSample(this.model, this.tokenizer, { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, alternatives: 5 });
     this.post({ type: 'explanation', explained });
   }
 
