@@ -86,6 +86,8 @@ export interface FlowMessage {
   atStep: number;
   /** The model, in words (for the comparison's label). */
   model: string;
+  /** Which step Jacobian carries γ back: the seed's (6.2) for 'rnn', the cell's own otherwise. */
+  cell: Cell;
 }
 
 export type FromWorker =

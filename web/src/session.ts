@@ -200,7 +200,7 @@ export class Session {
     const text = (id: number) => this.tokenizer.tokens[id];
     this.post({
       type: 'flow',
-      flow: { ...flow, inputs: input.map(text), targets: target.map(text), atStep: this.trainer?.position.step ?? 0, model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`) },
+      flow: { ...flow, inputs: input.map(text), targets: target.map(text), atStep: this.trainer?.position.step ?? 0, model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`), cell: this.settings.cell },
     });
   }
 

@@ -127,8 +127,15 @@ export class FlowView {
     this.readout.textContent =
       hops === 0
         ? `‖γ_${t}(${t})‖ = ‖∂J(${t})/∂h(${t})‖ = ${formatNumber(norm)}: computed locally, Uᵀ(ŷ(${t}) − y(${t})), from (2.1) and (3.1)–(3.2); J(${t}) = ${formatNumber(flow.losses[cell.row])} nats for ${showCharacter(flow.targets[cell.row])}.`
-        : `‖γ_${t}(${k})‖ = ‖∂J(${t})/∂h(${k})‖ = ${formatNumber(norm)}, reached from γ_${t}(${t}) (${formatNumber(local)}) by ${hops} application${hops === 1 ? '' : 's'} of (6.2) γ_t(k−1) = W_hᵀ (γ_t(k) ∘ σ'(z(k))): a factor ${formatNumber(norm / local)}; input at step ${k}: ${x}.`;
+        : `‖γ_${t}(${k})‖ = ‖∂J(${t})/∂h(${k})‖ = ${formatNumber(norm)}, reached from γ_${t}(${t}) (${formatNumber(local)}) by ${hops} step${hops === 1 ? '' : 's'} of ${STEP_BACK[flow.cell]}: a factor ${formatNumber(norm / local)}; input at step ${k}: ${x}.`;
   }
 }
+
+/** How γ_t goes back one step, per cell. */
+const STEP_BACK: Record<FlowMessage['cell'], string> = {
+  rnn: "(6.2) γ_t(k−1) = W_hᵀ (γ_t(k) ∘ σ'(z(k)))",
+  lstm: "the LSTM's backward step (L.5)–(L.11), its (6.2): γ_t(k−1) = W_hᵀ dz(k), with κ = ∂J/∂c carried back beside γ (docs/derivations/lstm.md)",
+  gru: "the GRU's (6.2), (G.10) γ_t(k−1) = W_hᵀ dq(k) + γ_t(k) ∘ u(k) (docs/derivations/gru.md)",
+};
 
 const clamp = (x: number, low: number, high: number) => Math.min(high, Math.max(low, x));
