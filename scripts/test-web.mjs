@@ -227,7 +227,7 @@ try {
     await page.waitForFunction((n) => window.playground.ready > n, readyBefore);
     await page.evaluate(() => (window.playground.losses = []));
     await page.click('#start');
-    await page.waitForFunction(() => window.playground.losses.length >= 8, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => window.playground.losses.length >= 25, undefined, { timeout: 30_000 }); // about 4 s
     await page.click('#start');
     await page.waitForFunction(() => document.querySelector('#start').textContent === 'Resume', undefined, { timeout: 10_000 });
     await page.click('#explain');

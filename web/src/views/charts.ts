@@ -32,7 +32,7 @@ export class Charts {
           width: Math.max(240, element.clientWidth),
           height: HEIGHT,
           scales: { x: { time: false }, ...(log ? { y: { distr: 3 } } : {}) },
-          axes: [{ label: 'step' }, {}],
+          axes: [{ label: 'step' }, { size: 64 }],
           series: [{ label: 'step' }, ...series],
         },
         data as uPlot.AlignedData,
