@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-check, then run the whole vitest suite, then print the one
 // summary line CI reads: "N passed, N failed". A type error counts as a failure.
+// The playground's end-to-end checks (scripts/test-web.mjs) count in the same line.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,19 @@ try {
   failed = result.numFailedTests + (result.numTotalTestSuites > 0 && result.success === false && result.numFailedTests === 0 ? 1 : 0);
 } catch {
   failed += 1; // vitest did not even write its report
+}
+
+// The browser playground end to end (headless Chromium); skipped only when vitest was given a filter.
+if (extraArgs.length === 0) {
+  const webReport = join(mkdtempSync(join(tmpdir(), 'bptt-test-web-')), 'report.json');
+  run('node', ['scripts/test-web.mjs', '--report', webReport]);
+  try {
+    const web = JSON.parse(readFileSync(webReport, 'utf8'));
+    passed += web.passed;
+    failed += web.failed;
+  } catch {
+    failed += 1; // the e2e script crashed before reporting
+  }
 }
 if (typeErrors !== 0) {
   console.log('type check failed');

@@ -1,0 +1,37 @@
+/**
+ * The training worker: receives the page's messages and runs them on one
+ * Session, so training never blocks the page. Errors go back as one line.
+ */
+import { BpttError } from '../../src/index.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { Session } from './session.js';
+
+const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+const session = new Session(post);
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    switch (message.type) {
+      case 'configure':
+        return await session.configure(message.text, message.source, message.settings, message.flowText);
+      case 'load':
+        return await session.load(message.bytes, message.name, message.text, message.source, message.flowText);
+      case 'start':
+        return session.start();
+      case 'pause':
+        return session.stop();
+      case 'sample':
+        return session.sample(message.request);
+      case 'explain':
+        return session.explain(message.request);
+      case 'flow-text':
+        return session.setFlowText(message.text);
+      case 'save':
+        return session.save();
+    }
+  } catch (error) {
+    // A BpttError's message already names the problem and the way out.
+    post({ type: 'error', message: error instanceof BpttError || error instanceof Error ? error.message : String(error) });
+  }
+};
