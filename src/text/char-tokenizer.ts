@@ -9,27 +9,18 @@
  * or a data file given later is treated the same way.
  */
 import { BpttError } from '../core/errors.js';
-import { END_OF_SEQUENCE, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
+import { END_OF_SEQUENCE, TokenVocabulary, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
 
 export { END_OF_SEQUENCE };
 
-export class CharTokenizer implements Tokenizer {
+export class CharTokenizer extends TokenVocabulary implements Tokenizer {
   readonly kind = 'char' as const;
   readonly unit = 'char' as const;
   /** Characters have no unknown token: a character outside the vocabulary fails. */
   readonly unknownId = undefined;
-  /** Token strings in index order. */
-  readonly tokens: readonly string[];
-  /** Lower-case text before encoding it. */
-  readonly lowercase: boolean;
-  private readonly index: Map<string, number>;
 
   constructor(tokens: readonly string[], options: { lowercase?: boolean } = {}) {
-    this.tokens = [...tokens];
-    this.lowercase = options.lowercase ?? false;
-    this.index = new Map(this.tokens.map((token, i) => [token, i]));
-    if (this.index.size !== this.tokens.length) throw new BpttError('the vocabulary lists a token twice', 'the model file is damaged; train it again');
-    if (!this.index.has(END_OF_SEQUENCE)) throw new BpttError('the vocabulary has no end-of-sequence token "\\n"', 'the model file was not written by bptt');
+    super(tokens, options.lowercase ?? false);
   }
 
   /** The vocabulary of a text: its distinct code points and '\n', sorted by code point. */
@@ -37,19 +28,6 @@ export class CharTokenizer implements Tokenizer {
     const set = new Set<string>([END_OF_SEQUENCE]);
     for (const char of options.lowercase ? text.toLowerCase() : text) set.add(char); // no array of every character: the text may be 50 MB
     return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), options);
-  }
-
-  /** The text as this tokenizer sees it (lower-cased if it lower-cases). */
-  normalize(text: string): string {
-    return this.lowercase ? text.toLowerCase() : text;
-  }
-
-  get size(): number {
-    return this.tokens.length;
-  }
-
-  get endId(): number {
-    return this.index.get(END_OF_SEQUENCE)!;
   }
 
   has(token: string): boolean {

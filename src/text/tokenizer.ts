@@ -7,6 +7,8 @@
  * whose index is the token id: row i of the embedding and of U (Eq. 2.1).
  */
 
+import { BpttError } from '../core/errors.js';
+
 /** The token that ends (and, as input, starts) a sequence. */
 export const END_OF_SEQUENCE = '\n';
 
@@ -52,4 +54,37 @@ export interface Tokenizer {
   printableVocabulary(): string;
   /** What a model file stores to rebuild this tokenizer. */
   spec(): TokenizerSpec;
+}
+
+/**
+ * What both tokenizers share: the list of token strings, checked (each once,
+ * '\n' among them), looked up by string, and lower-casing.
+ */
+export abstract class TokenVocabulary {
+  /** Token strings in index order. */
+  readonly tokens: readonly string[];
+  /** Lower-case text before encoding it. */
+  readonly lowercase: boolean;
+  protected readonly index: Map<string, number>;
+
+  constructor(tokens: readonly string[], lowercase: boolean) {
+    this.tokens = [...tokens];
+    this.lowercase = lowercase;
+    this.index = new Map(this.tokens.map((token, i) => [token, i]));
+    if (this.index.size !== this.tokens.length) throw new BpttError('the vocabulary lists a token twice', 'the model file is damaged; train it again');
+    if (!this.index.has(END_OF_SEQUENCE)) throw new BpttError('the vocabulary has no end-of-sequence token "\\n"', 'the model file was not written by bptt');
+  }
+
+  /** The text as this tokenizer sees it (lower-cased if it lower-cases). */
+  normalize(text: string): string {
+    return this.lowercase ? text.toLowerCase() : text;
+  }
+
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  get endId(): number {
+    return this.index.get(END_OF_SEQUENCE)!;
+  }
 }

@@ -28,7 +28,7 @@
  * seen (in validation text, a prime, or text to score).
  */
 import { BpttError } from '../core/errors.js';
-import { END_OF_SEQUENCE, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
+import { END_OF_SEQUENCE, TokenVocabulary, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
 
 export const UNKNOWN_TOKEN = '<unk>';
 /** Words seen fewer times than this in the training text become UNKNOWN_TOKEN. */
@@ -76,23 +76,16 @@ export interface WordTokenizerOptions {
   unknown?: string;
 }
 
-export class WordTokenizer implements Tokenizer {
+export class WordTokenizer extends TokenVocabulary implements Tokenizer {
   readonly kind = 'word' as const;
   readonly unit = 'token' as const;
-  readonly tokens: readonly string[];
-  readonly lowercase: boolean;
   /** The unknown token's string, '<unk>' by default. */
   readonly unknown: string;
-  private readonly index: Map<string, number>;
 
   constructor(tokens: readonly string[], options: WordTokenizerOptions = {}) {
-    this.tokens = [...tokens];
-    this.lowercase = options.lowercase ?? false;
+    super(tokens, options.lowercase ?? false);
     this.unknown = options.unknown ?? UNKNOWN_TOKEN;
-    this.index = new Map(this.tokens.map((token, i) => [token, i]));
     const damaged = 'the model file is damaged; train it again';
-    if (this.index.size !== this.tokens.length) throw new BpttError('the vocabulary lists a token twice', damaged);
-    if (!this.index.has(END_OF_SEQUENCE)) throw new BpttError('the vocabulary has no end-of-sequence token "\\n"', 'the model file was not written by bptt');
     // The unknown token must not be a piece some text could contain, or that text would read as unknown.
     const unknownPieces = splitWords(this.unknown);
     if (this.unknown === '' || (unknownPieces.length === 1 && unknownPieces[0] === this.unknown)) {
@@ -119,18 +112,6 @@ export class WordTokenizer implements Tokenizer {
     const kept = [...counts].filter(([, count]) => count >= minCount);
     kept.sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0));
     return new WordTokenizer([END_OF_SEQUENCE, UNKNOWN_TOKEN, ...kept.map(([piece]) => piece)], { lowercase: options.lowercase });
-  }
-
-  normalize(text: string): string {
-    return this.lowercase ? text.toLowerCase() : text;
-  }
-
-  get size(): number {
-    return this.tokens.length;
-  }
-
-  get endId(): number {
-    return this.index.get(END_OF_SEQUENCE)!;
   }
 
   get unknownId(): number {
