@@ -171,8 +171,9 @@ function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
   set('beta2', flags.beta2);
   set('epsilon', flags.eps);
   set('weightDecay', flags.weightDecay);
-  // Each optimizer has its own default learning rate; --lr overrides it.
-  set('learningRate', flags.lr ?? (flags.optimizer && DEFAULT_LEARNING_RATES[flags.optimizer]));
+  // Each optimizer has its own default learning rate; the recipe's own optimizer keeps the recipe's; --lr overrides both.
+  const otherOptimizer = flags.optimizer !== undefined && flags.optimizer !== (base.optimizer ?? 'adagrad');
+  set('learningRate', flags.lr ?? (otherOptimizer ? DEFAULT_LEARNING_RATES[flags.optimizer!] : undefined));
   set('schedule', flags.schedule);
   set('decayEvery', flags.decayEvery);
   set('decayFactor', flags.decayFactor);
@@ -271,7 +272,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const input = recipe.embed > 0 ? `embedding ${recipe.embed}` : 'one-hot input';
   const unit = recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase();
   err.write(
-    `${checkpoint ? 'Resuming' : 'Training'} a ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
+    `${checkpoint ? 'Resuming' : 'Training'} ${unit === 'LSTM' ? 'an' : 'a'} ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.summary}, ` +
       `vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
@@ -361,6 +362,7 @@ async function train(flags: TrainFlags): Promise<number> {
   } else writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
   err.write(
     `Trained ${trainer.position.step} steps (${trainer.position.epoch} epochs) in ${seconds.toFixed(1)} s` +
+      (trainer.stoppedEarly ? ` (stopped early: ${recipe.patience} epochs without a better validation loss)` : '') +
       (hasValidation ? `; validation loss ${lastValidation.toFixed(4)} nats/${data.tokenizer.unit}` : '') +
       (kept ? `; the best, ${kept.loss.toFixed(4)} at ${kept.at}, is kept. Model written to ${out}\n` : `. Model written to ${out}\n`),
   );

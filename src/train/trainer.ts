@@ -204,14 +204,19 @@ export class Trainer {
     this.stopRequested = true;
   }
 
+  /** Whether early stopping (options.patience) ended the run: that many epochs passed without a better validation loss. */
+  get stoppedEarly(): boolean {
+    const { patience } = this.options;
+    const p = this.position;
+    return patience !== undefined && p.bestEpoch !== undefined && p.epoch - p.bestEpoch >= patience;
+  }
+
   private finished(): boolean {
     const { epochs, maxSteps, timeBudgetSeconds } = this.options;
     const p = this.position;
-    const { patience } = this.options;
-    const stale = patience !== undefined && p.bestEpoch !== undefined && p.epoch - p.bestEpoch >= patience;
     return (
       this.stopRequested ||
-      stale ||
+      this.stoppedEarly ||
       (epochs !== undefined && p.epoch >= epochs) ||
       (maxSteps !== undefined && p.step >= maxSteps) ||
       (timeBudgetSeconds !== undefined && p.elapsedSeconds >= timeBudgetSeconds)

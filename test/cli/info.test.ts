@@ -36,7 +36,7 @@ describe('an LSTM through the CLI', () => {
     const model = join(folder, 'lstm.safetensors');
     const trained = cli(['train', '--cell', 'lstm', '--hidden', '12', '--steps', '5', '--print', '2', '--out', model]);
     expect(trained.status, trained.stderr).toBe(0);
-    expect(trained.stderr).toContain('Training a LSTM (hidden 12');
+    expect(trained.stderr).toContain('Training an LSTM (hidden 12');
     expect(trained.stdout.trim().split('\n')).toHaveLength(2);
     const sampled = cli(['sample', '--model', model, '--count', '3', '--seed', '2']);
     expect(sampled.status, sampled.stderr).toBe(0);
@@ -82,7 +82,7 @@ describe('bptt train --log', () => {
     expect(epochs.map((r) => r.epoch)).toEqual([1, 2]);
     for (const r of steps) expect(r.loss).toBeGreaterThan(0);
     expect(epochs[1].validation_loss).toBeGreaterThan(0);
-    for (const r of steps) expect(r.learning_rate).toBe(0.1); // the default: Adagrad's constant 0.1
+    for (const r of steps) expect(r.learning_rate).toBe(0.05); // the default: Adagrad's constant 0.05
     for (const r of steps) expect(r.gradient_norm).toBeGreaterThan(0);
   });
 

@@ -136,7 +136,7 @@ describe('training in stream mode', () => {
       expect(e.position.carriedState).toBeUndefined();
     });
     trainer.trainStep();
-    expect(trainer.position.carriedState).toHaveLength(32 * 16);
+    expect(trainer.position.carriedState).toHaveLength(32 * trainer.model.stateSize);
     expect(trainer.position.carriedState).toEqual(Array.from(trainer.model.finalState()));
     await trainer.run();
     expect(trainer.position).toMatchObject({ step: 11, epoch: 1, batchInEpoch: 1 });

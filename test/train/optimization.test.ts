@@ -37,7 +37,7 @@ function setUp(overrides: Partial<Recipe>) {
 }
 
 describe('optimizers in the Trainer', () => {
-  it("the default recipe is still the seed's step: backward with clip 5, then Adagrad lr 0.1 through the kernel, bitwise", async () => {
+  it("the default recipe is still the seed's step: backward with clip 5, then Adagrad through the kernel, bitwise", async () => {
     const { trainer, model } = setUp({ steps: 6 });
     await trainer.run();
 
@@ -49,7 +49,7 @@ describe('optimizers in the Trainer', () => {
       const batch = batches(data.train, rows, 16).next().value!;
       byHand.forward(batch);
       byHand.backward({ scale: 1 / 16, clip: 5 });
-      byHand.kernels.adagradStep(byHand.params, byHand.grads, memory, 0.1, 1e-8, byHand.params.length);
+      byHand.kernels.adagradStep(byHand.params, byHand.grads, memory, DEFAULT_RECIPE.learningRate, 1e-8, byHand.params.length);
     }
     expect(Buffer.from(model.params.buffer).equals(Buffer.from(byHand.params.buffer))).toBe(true);
     expect(Buffer.from(trainer.optimizer.state.memory.buffer).equals(Buffer.from(memory.buffer))).toBe(true);

@@ -22,7 +22,7 @@ export interface TrainingSettings {
   seed: number;
 }
 
-/** bptt train's defaults (README, "The defaults, and why"). */
+/** The page starts from the seed's sigmoid RNN (the model whose gradients the flow map is about; pin it, then try an LSTM). */
 export const DEFAULT_SETTINGS: TrainingSettings = { cell: 'rnn', activation: 'sigmoid', hidden: 192, layers: 1, embed: 16, optimizer: 'adagrad', learningRate: 0.1, batchSize: 16, clip: 5, seed: 1 };
 
 export interface SampleRequest {
