@@ -237,6 +237,24 @@ try {
     return `${live} | ${pinned}`;
   });
 
+  await check('the optimizer menu offers every optimizer of the library; Adam trains with its own learning rate', async () => {
+    const offered = await page.$$eval('#optimizer option', (options) => options.map((o) => o.value));
+    expect(offered.join() === 'adagrad,sgd,rmsprop,adam,adamw', `offered: ${offered.join()}`);
+    const readyBefore = (await hooks()).ready;
+    await page.selectOption('#optimizer', 'adam');
+    await page.waitForFunction((n) => window.playground.ready > n, readyBefore);
+    const lr = await page.inputValue('#lr');
+    expect(lr === '0.005', `learning rate after choosing Adam: ${lr}`);
+    await page.evaluate(() => (window.playground.losses = []));
+    await page.click('#start');
+    await page.waitForFunction(() => window.playground.losses.length >= 15, undefined, { timeout: 30_000 });
+    await page.click('#start');
+    await page.waitForFunction(() => document.querySelector('#start').textContent === 'Resume', undefined, { timeout: 10_000 });
+    const losses = await page.evaluate(() => window.playground.losses);
+    expect(losses.at(-1) < losses[0] - 0.5, `losses: ${losses[0]} → ${losses.at(-1)}`);
+    return `lr ${lr}; loss ${losses[0].toFixed(3)} → ${losses.at(-1).toFixed(3)} over ${losses.length} points`;
+  });
+
   // The screenshot: charts, the two maps side by side, samples and the inside view.
   await page.waitForTimeout(300);
   await page.evaluate(() => window.scrollTo(0, 0));
