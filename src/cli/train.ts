@@ -98,7 +98,7 @@ export function registerTrain(program: Command): void {
     .option('--lowercase', 'lower-case the text first')
     .option('--cell <name>', 'the recurrent unit: rnn (the seed\'s), lstm or gru', choiceOption('--cell', CELLS))
     .option('--layers <N>', 'stacked recurrent layers', integerOption('--layers', 1, MAX_LAYERS))
-    .option('--dropout <P>', 'dropout between stacked layers during training (off when evaluating and sampling)', numberOption('--dropout', 0, 0.95))
+    .option('--dropout <P>', 'dropout on non-recurrent connections (between stacked layers, before the output layer) during training; 0 = none', numberOption('--dropout', 0, 0.95))
     .option('--forget-bias <X>', 'for --cell lstm: the forget gate\'s initial bias (1 is common)', numberOption('--forget-bias', -10, 10))
     .option('--activation <name>', 'sigma of Eq. 1.2 for --cell rnn: sigmoid (the seed\'s), tanh or relu', choiceOption('--activation', ACTIVATIONS))
     .option('--hidden <N>', 'hidden state size D_h', integerOption('--hidden', 1, 8192))

@@ -46,8 +46,10 @@ export interface ModelConfig {
    */
   forgetBias?: number;
   /**
-   * Dropout between stacked layers, during training only: each input of layer
-   * l > 0 is zeroed with this probability and the rest scaled by 1/(1 − p).
+   * Dropout on every non-recurrent connection, during training only (Zaremba
+   * et al.): each input of layer l > 0 and each h(t) of the top layer entering
+   * the output layer (2.1) is zeroed with this probability and the rest scaled
+   * by 1/(1 − p). The recurrence h(t−1) → h(t) is never dropped.
    */
   dropout?: number;
 }

@@ -145,6 +145,9 @@ class Workspace {
   /** Dropout on this layer's input (layers > 0, training): the mask (0 or 1/(1 − p)) and the masked input, P×H each. */
   dropMask!: FloatArray;
   dropped!: FloatArray;
+  /** Dropout on the top layer's output, before the affine layer (2.1) (top layer, training): mask and masked h, P×H each. */
+  outputMask!: FloatArray;
+  outputDropped!: FloatArray;
   // LSTM only (empty for the vanilla RNN):
   /** The gates' values i, f, g, o of every real position: P×4H. */
   gates!: FloatArray;
@@ -171,7 +174,7 @@ class Workspace {
   constructor(private readonly allocate: (length: number) => FloatArray) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
-  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean, resets: boolean): void {
+  shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean, outputDropout: boolean, resets: boolean): void {
     const lstm = cell === 'lstm';
     const gru = cell === 'gru';
     this.h = this.view('h', (B + P) * H);
@@ -195,6 +198,8 @@ class Workspace {
     this.finalState = this.view('finalState', initialStateLength);
     this.dropMask = this.view('dropMask', dropout ? P * H : 0);
     this.dropped = this.view('dropped', dropout ? P * H : 0);
+    this.outputMask = this.view('outputMask', outputDropout ? P * H : 0);
+    this.outputDropped = this.view('outputDropped', outputDropout ? P * H : 0);
   }
 
   private view(name: string, length: number): FloatArray {
@@ -202,6 +207,16 @@ class Workspace {
     if (!store || store.length < length) store = this.storage[name] = this.allocate(Math.max(length, Math.ceil((store?.length ?? 0) * 1.5)));
     return store.subarray(0, length);
   }
+}
+
+/**
+ * Inverted dropout: keeps each entry of `input` with probability 1 − p, scaled by 1/(1 − p), writing the
+ * mask (0 or 1/(1 − p)) and the masked values; the backward pass multiplies the gradient by the same mask.
+ */
+function dropout(k: Kernels, dropped: FloatArray, mask: FloatArray, input: FloatArray, p: number, random: Random): void {
+  for (let i = 0; i < input.length; i++) mask[i] = random.uniform() < p ? 0 : 1 / (1 - p);
+  dropped.set(input);
+  k.multiply(dropped, mask, input.length);
 }
 
 export class RnnModel {
@@ -279,9 +294,15 @@ export class RnnModel {
     while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(this.config.dtype, length)));
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
     this.workspaces.forEach((ws, layer) =>
-      ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive, resets),
+      ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive, layer === L - 1 && this.dropoutActive, resets),
     );
     return this.workspaces;
+  }
+
+  /** What the output layer (2.1) reads: the top layer's h(t) of the P real positions, through the dropout mask when training with dropout. */
+  private outputOf(top: Workspace, B: number, P: number): FloatArray {
+    const H = this.config.hidden;
+    return this.dropoutActive ? top.outputDropped.subarray(0, P * H) : top.h.subarray(B * H, (B + P) * H);
   }
 
   /**
@@ -313,7 +334,7 @@ export class RnnModel {
     const packed = packBatch(batch);
     const P = packed.offsets[T];
     const p = this.config.dropout ?? 0;
-    this.dropoutActive = p > 0 && L > 1 && dropoutSeed !== undefined;
+    this.dropoutActive = p > 0 && dropoutSeed !== undefined;
     const workspaces = this.workspacesFor(P, B, packed.resets !== undefined);
     if (d > 0) embeddingForward(k, workspaces[0].x, this.weights.embedding, packed.inputs, P, d); // every x(t) at once
 
@@ -322,10 +343,7 @@ export class RnnModel {
       const ws = workspaces[layer];
       if (layer > 0 && this.dropoutActive) {
         // Inverted dropout on this layer's input: keep each h of the layer below with probability 1 − p, scaled by 1/(1 − p).
-        const random = new Random(dropoutSeed!, layer);
-        for (let i = 0; i < P * H; i++) ws.dropMask[i] = random.uniform() < p ? 0 : 1 / (1 - p);
-        ws.dropped.set(workspaces[layer - 1].h.subarray(B * H, (B + P) * H));
-        k.multiply(ws.dropped, ws.dropMask, P * H);
+        dropout(k, ws.dropped, ws.dropMask, workspaces[layer - 1].h.subarray(B * H, (B + P) * H), p, new Random(dropoutSeed!, layer));
       }
       const w = this.layerWeights[layer];
       const S = this.layerStateSize;
@@ -364,7 +382,9 @@ export class RnnModel {
     // The output layers do not feed back into the recurrence, so all steps go through them at
     // once, as one batch of the P real positions: (2.1), then (3.1), (3.2) and the sum of (3.3).
     const top = workspaces[L - 1];
-    affineForward(k, top.probs, top.h.subarray(B * H, (B + P) * H), this.weights, P, H, V);
+    // Dropout before the output layer too (every non-recurrent connection, as Zaremba et al. do): stream L of the step's masks.
+    if (this.dropoutActive) dropout(k, top.outputDropped, top.outputMask, top.h.subarray(B * H, (B + P) * H), p, new Random(dropoutSeed!, L));
+    affineForward(k, top.probs, this.outputOf(top, B, P), this.weights, P, H, V);
     const lossSum = softmaxCrossEntropyForward(k, top.probs, packed.targets, packed.mask, P, V);
     this.lastBatch = batch;
     return lossSum;
@@ -455,7 +475,8 @@ export class RnnModel {
     // J(t) → θ(t) → h(t) for every t: dθ, then dU, db2 and γ_t(t) (from (2.1)), into the top layer's dz.
     const top = workspaces[L - 1];
     softmaxCrossEntropyBackward(k, top.probs, packed.targets, packed.mask, options.scale, P, V);
-    affineBackward(k, top.dz, top.probs, top.h.subarray(B * H, (B + P) * H), this.weights, this.gradients, P, H, V);
+    affineBackward(k, top.dz, top.probs, this.outputOf(top, B, P), this.weights, this.gradients, P, H, V);
+    if (this.dropoutActive) k.multiply(top.dz, top.outputMask, P * H); // through the output dropout mask
     if (clip !== Infinity) clipped += k.clip(top.dz, P * H, clip); // the notebook clips dh before BPTT
 
     // Layer after layer from the top: each sweeps back through time; what reaches its input is the

@@ -40,6 +40,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Ke
   }
   // JSON has no Infinity: a run without elementwise clipping saved clip as null.
   if (training.recipe.clip === null) training.recipe.clip = Infinity;
+  // Dropout is a training setting, not part of the model file's architecture: the run's recipe has it.
+  if (training.recipe.dropout !== undefined) (saved.model.config as { dropout?: number }).dropout = training.recipe.dropout;
   return { ...saved, training };
 }
 

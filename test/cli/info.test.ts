@@ -82,7 +82,7 @@ describe('bptt train --log', () => {
     expect(epochs.map((r) => r.epoch)).toEqual([1, 2]);
     for (const r of steps) expect(r.loss).toBeGreaterThan(0);
     expect(epochs[1].validation_loss).toBeGreaterThan(0);
-    for (const r of steps) expect(r.learning_rate).toBe(0.05); // the default: Adagrad's constant 0.05
+    for (const r of steps) expect(r.learning_rate).toBe(0.04); // the default: Adagrad's constant 0.04
     for (const r of steps) expect(r.gradient_norm).toBeGreaterThan(0);
   });
 

@@ -104,13 +104,30 @@ describe('BPTT gradient check, two stacked layers', () => {
   });
 });
 
-describe('dropout between layers', () => {
+describe('dropout between layers and before the output layer', () => {
   const config = { cell: 'lstm', activation: 'tanh', vocabSize: 7, hidden: 6, embed: 0, layers: 2, dtype: 'float64', init: 'scaled', dropout: 0.4 } as const;
   const batch = batchFromRows([[1, 2, 3, 4, 5, 6], [0, 3, 2], [4]], [[2, 3, 4, 5, 6, 0], [3, 2, 1], [0]], 6);
 
   it('with fixed masks, every gradient passes the gradient check', () => {
     const model = RnnModel.initialized(config, 4);
     expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 3, dropoutSeed: 77 }))).toBe(true);
+  });
+
+  it.each(['rnn', 'lstm', 'gru'] as const)('%s with one layer (dropout only before the output layer): every gradient passes the gradient check', (cell) => {
+    const model = RnnModel.initialized({ ...config, cell, layers: 1, embed: 3 }, 5);
+    const results = gradcheck(model, batch, { scale: 1 / 3, dropoutSeed: 78 });
+    for (const r of results) expect(r.maxRelativeError, r.name).toBeLessThan(1e-6);
+    // The masks matter: with dropout the loss differs from the model's without.
+    expect(model.forward(batch, undefined, 78)).not.toBe(model.forward(batch));
+  });
+
+  it('a dropped output entry passes no gradient: dU is zero where the mask zeroed h', () => {
+    const model = RnnModel.initialized({ ...config, layers: 1, dropout: 0.95 }, 6); // almost every h(t) dropped
+    model.forward(batch, undefined, 9);
+    model.backward({ scale: 1, clip: Infinity });
+    const dU = model.gradients.U;
+    const zeroColumns = Array.from({ length: config.hidden }, (_, j) => Array.from({ length: config.vocabSize }, (_, v) => dU[v * config.hidden + j]).every((x) => x === 0));
+    expect(zeroColumns.some(Boolean)).toBe(true); // a unit dropped at every position contributes nothing to dU
   });
 
   it('is on only when a seed is given: evaluation is deterministic and equals the model without dropout', () => {
