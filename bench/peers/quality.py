@@ -112,6 +112,8 @@ GRIDS = {
     # every cell × width × depth × dropout × weight decay, Adam lr 2e-3
     "full": dict(cell=["rnn", "lstm", "gru"], hidden=[128, 256], layers=[1, 2], dropout=[0.0, 0.3], weight_decay=[0.0, 1e-5]),
     "quick": dict(cell=["rnn", "lstm", "gru"], hidden=[256], layers=[1], dropout=[0.0, 0.3], weight_decay=[0.0]),
+    # only the --extra runs
+    "none": dict(cell=[]),
 }
 
 
