@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { DEFAULT_RECIPE, modelConfigOf, prepareData, RnnModel, Trainer, trainOptionsOf, type Recipe } from '../src/index.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -11,6 +12,14 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  * fixtures so the suite also runs from a clone that has no shared/ folder beside it.
  */
 export const dinosPath = join(repoRoot, 'test', 'fixtures', 'dinos.txt');
+
+/** A Trainer on the seed's dinos.txt with the default recipe changed by `overrides`, and what it was built from. */
+export function dinosaurTrainer(overrides: Partial<Recipe>) {
+  const recipe: Recipe = { ...DEFAULT_RECIPE, ...overrides };
+  const data = prepareData(readFileSync(dinosPath, 'utf8'), recipe, 'dinos.txt');
+  const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+  return { recipe, data, model, trainer: new Trainer(model, data.train, data.validation, trainOptionsOf(recipe)) };
+}
 
 export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', name), 'utf8')) as T;

@@ -4,7 +4,6 @@
  * step events report the gradient norm and the learning rate, and checkpoints
  * written before there were other optimizers still resume.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   batches,
@@ -15,26 +14,17 @@ import {
   encodeCheckpoint,
   encodeModelFile,
   globalNorm,
-  modelConfigOf,
   OPTIMIZERS,
-  prepareData,
   restoreTrainer,
-  RnnModel,
   Trainer,
   trainOptionsOf,
   type Recipe,
   type StepEvent,
 } from '../../src/index.js';
-import { dinosPath } from '../helpers.js';
+import { dinosaurTrainer } from '../helpers.js';
 
-const dinos = readFileSync(dinosPath, 'utf8');
 
-function setUp(overrides: Partial<Recipe>) {
-  const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 16, epochs: undefined, ...overrides };
-  const data = prepareData(dinos, recipe, 'dinos.txt');
-  const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
-  return { recipe, data, model, trainer: new Trainer(model, data.train, data.validation, trainOptionsOf(recipe)) };
-}
+const setUp = (overrides: Partial<Recipe>) => dinosaurTrainer({ hidden: 16, epochs: undefined, ...overrides });
 
 describe('optimizers in the Trainer', () => {
   it("the default recipe is still the seed's step: backward with clip 5, then Adagrad through the kernel, bitwise", async () => {

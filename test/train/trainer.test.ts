@@ -1,29 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeCheckpoint,
-  DEFAULT_RECIPE,
   DivergenceError,
   encodeCheckpoint,
-  modelConfigOf,
-  prepareData,
   restoreTrainer,
-  RnnModel,
   Trainer,
   trainOptionsOf,
   type Recipe,
   type Sequence,
 } from '../../src/index.js';
-import { dinosPath } from '../helpers.js';
+import { dinosaurTrainer } from '../helpers.js';
 
-const dinos = readFileSync(dinosPath, 'utf8');
 
-function setUp(overrides: Partial<Recipe>) {
-  const recipe: Recipe = { ...DEFAULT_RECIPE, ...overrides };
-  const data = prepareData(dinos, recipe, 'dinos.txt');
-  const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
-  return { recipe, data, model, trainer: new Trainer(model, data.train, data.validation, trainOptionsOf(recipe)) };
-}
+const setUp = (overrides: Partial<Recipe>) => dinosaurTrainer(overrides);
 
 /** Mean nats per token of an add-one smoothed bigram model fit on `train`, measured on `validation`. */
 function bigramLoss(train: readonly Sequence[], validation: readonly Sequence[], vocabSize: number): number {
