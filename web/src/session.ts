@@ -237,6 +237,9 @@ export function recipeOf(settings: TrainingSettings): Recipe {
     batchSize: settings.batchSize,
     clip: settings.clip > 0 ? settings.clip : Infinity,
     seed: settings.seed,
+    // The page has no dropout control and trains until paused: none of the CLI's dropout or early stopping.
+    dropout: 0,
     epochs: undefined,
+    patience: undefined,
   };
 }
