@@ -325,7 +325,7 @@ export class RnnModel {
    * The initial state (B×stateSize: per layer h0, and for the LSTM then c0) defaults to zeros; a row
    * whose batch.resets is set at step t starts again from zeros there (a document boundary). Returns Σ mask·J(t), the summed loss in nats
    * over the batch's real tokens (divide by N for the seed's J, by batch.tokens for nats/char).
-   * `dropoutSeed` turns on dropout between layers (config.dropout), with masks drawn from it: training passes one per step.
+   * `dropoutSeed` turns on dropout (config.dropout: between layers and before the output layer), with masks drawn from it: training passes one per step.
    */
   forward(batch: Batch, h0?: FloatArray, dropoutSeed?: number): number {
     const k = this.kernels;

@@ -37,7 +37,7 @@ export interface Recipe {
   cell: Cell;
   /** Stacked recurrent layers. */
   layers: number;
-  /** Dropout between layers during training (0 = none). */
+  /** Dropout on the non-recurrent connections (between layers, before the output layer) during training (0 = none). */
   dropout?: number;
   /** LSTM only: the forget gate's initial bias (see ModelConfig.forgetBias). */
   forgetBias?: number;
