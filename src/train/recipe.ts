@@ -9,7 +9,7 @@ import { chunkSequences, lineSequences, splitValidation, textLines, type DataMod
 import { ArrayTokenSource, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
-import type { OptimizerName } from '../optim/optimizer.js';
+import type { OptimizerName, OptimizerSpec } from '../optim/optimizer.js';
 import type { ScheduleKind } from '../optim/schedule.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
 import { END_OF_SEQUENCE, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
@@ -17,7 +17,8 @@ import { tokenizerForText } from '../text/tokenizers.js';
 import { DEFAULT_MIN_COUNT } from '../text/word-tokenizer.js';
 import type { TrainOptions } from './trainer.js';
 
-export interface Recipe {
+/** Everything that defines a run; the optimizer's hyperparameters (momentum, β1, β2, ε, weight decay) are OptimizerSpec's own fields. */
+export interface Recipe extends Omit<OptimizerSpec, 'name'> {
   mode: DataMode;
   /** T for mode 'chunks' (chunks hold T + 1 characters), and the window length of mode 'stream'. */
   seqLength: number;
@@ -47,14 +48,8 @@ export interface Recipe {
   init: InitScheme;
   dtype: DType;
   batchSize: number;
-  /** The optimizer (absent: adagrad, the seed's) and its hyperparameters (absent: its defaults, see OPTIMIZER_DEFAULTS). */
+  /** The optimizer (absent: adagrad, the seed's); its hyperparameters are OptimizerSpec's fields (absent: its defaults). */
   optimizer?: OptimizerName;
-  momentum?: number;
-  nesterov?: boolean;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  weightDecay?: number;
   /** The base learning rate. */
   learningRate: number;
   /** Learning-rate schedule (absent: constant) and its settings (see src/optim/schedule.ts). */
