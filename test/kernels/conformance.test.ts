@@ -143,6 +143,29 @@ describe.each(backends)('%s', (backend: Backend) => {
     expect(Array.from(values)).toEqual(Array.from(valuesRef));
   });
 
+  it('activations and clipping at the edges: huge inputs saturate, NaN passes through (divergence stays visible)', () => {
+    const edges = [0, -0, 1e-30, -1e-30, 20, -20, 87, -87, 88.5, -88.5, 100, -100, 1e6, -1e6, Infinity, -Infinity, NaN];
+    // Long enough that every value also goes through the 4-vector loop, not only the tails.
+    const z = Float32Array.from({ length: 4 * edges.length }, (_, i) => edges[i % edges.length]);
+    for (const kernel of ['sigmoid', 'tanh', 'relu'] as const) {
+      const h = Float32Array.from(z);
+      const hRef = Float32Array.from(z);
+      kernels[kernel](h, h.length);
+      reference[kernel](hRef, hRef.length);
+      for (let i = 0; i < z.length; i++) {
+        if (Number.isNaN(hRef[i])) expect(h[i], `${kernel}(${z[i]})`).toBeNaN();
+        else if (h[i] !== hRef[i]) expect(Math.abs(h[i] - hRef[i]), `${kernel}(${z[i]}) = ${h[i]}, reference ${hRef[i]}`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    const values = Float32Array.from(z);
+    const clipped = kernels.clip(values, values.length, 5);
+    expect(clipped).toBe(reference.clip(Float32Array.from(z), z.length, 5));
+    for (let i = 0; i < z.length; i++) {
+      if (Number.isNaN(z[i])) expect(values[i]).toBeNaN();
+      else expect(values[i]).toBe(Math.max(-5, Math.min(5, z[i])));
+    }
+  });
+
   it.each([['rnn', 'sigmoid', 0], ['rnn', 'tanh', 6], ['lstm', 'tanh', 0], ['lstm', 'tanh', 6], ['gru', 'tanh', 0], ['gru', 'tanh', 6]] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
     const config = { cell, activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
     const fast = RnnModel.initialized(config, 5, kernels);
