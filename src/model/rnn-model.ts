@@ -239,6 +239,8 @@ export class RnnModel {
   private lastBatch: Batch | null = null;
   /** Whether the last forward() applied dropout (training) or not (evaluation, sampling). */
   private dropoutActive = false;
+  /** Whether the last forward() was given an initial state (else it started from zeros). */
+  private hadInitialState = false;
 
   /**
    * `sharedParams`: use these parameters instead of allocating new ones (a
@@ -274,9 +276,19 @@ export class RnnModel {
     return this.config.embed > 0 ? this.config.embed : this.config.vocabSize;
   }
 
-  private cellShape(rows: number, layer = 0): RnnCellShape {
+  /** `zeroStateRows`: how many of the rows (a prefix) read h(t−1) = the zero state (see RnnCellShape). */
+  private cellShape(rows: number, layer = 0, zeroStateRows = 0): RnnCellShape {
     const { hidden, activation, cell } = this.config;
-    return { rows, hidden, inputSize: layer > 0 ? hidden : this.inputSize, activation, units: gatesPerUnit(cell) * hidden };
+    return { rows, hidden, inputSize: layer > 0 ? hidden : this.inputSize, activation, units: gatesPerUnit(cell) * hidden, zeroStateRows };
+  }
+
+  /**
+   * Rows of step t that read the zero state: all of step 0's when forward() got no initial state
+   * (then h0 = 0 is a constant, Wh·h0 = 0, and ∂J/∂h0 is not computed). Rows that reset at a
+   * document boundary read zeros too, but are not a prefix; they go through the products.
+   */
+  private zeroStateRowsAt(packed: PackedBatch, t: number): number {
+    return t === 0 && !this.hadInitialState ? packed.offsets[1] : 0;
   }
 
   /** Numbers per row of one layer's recurrent state: h (H), or for the LSTM h then c (2H, as two blocks). */
@@ -335,6 +347,7 @@ export class RnnModel {
     const P = packed.offsets[T];
     const p = this.config.dropout ?? 0;
     this.dropoutActive = p > 0 && dropoutSeed !== undefined;
+    this.hadInitialState = h0 !== undefined;
     const workspaces = this.workspacesFor(P, B, packed.resets !== undefined);
     if (d > 0) embeddingForward(k, workspaces[0].x, this.weights.embedding, packed.inputs, P, d); // every x(t) at once
 
@@ -374,7 +387,7 @@ export class RnnModel {
           },
           input,
           w,
-          this.cellShape(rows, layer),
+          this.cellShape(rows, layer, this.zeroStateRowsAt(packed, t)),
         );
       }
     }
@@ -489,8 +502,10 @@ export class RnnModel {
       // Eq. 4.1: the tied weights' gradients sum the dummy variables' (5.2) over all steps, as one
       // product over the P real positions; h(t−1) of each position, stacked in the same order.
       const hPrevAll = this.stackedPreviousStates(packed, B, ws);
-      if (this.config.cell === 'gru') gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, input, this.cellShape(P, layer));
-      else rnnCellWeightGradients(k, g, dUnits, hPrevAll, input, this.cellShape(P, layer));
+      // Step 0's positions come first: those that read the zero state add nothing to dWh.
+      const shape = this.cellShape(P, layer, this.zeroStateRowsAt(packed, 0));
+      if (this.config.cell === 'gru') gruWeightGradients(k, g, ws.dGates, ws.dInput, hPrevAll, input, shape);
+      else rnnCellWeightGradients(k, g, dUnits, hPrevAll, input, shape);
       if (layer > 0) {
         rnnCellInputGradient(k, workspaces[layer - 1].dz, dUnits, this.layerWeights[layer], this.cellShape(P, layer));
         if (this.dropoutActive) k.multiply(workspaces[layer - 1].dz, ws.dropMask, P * H); // through the dropout mask
@@ -532,7 +547,7 @@ export class RnnModel {
       const { to } = this.stepRows(packed, B, t);
       const previous = this.previousState(ws, packed, B, t);
       const gateRows = (buffer: FloatArray) => buffer.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units);
-      const shape = this.cellShape(rows, layer);
+      const shape = this.cellShape(rows, layer, this.zeroStateRowsAt(packed, t));
       switch (this.config.cell) {
         case 'rnn':
           rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, shape); // dz(t), (6.2) γ(t−1)
@@ -603,10 +618,11 @@ export class RnnModel {
     return out.subarray(0, B * this.stateSize);
   }
 
-  /** ∂J/∂(initial state) (B×stateSize: per layer h0, then c0 for the LSTM) from the last backward(). */
+  /** ∂J/∂(initial state) (B×stateSize: per layer h0, then c0 for the LSTM) from the last backward(), when forward() was given h0. */
   initialStateGradient(): FloatArray {
     const batch = this.lastBatch;
     if (!batch || this.workspaces.length === 0) throw new Error('initialStateGradient() needs a backward() first');
+    if (!this.hadInitialState) throw new Error('initialStateGradient() needs forward() to be given the initial state (from zeros it is a constant, and its gradient is not computed)');
     const BH = batch.rows * this.config.hidden;
     const S = this.layerStateSize;
     const out = this.workspaces[0].initialGradient;

@@ -11,7 +11,7 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import type { CellInput, RnnCellShape } from './rnn-cell.js';
+import { matmulABtRowsFrom, type CellInput, type RnnCellShape } from './rnn-cell.js';
 
 export interface GruWeights {
   Wh: FloatArray;
@@ -36,7 +36,9 @@ function inputPart(k: Kernels, p: FloatArray, input: CellInput, w: GruWeights, s
  */
 export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, input: CellInput, w: GruWeights, s: RnnCellShape): void {
   const { rows, hidden: H, units } = s;
-  k.matmulABt(gates, hPrev, w.Wh, rows, H, units, false); // Wh·h(t−1)
+  const zero = s.zeroStateRows ?? 0;
+  gates.fill(0, 0, zero * units); // Wh·0
+  matmulABtRowsFrom(k, gates, hPrev, w.Wh, zero, rows, H, units, false); // Wh·h(t−1)
   k.addBias(gates, w.bh, rows, units); // + bh
   inputPart(k, p, input, w, s);
   k.gruGates(gates, p, qn, hPrev, h, rows, H);
@@ -49,7 +51,7 @@ export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn:
  */
 export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: FloatArray, dp: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
   k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, s.rows, s.hidden);
-  k.matmulABt(gammaPrev, dq, WhT, s.rows, s.units, s.hidden, true); // (G.10) + Whᵀ dq
+  matmulABtRowsFrom(k, gammaPrev, dq, WhT, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, true); // (G.10) + Whᵀ dq
 }
 
 /**
@@ -58,7 +60,8 @@ export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: Float
  */
 export function gruWeightGradients(k: Kernels, grads: GruWeights, dq: FloatArray, dp: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
   const { rows, hidden: H, inputSize: D, units } = s;
-  k.matmulAtBAccumulate(grads.Wh, dq, hPrev, units, rows, H);
+  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0 adds nothing
+  if (zero < rows) k.matmulAtBAccumulate(grads.Wh, dq.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H);
   k.sumRowsAccumulate(grads.bh, dq, rows, units);
   if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dp, input.ids, rows, units, D);
   else k.matmulAtBAccumulate(grads.Wx, dp, input.x, units, rows, D);

@@ -10,7 +10,7 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { unitPreactivation, type CellInput, type RnnCellShape, type RnnCellWeights } from './rnn-cell.js';
+import { matmulABtRowsFrom, unitPreactivation, type CellInput, type RnnCellShape, type RnnCellWeights } from './rnn-cell.js';
 
 /**
  * (L.1) z = Wh·h(t−1) + Wx·x(t) + b1, written into gates; then in place
@@ -42,5 +42,5 @@ export function lstmCellBackwardStep(
   s: RnnCellShape,
 ): void {
   k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, s.rows, s.hidden); // (L.5)–(L.9), κ(t−1)
-  k.matmulABt(gammaPrev, dGates, WhT, s.rows, s.units, s.hidden, false); // γ(t−1) = Whᵀ dz
+  matmulABtRowsFrom(k, gammaPrev, dGates, WhT, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, false); // γ(t−1) = Whᵀ dz
 }

@@ -30,6 +30,18 @@ export interface RnnCellShape {
   activation: Activation;
   /** Rows of Wh, Wx and b1: H for this unit; 4H for the LSTM's four gates (lstm-cell.ts). */
   units: number;
+  /**
+   * The first zeroStateRows rows read h(t−1) = the zero state (rows starting from zeros, e.g. the
+   * first step): their Wh·h(t−1) is zero, and no gradient flows back into that constant, so the
+   * recurrent products skip them. Exact, and 1/T of those products for sequences of T steps.
+   */
+  zeroStateRows?: number;
+}
+
+/** out (+)= A·Bᵀ over rows [from, rows) of A and out (rows of A before `from` are left alone). */
+export function matmulABtRowsFrom(k: Kernels, out: FloatArray, a: FloatArray, b: FloatArray, from: number, rows: number, inner: number, cols: number, accumulate: boolean): void {
+  if (from >= rows) return;
+  k.matmulABt(from > 0 ? out.subarray(from * cols) : out, from > 0 ? a.subarray(from * inner) : a, b, rows - from, inner, cols, accumulate);
 }
 
 /**
@@ -38,7 +50,9 @@ export interface RnnCellShape {
  */
 export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
   const { rows: B, hidden: H, inputSize: D, units } = s;
-  k.matmulABt(z, hPrev, w.Wh, B, H, units, false); // Wh·h(t−1)
+  const zero = s.zeroStateRows ?? 0;
+  z.fill(0, 0, zero * units); // Wh·0
+  matmulABtRowsFrom(k, z, hPrev, w.Wh, zero, B, H, units, false); // Wh·h(t−1)
   if (input.kind === 'one-hot') k.addWeightColumns(z, w.Wx, input.ids, B, units, D); // Wx·x = column ids of Wx
   else k.matmulABt(z, input.x, w.Wx, B, D, units, true); // + Wx·x
   k.addBias(z, w.b1, B, units); // + b1
@@ -63,12 +77,13 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, inp
  * transposed once per batch), each output is a dot product of two
  * contiguous rows, the same kernel as the forward pass.
  * The weight gradients are left to rnnCellWeightGradients, which sums them
- * over all steps at once.
+ * over all steps at once. Rows that read the zero state get no γ(t−1) (it is
+ * not computed: nothing is upstream of a constant).
  */
 export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
   const { rows: B, hidden: H } = s;
   activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
-  k.matmulABt(gammaPrev, dz, WhT, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
+  matmulABtRowsFrom(k, gammaPrev, dz, WhT, s.zeroStateRows ?? 0, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
 }
 
 /**
@@ -82,7 +97,8 @@ export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: Float
  */
 export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
   const { rows, hidden: H, inputSize: D, units } = s; // dz: (rows × units)
-  k.matmulAtBAccumulate(grads.Wh, dz, hPrev, units, rows, H); // Σ_k (5.2)
+  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0 adds nothing
+  if (zero < rows) k.matmulAtBAccumulate(grads.Wh, dz.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H); // Σ_k (5.2)
   if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, units, D); // dWx[:, x(k)] += dz(k)
   else k.matmulAtBAccumulate(grads.Wx, dz, input.x, units, rows, D);
   k.sumRowsAccumulate(grads.b1, dz, rows, units);

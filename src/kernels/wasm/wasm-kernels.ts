@@ -21,7 +21,6 @@ export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 type KernelFunction = (...args: number[]) => number;
 interface KernelExports {
   heapBase(): number;
-  atbScratchElements(m: number, n: number): number;
   [kernel: string]: KernelFunction;
 }
 
@@ -152,7 +151,8 @@ export async function wasmVariantSupported(variant: WasmVariant): Promise<boolea
 export class WasmKernels implements Kernels {
   readonly name: string;
   private readonly staging: Staging;
-  private transposeScratch = { address: 0, bytes: 0 };
+  /** Where the matrix products pack B (see assembly/kernels.ts), grown on demand; one per thread. */
+  private matmulScratch = { address: 0, bytes: 0 };
 
   private constructor(
     readonly variant: WasmVariant,
@@ -202,18 +202,23 @@ export class WasmKernels implements Kernels {
     return result;
   }
 
+  /** The address of scratch space for a product of these dimensions. */
+  private scratchFor(dtype: FloatArray, m: number, k: number, n: number): number {
+    const bytes = this.wasm[`matmulScratchElements_${dtype instanceof Float64Array ? 'f64' : 'f32'}`](m, k, n) * dtype.BYTES_PER_ELEMENT;
+    if (bytes > this.matmulScratch.bytes) this.matmulScratch = { address: this.heap.reserve(bytes), bytes };
+    return this.matmulScratch.address;
+  }
+
   matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.call('matmulABt', out, [[out, m * n, true], [a, m * k, false], [b, n * k, false]], [m, k, n, accumulate ? 1 : 0]);
+    this.call('matmulABt', out, [[out, m * n, true], [a, m * k, false], [b, n * k, false]], [m, k, n, accumulate ? 1 : 0, this.scratchFor(out, m, k, n)]);
   }
 
   matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.call('matmulAB', out, [[out, m * n, true], [a, m * k, false], [b, k * n, false]], [m, k, n, accumulate ? 1 : 0]);
+    this.call('matmulAB', out, [[out, m * n, true], [a, m * k, false], [b, k * n, false]], [m, k, n, accumulate ? 1 : 0, this.scratchFor(out, m, k, n)]);
   }
 
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-    const bytes = this.wasm.atbScratchElements(m, n) * out.BYTES_PER_ELEMENT;
-    if (bytes > this.transposeScratch.bytes) this.transposeScratch = { address: this.heap.reserve(bytes), bytes };
-    this.call('matmulAtBAccumulate', out, [[out, m * n, true], [a, k * m, false], [b, k * n, false]], [m, k, n, this.transposeScratch.address]);
+    this.call('matmulAtBAccumulate', out, [[out, m * n, true], [a, k * m, false], [b, k * n, false]], [m, k, n, this.scratchFor(out, m, k, n)]);
   }
 
   addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void {

@@ -57,158 +57,187 @@
 }
 
 // ---------------------------------------------------------------------------
-// out(M×N) (+)= A(M×K) · B(N×K)ᵀ: rows of A dotted with rows of B
+// Matrix products (SIMD): one packed micro-kernel serves all three
 // ---------------------------------------------------------------------------
+//
+// Every product is computed as out(M×N) (+)= A(M×K) · B(K×N) with A row-major
+// and B first *packed*: cut into panels of PANEL columns (four vectors: 16 f32
+// or 8 f64), each panel stored row after row, contiguously (K×PANEL), and
+// zero-padded past N. The micro-kernel keeps a 2-row × PANEL block of out in
+// eight vector registers (V8 gives WebAssembly 15: more accumulators spill)
+// and, for each k, broadcasts A[row, k] and multiplies one panel row:
+// 8 multiply-adds per 6 loads, all of them sequential in memory.
+//
+// Why pack: the rows of a 256-column matrix are 1 KB apart, so a column panel
+// read in place maps onto a few sets of the 8-way L1 cache and evicts itself;
+// packed, a panel (K×64 bytes) streams from L1. Packing costs O(K·N), the
+// product O(M·K·N).
+//
+//   A·B    packs B as it is;
+//   A·Bᵀ   packs Bᵀ from B (a transposing pack);
+//   Aᵀ·B   (K = all positions of a batch) goes in slices of K_BLOCK rows:
+//          transpose the slice of A, pack the slice of B, accumulate.
 
-function matmulABt<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
-  if (ASC_FEATURE_SIMD) {
-    const step = lanes<T>();
-    const kv = k - (k % step);
-    let row = 0;
-    // Two rows of A against four rows of B at a time: 8 dot products share 6 loads per vector of k.
-    for (; row + 2 <= m; row += 2) {
-      const a0 = at<T>(a, row * k);
-      const a1 = at<T>(a0, k);
-      let col = 0;
-      for (; col + 4 <= n; col += 4) {
-        const b0 = at<T>(b, col * k);
-        const b1 = at<T>(b0, k);
-        const b2 = at<T>(b1, k);
-        const b3 = at<T>(b2, k);
-        let s00 = v128.splat<T>(0), s01 = v128.splat<T>(0), s02 = v128.splat<T>(0), s03 = v128.splat<T>(0);
-        let s10 = v128.splat<T>(0), s11 = v128.splat<T>(0), s12 = v128.splat<T>(0), s13 = v128.splat<T>(0);
-        for (let i = 0; i < kv; i += step) {
-          const x0 = v128.load(at<T>(a0, i));
-          const x1 = v128.load(at<T>(a1, i));
-          const y0 = v128.load(at<T>(b0, i));
-          const y1 = v128.load(at<T>(b1, i));
-          const y2 = v128.load(at<T>(b2, i));
-          const y3 = v128.load(at<T>(b3, i));
-          s00 = madd<T>(x0, y0, s00); s01 = madd<T>(x0, y1, s01); s02 = madd<T>(x0, y2, s02); s03 = madd<T>(x0, y3, s03);
-          s10 = madd<T>(x1, y0, s10); s11 = madd<T>(x1, y1, s11); s12 = madd<T>(x1, y2, s12); s13 = madd<T>(x1, y3, s13);
-        }
-        const o0 = at<T>(out, row * n + col);
-        const o1 = at<T>(o0, n);
-        let r00 = lanesSum<T>(s00) + dotTail<T>(a0, b0, kv, k), r01 = lanesSum<T>(s01) + dotTail<T>(a0, b1, kv, k);
-        let r02 = lanesSum<T>(s02) + dotTail<T>(a0, b2, kv, k), r03 = lanesSum<T>(s03) + dotTail<T>(a0, b3, kv, k);
-        let r10 = lanesSum<T>(s10) + dotTail<T>(a1, b0, kv, k), r11 = lanesSum<T>(s11) + dotTail<T>(a1, b1, kv, k);
-        let r12 = lanesSum<T>(s12) + dotTail<T>(a1, b2, kv, k), r13 = lanesSum<T>(s13) + dotTail<T>(a1, b3, kv, k);
-        if (accumulate) {
-          r00 += load<T>(at<T>(o0, 0)); r01 += load<T>(at<T>(o0, 1)); r02 += load<T>(at<T>(o0, 2)); r03 += load<T>(at<T>(o0, 3));
-          r10 += load<T>(at<T>(o1, 0)); r11 += load<T>(at<T>(o1, 1)); r12 += load<T>(at<T>(o1, 2)); r13 += load<T>(at<T>(o1, 3));
-        }
-        store<T>(at<T>(o0, 0), r00); store<T>(at<T>(o0, 1), r01); store<T>(at<T>(o0, 2), r02); store<T>(at<T>(o0, 3), r03);
-        store<T>(at<T>(o1, 0), r10); store<T>(at<T>(o1, 1), r11); store<T>(at<T>(o1, 2), r12); store<T>(at<T>(o1, 3), r13);
+/** Columns of B per packed panel: four vectors. */
+// @ts-ignore: decorator
+@inline function panelWidth<T>(): i32 {
+  return 4 * lanes<T>();
+}
+
+/** Elements of a packed K×N matrix: whole panels. */
+// @ts-ignore: decorator
+@inline function packedElements<T>(k: i32, n: i32): i32 {
+  const width = panelWidth<T>();
+  return ((n + width - 1) / width) * width * k;
+}
+
+/** Packs B (K×N, row-major) into panels. */
+function packPanels<T>(packed: usize, b: usize, k: i32, n: i32): void {
+  const width = panelWidth<T>();
+  let to = packed;
+  for (let col = 0; col < n; col += width) {
+    const cols = min(width, n - col);
+    for (let p = 0; p < k; p++) {
+      const from = at<T>(b, p * n + col);
+      if (cols == width) {
+        v128.store(to, v128.load(from));
+        v128.store(to, v128.load(from, 16), 16);
+        v128.store(to, v128.load(from, 32), 32);
+        v128.store(to, v128.load(from, 48), 48);
+      } else {
+        for (let c = 0; c < width; c++) store<T>(at<T>(to, c), c < cols ? load<T>(at<T>(from, c)) : <T>0);
       }
-      for (; col < n; col++) {
-        dotRowCol<T>(out, a0, b, row, col, k, kv, n, accumulate);
-        dotRowCol<T>(out, a1, b, row + 1, col, k, kv, n, accumulate);
-      }
+      to += 64;
     }
-    for (; row < m; row++) {
-      const a0 = at<T>(a, row * k);
-      for (let col = 0; col < n; col++) dotRowCol<T>(out, a0, b, row, col, k, kv, n, accumulate);
+  }
+}
+
+/** Packs B = Cᵀ given C (N×K, row-major): panel row p holds C[col.., p]. */
+function packPanelsTransposed<T>(packed: usize, c: usize, k: i32, n: i32): void {
+  const width = panelWidth<T>();
+  for (let col = 0; col < n; col += width) {
+    const cols = min(width, n - col);
+    const panel = at<T>(packed, col * k);
+    transposeStrided<T>(panel, width, at<T>(c, col * k), k, cols, k);
+    for (let p = 0; p < k; p++) for (let j = cols; j < width; j++) store<T>(at<T>(panel, p * width + j), <T>0);
+  }
+}
+
+/**
+ * out rows [row, row + rows) × panel columns (rows is 1 or 2) (+)= A rows · panel,
+ * storing only the panel's first `cols` columns (the rest is padding).
+ */
+// @ts-ignore: decorator
+@inline function panelBlock<T>(out: usize, n: i32, a: usize, k: i32, panel: usize, rows: i32, cols: i32, accumulate: bool, spill: usize): void {
+  const width = panelWidth<T>();
+  const a0 = a;
+  const a1 = rows == 2 ? at<T>(a, k) : a; // one row: the second row's work repeats the first, never stored
+  const o0 = out;
+  const o1 = at<T>(out, n);
+  const full = cols == width;
+  let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0), c02 = v128.splat<T>(0), c03 = v128.splat<T>(0);
+  let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0), c12 = v128.splat<T>(0), c13 = v128.splat<T>(0);
+  let y = panel;
+  for (let p = 0; p < k; p++) {
+    const x0 = v128.load_splat<T>(at<T>(a0, p));
+    const x1 = v128.load_splat<T>(at<T>(a1, p));
+    let b = v128.load(y);
+    c00 = madd<T>(x0, b, c00); c10 = madd<T>(x1, b, c10);
+    b = v128.load(y, 16);
+    c01 = madd<T>(x0, b, c01); c11 = madd<T>(x1, b, c11);
+    b = v128.load(y, 32);
+    c02 = madd<T>(x0, b, c02); c12 = madd<T>(x1, b, c12);
+    b = v128.load(y, 48);
+    c03 = madd<T>(x0, b, c03); c13 = madd<T>(x1, b, c13);
+    y += 64;
+  }
+  if (full) {
+    if (accumulate) {
+      c00 = v128.add<T>(c00, v128.load(o0)); c01 = v128.add<T>(c01, v128.load(o0, 16)); c02 = v128.add<T>(c02, v128.load(o0, 32)); c03 = v128.add<T>(c03, v128.load(o0, 48));
+    }
+    v128.store(o0, c00); v128.store(o0, c01, 16); v128.store(o0, c02, 32); v128.store(o0, c03, 48);
+    if (rows == 2) {
+      if (accumulate) {
+        c10 = v128.add<T>(c10, v128.load(o1)); c11 = v128.add<T>(c11, v128.load(o1, 16)); c12 = v128.add<T>(c12, v128.load(o1, 32)); c13 = v128.add<T>(c13, v128.load(o1, 48));
+      }
+      v128.store(o1, c10); v128.store(o1, c11, 16); v128.store(o1, c12, 32); v128.store(o1, c13, 48);
     }
   } else {
-    for (let row = 0; row < m; row++) {
-      for (let col = 0; col < n; col++) {
-        let sum = dotTail<T>(at<T>(a, row * k), at<T>(b, col * k), 0, k);
-        const o = at<T>(out, row * n + col);
-        if (accumulate) sum += load<T>(o);
-        store<T>(o, sum);
+    // A last, partial panel: through a small buffer, then only the real columns.
+    v128.store(spill, c00); v128.store(spill, c01, 16); v128.store(spill, c02, 32); v128.store(spill, c03, 48);
+    v128.store(spill, c10, 64); v128.store(spill, c11, 80); v128.store(spill, c12, 96); v128.store(spill, c13, 112);
+    for (let r = 0; r < rows; r++) {
+      const o = at<T>(out, r * n);
+      for (let c = 0; c < cols; c++) {
+        let v = load<T>(at<T>(spill, r * width + c));
+        if (accumulate) v += load<T>(at<T>(o, c));
+        store<T>(at<T>(o, c), v);
       }
     }
   }
 }
 
-/** One output of matmulABt with SIMD over k (for the edges of the 2×4 blocks). */
-// @ts-ignore: decorator
-@inline function dotRowCol<T>(out: usize, aRow: usize, b: usize, row: i32, col: i32, k: i32, kv: i32, n: i32, accumulate: bool): void {
-  const bRow = at<T>(b, col * k);
-  let s = v128.splat<T>(0);
-  for (let i = 0; i < kv; i += lanes<T>()) s = madd<T>(v128.load(at<T>(aRow, i)), v128.load(at<T>(bRow, i)), s);
-  let sum = lanesSum<T>(s) + dotTail<T>(aRow, bRow, kv, k);
-  const o = at<T>(out, row * n + col);
-  if (accumulate) sum += load<T>(o);
-  store<T>(o, sum);
+/** out(M×N) (+)= A(M×K) · B, with B packed (packPanels): panel after panel, two rows of A at a time. */
+function multiplyPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
+  const width = panelWidth<T>();
+  for (let col = 0; col < n; col += width) {
+    const cols = min(width, n - col);
+    const panel = at<T>(packed, col * k);
+    let row = 0;
+    for (; row + 2 <= m; row += 2) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 2, cols, accumulate, spill);
+    if (row < m) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 1, cols, accumulate, spill);
+  }
+}
+
+/** Scratch space the products need: a packed B (and for Aᵀ·B a slice of Aᵀ), plus the spill buffer. */
+function matmulScratch<T>(m: i32, k: i32, n: i32): i32 {
+  const slice = min(k, K_BLOCK);
+  return max(packedElements<T>(k, n), packedElements<T>(slice, n) + m * slice) + 2 * panelWidth<T>();
+}
+
+/** Rows of A and B per slice of Aᵀ·B: the packed slice of B stays in L2, a panel of it in L1. */
+const K_BLOCK = 256;
+
+// ---------------------------------------------------------------------------
+// out(M×N) (+)= A(M×K) · B(N×K)ᵀ: rows of A dotted with rows of B
+// ---------------------------------------------------------------------------
+
+function matmulABt<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    packPanelsTransposed<T>(scratch, b, k, n);
+    multiplyPacked<T>(out, a, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
+    return;
+  }
+  for (let row = 0; row < m; row++) {
+    for (let col = 0; col < n; col++) {
+      let sum = dotTail<T>(at<T>(a, row * k), at<T>(b, col * k), 0, k);
+      const o = at<T>(out, row * n + col);
+      if (accumulate) sum += load<T>(o);
+      store<T>(o, sum);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
 // out(M×N) (+)= A(M×K) · B(K×N): each output row is a sum of rows of B
 // ---------------------------------------------------------------------------
 
-function matmulAB<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void {
-  if (!accumulate) memory.fill(out, 0, <usize>(m * n) << alignof<T>());
+function matmulAB<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void {
   if (ASC_FEATURE_SIMD) {
-    const step = lanes<T>();
-    const block = 2 * step; // two vectors of columns
-    const nv = n - (n % block);
-    let row = 0;
-    // Four rows × two vectors of columns of out stay in eight registers while k runs.
-    for (; row + 4 <= m; row += 4) {
-      const a0 = at<T>(a, row * k);
-      const a1 = at<T>(a0, k);
-      const a2 = at<T>(a1, k);
-      const a3 = at<T>(a2, k);
-      const o0 = at<T>(out, row * n);
-      const o1 = at<T>(o0, n);
-      const o2 = at<T>(o1, n);
-      const o3 = at<T>(o2, n);
-      for (let col = 0; col < nv; col += block) {
-        let c00 = v128.load(at<T>(o0, col)), c01 = v128.load(at<T>(o0, col + step));
-        let c10 = v128.load(at<T>(o1, col)), c11 = v128.load(at<T>(o1, col + step));
-        let c20 = v128.load(at<T>(o2, col)), c21 = v128.load(at<T>(o2, col + step));
-        let c30 = v128.load(at<T>(o3, col)), c31 = v128.load(at<T>(o3, col + step));
-        for (let i = 0; i < k; i++) {
-          const bRow = at<T>(b, i * n + col);
-          const y0 = v128.load(bRow);
-          const y1 = v128.load(bRow, 16);
-          let x = v128.splat<T>(load<T>(at<T>(a0, i)));
-          c00 = madd<T>(x, y0, c00); c01 = madd<T>(x, y1, c01);
-          x = v128.splat<T>(load<T>(at<T>(a1, i)));
-          c10 = madd<T>(x, y0, c10); c11 = madd<T>(x, y1, c11);
-          x = v128.splat<T>(load<T>(at<T>(a2, i)));
-          c20 = madd<T>(x, y0, c20); c21 = madd<T>(x, y1, c21);
-          x = v128.splat<T>(load<T>(at<T>(a3, i)));
-          c30 = madd<T>(x, y0, c30); c31 = madd<T>(x, y1, c31);
-        }
-        v128.store(at<T>(o0, col), c00); v128.store(at<T>(o0, col + step), c01);
-        v128.store(at<T>(o1, col), c10); v128.store(at<T>(o1, col + step), c11);
-        v128.store(at<T>(o2, col), c20); v128.store(at<T>(o2, col + step), c21);
-        v128.store(at<T>(o3, col), c30); v128.store(at<T>(o3, col + step), c31);
-      }
-      for (let r = 0; r < 4; r++) axpyColumns<T>(out, a, b, row + r, k, n, nv);
-    }
-    for (; row < m; row++) {
-      const aRow = at<T>(a, row * k);
-      const oRow = at<T>(out, row * n);
-      for (let col = 0; col < nv; col += block) {
-        let c0 = v128.load(at<T>(oRow, col)), c1 = v128.load(at<T>(oRow, col + step));
-        for (let i = 0; i < k; i++) {
-          const x = v128.splat<T>(load<T>(at<T>(aRow, i)));
-          const bRow = at<T>(b, i * n + col);
-          c0 = madd<T>(x, v128.load(bRow), c0);
-          c1 = madd<T>(x, v128.load(bRow, 16), c1);
-        }
-        v128.store(at<T>(oRow, col), c0); v128.store(at<T>(oRow, col + step), c1);
-      }
-      axpyColumns<T>(out, a, b, row, k, n, nv);
-    }
-  } else {
-    for (let row = 0; row < m; row++) axpyColumns<T>(out, a, b, row, k, n, 0);
+    packPanels<T>(scratch, b, k, n);
+    multiplyPacked<T>(out, a, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
+    return;
   }
-}
-
-/** out[row, from..n) += Σ_i A[row, i] · B[i, from..n), scalar. */
-function axpyColumns<T>(out: usize, a: usize, b: usize, row: i32, k: i32, n: i32, from: i32): void {
-  if (from >= n) return;
-  const aRow = at<T>(a, row * k);
-  const oRow = at<T>(out, row * n);
-  for (let i = 0; i < k; i++) {
-    const x = load<T>(at<T>(aRow, i));
-    if (x == 0) continue;
-    const bRow = at<T>(b, i * n);
-    for (let col = from; col < n; col++) store<T>(at<T>(oRow, col), load<T>(at<T>(oRow, col)) + x * load<T>(at<T>(bRow, col)));
+  if (!accumulate) memory.fill(out, 0, <usize>(m * n) << alignof<T>());
+  for (let row = 0; row < m; row++) {
+    const aRow = at<T>(a, row * k);
+    const oRow = at<T>(out, row * n);
+    for (let i = 0; i < k; i++) {
+      const x = load<T>(at<T>(aRow, i));
+      if (x == 0) continue;
+      const bRow = at<T>(b, i * n);
+      for (let col = 0; col < n; col++) store<T>(at<T>(oRow, col), load<T>(at<T>(oRow, col)) + x * load<T>(at<T>(bRow, col)));
+    }
   }
 }
 
@@ -216,31 +245,81 @@ function axpyColumns<T>(out: usize, a: usize, b: usize, row: i32, k: i32, n: i32
 // out(M×N) += A(K×M)ᵀ · B(K×N): a sum over the K rows of A and B
 // ---------------------------------------------------------------------------
 
-/** Rows of A and B taken at a time: the slices stay in cache. */
-const K_BLOCK = 128;
-
-/**
- * Slice by slice of K_BLOCK rows: transpose the slices of A and B into
- * scratch, so that out += Aᵀ·B becomes out += (Aᵀ)·((Bᵀ)ᵀ), the row-by-row
- * dot products of the A·Bᵀ kernel (the fastest one), over K_BLOCK columns.
- * scratch holds (M + N)·K_BLOCK elements.
- */
 function matmulAtBAccumulate<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, scratch: usize): void {
-  const aT = scratch;
-  const bT = at<T>(scratch, m * K_BLOCK);
-  for (let start = 0; start < k; start += K_BLOCK) {
-    const rows = min(K_BLOCK, k - start);
-    transpose<T>(aT, at<T>(a, start * m), rows, m);
-    transpose<T>(bT, at<T>(b, start * n), rows, n);
-    matmulABt<T>(out, aT, bT, m, rows, n, true);
+  if (ASC_FEATURE_SIMD) {
+    const slice = min(k, K_BLOCK);
+    const packed = scratch;
+    const aT = at<T>(scratch, packedElements<T>(slice, n));
+    const spill = at<T>(aT, m * slice);
+    for (let start = 0; start < k; start += K_BLOCK) {
+      const rows = min(K_BLOCK, k - start);
+      transpose<T>(aT, at<T>(a, start * m), rows, m); // Aᵀ's slice: M×rows
+      packPanels<T>(packed, at<T>(b, start * n), rows, n);
+      multiplyPacked<T>(out, aT, packed, m, rows, n, true, spill);
+    }
+    return;
+  }
+  for (let p = 0; p < k; p++) {
+    const aRow = at<T>(a, p * m);
+    const bRow = at<T>(b, p * n);
+    for (let i = 0; i < m; i++) {
+      const x = load<T>(at<T>(aRow, i));
+      if (x == 0) continue;
+      const o = at<T>(out, i * n);
+      for (let col = 0; col < n; col++) store<T>(at<T>(o, col), load<T>(at<T>(o, col)) + x * load<T>(at<T>(bRow, col)));
+    }
   }
 }
 
 /** out(C×R) = A(R×C)ᵀ. */
 function transpose<T>(out: usize, a: usize, rows: i32, cols: i32): void {
-  for (let row = 0; row < rows; row++) {
-    const aRow = at<T>(a, row * cols);
-    for (let col = 0; col < cols; col++) store<T>(at<T>(out, col * rows + row), load<T>(at<T>(aRow, col)));
+  transposeStrided<T>(out, rows, a, cols, rows, cols);
+}
+
+/**
+ * out[c, r] = A[r, c] for r < rows, c < cols, where rows of A are aStride
+ * apart and rows of out outStride apart. With SIMD, in blocks of one vector
+ * square (4×4 f32, 2×2 f64) transposed in registers by shuffles.
+ */
+function transposeStrided<T>(out: usize, outStride: i32, a: usize, aStride: i32, rows: i32, cols: i32): void {
+  let rowEnd = 0;
+  let colEnd = 0;
+  if (ASC_FEATURE_SIMD) {
+    const step = lanes<T>();
+    rowEnd = rows - (rows % step);
+    colEnd = cols - (cols % step);
+    for (let r = 0; r < rowEnd; r += step) {
+      for (let c = 0; c < colEnd; c += step) {
+        const from = at<T>(a, r * aStride + c);
+        const to = at<T>(out, c * outStride + r);
+        if (sizeof<T>() == 4) {
+          const r0 = v128.load(from);
+          const r1 = v128.load(at<T>(from, aStride));
+          const r2 = v128.load(at<T>(from, 2 * aStride));
+          const r3 = v128.load(at<T>(from, 3 * aStride));
+          const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5); // a00 a10 a01 a11
+          const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5); // a20 a30 a21 a31
+          const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7); // a02 a12 a03 a13
+          const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7); // a22 a32 a23 a33
+          v128.store(to, v128.shuffle<i64>(t0, t1, 0, 2));
+          v128.store(at<T>(to, outStride), v128.shuffle<i64>(t0, t1, 1, 3));
+          v128.store(at<T>(to, 2 * outStride), v128.shuffle<i64>(t2, t3, 0, 2));
+          v128.store(at<T>(to, 3 * outStride), v128.shuffle<i64>(t2, t3, 1, 3));
+        } else {
+          const r0 = v128.load(from);
+          const r1 = v128.load(at<T>(from, aStride));
+          v128.store(to, v128.shuffle<i64>(r0, r1, 0, 2));
+          v128.store(at<T>(to, outStride), v128.shuffle<i64>(r0, r1, 1, 3));
+        }
+      }
+    }
+  }
+  // The edges (everything, without SIMD): columns past colEnd of the block rows, then the last rows.
+  for (let r = 0; r < rowEnd; r++) {
+    for (let c = colEnd; c < cols; c++) store<T>(at<T>(out, c * outStride + r), load<T>(at<T>(a, r * aStride + c)));
+  }
+  for (let r = rowEnd; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<T>(at<T>(out, c * outStride + r), load<T>(at<T>(a, r * aStride + c)));
   }
 }
 
@@ -554,15 +633,14 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-/** Elements of scratch space matmulAtBAccumulate needs for A with M columns and B with N. */
-export function atbScratchElements(m: i32, n: i32): i32 {
-  return (m + n) * K_BLOCK;
-}
+/** Elements of scratch space a matrix product of these dimensions needs. */
+export function matmulScratchElements_f32(m: i32, k: i32, n: i32): i32 { return matmulScratch<f32>(m, k, n); }
+export function matmulScratchElements_f64(m: i32, k: i32, n: i32): i32 { return matmulScratch<f64>(m, k, n); }
 
-export function matmulABt_f32(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void { matmulABt<f32>(out, a, b, m, k, n, accumulate); }
-export function matmulABt_f64(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void { matmulABt<f64>(out, a, b, m, k, n, accumulate); }
-export function matmulAB_f32(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void { matmulAB<f32>(out, a, b, m, k, n, accumulate); }
-export function matmulAB_f64(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool): void { matmulAB<f64>(out, a, b, m, k, n, accumulate); }
+export function matmulABt_f32(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void { matmulABt<f32>(out, a, b, m, k, n, accumulate, scratch); }
+export function matmulABt_f64(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void { matmulABt<f64>(out, a, b, m, k, n, accumulate, scratch); }
+export function matmulAB_f32(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void { matmulAB<f32>(out, a, b, m, k, n, accumulate, scratch); }
+export function matmulAB_f64(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void { matmulAB<f64>(out, a, b, m, k, n, accumulate, scratch); }
 export function matmulAtBAccumulate_f32(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, scratch: usize): void { matmulAtBAccumulate<f32>(out, a, b, m, k, n, scratch); }
 export function matmulAtBAccumulate_f64(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, scratch: usize): void { matmulAtBAccumulate<f64>(out, a, b, m, k, n, scratch); }
 export function transpose_f32(out: usize, a: usize, rows: i32, cols: i32): void { transpose<f32>(out, a, rows, cols); }
