@@ -70,11 +70,11 @@ describe.each(backends)('%s', (backend: Backend) => {
     });
   });
 
-  it('gathers, scatters, biases and sums', () => {
-    const rows = 7;
+  // 7 rows: the direct loops; 41 rows: the one-hot kernels go through a transposed copy of W.
+  it.each([7, 41])('gathers, scatters, biases and sums (%i rows)', (rows) => {
     const H = 11;
     const V = 5;
-    const ids = Int32Array.from([4, 0, 2, 2, 1, 4, 3]);
+    const ids = Int32Array.from({ length: rows }, (_, r) => [4, 0, 2, 2, 1, 4, 3][r % 7]);
     const W = randomFloats(null, H * V);
     const pairs: [string, (k: Kernels, out: Float32Array) => void, number][] = [
       ['addWeightColumns', (k, out) => k.addWeightColumns(out, W, ids, rows, H, V), rows * H],

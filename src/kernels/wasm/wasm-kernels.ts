@@ -151,8 +151,8 @@ export async function wasmVariantSupported(variant: WasmVariant): Promise<boolea
 export class WasmKernels implements Kernels {
   readonly name: string;
   private readonly staging: Staging;
-  /** Where the matrix products pack B (see assembly/kernels.ts), grown on demand; one per thread. */
-  private matmulScratch = { address: 0, bytes: 0 };
+  /** Where kernels keep intermediate copies (the matrix products' packed B, a transposed W), grown on demand; one per thread. */
+  private scratchSpace = { address: 0, bytes: 0 };
 
   private constructor(
     readonly variant: WasmVariant,
@@ -204,9 +204,13 @@ export class WasmKernels implements Kernels {
 
   /** The address of scratch space for a product of these dimensions. */
   private scratchFor(dtype: FloatArray, m: number, k: number, n: number): number {
-    const bytes = this.wasm[`matmulScratchElements_${dtype instanceof Float64Array ? 'f64' : 'f32'}`](m, k, n) * dtype.BYTES_PER_ELEMENT;
-    if (bytes > this.matmulScratch.bytes) this.matmulScratch = { address: this.heap.reserve(bytes), bytes };
-    return this.matmulScratch.address;
+    return this.scratch(this.wasm[`matmulScratchElements_${dtype instanceof Float64Array ? 'f64' : 'f32'}`](m, k, n) * dtype.BYTES_PER_ELEMENT);
+  }
+
+  /** The address of at least `bytes` of this thread's scratch space (kernels use it within one call). */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchSpace.bytes) this.scratchSpace = { address: this.heap.reserve(bytes), bytes };
+    return this.scratchSpace.address;
   }
 
   matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
@@ -230,11 +234,11 @@ export class WasmKernels implements Kernels {
   }
 
   addWeightColumns(out: FloatArray, weight: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.call('addWeightColumns', out, [[out, rows * hidden, true], [weight, hidden * vocab, false], [ids, rows, false]], [rows, hidden, vocab]);
+    this.call('addWeightColumns', out, [[out, rows * hidden, true], [weight, hidden * vocab, false], [ids, rows, false]], [rows, hidden, vocab, this.scratch(hidden * vocab * out.BYTES_PER_ELEMENT)]);
   }
 
   addToWeightColumns(gradWeight: FloatArray, dz: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.call('addToWeightColumns', gradWeight, [[gradWeight, hidden * vocab, true], [dz, rows * hidden, false], [ids, rows, false]], [rows, hidden, vocab]);
+    this.call('addToWeightColumns', gradWeight, [[gradWeight, hidden * vocab, true], [dz, rows * hidden, false], [ids, rows, false]], [rows, hidden, vocab, this.scratch(hidden * vocab * gradWeight.BYTES_PER_ELEMENT)]);
   }
 
   gatherRows(out: FloatArray, table: FloatArray, ids: Int32Array, rows: number, cols: number): void {

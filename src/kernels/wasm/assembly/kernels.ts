@@ -343,7 +343,17 @@ function sumRowsAccumulate<T>(sums: usize, a: usize, rows: i32, cols: i32): void
   for (let row = 0; row < rows; row++) add<T>(sums, at<T>(a, row * cols), cols);
 }
 
-function addWeightColumns<T>(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void {
+/**
+ * Wx·x for one-hot x: out[r] += column ids[r] of W (H×V). A column is strided
+ * (V apart); for many rows W is first transposed into scratch (V×H), where
+ * each column is a contiguous row that vector adds can read.
+ */
+function addWeightColumns<T>(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD && rows >= TRANSPOSE_FOR_ROWS) {
+    transpose<T>(scratch, weight, hidden, vocab);
+    for (let row = 0; row < rows; row++) add<T>(at<T>(out, row * hidden), at<T>(scratch, load<i32>(at<i32>(ids, row)) * hidden), hidden);
+    return;
+  }
   for (let row = 0; row < rows; row++) {
     const id = load<i32>(at<i32>(ids, row));
     const o = at<T>(out, row * hidden);
@@ -351,7 +361,20 @@ function addWeightColumns<T>(out: usize, weight: usize, ids: usize, rows: i32, h
   }
 }
 
-function addToWeightColumns<T>(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void {
+/** Its transpose, dW[:, ids[r]] += dz[r]: summed as rows of a V×H scratch, which is added transposed. */
+function addToWeightColumns<T>(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD && rows >= TRANSPOSE_FOR_ROWS) {
+    memory.fill(scratch, 0, <usize>(vocab * hidden) << alignof<T>());
+    for (let row = 0; row < rows; row++) add<T>(at<T>(scratch, load<i32>(at<i32>(ids, row)) * hidden), at<T>(dz, row * hidden), hidden);
+    for (let v = 0; v < vocab; v++) {
+      const from = at<T>(scratch, v * hidden);
+      for (let i = 0; i < hidden; i++) {
+        const g = at<T>(gradWeight, i * vocab + v);
+        store<T>(g, load<T>(g) + load<T>(at<T>(from, i)));
+      }
+    }
+    return;
+  }
   for (let row = 0; row < rows; row++) {
     const id = load<i32>(at<i32>(ids, row));
     const d = at<T>(dz, row * hidden);
@@ -361,6 +384,9 @@ function addToWeightColumns<T>(gradWeight: usize, dz: usize, ids: usize, rows: i
     }
   }
 }
+
+/** Rows from which the one-hot kernels go through a transposed copy of W (it costs V·H moves). */
+const TRANSPOSE_FOR_ROWS = 16;
 
 function gatherRows<T>(out: usize, table: usize, ids: usize, rows: i32, cols: i32): void {
   for (let row = 0; row < rows; row++) memory.copy(at<T>(out, row * cols), at<T>(table, load<i32>(at<i32>(ids, row)) * cols), <usize>cols << alignof<T>());
@@ -532,19 +558,41 @@ function tanhBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
 
 function softmaxCrossEntropy<T>(logits: usize, targets: usize, mask: usize, rows: i32, vocab: i32): f64 {
   let loss: f64 = 0;
+  // float32 with SIMD: the max and e^(θ − max) four logits at a time (expLanes), the rest one by one.
+  const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? vocab & ~3 : 0;
   for (let row = 0; row < rows; row++) {
     const l = at<T>(logits, row * vocab);
     let largest = load<T>(l);
-    for (let j = 1; j < vocab; j++) largest = max<T>(largest, load<T>(at<T>(l, j)));
+    if (vectors > 0) {
+      let m = v128.load(l);
+      for (let j = 4; j < vectors; j += 4) m = f32x4.pmax(m, v128.load(at<T>(l, j)));
+      largest = <T>max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+    }
+    for (let j = vectors; j < vocab; j++) largest = max<T>(largest, load<T>(at<T>(l, j)));
     const targetLogit = load<T>(at<T>(l, load<i32>(at<i32>(targets, row))));
     let sum: T = 0;
-    for (let j = 0; j < vocab; j++) {
+    if (vectors > 0) {
+      const shift = f32x4.splat(<f32>largest);
+      let sums = f32x4.splat(0);
+      for (let j = 0; j < vectors; j += 4) {
+        const e = expLanes(f32x4.sub(v128.load(at<T>(l, j)), shift));
+        v128.store(at<T>(l, j), e);
+        sums = f32x4.add(sums, e);
+      }
+      sum = <T>lanesSum<f32>(sums);
+    }
+    for (let j = vectors; j < vocab; j++) {
       const e = expScalar<T>(load<T>(at<T>(l, j)) - largest);
       store<T>(at<T>(l, j), e);
       sum += e;
     }
     const inverse = <T>1 / sum;
-    for (let j = 0; j < vocab; j++) store<T>(at<T>(l, j), load<T>(at<T>(l, j)) * inverse);
+    let j = 0;
+    if (vectors > 0) {
+      const scale = f32x4.splat(<f32>inverse);
+      for (; j < vectors; j += 4) v128.store(at<T>(l, j), f32x4.mul(v128.load(at<T>(l, j)), scale));
+    }
+    for (; j < vocab; j++) store<T>(at<T>(l, j), load<T>(at<T>(l, j)) * inverse);
     const weight = load<f32>(at<f32>(mask, row));
     // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max): finite even when ŷ[target] underflows.
     if (weight != 0) loss += <f64>weight * (logScalar<T>(sum) - <f64>(targetLogit - largest));
@@ -651,10 +699,10 @@ export function addBias_f32(out: usize, bias: usize, rows: i32, cols: i32): void
 export function addBias_f64(out: usize, bias: usize, rows: i32, cols: i32): void { addBias<f64>(out, bias, rows, cols); }
 export function sumRowsAccumulate_f32(sums: usize, a: usize, rows: i32, cols: i32): void { sumRowsAccumulate<f32>(sums, a, rows, cols); }
 export function sumRowsAccumulate_f64(sums: usize, a: usize, rows: i32, cols: i32): void { sumRowsAccumulate<f64>(sums, a, rows, cols); }
-export function addWeightColumns_f32(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void { addWeightColumns<f32>(out, weight, ids, rows, hidden, vocab); }
-export function addWeightColumns_f64(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void { addWeightColumns<f64>(out, weight, ids, rows, hidden, vocab); }
-export function addToWeightColumns_f32(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void { addToWeightColumns<f32>(gradWeight, dz, ids, rows, hidden, vocab); }
-export function addToWeightColumns_f64(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32): void { addToWeightColumns<f64>(gradWeight, dz, ids, rows, hidden, vocab); }
+export function addWeightColumns_f32(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void { addWeightColumns<f32>(out, weight, ids, rows, hidden, vocab, scratch); }
+export function addWeightColumns_f64(out: usize, weight: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void { addWeightColumns<f64>(out, weight, ids, rows, hidden, vocab, scratch); }
+export function addToWeightColumns_f32(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void { addToWeightColumns<f32>(gradWeight, dz, ids, rows, hidden, vocab, scratch); }
+export function addToWeightColumns_f64(gradWeight: usize, dz: usize, ids: usize, rows: i32, hidden: i32, vocab: i32, scratch: usize): void { addToWeightColumns<f64>(gradWeight, dz, ids, rows, hidden, vocab, scratch); }
 export function gatherRows_f32(out: usize, table: usize, ids: usize, rows: i32, cols: i32): void { gatherRows<f32>(out, table, ids, rows, cols); }
 export function gatherRows_f64(out: usize, table: usize, ids: usize, rows: i32, cols: i32): void { gatherRows<f64>(out, table, ids, rows, cols); }
 export function scatterAddRows_f32(gradTable: usize, grad: usize, ids: usize, rows: i32, cols: i32): void { scatterAddRows<f32>(gradTable, grad, ids, rows, cols); }
