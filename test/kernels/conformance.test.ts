@@ -143,6 +143,33 @@ describe.each(backends)('%s', (backend: Backend) => {
     expect(Array.from(values)).toEqual(Array.from(valuesRef));
   });
 
+  it('the LSTM and GRU gate kernels, forward and backward, and multiply (H = 37: vectors and a tail)', () => {
+    const rows = 5;
+    const H = 37;
+    const n = rows * H;
+    const run = (name: string, length: number[], call: (k: Kernels, arrays: Float32Array[]) => void, outputs: number[]) => {
+      const inputs = length.map((l) => randomFloats(null, l, 2));
+      const mine = inputs.map((a) => Float32Array.from(a));
+      const theirs = inputs.map((a) => Float32Array.from(a));
+      call(kernels, mine);
+      call(reference, theirs);
+      for (const o of outputs) expectMatch(`${name} output ${o}`, mine[o], theirs[o], 1e-6);
+    };
+    // LSTM: gates (4H per row) in, gate values out; c and h out; cPrev in.
+    run('lstmGates', [4 * n, n, n, n], (k, [gates, c, h, cPrev]) => k.lstmGates(gates, c, h, cPrev, rows, H), [0, 1, 2]);
+    // Backward reads gate values in (0, 1): squash random numbers into that range first.
+    run('lstmGatesBackward', [4 * n, n, n, 4 * n, n, n], (k, [dGates, kappa, gamma, gates, c, cPrev]) => {
+      reference.sigmoid(gates, 4 * n);
+      k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, H);
+    }, [0, 1]);
+    run('gruGates', [3 * n, 3 * n, n, n, n], (k, [gates, p, qn, hPrev, h]) => k.gruGates(gates, p, qn, hPrev, h, rows, H), [0, 2, 4]);
+    run('gruGatesBackward', [3 * n, 3 * n, n, n, 3 * n, n, n], (k, [dq, dp, gammaPrev, gamma, gates, qn, hPrev]) => {
+      reference.sigmoid(gates, 3 * n);
+      k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, H);
+    }, [0, 1, 2]);
+    run('multiply', [n, n], (k, [out, a]) => k.multiply(out, a, n), [0]);
+  });
+
   it('activations and clipping at the edges: huge inputs saturate, NaN passes through (divergence stays visible)', () => {
     const edges = [0, -0, 1e-30, -1e-30, 20, -20, 87, -87, 88.5, -88.5, 100, -100, 1e6, -1e6, Infinity, -Infinity, NaN];
     // Long enough that every value also goes through the 4-vector loop, not only the tails.

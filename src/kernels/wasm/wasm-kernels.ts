@@ -13,7 +13,6 @@
  */
 import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
-import { referenceKernels } from '../reference.js';
 
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
@@ -281,26 +280,28 @@ export class WasmKernels implements Kernels {
     this.call('softmaxCrossEntropyBackward', probs, [[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [scale, rows, vocab]);
   }
 
-  // The LSTM's and GRU's gate arithmetic is O(rows·H) per step (the matrix products are O(rows·H²)):
-  // the reference loops run on this backend's arrays as they are, without copying.
   lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
-    referenceKernels.lstmGates(gates, c, h, cPrev, rows, hidden);
+    const H = rows * hidden;
+    this.call('lstmGates', gates, [[gates, 4 * H, true], [c, H, true], [h, H, true], [cPrev, H, false]], [rows, hidden]);
   }
 
   lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
-    referenceKernels.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
+    const H = rows * hidden;
+    this.call('lstmGatesBackward', dGates, [[dGates, 4 * H, true], [kappa, H, true], [gamma, H, false], [gates, 4 * H, false], [c, H, false], [cPrev, H, false]], [rows, hidden]);
   }
 
   multiply(out: FloatArray, a: FloatArray, length: number): void {
-    referenceKernels.multiply(out, a, length); // O(P·H) once per layer and batch
+    this.call('multiply', out, [[out, length, true], [a, length, false]], [length]);
   }
 
   gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void {
-    referenceKernels.gruGates(gates, p, qn, hPrev, h, rows, hidden);
+    const H = rows * hidden;
+    this.call('gruGates', gates, [[gates, 3 * H, true], [p, 3 * H, false], [qn, H, true], [hPrev, H, false], [h, H, true]], [rows, hidden]);
   }
 
   gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void {
-    referenceKernels.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden);
+    const H = rows * hidden;
+    this.call('gruGatesBackward', dq, [[dq, 3 * H, true], [dp, 3 * H, true], [gammaPrev, H, true], [gamma, H, false], [gates, 3 * H, false], [qn, H, false], [hPrev, H, false]], [rows, hidden]);
   }
 
   clip(values: FloatArray, length: number, limit: number): number {

@@ -335,6 +335,14 @@ function add<T>(out: usize, a: usize, length: i32): void {
   for (; i < length; i++) store<T>(at<T>(out, i), load<T>(at<T>(out, i)) + load<T>(at<T>(a, i)));
 }
 
+function multiply<T>(out: usize, a: usize, length: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + lanes<T>() <= length; i += lanes<T>()) v128.store(at<T>(out, i), v128.mul<T>(v128.load(at<T>(out, i)), v128.load(at<T>(a, i))));
+  }
+  for (; i < length; i++) store<T>(at<T>(out, i), load<T>(at<T>(out, i)) * load<T>(at<T>(a, i)));
+}
+
 function addBias<T>(out: usize, bias: usize, rows: i32, cols: i32): void {
   for (let row = 0; row < rows; row++) add<T>(at<T>(out, row * cols), bias, cols);
 }
@@ -553,6 +561,201 @@ function tanhBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
 }
 
 // ---------------------------------------------------------------------------
+// The LSTM's and GRU's gate arithmetic (docs/derivations/lstm.md, gru.md)
+// ---------------------------------------------------------------------------
+// Per row, the gates sit side by side ([i|f|g|o] or [r|u|n], H each), so lane
+// j of each gate's vector is unit j: four units at a time with float32 SIMD,
+// the rest (and float64) one at a time, as src/kernels/reference.ts does.
+
+/** tanh on four f32 lanes: 2σ(2x) − 1. */
+// @ts-ignore: decorator
+@inline function tanhLanes(x: v128): v128 {
+  return squashLanes(x, true);
+}
+
+// @ts-ignore: decorator
+@inline function sigmoidScalar<T>(x: T): T {
+  return <T>1 / (<T>1 + expScalar<T>(-x));
+}
+
+/** (L.2) i, f, g, o from their pre-activations, in place; (L.3) c = f∘cPrev + i∘g; (L.4) h = o∘tanh(c). */
+function lstmGates<T>(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32, hidden: i32): void {
+  const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? hidden & ~3 : 0;
+  for (let row = 0; row < rows; row++) {
+    const zi = at<T>(gates, row * 4 * hidden);
+    const zf = at<T>(zi, hidden);
+    const zg = at<T>(zf, hidden);
+    const zo = at<T>(zg, hidden);
+    const cRow = at<T>(c, row * hidden);
+    const hRow = at<T>(h, row * hidden);
+    const cPrevRow = at<T>(cPrev, row * hidden);
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      for (let j = 0; j < vectors; j += 4) {
+        const i = sigmoidLanes(v128.load(at<T>(zi, j)));
+        const f = sigmoidLanes(v128.load(at<T>(zf, j)));
+        const g = tanhLanes(v128.load(at<T>(zg, j)));
+        const o = sigmoidLanes(v128.load(at<T>(zo, j)));
+        v128.store(at<T>(zi, j), i);
+        v128.store(at<T>(zf, j), f);
+        v128.store(at<T>(zg, j), g);
+        v128.store(at<T>(zo, j), o);
+        const cell = madd<f32>(f, v128.load(at<T>(cPrevRow, j)), f32x4.mul(i, g));
+        v128.store(at<T>(cRow, j), cell);
+        v128.store(at<T>(hRow, j), f32x4.mul(o, tanhLanes(cell)));
+      }
+    }
+    for (let j = vectors; j < hidden; j++) {
+      const i = sigmoidScalar<T>(load<T>(at<T>(zi, j)));
+      const f = sigmoidScalar<T>(load<T>(at<T>(zf, j)));
+      const g = tanhScalar<T>(load<T>(at<T>(zg, j)));
+      const o = sigmoidScalar<T>(load<T>(at<T>(zo, j)));
+      store<T>(at<T>(zi, j), i);
+      store<T>(at<T>(zf, j), f);
+      store<T>(at<T>(zg, j), g);
+      store<T>(at<T>(zo, j), o);
+      const cell = f * load<T>(at<T>(cPrevRow, j)) + i * g;
+      store<T>(at<T>(cRow, j), cell);
+      store<T>(at<T>(hRow, j), o * tanhScalar<T>(cell));
+    }
+  }
+}
+
+/**
+ * (L.5) κ(t) = κ + γ∘o∘(1 − tanh²c); (L.6)–(L.9) the gates' dz; (L.11) κ(t−1) = κ(t)∘f, in place of kappa.
+ */
+function lstmGatesBackward<T>(dGates: usize, kappa: usize, gamma: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32): void {
+  const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? hidden & ~3 : 0;
+  for (let row = 0; row < rows; row++) {
+    const gi = at<T>(gates, row * 4 * hidden);
+    const gf = at<T>(gi, hidden);
+    const gg = at<T>(gf, hidden);
+    const go = at<T>(gg, hidden);
+    const di = at<T>(dGates, row * 4 * hidden);
+    const df = at<T>(di, hidden);
+    const dg = at<T>(df, hidden);
+    const dOut = at<T>(dg, hidden);
+    const n = row * hidden;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      for (let j = 0; j < vectors; j += 4) {
+        const one = f32x4.splat(1);
+        const i = v128.load(at<T>(gi, j));
+        const f = v128.load(at<T>(gf, j));
+        const g = v128.load(at<T>(gg, j));
+        const o = v128.load(at<T>(go, j));
+        const gammaJ = v128.load(at<T>(gamma, n + j));
+        const tanhC = tanhLanes(v128.load(at<T>(c, n + j)));
+        const k = madd<f32>(f32x4.mul(gammaJ, o), f32x4.sub(one, f32x4.mul(tanhC, tanhC)), v128.load(at<T>(kappa, n + j)));
+        v128.store(at<T>(di, j), f32x4.mul(f32x4.mul(k, g), f32x4.mul(i, f32x4.sub(one, i))));
+        v128.store(at<T>(df, j), f32x4.mul(f32x4.mul(k, v128.load(at<T>(cPrev, n + j))), f32x4.mul(f, f32x4.sub(one, f))));
+        v128.store(at<T>(dg, j), f32x4.mul(f32x4.mul(k, i), f32x4.sub(one, f32x4.mul(g, g))));
+        v128.store(at<T>(dOut, j), f32x4.mul(f32x4.mul(gammaJ, tanhC), f32x4.mul(o, f32x4.sub(one, o))));
+        v128.store(at<T>(kappa, n + j), f32x4.mul(k, f));
+      }
+    }
+    for (let j = vectors; j < hidden; j++) {
+      const i = load<T>(at<T>(gi, j));
+      const f = load<T>(at<T>(gf, j));
+      const g = load<T>(at<T>(gg, j));
+      const o = load<T>(at<T>(go, j));
+      const gammaJ = load<T>(at<T>(gamma, n + j));
+      const tanhC = tanhScalar<T>(load<T>(at<T>(c, n + j)));
+      const k = load<T>(at<T>(kappa, n + j)) + gammaJ * o * (<T>1 - tanhC * tanhC);
+      store<T>(at<T>(di, j), k * g * i * (<T>1 - i));
+      store<T>(at<T>(df, j), k * load<T>(at<T>(cPrev, n + j)) * f * (<T>1 - f));
+      store<T>(at<T>(dg, j), k * i * (<T>1 - g * g));
+      store<T>(at<T>(dOut, j), gammaJ * tanhC * o * (<T>1 - o));
+      store<T>(at<T>(kappa, n + j), k * f);
+    }
+  }
+}
+
+/**
+ * (G.2) r, u = σ(p + q), (G.3) n = tanh(p_n + r∘q_n), (G.4) h = (1 − u)∘n + u∘hPrev; gates (q in,
+ * [r|u|n] out) and p are rows×3H; qn keeps q_n for the backward pass.
+ */
+function gruGates<T>(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, rows: i32, hidden: i32): void {
+  const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? hidden & ~3 : 0;
+  for (let row = 0; row < rows; row++) {
+    const qr = at<T>(gates, row * 3 * hidden);
+    const qu = at<T>(qr, hidden);
+    const qnRow = at<T>(qu, hidden);
+    const pr = at<T>(p, row * 3 * hidden);
+    const pu = at<T>(pr, hidden);
+    const pn = at<T>(pu, hidden);
+    const m = row * hidden;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      for (let j = 0; j < vectors; j += 4) {
+        const r = sigmoidLanes(f32x4.add(v128.load(at<T>(pr, j)), v128.load(at<T>(qr, j))));
+        const u = sigmoidLanes(f32x4.add(v128.load(at<T>(pu, j)), v128.load(at<T>(qu, j))));
+        const q = v128.load(at<T>(qnRow, j));
+        const n = tanhLanes(madd<f32>(r, q, v128.load(at<T>(pn, j))));
+        v128.store(at<T>(qr, j), r);
+        v128.store(at<T>(qu, j), u);
+        v128.store(at<T>(qnRow, j), n);
+        v128.store(at<T>(qn, m + j), q);
+        // (1 − u)∘n + u∘hPrev = n + u∘(hPrev − n)
+        v128.store(at<T>(h, m + j), madd<f32>(u, f32x4.sub(v128.load(at<T>(hPrev, m + j)), n), n));
+      }
+    }
+    for (let j = vectors; j < hidden; j++) {
+      const r = sigmoidScalar<T>(load<T>(at<T>(pr, j)) + load<T>(at<T>(qr, j)));
+      const u = sigmoidScalar<T>(load<T>(at<T>(pu, j)) + load<T>(at<T>(qu, j)));
+      const q = load<T>(at<T>(qnRow, j));
+      const n = tanhScalar<T>(load<T>(at<T>(pn, j)) + r * q);
+      store<T>(at<T>(qr, j), r);
+      store<T>(at<T>(qu, j), u);
+      store<T>(at<T>(qnRow, j), n);
+      store<T>(at<T>(qn, m + j), q);
+      store<T>(at<T>(h, m + j), (<T>1 - u) * n + u * load<T>(at<T>(hPrev, m + j)));
+    }
+  }
+}
+
+/** (G.5)–(G.8): dq and dp from γ, and the direct term of (G.10), γ(t−1) = γ∘u. */
+function gruGatesBackward<T>(dq: usize, dp: usize, gammaPrev: usize, gamma: usize, gates: usize, qn: usize, hPrev: usize, rows: i32, hidden: i32): void {
+  const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? hidden & ~3 : 0;
+  for (let row = 0; row < rows; row++) {
+    const z = row * 3 * hidden;
+    const m = row * hidden;
+    if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
+      for (let j = 0; j < vectors; j += 4) {
+        const one = f32x4.splat(1);
+        const r = v128.load(at<T>(gates, z + j));
+        const u = v128.load(at<T>(gates, z + hidden + j));
+        const n = v128.load(at<T>(gates, z + 2 * hidden + j));
+        const g = v128.load(at<T>(gamma, m + j));
+        const dn = f32x4.mul(f32x4.mul(g, f32x4.sub(one, u)), f32x4.sub(one, f32x4.mul(n, n)));
+        const du = f32x4.mul(f32x4.mul(g, f32x4.sub(v128.load(at<T>(hPrev, m + j)), n)), f32x4.mul(u, f32x4.sub(one, u)));
+        const dr = f32x4.mul(f32x4.mul(dn, v128.load(at<T>(qn, m + j))), f32x4.mul(r, f32x4.sub(one, r)));
+        v128.store(at<T>(dp, z + j), dr);
+        v128.store(at<T>(dp, z + hidden + j), du);
+        v128.store(at<T>(dp, z + 2 * hidden + j), dn);
+        v128.store(at<T>(dq, z + j), dr);
+        v128.store(at<T>(dq, z + hidden + j), du);
+        v128.store(at<T>(dq, z + 2 * hidden + j), f32x4.mul(dn, r));
+        v128.store(at<T>(gammaPrev, m + j), f32x4.mul(g, u));
+      }
+    }
+    for (let j = vectors; j < hidden; j++) {
+      const r = load<T>(at<T>(gates, z + j));
+      const u = load<T>(at<T>(gates, z + hidden + j));
+      const n = load<T>(at<T>(gates, z + 2 * hidden + j));
+      const g = load<T>(at<T>(gamma, m + j));
+      const dn = g * (<T>1 - u) * (<T>1 - n * n);
+      const du = g * (load<T>(at<T>(hPrev, m + j)) - n) * u * (<T>1 - u);
+      const dr = dn * load<T>(at<T>(qn, m + j)) * r * (<T>1 - r);
+      store<T>(at<T>(dp, z + j), dr);
+      store<T>(at<T>(dp, z + hidden + j), du);
+      store<T>(at<T>(dp, z + 2 * hidden + j), dn);
+      store<T>(at<T>(dq, z + j), dr);
+      store<T>(at<T>(dq, z + hidden + j), du);
+      store<T>(at<T>(dq, z + 2 * hidden + j), dn * r);
+      store<T>(at<T>(gammaPrev, m + j), g * u);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Softmax + cross-entropy (Eq. 3.1–3.2), masked
 // ---------------------------------------------------------------------------
 
@@ -727,3 +930,14 @@ export function clip_f32(values: usize, length: i32, limit: f32): i32 { return c
 export function clip_f64(values: usize, length: i32, limit: f64): i32 { return clip<f64>(values, length, limit); }
 export function adagradStep_f32(params: usize, grads: usize, memory: usize, learningRate: f32, epsilon: f32, length: i32): void { adagradStep<f32>(params, grads, memory, learningRate, epsilon, length); }
 export function adagradStep_f64(params: usize, grads: usize, memory: usize, learningRate: f64, epsilon: f64, length: i32): void { adagradStep<f64>(params, grads, memory, learningRate, epsilon, length); }
+
+export function multiply_f32(out: usize, a: usize, length: i32): void { multiply<f32>(out, a, length); }
+export function multiply_f64(out: usize, a: usize, length: i32): void { multiply<f64>(out, a, length); }
+export function lstmGates_f32(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32, hidden: i32): void { lstmGates<f32>(gates, c, h, cPrev, rows, hidden); }
+export function lstmGates_f64(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32, hidden: i32): void { lstmGates<f64>(gates, c, h, cPrev, rows, hidden); }
+export function lstmGatesBackward_f32(dGates: usize, kappa: usize, gamma: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32): void { lstmGatesBackward<f32>(dGates, kappa, gamma, gates, c, cPrev, rows, hidden); }
+export function lstmGatesBackward_f64(dGates: usize, kappa: usize, gamma: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32): void { lstmGatesBackward<f64>(dGates, kappa, gamma, gates, c, cPrev, rows, hidden); }
+export function gruGates_f32(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, rows: i32, hidden: i32): void { gruGates<f32>(gates, p, qn, hPrev, h, rows, hidden); }
+export function gruGates_f64(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, rows: i32, hidden: i32): void { gruGates<f64>(gates, p, qn, hPrev, h, rows, hidden); }
+export function gruGatesBackward_f32(dq: usize, dp: usize, gammaPrev: usize, gamma: usize, gates: usize, qn: usize, hPrev: usize, rows: i32, hidden: i32): void { gruGatesBackward<f32>(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden); }
+export function gruGatesBackward_f64(dq: usize, dp: usize, gammaPrev: usize, gamma: usize, gates: usize, qn: usize, hPrev: usize, rows: i32, hidden: i32): void { gruGatesBackward<f64>(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden); }
