@@ -28,6 +28,22 @@ export interface Kernels {
   /** out(M×N) (+)= A(M×K) · B(K×N). Overwrites out unless accumulate. */
   matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void;
 
+  /**
+   * Elements that pack() writes for a K×N matrix: the size of `packed`.
+   */
+  packedSize(dtype: DType, k: number, n: number): number;
+
+  /**
+   * B (K×N) copied into the layout this backend's products read fastest, for a matrix that many
+   * products reuse: the recurrent weights, packed once per batch instead of once per step.
+   * `transposed`: b holds Bᵀ (N×K), e.g. Wh (units×H) for B = Whᵀ. The reference backend's layout
+   * is plain row-major B; the WebAssembly one cuts B into panels of columns (assembly/kernels.ts).
+   */
+  pack(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean): void;
+
+  /** out(M×N) (+)= A(M×K) · B, with B as pack() left it. Overwrites out unless accumulate. */
+  matmulPacked(out: FloatArray, a: FloatArray, packed: FloatArray, m: number, k: number, n: number, accumulate: boolean): void;
+
   /** out(M×N) += A(K×M)ᵀ · B(K×N): the weight gradient, a sum over the K rows of a batch. Always accumulates. */
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void;
 

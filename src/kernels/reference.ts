@@ -268,6 +268,20 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < length; i++) out[i] *= a[i];
   },
 
+  packedSize(_dtype, k, n) {
+    return k * n;
+  },
+
+  // The reference "packs" B as the plain row-major matrix it is, so matmulPacked is matmulAB.
+  pack(packed, b, k, n, transposed) {
+    if (transposed) referenceKernels.transpose(packed, b, n, k);
+    else packed.set(b.subarray(0, k * n));
+  },
+
+  matmulPacked(out, a, packed, m, k, n, accumulate) {
+    referenceKernels.matmulAB(out, a, packed, m, k, n, accumulate);
+  },
+
   transpose(out, a, rows, cols) {
     for (let row = 0; row < rows; row++) for (let col = 0; col < cols; col++) out[col * rows + row] = a[row * cols + col];
   },

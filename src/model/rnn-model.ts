@@ -20,7 +20,7 @@ import { affineBackward, affineForward } from '../nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { gruCellBackwardStep, gruCellForward, gruWeightGradients } from '../nn/gru-cell.js';
 import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
-import { rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
+import { packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import { gatesPerUnit, statesPerUnit, type Cell, type ModelConfig } from './config.js';
 
@@ -140,8 +140,9 @@ class Workspace {
   dz!: FloatArray;
   /** ∂J/∂x(t), with an embedding: P×d. */
   dx!: FloatArray;
-  /** Whᵀ, for the backward sweep: H×units. */
-  WhT!: FloatArray;
+  /** Wh packed for the forward product (Whᵀ, H×units) and for the backward one (Wh, units×H), once per batch (rnn-cell.ts). */
+  WhForward!: FloatArray;
+  WhBackward!: FloatArray;
   /** Dropout on this layer's input (layers > 0, training): the mask (0 or 1/(1 − p)) and the masked input, P×H each. */
   dropMask!: FloatArray;
   dropped!: FloatArray;
@@ -171,7 +172,11 @@ class Workspace {
 
   private storage: Record<string, FloatArray> = {};
 
-  constructor(private readonly allocate: (length: number) => FloatArray) {}
+  constructor(
+    private readonly allocate: (length: number) => FloatArray,
+    /** Elements of a packed K×N matrix (Kernels.packedSize). */
+    private readonly packedSize: (k: number, n: number) => number,
+  ) {}
 
   /** Points the views at storage for P packed positions of a batch of B rows, growing it if needed. */
   shape(P: number, B: number, H: number, V: number, d: number, cell: Cell, initialStateLength: number, dropout: boolean, outputDropout: boolean, resets: boolean): void {
@@ -185,7 +190,8 @@ class Workspace {
     this.dz = this.view('dz', P * H);
     this.dx = this.view('dx', P * d);
     const units = gatesPerUnit(cell) * H;
-    this.WhT = this.view('WhT', H * units);
+    this.WhForward = this.view('WhForward', this.packedSize(H, units));
+    this.WhBackward = this.view('WhBackward', this.packedSize(units, H));
     this.gates = this.view('gates', lstm || gru ? P * units : 0);
     this.c = this.view('c', lstm ? (B + P) * H : 0);
     this.cPrev = this.view('cPrev', lstm && resets ? P * H : 0);
@@ -303,7 +309,8 @@ export class RnnModel {
 
   private workspacesFor(positions: number, rows: number, resets: boolean): Workspace[] {
     const { hidden: H, vocabSize: V, embed: d, layers: L, cell } = this.config;
-    while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(this.config.dtype, length)));
+    const { dtype } = this.config;
+    while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(dtype, length), (k, n) => this.kernels.packedSize(dtype, k, n)));
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
     this.workspaces.forEach((ws, layer) =>
       ws.shape(positions, rows, H, layer === L - 1 ? V : 0, layer === 0 ? d : 0, cell, L * rows * this.layerStateSize, layer > 0 && this.dropoutActive, layer === L - 1 && this.dropoutActive, resets),
@@ -368,6 +375,7 @@ export class RnnModel {
         else ws.c.fill(0, 0, B * H);
       }
       const units = gatesPerUnit(this.config.cell) * H;
+      packRecurrentForward(k, ws.WhForward, w.Wh, this.cellShape(B, layer)); // once for all T steps
       for (let t = 0; t < T; t++) {
         const rows = batch.activeRows[t];
         if (rows === 0) continue;
@@ -387,6 +395,7 @@ export class RnnModel {
           },
           input,
           w,
+          ws.WhForward,
           this.cellShape(rows, layer, this.zeroStateRowsAt(packed, t)),
         );
       }
@@ -407,15 +416,15 @@ export class RnnModel {
    * One step of the configured cell for shape.rows sequences: h(t) from h(t−1) and x(t), writing
    * what the backward pass needs (the gates, c for the LSTM, q_n for the GRU) into the given views.
    */
-  private cellForward(at: CellStepViews, input: CellInput, w: RnnLayerWeights, shape: RnnCellShape): void {
+  private cellForward(at: CellStepViews, input: CellInput, w: RnnLayerWeights, WhPacked: FloatArray, shape: RnnCellShape): void {
     const k = this.kernels;
     switch (this.config.cell) {
       case 'rnn':
-        return rnnCellForward(k, at.h, at.hPrev, input, w, shape); // (1.1), (1.2)
+        return rnnCellForward(k, at.h, at.hPrev, input, w, WhPacked, shape); // (1.1), (1.2)
       case 'lstm':
-        return lstmCellForward(k, at.gates, at.c, at.h, at.hPrev, at.cPrev, input, w, shape); // (L.1)–(L.4)
+        return lstmCellForward(k, at.gates, at.c, at.h, at.hPrev, at.cPrev, input, w, WhPacked, shape); // (L.1)–(L.4)
       case 'gru':
-        return gruCellForward(k, at.gates, at.inputPart, at.qn, at.h, at.hPrev, input, w, shape); // (G.1)–(G.4)
+        return gruCellForward(k, at.gates, at.inputPart, at.qn, at.h, at.hPrev, input, w, WhPacked, shape); // (G.1)–(G.4)
     }
   }
 
@@ -533,7 +542,7 @@ export class RnnModel {
     const lstm = this.config.cell === 'lstm';
     const units = gatesPerUnit(this.config.cell) * H;
     const dz = ws.dz; // (P×H): γ_t(t), then the accumulated γ(t), then dz(t), in place
-    k.transpose(ws.WhT, w.Wh, units, H);
+    packRecurrentBackward(k, ws.WhBackward, w.Wh, this.cellShape(B, layer)); // once for all T steps
     const gammaPrev = ws.gammaPrev; // (B×H): γ(t−1) flowing from step t to step t−1
     if (lstm) ws.kappa.fill(0); // (B×H): ∂J/∂c flowing back (L.5, L.11)
     let rowsAfter = 0; // rows that were real at step t + 1 (none after the last step)
@@ -550,14 +559,14 @@ export class RnnModel {
       const shape = this.cellShape(rows, layer, this.zeroStateRowsAt(packed, t));
       switch (this.config.cell) {
         case 'rnn':
-          rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhT, shape); // dz(t), (6.2) γ(t−1)
+          rnnCellBackwardStep(k, gammaPrev, step, step, ws.h.subarray(to * H, (to + rows) * H), ws.WhBackward, shape); // dz(t), (6.2) γ(t−1)
           break;
         case 'lstm':
           ws.kappa.fill(0, rowsAfter * H, rows * H);
-          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), previous.cPrev, ws.WhT, shape);
+          lstmCellBackwardStep(k, gammaPrev, ws.kappa.subarray(0, rows * H), gateRows(ws.dGates), step, gateRows(ws.gates), ws.c.subarray(to * H, (to + rows) * H), previous.cPrev, ws.WhBackward, shape);
           break;
         case 'gru':
-          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), previous.hPrev, ws.WhT, shape);
+          gruCellBackwardStep(k, gammaPrev, gateRows(ws.dGates), gateRows(ws.dInput), step, gateRows(ws.gates), ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H), previous.hPrev, ws.WhBackward, shape);
           break;
       }
       if (this.resetsAt(packed, t)) {
@@ -645,7 +654,7 @@ export class RnnModel {
     const { hidden: H, vocabSize: V, embed: d, layers: L } = this.config;
     const S = this.layerStateSize;
     const units = gatesPerUnit(this.config.cell) * H;
-    const scratch = (name: 'x' | 'gates' | 'p' | 'qn', length: number) => {
+    const scratch = (name: 'x' | 'gates' | 'p' | 'qn' | 'Wh', length: number) => {
       this.stepScratch ??= {};
       const current = this.stepScratch[name];
       return (this.stepScratch[name] = current?.length === length ? current : this.kernels.allocate(this.config.dtype, length));
@@ -663,6 +672,9 @@ export class RnnModel {
       h = state.subarray(at, at + rows * H);
       const hPrev = statePrev.subarray(at, at + rows * H);
       const lstm = this.config.cell === 'lstm';
+      // One step reads Wh once: packing it costs about as much as the product, and keeps one code path.
+      const WhPacked = scratch('Wh', k.packedSize(this.config.dtype, H, units));
+      packRecurrentForward(k, WhPacked, this.layerWeights[layer].Wh, this.cellShape(rows, layer));
       this.cellForward(
         {
           h,
@@ -675,6 +687,7 @@ export class RnnModel {
         },
         input,
         this.layerWeights[layer],
+        WhPacked,
         this.cellShape(rows, layer),
       );
       input = { kind: 'dense', x: h }; // the next layer reads this one's h
@@ -682,5 +695,5 @@ export class RnnModel {
     affineForward(k, logits, h, this.weights, rows, H, V);
   }
 
-  private stepScratch?: { x?: FloatArray; gates?: FloatArray; p?: FloatArray; qn?: FloatArray };
+  private stepScratch?: { x?: FloatArray; gates?: FloatArray; p?: FloatArray; qn?: FloatArray; Wh?: FloatArray };
 }

@@ -11,7 +11,7 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { matmulABtRowsFrom, type CellInput, type RnnCellShape } from './rnn-cell.js';
+import { matmulPackedRowsFrom, type CellInput, type RnnCellShape } from './rnn-cell.js';
 
 export interface GruWeights {
   Wh: FloatArray;
@@ -34,11 +34,11 @@ function inputPart(k: Kernels, p: FloatArray, input: CellInput, w: GruWeights, s
  * (G.1) q = Wh·h(t−1) + bh into gates, p = Wx·x + b1 into p; then (G.2)–(G.4):
  * the gate values r, u, n (in place of gates), qn and h.
  */
-export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, input: CellInput, w: GruWeights, s: RnnCellShape): void {
+export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, input: CellInput, w: GruWeights, WhPacked: FloatArray, s: RnnCellShape): void {
   const { rows, hidden: H, units } = s;
   const zero = s.zeroStateRows ?? 0;
   gates.fill(0, 0, zero * units); // Wh·0
-  matmulABtRowsFrom(k, gates, hPrev, w.Wh, zero, rows, H, units, false); // Wh·h(t−1)
+  matmulPackedRowsFrom(k, gates, hPrev, WhPacked, zero, rows, H, units, false); // Wh·h(t−1), Whᵀ packed
   k.addBias(gates, w.bh, rows, units); // + bh
   inputPart(k, p, input, w, s);
   k.gruGates(gates, p, qn, hPrev, h, rows, H);
@@ -47,11 +47,11 @@ export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn:
 /**
  * Backward through one step (G.5–G.8, G.10): from gamma = ∂J/∂h(t) (summed
  * over the loss terms, Trick 2) writes dq and dp, and
- *   gammaPrev = γ ∘ u + Whᵀ dq      (with WhT = Whᵀ, H×3H, as dq·(Whᵀ)ᵀ)
+ *   gammaPrev = γ ∘ u + Whᵀ dq      (as dq·Wh, Wh (3H×H) packed)
  */
-export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: FloatArray, dp: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
+export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: FloatArray, dp: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
   k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, s.rows, s.hidden);
-  matmulABtRowsFrom(k, gammaPrev, dq, WhT, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, true); // (G.10) + Whᵀ dq
+  matmulPackedRowsFrom(k, gammaPrev, dq, WhPacked, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, true); // (G.10) + Whᵀ dq
 }
 
 /**

@@ -10,14 +10,14 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { matmulABtRowsFrom, unitPreactivation, type CellInput, type RnnCellShape, type RnnCellWeights } from './rnn-cell.js';
+import { matmulPackedRowsFrom, unitPreactivation, type CellInput, type RnnCellShape, type RnnCellWeights } from './rnn-cell.js';
 
 /**
  * (L.1) z = Wh·h(t−1) + Wx·x(t) + b1, written into gates; then in place
  * (L.2) the gate values i, f, g, o;  (L.3) c = f∘cPrev + i∘g;  (L.4) h = o∘tanh(c).
  */
-export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
-  unitPreactivation(k, gates, hPrev, input, w, s); // (L.1)
+export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
+  unitPreactivation(k, gates, hPrev, input, w, WhPacked, s); // (L.1)
   k.lstmGates(gates, c, h, cPrev, s.rows, s.hidden); // (L.2)–(L.4)
 }
 
@@ -27,7 +27,7 @@ export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h:
  * ∂J/∂c(t) that came back from step t + 1. Writes
  *   dGates = ∂J/∂z(t) (B×4H)                        (L.5)–(L.9)
  *   kappa  = κ(t) ∘ f(t), the part of ∂J/∂c(t−1) from this step   (L.11)
- *   gammaPrev = Whᵀ dz, as dz·(Whᵀ)ᵀ with WhT = Whᵀ (H×4H)        (L.11)
+ *   gammaPrev = Whᵀ dz, as dz·Wh with Wh (4H×H) packed            (L.11)
  */
 export function lstmCellBackwardStep(
   k: Kernels,
@@ -38,9 +38,9 @@ export function lstmCellBackwardStep(
   gates: FloatArray,
   c: FloatArray,
   cPrev: FloatArray,
-  WhT: FloatArray,
+  WhPacked: FloatArray,
   s: RnnCellShape,
 ): void {
   k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, s.rows, s.hidden); // (L.5)–(L.9), κ(t−1)
-  matmulABtRowsFrom(k, gammaPrev, dGates, WhT, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, false); // γ(t−1) = Whᵀ dz
+  matmulPackedRowsFrom(k, gammaPrev, dGates, WhPacked, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, false); // γ(t−1) = Whᵀ dz
 }

@@ -38,21 +38,36 @@ export interface RnnCellShape {
   zeroStateRows?: number;
 }
 
-/** out (+)= A·Bᵀ over rows [from, rows) of A and out (rows of A before `from` are left alone). */
-export function matmulABtRowsFrom(k: Kernels, out: FloatArray, a: FloatArray, b: FloatArray, from: number, rows: number, inner: number, cols: number, accumulate: boolean): void {
+/**
+ * The recurrent weight matrix as the two products of every step read it, packed (Kernels.pack)
+ * once per batch rather than once per step:
+ *   forward   Whᵀ (H×units):   z += h(t−1)·Whᵀ                (1.1)
+ *   backward  Wh  (units×H):   γ(t−1) = dz·Wh, i.e. Whᵀ dz    (6.2)
+ */
+export function packRecurrentForward(k: Kernels, packed: FloatArray, Wh: FloatArray, s: RnnCellShape): void {
+  k.pack(packed, Wh, s.hidden, s.units, true); // B = Whᵀ, given as Wh
+}
+
+export function packRecurrentBackward(k: Kernels, packed: FloatArray, Wh: FloatArray, s: RnnCellShape): void {
+  k.pack(packed, Wh, s.units, s.hidden, false);
+}
+
+/** out (+)= A·B (B packed) over rows [from, rows) of A and out; rows before `from` are left alone. */
+export function matmulPackedRowsFrom(k: Kernels, out: FloatArray, a: FloatArray, packed: FloatArray, from: number, rows: number, inner: number, cols: number, accumulate: boolean): void {
   if (from >= rows) return;
-  k.matmulABt(from > 0 ? out.subarray(from * cols) : out, from > 0 ? a.subarray(from * inner) : a, b, rows - from, inner, cols, accumulate);
+  k.matmulPacked(from > 0 ? out.subarray(from * cols) : out, from > 0 ? a.subarray(from * inner) : a, packed, rows - from, inner, cols, accumulate);
 }
 
 /**
- * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1, for every row at once: z = hPrev·Whᵀ + x·Wxᵀ + b1.
- * z is (B×units); the LSTM computes its four gates' pre-activations the same way (L.1).
+ * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1, for every row at once: z = hPrev·Whᵀ + x·Wxᵀ + b1,
+ * with Whᵀ packed by packRecurrentForward. z is (B×units); the LSTM computes its four gates'
+ * pre-activations the same way (L.1).
  */
-export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
+export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
   const { rows: B, hidden: H, inputSize: D, units } = s;
   const zero = s.zeroStateRows ?? 0;
   z.fill(0, 0, zero * units); // Wh·0
-  matmulABtRowsFrom(k, z, hPrev, w.Wh, zero, B, H, units, false); // Wh·h(t−1)
+  matmulPackedRowsFrom(k, z, hPrev, WhPacked, zero, B, H, units, false); // Wh·h(t−1)
   if (input.kind === 'one-hot') k.addWeightColumns(z, w.Wx, input.ids, B, units, D); // Wx·x = column ids of Wx
   else k.matmulABt(z, input.x, w.Wx, B, D, units, true); // + Wx·x
   k.addBias(z, w.b1, B, units); // + b1
@@ -62,8 +77,8 @@ export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, 
  * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1,  (1.2) h = σ(z)
  * Writes h (B×H); z is never stored, because σ'(z) is recovered from h.
  */
-export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
-  unitPreactivation(k, h, hPrev, input, w, s); // (1.1), in place of h
+export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
+  unitPreactivation(k, h, hPrev, input, w, WhPacked, s); // (1.1), in place of h
   activationForward(k, s.activation, h, s.rows * s.hidden); // (1.2)
 }
 
@@ -73,17 +88,16 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, inp
  * seed's "Trick 2": accumulated gammas). Writes
  *   dz        = γ(t) ∘ σ'(z(t))                      (B×H; may be gamma itself)
  *   gammaPrev = ∂J/∂h(t−1) = Whᵀ dz                 (B×H)   Eq. 6.2
- * For a batch of rows, Whᵀ dz is dz·Wh = dz·(Whᵀ)ᵀ: given WhT = Whᵀ (H×H,
- * transposed once per batch), each output is a dot product of two
- * contiguous rows, the same kernel as the forward pass.
+ * For a batch of rows, Whᵀ dz is dz·Wh: Wh packed once per batch
+ * (packRecurrentBackward), the same kind of product as the forward pass.
  * The weight gradients are left to rnnCellWeightGradients, which sums them
  * over all steps at once. Rows that read the zero state get no γ(t−1) (it is
  * not computed: nothing is upstream of a constant).
  */
-export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhT: FloatArray, s: RnnCellShape): void {
+export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
   const { rows: B, hidden: H } = s;
   activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
-  matmulABtRowsFrom(k, gammaPrev, dz, WhT, s.zeroStateRows ?? 0, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
+  matmulPackedRowsFrom(k, gammaPrev, dz, WhPacked, s.zeroStateRows ?? 0, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
 }
 
 /**

@@ -59,6 +59,18 @@ describe.each(backends)('%s', (backend: Backend) => {
         kernels.matmulAB(out, a, b, m, k, n, accumulate);
         reference.matmulAB(expected, a, b, m, k, n, accumulate);
         expectMatch(`A·B accumulate=${accumulate}`, out, expected, 2e-5);
+
+        // Packed B, given as B (k×n) or as Bᵀ (n×k): the same products as A·B and A·Bᵀ.
+        for (const transposed of [false, true]) {
+          const packed = own ? (own.allocate('float32', kernels.packedSize('float32', k, n)) as Float32Array) : new Float32Array(kernels.packedSize('float32', k, n));
+          kernels.pack(packed, transposed ? bt : b, k, n, transposed);
+          out.set(start);
+          expected.set(start);
+          kernels.matmulPacked(out, a, packed, m, k, n, accumulate);
+          if (transposed) reference.matmulABt(expected, a, bt, m, k, n, accumulate);
+          else reference.matmulAB(expected, a, b, m, k, n, accumulate);
+          expectMatch(`A·packed(${transposed ? 'Bᵀ' : 'B'}) accumulate=${accumulate}`, out, expected, 2e-5);
+        }
       }
       const aT = randomFloats(own, k * m);
       const b = randomFloats(own, k * n);
@@ -240,6 +252,11 @@ describe.each(backends)('%s in float64', (backend: Backend) => {
       expect(worst(out, expected)).toBeLessThan(1e-12);
       kernels.matmulAB(out, a, b, m, k, n, false);
       reference.matmulAB(expected, a, b, m, k, n, false);
+      expect(worst(out, expected)).toBeLessThan(1e-12);
+      const packed = own ? (own.allocate('float64', kernels.packedSize('float64', k, n)) as Float64Array) : new Float64Array(kernels.packedSize('float64', k, n));
+      kernels.pack(packed, bt, k, n, true);
+      kernels.matmulPacked(out, a, packed, m, k, n, true);
+      reference.matmulABt(expected, a, bt, m, k, n, true);
       expect(worst(out, expected)).toBeLessThan(1e-12);
       const aT = doubles(own, k * m);
       kernels.matmulAtBAccumulate(out, aT, b, m, k, n);

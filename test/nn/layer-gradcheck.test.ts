@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { numericalDerivative, Random, referenceKernels as k } from '../../src/index.js';
 import { affineBackward, affineForward } from '../../src/nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../../src/nn/embedding.js';
-import { rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput } from '../../src/nn/rnn-cell.js';
+import { packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput } from '../../src/nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../../src/nn/softmax-cross-entropy.js';
 
 const random = new Random(42);
@@ -105,7 +105,9 @@ describe.each(['sigmoid', 'tanh', 'relu'] as const)('RNN cell, %s (1.1, 1.2, 5.2
     const upstream = randomArray(B * H);
     const h = new Float64Array(B * H);
     const loss = () => {
-      rnnCellForward(k, h, hPrev, input, w, shape);
+      const WhPacked = new Float64Array(k.packedSize('float64', H, H));
+      packRecurrentForward(k, WhPacked, w.Wh, shape); // inside the loss: the check perturbs Wh
+      rnnCellForward(k, h, hPrev, input, w, WhPacked, shape);
       return dot(h, upstream);
     };
     loss();
@@ -113,9 +115,9 @@ describe.each(['sigmoid', 'tanh', 'relu'] as const)('RNN cell, %s (1.1, 1.2, 5.2
     const gammaPrev = new Float64Array(B * H);
     const dx = new Float64Array(B * D);
     const dz = new Float64Array(B * H);
-    const WhT = new Float64Array(H * H);
-    k.transpose(WhT, w.Wh, H, H);
-    rnnCellBackwardStep(k, gammaPrev, dz, upstream, h, WhT, shape);
+    const WhPacked = new Float64Array(k.packedSize('float64', H, H));
+    packRecurrentBackward(k, WhPacked, w.Wh, shape);
+    rnnCellBackwardStep(k, gammaPrev, dz, upstream, h, WhPacked, shape);
     rnnCellWeightGradients(k, grads, dz, hPrev, input, shape);
     if (kind === 'dense') rnnCellInputGradient(k, dx, dz, w, shape);
     expect(maxRelativeError(loss, w.Wh, grads.Wh)).toBeLessThan(1e-6);

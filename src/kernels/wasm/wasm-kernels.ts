@@ -220,6 +220,19 @@ export class WasmKernels implements Kernels {
     this.call('matmulAB', out, [[out, m * n, true], [a, m * k, false], [b, k * n, false]], [m, k, n, accumulate ? 1 : 0, this.scratchFor(out, m, k, n)]);
   }
 
+  packedSize(dtype: DType, k: number, n: number): number {
+    return this.wasm[`packedElements_${dtype === 'float64' ? 'f64' : 'f32'}`](k, n);
+  }
+
+  pack(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean): void {
+    this.call('pack', packed, [[packed, this.packedSize(packed instanceof Float64Array ? 'float64' : 'float32', k, n), true], [b, k * n, false]], [k, n, transposed ? 1 : 0]);
+  }
+
+  matmulPacked(out: FloatArray, a: FloatArray, packed: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
+    const spill = this.scratch(32 * out.BYTES_PER_ELEMENT); // two rows of a panel (16 columns at most)
+    this.call('matmulPacked', out, [[out, m * n, true], [a, m * k, false], [packed, packed.length, false]], [m, k, n, accumulate ? 1 : 0, spill]);
+  }
+
   matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
     this.call('matmulAtBAccumulate', out, [[out, m * n, true], [a, k * m, false], [b, k * n, false]], [m, k, n, this.scratchFor(out, m, k, n)]);
   }

@@ -198,6 +198,24 @@ function matmulScratch<T>(m: i32, k: i32, n: i32): i32 {
 /** Rows of A and B per slice of Aᵀ·B: the packed slice of B stays in L2, a panel of it in L1. */
 const K_BLOCK = 256;
 
+/** B (or, transposed, Bᵀ given as N×K) packed once for many products (the recurrent weights). */
+function pack<T>(packed: usize, b: usize, k: i32, n: i32, transposed: bool): void {
+  if (!ASC_FEATURE_SIMD) {
+    // Without SIMD the products read B as plain row-major K×N.
+    if (transposed) transpose<T>(packed, b, n, k);
+    else memory.copy(packed, b, <usize>(k * n) << alignof<T>());
+    return;
+  }
+  if (transposed) packPanelsTransposed<T>(packed, b, k, n);
+  else packPanels<T>(packed, b, k, n);
+}
+
+/** out(M×N) (+)= A(M×K) · B, B as pack() left it; `spill` holds two rows of a panel. */
+function matmulPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
+  if (ASC_FEATURE_SIMD) multiplyPacked<T>(out, a, packed, m, k, n, accumulate, spill);
+  else matmulAB<T>(out, a, packed, m, k, n, accumulate, spill);
+}
+
 // ---------------------------------------------------------------------------
 // out(M×N) (+)= A(M×K) · B(N×K)ᵀ: rows of A dotted with rows of B
 // ---------------------------------------------------------------------------
@@ -941,3 +959,9 @@ export function gruGates_f32(gates: usize, p: usize, qn: usize, hPrev: usize, h:
 export function gruGates_f64(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, rows: i32, hidden: i32): void { gruGates<f64>(gates, p, qn, hPrev, h, rows, hidden); }
 export function gruGatesBackward_f32(dq: usize, dp: usize, gammaPrev: usize, gamma: usize, gates: usize, qn: usize, hPrev: usize, rows: i32, hidden: i32): void { gruGatesBackward<f32>(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden); }
 export function gruGatesBackward_f64(dq: usize, dp: usize, gammaPrev: usize, gamma: usize, gates: usize, qn: usize, hPrev: usize, rows: i32, hidden: i32): void { gruGatesBackward<f64>(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden); }
+export function packedElements_f32(k: i32, n: i32): i32 { return ASC_FEATURE_SIMD ? packedElements<f32>(k, n) : k * n; }
+export function packedElements_f64(k: i32, n: i32): i32 { return ASC_FEATURE_SIMD ? packedElements<f64>(k, n) : k * n; }
+export function pack_f32(packed: usize, b: usize, k: i32, n: i32, transposed: bool): void { pack<f32>(packed, b, k, n, transposed); }
+export function pack_f64(packed: usize, b: usize, k: i32, n: i32, transposed: bool): void { pack<f64>(packed, b, k, n, transposed); }
+export function matmulPacked_f32(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void { matmulPacked<f32>(out, a, packed, m, k, n, accumulate, spill); }
+export function matmulPacked_f64(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void { matmulPacked<f64>(out, a, packed, m, k, n, accumulate, spill); }
