@@ -177,17 +177,28 @@ function packPanelsTransposed<T>(packed: usize, c: usize, k: i32, n: i32): void 
   }
 }
 
-/** out(M×N) (+)= A(M×K) · B, with B packed (packPanels): panel after panel, two rows of A at a time. */
+/**
+ * out(M×N) (+)= A(M×K) · B, with B packed (packPanels): in blocks of rows of A small enough to
+ * stay in L2 with their rows of out (A and out of a 512-row batch would not), panel after panel,
+ * two rows at a time.
+ */
 function multiplyPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
   const width = panelWidth<T>();
-  for (let col = 0; col < n; col += width) {
-    const cols = min(width, n - col);
-    const panel = at<T>(packed, col * k);
-    let row = 0;
-    for (; row + 2 <= m; row += 2) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 2, cols, accumulate, spill);
-    if (row < m) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 1, cols, accumulate, spill);
+  const blockRows = max(2, (ROW_BLOCK_BYTES >> alignof<T>()) / max(k, n)) & ~1;
+  for (let first = 0; first < m; first += blockRows) {
+    const last = min(m, first + blockRows);
+    for (let col = 0; col < n; col += width) {
+      const cols = min(width, n - col);
+      const panel = at<T>(packed, col * k);
+      let row = first;
+      for (; row + 2 <= last; row += 2) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 2, cols, accumulate, spill);
+      if (row < last) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 1, cols, accumulate, spill);
+    }
   }
 }
+
+/** Bytes of A's rows (and as many of out's) per block of multiplyPacked. */
+const ROW_BLOCK_BYTES = 64 * 1024;
 
 /** Scratch space the products need: a packed B (and for Aᵀ·B a slice of Aᵀ), plus the spill buffer. */
 function matmulScratch<T>(m: i32, k: i32, n: i32): i32 {
