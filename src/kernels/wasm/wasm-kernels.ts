@@ -58,12 +58,17 @@ class WasmHeap {
   }
 
   owns(array: ArrayBufferView): boolean {
-    return this.buffers.has(array.buffer);
+    const buffer = array.buffer;
+    return buffer === this.latest || this.buffers.has(buffer); // the first test answers almost every call
   }
+
+  /** The buffer the newest views were made on. */
+  private latest: ArrayBufferLike | null = null;
 
   private currentBuffer(): ArrayBufferLike {
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
+    this.latest = buffer;
     return buffer;
   }
 
@@ -115,6 +120,7 @@ class Staging {
   }
 
   end(): void {
+    if (this.pending.length === 0) return;
     for (const { array, copy } of this.pending) array.set(copy);
     this.pending.length = 0;
   }
@@ -160,6 +166,10 @@ export class WasmKernels implements Kernels {
   ) {
     this.name = `wasm-${variant}`;
     this.staging = new Staging(heap);
+    for (const [name, kernel] of Object.entries(wasm)) {
+      if (name.endsWith('_f32')) this.float32Kernels[name.slice(0, -4)] = kernel;
+      if (name.endsWith('_f64')) this.float64Kernels[name.slice(0, -4)] = kernel;
+    }
   }
 
   /**
@@ -193,13 +203,22 @@ export class WasmKernels implements Kernels {
    * addresses of `places` ([array, length, isOutput]) followed by `extra`.
    */
   private call(name: string, first: FloatArray, places: [Staged, number, boolean][], extra: number[]): number {
-    const kernel = this.wasm[`${name}_${first instanceof Float64Array ? 'f64' : 'f32'}`];
+    // Small calls on small batches are many (a dozen per time step): no string building or array copies here.
+    const kernel = (first instanceof Float64Array ? this.float64Kernels : this.float32Kernels)[name];
+    const args = this.callArguments;
+    args.length = 0;
     this.staging.begin();
-    const addresses = places.map(([array, length, output]) => this.staging.place(array, length, output));
-    const result = kernel(...addresses, ...extra);
+    for (let i = 0; i < places.length; i++) args.push(this.staging.place(places[i][0], places[i][1], places[i][2]));
+    for (let i = 0; i < extra.length; i++) args.push(extra[i]);
+    const result = kernel.apply(undefined, args);
     this.staging.end();
     return result;
   }
+
+  /** The kernels by name, once per float type (the exports name_f32 and name_f64). */
+  private readonly float32Kernels: Record<string, KernelFunction> = {};
+  private readonly float64Kernels: Record<string, KernelFunction> = {};
+  private readonly callArguments: number[] = [];
 
   /** The address of scratch space for a product of these dimensions. */
   private scratchFor(dtype: FloatArray, m: number, k: number, n: number): number {
