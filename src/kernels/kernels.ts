@@ -131,6 +131,14 @@ export interface Kernels {
   /** Adagrad, in place for every entry: memory += g²; params −= lr · g / √(memory + epsilon). */
   adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void;
 
+  /**
+   * Adam's update (src/optim/adam.ts), in place for every entry: p ← p·keep (AdamW's decoupled
+   * weight decay; keep = 1 without it); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+   * p ← p − stepSize·m / (√v / secondCorrection + ε), with the bias corrections of step t folded
+   * into stepSize = lr / (1 − β1ᵗ) and secondCorrection = √(1 − β2ᵗ).
+   */
+  adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void;
+
   /** out(cols×rows) = A(rows×cols)ᵀ. */
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void;
 }

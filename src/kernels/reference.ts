@@ -256,6 +256,15 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < length; i++) out[i] += a[i];
   },
 
+  adamStep(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep) {
+    for (let i = 0; i < length; i++) {
+      const g = grads[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      params[i] = params[i] * keep - (stepSize * m[i]) / (Math.sqrt(v[i]) / secondCorrection + epsilon);
+    }
+  },
+
   adagradStep(params, grads, memory, learningRate, epsilon, length) {
     for (let i = 0; i < length; i++) {
       const g = grads[i];

@@ -22,7 +22,7 @@ export class Adam implements Optimizer {
   constructor(
     size: number,
     dtype: DType,
-    kernels: Kernels,
+    private readonly kernels: Kernels,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
@@ -41,17 +41,11 @@ export class Adam implements Optimizer {
     const { beta1, beta2, epsilon, weightDecay } = this;
     const { firstMoment: m, secondMoment: v } = this.state;
     const t = ++this.counters.step;
-    if (weightDecay !== 0 && this.decoupled) {
-      const keep = 1 - learningRate * weightDecay;
-      for (let i = 0; i < params.length; i++) params[i] *= keep;
-    } else if (weightDecay !== 0) addWeightDecay(grads, params, weightDecay);
+    // AdamW shrinks the weights before the step (inside the kernel); Adam's L2 decay adds λ·p to g.
+    const keep = weightDecay !== 0 && this.decoupled ? 1 - learningRate * weightDecay : 1;
+    if (weightDecay !== 0 && !this.decoupled) addWeightDecay(grads, params, weightDecay);
     const stepSize = learningRate / (1 - beta1 ** t);
     const secondCorrection = Math.sqrt(1 - beta2 ** t);
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / secondCorrection + epsilon);
-    }
+    this.kernels.adamStep(params, grads, m, v, params.length, beta1, beta2, epsilon, stepSize, secondCorrection, keep);
   }
 }

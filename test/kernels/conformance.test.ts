@@ -149,6 +149,15 @@ describe.each(backends)('%s', (backend: Backend) => {
     expectMatch('adagrad params', p1, p2, 1e-6);
     expectMatch('adagrad memory', m1, m2, 1e-6);
 
+    // Adam at step 3, with AdamW's shrink factor: first and second moments, then the weights.
+    const [q1, f1, s1, q2, f2, s2] = [params, grads, memory, params, grads, memory].map((a) => Float32Array.from(a));
+    const adam = [41, 0.9, 0.999, 1e-8, 0.01 / (1 - 0.9 ** 3), Math.sqrt(1 - 0.999 ** 3), 0.999] as const;
+    kernels.adamStep(q1, grads, f1, s1, ...adam);
+    reference.adamStep(q2, grads, f2, s2, ...adam);
+    expectMatch('adam params', q1, q2, 1e-6);
+    expectMatch('adam first moment', f1, f2, 1e-6);
+    expectMatch('adam second moment', s1, s2, 1e-6);
+
     const values = randomFloats(null, 50, 3);
     const valuesRef = Float32Array.from(values);
     expect(kernels.clip(values, 50, 2)).toBe(reference.clip(valuesRef, 50, 2));

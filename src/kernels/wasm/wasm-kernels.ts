@@ -348,6 +348,10 @@ export class WasmKernels implements Kernels {
     this.call('adagradStep', params, [[params, length, true], [grads, length, false], [memory, length, true]], [learningRate, epsilon, length]);
   }
 
+  adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void {
+    this.call('adamStep', params, [[params, length, true], [grads, length, false], [firstMoment, length, true], [secondMoment, length, true]], [length, beta1, beta2, epsilon, stepSize, secondCorrection, keep]);
+  }
+
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
     this.call('transpose', out, [[out, rows * cols, true], [a, rows * cols, false]], [rows, cols]);
   }

@@ -904,6 +904,40 @@ function adagradStep<T>(params: usize, grads: usize, memory: usize, learningRate
   }
 }
 
+/** Adam (and AdamW with keep < 1), as Kernels.adamStep describes, a vector of entries at a time. */
+function adamStep<T>(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: T, beta2: T, epsilon: T, stepSize: T, secondCorrection: T, keep: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const b1 = v128.splat<T>(beta1);
+    const b2 = v128.splat<T>(beta2);
+    const c1 = v128.splat<T>(<T>1 - beta1);
+    const c2 = v128.splat<T>(<T>1 - beta2);
+    const eps = v128.splat<T>(epsilon);
+    const size = v128.splat<T>(stepSize);
+    const correction = v128.splat<T>(secondCorrection);
+    const shrink = v128.splat<T>(keep);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) {
+      const g = v128.load(at<T>(grads, i));
+      const first = v128.add<T>(v128.mul<T>(b1, v128.load(at<T>(m, i))), v128.mul<T>(c1, g));
+      const second = v128.add<T>(v128.mul<T>(b2, v128.load(at<T>(v, i))), v128.mul<T>(v128.mul<T>(c2, g), g));
+      v128.store(at<T>(m, i), first);
+      v128.store(at<T>(v, i), second);
+      const p = at<T>(params, i);
+      const denominator = v128.add<T>(v128.div<T>(v128.sqrt<T>(second), correction), eps);
+      v128.store(p, v128.sub<T>(v128.mul<T>(v128.load(p), shrink), v128.div<T>(v128.mul<T>(size, first), denominator)));
+    }
+  }
+  for (; i < length; i++) {
+    const g = load<T>(at<T>(grads, i));
+    const first = beta1 * load<T>(at<T>(m, i)) + (<T>1 - beta1) * g;
+    const second = beta2 * load<T>(at<T>(v, i)) + (<T>1 - beta2) * g * g;
+    store<T>(at<T>(m, i), first);
+    store<T>(at<T>(v, i), second);
+    const p = at<T>(params, i);
+    store<T>(p, load<T>(p) * keep - (stepSize * first) / (sqrt<T>(second) / secondCorrection + epsilon));
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Exports, one per float type
 // ---------------------------------------------------------------------------
@@ -976,3 +1010,5 @@ export function pack_f32(packed: usize, b: usize, k: i32, n: i32, transposed: bo
 export function pack_f64(packed: usize, b: usize, k: i32, n: i32, transposed: bool): void { pack<f64>(packed, b, k, n, transposed); }
 export function matmulPacked_f32(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void { matmulPacked<f32>(out, a, packed, m, k, n, accumulate, spill); }
 export function matmulPacked_f64(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void { matmulPacked<f64>(out, a, packed, m, k, n, accumulate, spill); }
+export function adamStep_f32(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: f32, beta2: f32, epsilon: f32, stepSize: f32, secondCorrection: f32, keep: f32): void { adamStep<f32>(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep); }
+export function adamStep_f64(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: f64, beta2: f64, epsilon: f64, stepSize: f64, secondCorrection: f64, keep: f64): void { adamStep<f64>(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep); }
