@@ -95,5 +95,5 @@ export {
 export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernels/select.js';
 export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
 export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from './train/data-parallel.js';
-export { benchmarkTraining, type BenchmarkResult } from './train/benchmark.js';
+export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { sliceBatch } from './core/batch.js';

@@ -6,10 +6,28 @@
  */
 import type { Sequence } from '../data/sequences.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { gatesPerUnit, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { modelConfigOf, trainOptionsOf, type Recipe } from './recipe.js';
 import type { DataParallel } from './data-parallel.js';
 import { Trainer } from './trainer.js';
+
+/**
+ * Floating-point operations of one training step per real token, counting the matrix products
+ * (2 per multiply-add): forward, γ back and the weight gradient, 3 products each, for the
+ * recurrent weights (G gates × H × H), a dense input (G·H × d; one-hot input is a gather) and
+ * the output layer (V × H). The elementwise work is left out: it is O(H), the products O(H²).
+ */
+export function trainingFlopsPerToken(config: ModelConfig): number {
+  const { hidden: H, vocabSize: V, embed, layers } = config;
+  const units = gatesPerUnit(config.cell) * H;
+  let flops = 6 * V * H;
+  for (let layer = 0; layer < layers; layer++) {
+    const input = layer > 0 ? H : embed;
+    flops += 6 * units * (H + input);
+  }
+  return flops;
+}
 
 export interface BenchmarkResult {
   backend: string;

@@ -20,6 +20,8 @@ export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 type KernelFunction = (...args: number[]) => number;
 interface KernelExports {
   heapBase(): number;
+  multiplyAddPeak(rounds: number): number;
+  multiplyAddPeakFlops(): number;
   [kernel: string]: KernelFunction;
 }
 
@@ -181,6 +183,22 @@ export class WasmKernels implements Kernels {
     const { instance } = await WebAssembly.instantiate((await variantBytes(variant)) as BufferSource, { env: { memory: shared } });
     const wasm = instance.exports as unknown as KernelExports;
     return new WasmKernels(variant, new WasmHeap(shared, wasm.heapBase(), memory === undefined), wasm);
+  }
+
+  /**
+   * The arithmetic ceiling of one core with these kernels, in GFLOP/s: independent multiply-adds
+   * on registers, no memory (the best of a few timings of about `seconds` in all).
+   */
+  multiplyAddPeak(seconds = 0.3): number {
+    const rounds = 1_000_000;
+    this.wasm.multiplyAddPeak(rounds); // compiled and warm
+    let best = 0;
+    for (const started = performance.now(); performance.now() - started < seconds * 1000; ) {
+      const t = performance.now();
+      this.wasm.multiplyAddPeak(rounds);
+      best = Math.max(best, (rounds * this.wasm.multiplyAddPeakFlops()) / ((performance.now() - t) * 1e6));
+    }
+    return best;
   }
 
   /** The memory all this backend's arrays live in; hand it to a worker to share them. */

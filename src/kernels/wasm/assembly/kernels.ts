@@ -1012,3 +1012,34 @@ export function matmulPacked_f32(out: usize, a: usize, packed: usize, m: i32, k:
 export function matmulPacked_f64(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void { matmulPacked<f64>(out, a, packed, m, k, n, accumulate, spill); }
 export function adamStep_f32(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: f32, beta2: f32, epsilon: f32, stepSize: f32, secondCorrection: f32, keep: f32): void { adamStep<f32>(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep); }
 export function adamStep_f64(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: f64, beta2: f64, epsilon: f64, stepSize: f64, secondCorrection: f64, keep: f64): void { adamStep<f64>(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep); }
+
+/**
+ * The arithmetic ceiling of one core for this module: `rounds` of eight independent chains of
+ * multiply-adds on registers (eight hide the latency of two fused units; more would spill in V8).
+ * Returns a sum so the work cannot be optimised away; bptt bench times it.
+ */
+export function multiplyAddPeak(rounds: i32): f32 {
+  if (ASC_FEATURE_SIMD) {
+    const x = f32x4.splat(1.0000001);
+    const y = f32x4.splat(0.9999999);
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    for (let i = 0; i < rounds; i++) {
+      a0 = madd<f32>(x, y, a0); a1 = madd<f32>(x, y, a1); a2 = madd<f32>(x, y, a2); a3 = madd<f32>(x, y, a3);
+      a4 = madd<f32>(x, y, a4); a5 = madd<f32>(x, y, a5); a6 = madd<f32>(x, y, a6); a7 = madd<f32>(x, y, a7);
+    }
+    return lanesSum<f32>(f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))));
+  }
+  let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0, a4: f32 = 0, a5: f32 = 0, a6: f32 = 0, a7: f32 = 0;
+  const x: f32 = 1.0000001;
+  const y: f32 = 0.9999999;
+  for (let i = 0; i < rounds; i++) {
+    a0 += x * y; a1 += x * y; a2 += x * y; a3 += x * y; a4 += x * y; a5 += x * y; a6 += x * y; a7 += x * y;
+  }
+  return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+}
+
+/** FLOPs of one round of multiplyAddPeak: 8 chains × lanes × 2. */
+export function multiplyAddPeakFlops(): i32 {
+  return ASC_FEATURE_SIMD ? 8 * 4 * 2 : 8 * 2;
+}
