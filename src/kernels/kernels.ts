@@ -119,6 +119,12 @@ export interface Kernels {
    */
   gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void;
 
+  /**
+   * Σ values², accumulated in float64: the squared gradient norm. A NaN or ±Infinity anywhere makes
+   * it non-finite, so one pass also answers whether the gradients are all finite.
+   */
+  sumOfSquares(values: FloatArray, length: number): number;
+
   /** Elementwise clip to [−limit, limit]; returns how many entries were clipped. */
   clip(values: FloatArray, length: number, limit: number): number;
 

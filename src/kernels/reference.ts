@@ -237,6 +237,12 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  sumOfSquares(values, length) {
+    let sum = 0;
+    for (let i = 0; i < length; i++) sum += values[i] * values[i];
+    return sum;
+  },
+
   clip(values, length, limit) {
     let clipped = 0;
     for (let i = 0; i < length; i++) {

@@ -22,7 +22,7 @@ import { batches, type Sequence } from '../data/sequences.js';
 import { TokenStreams } from '../data/stream.js';
 import type { DataParallel } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import { clipByGlobalNorm, globalNorm } from '../optim/clip.js';
+import { clipByGlobalNorm } from '../optim/clip.js';
 import { createOptimizer } from '../optim/create-optimizer.js';
 import type { Optimizer, OptimizerSpec } from '../optim/optimizer.js';
 import { CONSTANT_SCHEDULE, learningRateAt, type Schedule } from '../optim/schedule.js';
@@ -307,8 +307,10 @@ export class Trainer {
     const p = this.position;
     const grads = this.model.grads;
     // Clipping cannot tame NaN (it fails every comparison): stop before the update would write it into the weights.
-    if (!allFinite(grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
-    const gradientNorm = globalNorm(grads);
+    // One pass gives the norm and the test: Σ g² is finite unless some g is NaN or infinite (or the sum overflows).
+    const squares = this.model.kernels.sumOfSquares(grads, grads.length);
+    if (!Number.isFinite(squares) && !allFinite(grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
+    const gradientNorm = Math.sqrt(squares);
     if (this.options.clipNorm !== undefined && clipByGlobalNorm(grads, this.options.clipNorm, gradientNorm)) clipped = grads.length;
     const learningRate = learningRateAt(this.options.learningRate, this.schedule, p.step);
     this.optimizer.step(this.model.params, grads, learningRate);

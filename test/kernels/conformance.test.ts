@@ -157,6 +157,7 @@ describe.each(backends)('%s', (backend: Backend) => {
     expectMatch('adam params', q1, q2, 1e-6);
     expectMatch('adam first moment', f1, f2, 1e-6);
     expectMatch('adam second moment', s1, s2, 1e-6);
+    expect(Math.abs(kernels.sumOfSquares(params, 41) / reference.sumOfSquares(params, 41) - 1)).toBeLessThan(1e-12);
 
     const values = randomFloats(null, 50, 3);
     const valuesRef = Float32Array.from(values);
@@ -205,6 +206,10 @@ describe.each(backends)('%s', (backend: Backend) => {
         else if (h[i] !== hRef[i]) expect(Math.abs(h[i] - hRef[i]), `${kernel}(${z[i]}) = ${h[i]}, reference ${hRef[i]}`).toBeLessThanOrEqual(1e-6);
       }
     }
+    // Σ z² is non-finite here (±Infinity and NaN among the values); without them it matches the reference.
+    expect(Number.isFinite(kernels.sumOfSquares(z, z.length))).toBe(false);
+    const finite = z.filter(Number.isFinite);
+    expect(Math.abs(kernels.sumOfSquares(finite, finite.length) / reference.sumOfSquares(finite, finite.length) - 1)).toBeLessThan(1e-12);
     const values = Float32Array.from(z);
     const clipped = kernels.clip(values, values.length, 5);
     expect(clipped).toBe(reference.clip(Float32Array.from(z), z.length, 5));

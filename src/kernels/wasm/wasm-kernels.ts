@@ -354,6 +354,10 @@ export class WasmKernels implements Kernels {
     this.call('gruGatesBackward', dq, [[dq, 3 * H, true], [dp, 3 * H, true], [gammaPrev, H, true], [gamma, H, false], [gates, 3 * H, false], [qn, H, false], [hPrev, H, false]], [rows, hidden]);
   }
 
+  sumOfSquares(values: FloatArray, length: number): number {
+    return this.call('sumOfSquares', values, [[values, length, false]], [length]);
+  }
+
   clip(values: FloatArray, length: number, limit: number): number {
     return this.call('clip', values, [[values, length, true]], [length, limit]);
   }

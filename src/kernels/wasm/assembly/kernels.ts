@@ -881,6 +881,31 @@ function clip<T>(values: usize, length: i32, limit: T): i32 {
   return clipped;
 }
 
+/** Σ values², in float64 lanes (float32 values are widened first, two at a time). */
+function sumOfSquares<T>(values: usize, length: i32): f64 {
+  let i = 0;
+  let total: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let sums = f64x2.splat(0);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) {
+      const v = v128.load(at<T>(values, i));
+      if (sizeof<T>() == 4) {
+        const low = f64x2.promote_low_f32x4(v);
+        const high = f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3));
+        sums = madd<f64>(low, low, madd<f64>(high, high, sums));
+      } else {
+        sums = madd<f64>(v, v, sums);
+      }
+    }
+    total = f64x2.extract_lane(sums, 0) + f64x2.extract_lane(sums, 1);
+  }
+  for (; i < length; i++) {
+    const v = <f64>load<T>(at<T>(values, i));
+    total += v * v;
+  }
+  return total;
+}
+
 /** Adagrad: memory += g²; params −= lr · g / √(memory + epsilon), a vector of entries at a time. */
 function adagradStep<T>(params: usize, grads: usize, memory: usize, learningRate: T, epsilon: T, length: i32): void {
   let i = 0;
@@ -1043,3 +1068,5 @@ export function multiplyAddPeak(rounds: i32): f32 {
 export function multiplyAddPeakFlops(): i32 {
   return ASC_FEATURE_SIMD ? 8 * 4 * 2 : 8 * 2;
 }
+export function sumOfSquares_f32(values: usize, length: i32): f64 { return sumOfSquares<f32>(values, length); }
+export function sumOfSquares_f64(values: usize, length: i32): f64 { return sumOfSquares<f64>(values, length); }
