@@ -262,6 +262,18 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < length; i++) out[i] += a[i];
   },
 
+  rmspropStep(params, grads, squareAverage, momentumBuffer, length, learningRate, alpha, epsilon, momentum) {
+    for (let i = 0; i < length; i++) {
+      const g = grads[i];
+      squareAverage[i] = alpha * squareAverage[i] + (1 - alpha) * g * g;
+      const direction = g / (Math.sqrt(squareAverage[i]) + epsilon);
+      if (momentumBuffer && momentum > 0) {
+        momentumBuffer[i] = momentum * momentumBuffer[i] + direction;
+        params[i] -= learningRate * momentumBuffer[i];
+      } else params[i] -= learningRate * direction;
+    }
+  },
+
   adamStep(params, grads, m, v, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep) {
     for (let i = 0; i < length; i++) {
       const g = grads[i];

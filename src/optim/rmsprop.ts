@@ -20,7 +20,7 @@ export class RmsProp implements Optimizer {
   constructor(
     size: number,
     dtype: DType,
-    kernels: Kernels,
+    private readonly kernels: Kernels,
     /** α, the smoothing constant (--beta2 on the command line: it plays Adam's β2 role). */
     readonly alpha = 0.99,
     readonly epsilon = 1e-8,
@@ -34,15 +34,6 @@ export class RmsProp implements Optimizer {
   step(params: FloatArray, grads: FloatArray, learningRate: number): void {
     if (this.weightDecay !== 0) addWeightDecay(grads, params, this.weightDecay);
     const { squareAverage, momentumBuffer } = this.state;
-    const { alpha, epsilon, momentum } = this;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i];
-      squareAverage[i] = alpha * squareAverage[i] + (1 - alpha) * g * g;
-      const direction = g / (Math.sqrt(squareAverage[i]) + epsilon);
-      if (momentumBuffer) {
-        momentumBuffer[i] = momentum * momentumBuffer[i] + direction;
-        params[i] -= learningRate * momentumBuffer[i];
-      } else params[i] -= learningRate * direction;
-    }
+    this.kernels.rmspropStep(params, grads, squareAverage, momentumBuffer ?? null, params.length, learningRate, this.alpha, this.epsilon, momentumBuffer ? this.momentum : 0);
   }
 }

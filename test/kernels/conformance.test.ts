@@ -159,6 +159,16 @@ describe.each(backends)('%s', (backend: Backend) => {
     expectMatch('adam second moment', s1, s2, 1e-6);
     expect(Math.abs(kernels.sumOfSquares(params, 41) / reference.sumOfSquares(params, 41) - 1)).toBeLessThan(1e-12);
 
+    // RMSprop with and without momentum.
+    for (const momentum of [0, 0.9]) {
+      const [r1, a1, b1, r2, a2, b2] = [params, memory, grads, params, memory, grads].map((a) => Float32Array.from(a));
+      kernels.rmspropStep(r1, grads, a1, momentum ? b1 : null, 41, 0.01, 0.99, 1e-8, momentum);
+      reference.rmspropStep(r2, grads, a2, momentum ? b2 : null, 41, 0.01, 0.99, 1e-8, momentum);
+      expectMatch(`rmsprop params (momentum ${momentum})`, r1, r2, 1e-6);
+      expectMatch(`rmsprop square average (momentum ${momentum})`, a1, a2, 1e-6);
+      expectMatch(`rmsprop momentum buffer (momentum ${momentum})`, b1, b2, 1e-6);
+    }
+
     const values = randomFloats(null, 50, 3);
     const valuesRef = Float32Array.from(values);
     expect(kernels.clip(values, 50, 2)).toBe(reference.clip(valuesRef, 50, 2));

@@ -370,6 +370,13 @@ export class WasmKernels implements Kernels {
     this.call('adagradStep', params, [[params, length, true], [grads, length, false], [memory, length, true]], [learningRate, epsilon, length]);
   }
 
+  rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void {
+    // Without momentum the buffer's address is never read: the squares' stands in for it.
+    const withMomentum = momentumBuffer !== null && momentum > 0;
+    const buffer = withMomentum ? momentumBuffer : squareAverage;
+    this.call('rmspropStep', params, [[params, length, true], [grads, length, false], [squareAverage, length, true], [buffer, length, withMomentum]], [length, learningRate, alpha, epsilon, withMomentum ? momentum : 0]);
+  }
+
   adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void {
     this.call('adamStep', params, [[params, length, true], [grads, length, false], [firstMoment, length, true], [secondMoment, length, true]], [length, beta1, beta2, epsilon, stepSize, secondCorrection, keep]);
   }

@@ -929,6 +929,43 @@ function adagradStep<T>(params: usize, grads: usize, memory: usize, learningRate
   }
 }
 
+/** RMSprop, as Kernels.rmspropStep describes; momentum 0: no momentum buffer (its address is not read). */
+function rmspropStep<T>(params: usize, grads: usize, squareAverage: usize, momentumBuffer: usize, length: i32, learningRate: T, alpha: T, epsilon: T, momentum: T): void {
+  let i = 0;
+  const withMomentum = momentum > 0;
+  if (ASC_FEATURE_SIMD) {
+    const a = v128.splat<T>(alpha);
+    const c = v128.splat<T>(<T>1 - alpha);
+    const eps = v128.splat<T>(epsilon);
+    const lr = v128.splat<T>(learningRate);
+    const mu = v128.splat<T>(momentum);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) {
+      const g = v128.load(at<T>(grads, i));
+      const average = v128.add<T>(v128.mul<T>(a, v128.load(at<T>(squareAverage, i))), v128.mul<T>(v128.mul<T>(c, g), g));
+      v128.store(at<T>(squareAverage, i), average);
+      let direction = v128.div<T>(g, v128.add<T>(v128.sqrt<T>(average), eps));
+      if (withMomentum) {
+        direction = v128.add<T>(v128.mul<T>(mu, v128.load(at<T>(momentumBuffer, i))), direction);
+        v128.store(at<T>(momentumBuffer, i), direction);
+      }
+      const p = at<T>(params, i);
+      v128.store(p, v128.sub<T>(v128.load(p), v128.mul<T>(lr, direction)));
+    }
+  }
+  for (; i < length; i++) {
+    const g = load<T>(at<T>(grads, i));
+    const average = alpha * load<T>(at<T>(squareAverage, i)) + (<T>1 - alpha) * g * g;
+    store<T>(at<T>(squareAverage, i), average);
+    let direction = g / (sqrt<T>(average) + epsilon);
+    if (withMomentum) {
+      direction = momentum * load<T>(at<T>(momentumBuffer, i)) + direction;
+      store<T>(at<T>(momentumBuffer, i), direction);
+    }
+    const p = at<T>(params, i);
+    store<T>(p, load<T>(p) - learningRate * direction);
+  }
+}
+
 /** Adam (and AdamW with keep < 1), as Kernels.adamStep describes, a vector of entries at a time. */
 function adamStep<T>(params: usize, grads: usize, m: usize, v: usize, length: i32, beta1: T, beta2: T, epsilon: T, stepSize: T, secondCorrection: T, keep: T): void {
   let i = 0;
@@ -1070,3 +1107,5 @@ export function multiplyAddPeakFlops(): i32 {
 }
 export function sumOfSquares_f32(values: usize, length: i32): f64 { return sumOfSquares<f32>(values, length); }
 export function sumOfSquares_f64(values: usize, length: i32): f64 { return sumOfSquares<f64>(values, length); }
+export function rmspropStep_f32(params: usize, grads: usize, squareAverage: usize, momentumBuffer: usize, length: i32, learningRate: f32, alpha: f32, epsilon: f32, momentum: f32): void { rmspropStep<f32>(params, grads, squareAverage, momentumBuffer, length, learningRate, alpha, epsilon, momentum); }
+export function rmspropStep_f64(params: usize, grads: usize, squareAverage: usize, momentumBuffer: usize, length: i32, learningRate: f64, alpha: f64, epsilon: f64, momentum: f64): void { rmspropStep<f64>(params, grads, squareAverage, momentumBuffer, length, learningRate, alpha, epsilon, momentum); }
