@@ -20,7 +20,7 @@ import { affineBackward, affineForward } from '../nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { gruCellBackwardStep, gruCellForward, gruWeightGradients } from '../nn/gru-cell.js';
 import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
-import { packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
+import { inputPreactivation, packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import { gatesPerUnit, statesPerUnit, type Cell, type ModelConfig } from './config.js';
 
@@ -167,7 +167,7 @@ class Workspace {
   qn!: FloatArray;
   /** ∂J/∂p, the input part's gradient: P×3H. */
   dInput!: FloatArray;
-  /** p = Wx·x + b1 of one step: B×3H. */
+  /** p = Wx·x + b1 of every real position: P×3H. */
   inputPart!: FloatArray;
 
   private storage: Record<string, FloatArray> = {};
@@ -198,7 +198,7 @@ class Workspace {
     this.dGates = this.view('dGates', lstm || gru ? P * units : 0);
     this.qn = this.view('qn', gru ? P * H : 0);
     this.dInput = this.view('dInput', gru ? P * units : 0);
-    this.inputPart = this.view('inputPart', gru ? B * units : 0);
+    this.inputPart = this.view('inputPart', gru ? P * units : 0);
     this.kappa = this.view('kappa', lstm ? B * H : 0);
     this.initialGradient = this.view('initialGradient', initialStateLength);
     this.finalState = this.view('finalState', initialStateLength);
@@ -375,25 +375,26 @@ export class RnnModel {
         else ws.c.fill(0, 0, B * H);
       }
       const units = gatesPerUnit(this.config.cell) * H;
+      // The input half of (1.1), Wx·x(t) + b1, does not depend on h(t−1): one product for every
+      // position of the batch before the recurrence, written where each step's z will be.
+      inputPreactivation(k, this.inputHalf(ws, B, P), this.input(layer, packed, B, 0, P), w, this.cellShape(P, layer));
       packRecurrentForward(k, ws.WhForward, w.Wh, this.cellShape(B, layer)); // once for all T steps
       for (let t = 0; t < T; t++) {
         const rows = batch.activeRows[t];
         if (rows === 0) continue;
         const { to } = this.stepRows(packed, B, t);
-        const h = ws.h.subarray(to * H, (to + rows) * H);
+        const at = packed.offsets[t];
         const { hPrev, cPrev } = this.previousState(ws, packed, B, t);
-        const input = this.input(layer, packed, B, packed.offsets[t], rows);
         this.cellForward(
           {
-            h,
+            h: ws.h.subarray(to * H, (to + rows) * H),
             hPrev,
             c: ws.c.subarray(to * H, (to + rows) * H),
             cPrev,
-            gates: ws.gates.subarray(packed.offsets[t] * units, packed.offsets[t + 1] * units),
-            inputPart: ws.inputPart.subarray(0, rows * units),
-            qn: ws.qn.subarray(packed.offsets[t] * H, packed.offsets[t + 1] * H),
+            gates: ws.gates.subarray(at * units, (at + rows) * units),
+            inputPart: ws.inputPart.subarray(at * units, (at + rows) * units),
+            qn: ws.qn.subarray(at * H, (at + rows) * H),
           },
-          input,
           w,
           ws.WhForward,
           this.cellShape(rows, layer, this.zeroStateRowsAt(packed, t)),
@@ -416,16 +417,28 @@ export class RnnModel {
    * One step of the configured cell for shape.rows sequences: h(t) from h(t−1) and x(t), writing
    * what the backward pass needs (the gates, c for the LSTM, q_n for the GRU) into the given views.
    */
-  private cellForward(at: CellStepViews, input: CellInput, w: RnnLayerWeights, WhPacked: FloatArray, shape: RnnCellShape): void {
+  private cellForward(at: CellStepViews, w: RnnLayerWeights, WhPacked: FloatArray, shape: RnnCellShape): void {
     const k = this.kernels;
     switch (this.config.cell) {
       case 'rnn':
-        return rnnCellForward(k, at.h, at.hPrev, input, w, WhPacked, shape); // (1.1), (1.2)
+        return rnnCellForward(k, at.h, at.hPrev, WhPacked, shape); // (1.1), (1.2)
       case 'lstm':
-        return lstmCellForward(k, at.gates, at.c, at.h, at.hPrev, at.cPrev, input, w, WhPacked, shape); // (L.1)–(L.4)
+        return lstmCellForward(k, at.gates, at.c, at.h, at.hPrev, at.cPrev, WhPacked, shape); // (L.1)–(L.4)
       case 'gru':
-        return gruCellForward(k, at.gates, at.inputPart, at.qn, at.h, at.hPrev, input, w, WhPacked, shape); // (G.1)–(G.4)
+        return gruCellForward(k, at.gates, at.inputPart, at.qn, at.h, at.hPrev, w.bh, WhPacked, shape); // (G.1)–(G.4)
     }
+  }
+
+  /**
+   * Where a cell expects the input half Wx·x(t) + b1 of its P positions (inputPreactivation):
+   * the vanilla RNN's z is computed in place of h, the LSTM's in its gates, the GRU's input part p
+   * in its own buffer (its gates hold the recurrent part).
+   */
+  private inputHalf(ws: Pick<Workspace, 'h' | 'gates' | 'inputPart'>, firstRow: number, P: number): FloatArray {
+    const { hidden: H, cell } = this.config;
+    if (cell === 'lstm') return ws.gates.subarray(0, P * 4 * H);
+    if (cell === 'gru') return ws.inputPart.subarray(0, P * 3 * H);
+    return ws.h.subarray(firstRow * H, (firstRow + P) * H);
   }
 
   /**
@@ -674,22 +687,19 @@ export class RnnModel {
       const lstm = this.config.cell === 'lstm';
       // One step reads Wh once: packing it costs about as much as the product, and keeps one code path.
       const WhPacked = scratch('Wh', k.packedSize(this.config.dtype, H, units));
-      packRecurrentForward(k, WhPacked, this.layerWeights[layer].Wh, this.cellShape(rows, layer));
-      this.cellForward(
-        {
-          h,
-          hPrev,
-          c: lstm ? state.subarray(at + rows * H, at + 2 * rows * H) : state.subarray(0, 0),
-          cPrev: lstm ? statePrev.subarray(at + rows * H, at + 2 * rows * H) : statePrev.subarray(0, 0),
-          gates: scratch('gates', rows * units),
-          inputPart: scratch('p', rows * units),
-          qn: scratch('qn', rows * H),
-        },
-        input,
-        this.layerWeights[layer],
-        WhPacked,
-        this.cellShape(rows, layer),
-      );
+      const w = this.layerWeights[layer];
+      packRecurrentForward(k, WhPacked, w.Wh, this.cellShape(rows, layer));
+      const views: CellStepViews = {
+        h,
+        hPrev,
+        c: lstm ? state.subarray(at + rows * H, at + 2 * rows * H) : state.subarray(0, 0),
+        cPrev: lstm ? statePrev.subarray(at + rows * H, at + 2 * rows * H) : statePrev.subarray(0, 0),
+        gates: scratch('gates', rows * units),
+        inputPart: scratch('p', rows * units),
+        qn: scratch('qn', rows * H),
+      };
+      inputPreactivation(k, this.inputHalf(views, 0, rows), input, w, this.cellShape(rows, layer));
+      this.cellForward(views, w, WhPacked, this.cellShape(rows, layer));
       input = { kind: 'dense', x: h }; // the next layer reads this one's h
     }
     affineForward(k, logits, h, this.weights, rows, H, V);

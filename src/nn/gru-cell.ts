@@ -20,27 +20,17 @@ export interface GruWeights {
   bh: FloatArray;
 }
 
-/** p = Wx·x + b1 (G.1, the input part), for `rows` rows into p (rows×3H). */
-function inputPart(k: Kernels, p: FloatArray, input: CellInput, w: GruWeights, s: RnnCellShape): void {
-  const { rows, inputSize: D, units } = s;
-  if (input.kind === 'one-hot') {
-    p.fill(0, 0, rows * units);
-    k.addWeightColumns(p, w.Wx, input.ids, rows, units, D);
-  } else k.matmulABt(p, input.x, w.Wx, rows, D, units, false);
-  k.addBias(p, w.b1, rows, units);
-}
-
 /**
- * (G.1) q = Wh·h(t−1) + bh into gates, p = Wx·x + b1 into p; then (G.2)–(G.4):
+ * (G.1) q = Wh·h(t−1) + bh into gates; p holds the input part Wx·x(t) + b1 on entry
+ * (inputPreactivation in rnn-cell.ts, for all steps at once); then (G.2)–(G.4):
  * the gate values r, u, n (in place of gates), qn and h.
  */
-export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, input: CellInput, w: GruWeights, WhPacked: FloatArray, s: RnnCellShape): void {
+export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, bh: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
   const { rows, hidden: H, units } = s;
   const zero = s.zeroStateRows ?? 0;
   gates.fill(0, 0, zero * units); // Wh·0
   matmulPackedRowsFrom(k, gates, hPrev, WhPacked, zero, rows, H, units, false); // Wh·h(t−1), Whᵀ packed
-  k.addBias(gates, w.bh, rows, units); // + bh
-  inputPart(k, p, input, w, s);
+  k.addBias(gates, bh, rows, units); // + bh
   k.gruGates(gates, p, qn, hPrev, h, rows, H);
 }
 

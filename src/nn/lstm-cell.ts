@@ -10,14 +10,15 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { matmulPackedRowsFrom, unitPreactivation, type CellInput, type RnnCellShape, type RnnCellWeights } from './rnn-cell.js';
+import { matmulPackedRowsFrom, recurrentPreactivation, type RnnCellShape } from './rnn-cell.js';
 
 /**
- * (L.1) z = Wh·h(t−1) + Wx·x(t) + b1, written into gates; then in place
+ * (L.1) z = Wh·h(t−1) + Wx·x(t) + b1 in gates, which hold the input half Wx·x(t) + b1 on entry
+ * (inputPreactivation, for all steps at once); then in place
  * (L.2) the gate values i, f, g, o;  (L.3) c = f∘cPrev + i∘g;  (L.4) h = o∘tanh(c).
  */
-export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
-  unitPreactivation(k, gates, hPrev, input, w, WhPacked, s); // (L.1)
+export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
+  recurrentPreactivation(k, gates, hPrev, WhPacked, s); // (L.1)
   k.lstmGates(gates, c, h, cPrev, s.rows, s.hidden); // (L.2)–(L.4)
 }
 

@@ -59,26 +59,35 @@ export function matmulPackedRowsFrom(k: Kernels, out: FloatArray, a: FloatArray,
 }
 
 /**
- * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1, for every row at once: z = hPrev·Whᵀ + x·Wxᵀ + b1,
- * with Whᵀ packed by packRecurrentForward. z is (B×units); the LSTM computes its four gates'
- * pre-activations the same way (L.1).
+ * The input half of (1.1), z = Wx·x + b1, for every row of `input` at once (z: rows×units). It
+ * does not depend on h(t−1), so the model computes it for all T steps of a batch in one product
+ * before the recurrence (as the output layer runs after it); one-hot x picks columns of Wx.
+ * The LSTM's (L.1) and the GRU's input part p (G.1) are the same product with more units.
  */
-export function unitPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
-  const { rows: B, hidden: H, inputSize: D, units } = s;
-  const zero = s.zeroStateRows ?? 0;
-  z.fill(0, 0, zero * units); // Wh·0
-  matmulPackedRowsFrom(k, z, hPrev, WhPacked, zero, B, H, units, false); // Wh·h(t−1)
-  if (input.kind === 'one-hot') k.addWeightColumns(z, w.Wx, input.ids, B, units, D); // Wx·x = column ids of Wx
-  else k.matmulABt(z, input.x, w.Wx, B, D, units, true); // + Wx·x
-  k.addBias(z, w.b1, B, units); // + b1
+export function inputPreactivation(k: Kernels, z: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
+  const { rows, inputSize: D, units } = s;
+  if (input.kind === 'one-hot') {
+    z.fill(0, 0, rows * units);
+    k.addWeightColumns(z, w.Wx, input.ids, rows, units, D); // Wx·x = column ids of Wx
+  } else k.matmulABt(z, input.x, w.Wx, rows, D, units, false); // x·Wxᵀ
+  k.addBias(z, w.b1, rows, units); // + b1
 }
 
 /**
- * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1,  (1.2) h = σ(z)
- * Writes h (B×H); z is never stored, because σ'(z) is recovered from h.
+ * The recurrent half of (1.1), step by step: z += Wh·h(t−1) = hPrev·Whᵀ (Whᵀ packed by
+ * packRecurrentForward). Rows that read the zero state add nothing.
  */
-export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, input: CellInput, w: RnnCellWeights, WhPacked: FloatArray, s: RnnCellShape): void {
-  unitPreactivation(k, h, hPrev, input, w, WhPacked, s); // (1.1), in place of h
+export function recurrentPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
+  matmulPackedRowsFrom(k, z, hPrev, WhPacked, s.zeroStateRows ?? 0, s.rows, s.hidden, s.units, true);
+}
+
+/**
+ * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1,  (1.2) h = σ(z), for every row at once.
+ * On entry h holds the input half Wx·x(t) + b1 (inputPreactivation); on return h(t).
+ * z is never stored, because σ'(z) is recovered from h.
+ */
+export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
+  recurrentPreactivation(k, h, hPrev, WhPacked, s); // (1.1), in place of h
   activationForward(k, s.activation, h, s.rows * s.hidden); // (1.2)
 }
 

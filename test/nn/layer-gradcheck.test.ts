@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { numericalDerivative, Random, referenceKernels as k } from '../../src/index.js';
 import { affineBackward, affineForward } from '../../src/nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../../src/nn/embedding.js';
-import { packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput } from '../../src/nn/rnn-cell.js';
+import { inputPreactivation, packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput } from '../../src/nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../../src/nn/softmax-cross-entropy.js';
 
 const random = new Random(42);
@@ -107,7 +107,8 @@ describe.each(['sigmoid', 'tanh', 'relu'] as const)('RNN cell, %s (1.1, 1.2, 5.2
     const loss = () => {
       const WhPacked = new Float64Array(k.packedSize('float64', H, H));
       packRecurrentForward(k, WhPacked, w.Wh, shape); // inside the loss: the check perturbs Wh
-      rnnCellForward(k, h, hPrev, input, w, WhPacked, shape);
+      inputPreactivation(k, h, input, w, shape); // the input half, then the step
+      rnnCellForward(k, h, hPrev, WhPacked, shape);
       return dot(h, upstream);
     };
     loss();
