@@ -1,21 +1,45 @@
-/** A worker thread holding one Replica of the model being trained (see threads.ts). */
-import { parentPort } from 'node:worker_threads';
+/**
+ * A worker thread holding one Replica of the model being trained (see threads.ts).
+ *
+ * After `init` it serves step requests in a loop, not through 'message' events: the main thread
+ * posts a request on the channel's port and raises a flag in shared memory; this thread spins on
+ * the flag for a moment (the next request usually comes within a millisecond), then sleeps on it
+ * (Atomics.wait), takes the message with receiveMessageOnPort and raises the result flag. On this
+ * machine a round trip costs about 30 µs this way, against about 100 µs through events, which
+ * matters on small batches (a step of the small workload is about 1 ms).
+ */
+import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { Replica, type ReplicaInit, type ReplicaStepRequest } from '../train/data-parallel.js';
 import { enableRelaxedSimd } from './engine.js';
+import { CLOSE, REQUEST, RESULT, waitForChange } from './replica-flags.js';
 
 enableRelaxedSimd();
-let replica: Replica | null = null;
 
-parentPort!.on('message', async (message: { type: 'init'; init: ReplicaInit } | { type: 'step'; request: ReplicaStepRequest }) => {
+parentPort!.once('message', async (message: { type: 'init'; init: ReplicaInit; port: MessagePort; flags: SharedArrayBuffer }) => {
+  let replica: Replica;
   try {
-    if (message.type === 'init') {
-      replica = await Replica.create(message.init, (variant, memory) => WasmKernels.create(variant, memory));
-      parentPort!.postMessage({ type: 'ready' });
-    } else {
-      parentPort!.postMessage({ type: 'result', result: replica!.step(message.request) });
-    }
+    replica = await Replica.create(message.init, (variant, memory) => WasmKernels.create(variant, memory));
   } catch (error) {
     parentPort!.postMessage({ type: 'error', error: (error as Error).message });
+    return;
   }
+  parentPort!.postMessage({ type: 'ready' });
+  const { port } = message;
+  const flags = new Int32Array(message.flags);
+  for (;;) {
+    waitForChange(flags, REQUEST, 0);
+    if (Atomics.load(flags, REQUEST) === CLOSE) break;
+    Atomics.store(flags, REQUEST, 0);
+    const request = receiveMessageOnPort(port)?.message as { request: ReplicaStepRequest } | undefined;
+    try {
+      if (!request) throw new Error('a step was signalled without a request');
+      port.postMessage({ type: 'result', result: replica.step(request.request) });
+    } catch (error) {
+      port.postMessage({ type: 'error', error: (error as Error).message });
+    }
+    Atomics.store(flags, RESULT, 1);
+    Atomics.notify(flags, RESULT);
+  }
+  port.close();
 });

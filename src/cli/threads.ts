@@ -4,39 +4,75 @@
  * memory, and answers one step request at a time.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import { CLOSE, REQUEST, RESULT } from './replica-flags.js';
 import { DataParallel, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from '../train/data-parallel.js';
 
+/**
+ * Talks to one replica worker: a request goes on a MessagePort and a flag in shared memory wakes
+ * the worker (replica-worker.ts); the answer comes back on the port, announced by a second flag
+ * that this thread awaits with Atomics.waitAsync (no event-loop message hop either way).
+ */
 class WorkerChannel implements ReplicaChannel {
-  private waiting: { resolve: (result: ReplicaStepResult) => void; reject: (error: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private rejectPending: ((error: Error) => void) | null = null;
 
-  constructor(private readonly worker: Worker) {
-    worker.on('message', (message: { type: string; result?: ReplicaStepResult; error?: string }) => {
-      const waiting = this.waiting;
-      this.waiting = null;
-      if (message.type === 'result') waiting?.resolve(message.result!);
-      else waiting?.reject(new Error(message.error ?? 'replica failed'));
-    });
-    worker.on('error', (error) => this.waiting?.reject(error));
+  constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly flags: Int32Array,
+  ) {
+    const fail = (error: Error) => {
+      this.failure = error;
+      this.rejectPending?.(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`a training thread stopped (exit code ${code})`)));
   }
 
-  step(request: ReplicaStepRequest): Promise<ReplicaStepResult> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.worker.postMessage({ type: 'step', request });
-    });
+  async step(request: ReplicaStepRequest): Promise<ReplicaStepResult> {
+    if (this.failure) throw this.failure;
+    this.port.postMessage({ type: 'step', request });
+    Atomics.store(this.flags, RESULT, 0);
+    Atomics.store(this.flags, REQUEST, 1);
+    Atomics.notify(this.flags, REQUEST);
+    const wait = Atomics.waitAsync(this.flags, RESULT, 0);
+    if (wait.async) {
+      // A pending waitAsync does not keep Node running: the worker does, while a step is out.
+      this.worker.ref();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.rejectPending = reject;
+          void wait.value.then(() => resolve());
+        });
+      } finally {
+        this.rejectPending = null;
+        this.worker.unref();
+      }
+    }
+    const message = receiveMessageOnPort(this.port)?.message as { type: string; result?: ReplicaStepResult; error?: string } | undefined;
+    if (message?.type !== 'result') throw new Error(message?.error ?? 'a training thread answered without a result');
+    return message.result!;
+  }
+
+  unref(): void {
+    this.worker.unref();
+    this.port.unref();
   }
 
   close(): void {
+    Atomics.store(this.flags, REQUEST, CLOSE);
+    Atomics.notify(this.flags, REQUEST);
+    this.port.close();
     void this.worker.terminate();
   }
 }
 
-function startWorker(init: ReplicaInit): Promise<Worker> {
+function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   // From the compiled package the worker is a .js file; under tsx (npm start, tests) it is .ts,
   // and the worker registers tsx before importing it.
   const underTsx = import.meta.url.endsWith('.ts');
@@ -45,10 +81,12 @@ function startWorker(init: ReplicaInit): Promise<Worker> {
     ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(script.href)});`)}`)
     : script;
   const worker = new Worker(entry);
+  const { port1, port2 } = new MessageChannel();
+  const flags = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   return new Promise((resolve, reject) => {
-    worker.once('message', (message: { type: string; error?: string }) => (message.type === 'ready' ? resolve(worker) : reject(new Error(message.error))));
+    worker.once('message', (message: { type: string; error?: string }) => (message.type === 'ready' ? resolve(new WorkerChannel(worker, port1, new Int32Array(flags))) : reject(new Error(message.error))));
     worker.once('error', reject);
-    worker.postMessage({ type: 'init', init });
+    worker.postMessage({ type: 'init', init, port: port2, flags }, [port2]);
   });
 }
 
@@ -65,7 +103,7 @@ export async function startDataParallel(model: RnnModel, threads: number): Promi
     throw new BpttError(`--threads ${threads} needs the WebAssembly kernels`, 'use --threads 1, or --backend auto');
   }
   const init: ReplicaInit = { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset };
-  const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
-  for (const worker of workers) worker.unref(); // never keep the process alive on their own
-  return new DataParallel(model, kernels, workers.map((worker) => new WorkerChannel(worker)));
+  const channels = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
+  for (const channel of channels) channel.unref(); // never keep the process alive on their own
+  return new DataParallel(model, kernels, channels);
 }

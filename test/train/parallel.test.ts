@@ -85,3 +85,29 @@ describe('bptt train --threads and bptt bench', () => {
     expect(lines[1].ratio_to_reference).toBeGreaterThan(1);
   });
 });
+
+describe('the worker-thread channel (src/cli/threads.ts)', () => {
+  it('computes the same gradients as one thread, and a stopped worker fails the next step with a clear error instead of hanging', async () => {
+    const { startDataParallel } = await import('../../src/cli/threads.js');
+    const kernels = await loadKernels('wasm-relaxed');
+    const config = { cell: 'rnn', activation: 'tanh', vocabSize: 9, hidden: 12, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' } as const;
+    const model = RnnModel.initialized(config, 4, kernels);
+    const single = RnnModel.initialized(config, 4, kernels);
+    const rows = [[1, 2, 3, 4, 5], [2, 3, 4], [5, 6, 7, 8], [0, 1]];
+    const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 1) % 9)));
+    const parallel = (await startDataParallel(model, 2))!;
+    const { lossSum } = await parallel.computeGradients(batch, 1 / 4, Infinity);
+    const lossSingle = single.forward(batch);
+    single.backward({ scale: 1 / 4, clip: Infinity });
+    expect(Math.abs(lossSum - lossSingle)).toBeLessThan(1e-4);
+    for (let i = 0; i < model.grads.length; i++) expect(Math.abs(model.grads[i] - single.grads[i])).toBeLessThan(1e-5);
+    parallel.close();
+    // The worker's exit arrives as an event; from then on a step is refused, not awaited forever.
+    let error: Error | undefined;
+    for (let attempt = 0; attempt < 100 && !error; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      error = await parallel.computeGradients(batch, 1 / 4, Infinity).then(() => undefined, (e: Error) => e);
+    }
+    expect(error?.message).toMatch(/training thread stopped/);
+  });
+});
