@@ -35,6 +35,8 @@ export interface ReplicaStepRequest {
   dropoutSeed?: number;
   /** The initial state of the replica's rows (stream mode's carried state); zeros without it. */
   h0?: FloatArray;
+  /** Whether to send back the state the rows ended in (stream mode carries it; otherwise it is not copied). */
+  wantFinalState?: boolean;
 }
 
 export interface ReplicaStepResult {
@@ -42,8 +44,8 @@ export interface ReplicaStepResult {
   clipped: number;
   /** Where the replica's gradients are (same layout as the parameters). */
   gradsAddress: number;
-  /** The state its rows ended in (a copy; see RnnModel.finalState). */
-  finalState: FloatArray;
+  /** The state its rows ended in (a copy; see RnnModel.finalState), if the request asked for it. */
+  finalState?: FloatArray;
 }
 
 /** A replica on another thread. */
@@ -64,7 +66,7 @@ export class Replica {
 
   step(request: ReplicaStepRequest): ReplicaStepResult {
     const lossSum = this.model.forward(request.batch, request.h0, request.dropoutSeed);
-    const finalState = this.model.finalState().slice();
+    const finalState = request.wantFinalState ? this.model.finalState().slice() : undefined;
     const clipped = this.model.backward({ scale: request.scale, clip: request.clip, clipParameterGradients: false });
     return { lossSum, clipped, gradsAddress: this.model.grads.byteOffset, finalState };
   }
@@ -98,20 +100,21 @@ export class DataParallel {
 
   /**
    * Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads.
-   * `h0` (B×stateSize) starts each row from a given state (stream mode); the rows' final states are returned, in the same layout.
+   * `h0` (B×stateSize) starts each row from a given state (stream mode); with `wantFinalState` the rows' final
+   * states are returned, in the same layout (copying them costs a transfer per step, so only stream mode asks).
    */
-  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number, h0?: FloatArray): Promise<{ lossSum: number; clipped: number; finalState: FloatArray }> {
+  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number, h0?: FloatArray, wantFinalState = false): Promise<{ lossSum: number; clipped: number; finalState?: FloatArray }> {
     const bounds = splitRows(batch, this.threads);
     const hidden = this.model.config.hidden;
     const seedFor = (part: number) => (dropoutSeed === undefined ? undefined : (dropoutSeed + part * 0x632be5ab) >>> 0);
     const initialFor = (from: number, to: number) => (h0 ? stateRows(h0, batch.rows, hidden, from, to) : undefined);
     const pending = this.replicas.map((replica, i) =>
-      replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]) }),
+      replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]), wantFinalState }),
     );
     const own = sliceBatch(batch, bounds[0], bounds[1]);
     let lossSum = this.model.forward(own, initialFor(bounds[0], bounds[1]), seedFor(0));
-    const finalState = allocate(this.model.config.dtype, batch.rows * this.model.stateSize);
-    setStateRows(finalState, batch.rows, hidden, bounds[0], this.model.finalState());
+    const finalState = wantFinalState ? allocate(this.model.config.dtype, batch.rows * this.model.stateSize) : undefined;
+    if (finalState) setStateRows(finalState, batch.rows, hidden, bounds[0], this.model.finalState());
     let clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
     const size = this.model.grads.length;
     const results = await Promise.all(pending);
@@ -120,7 +123,7 @@ export class DataParallel {
       clipped += result.clipped;
       const grads: FloatArray = this.kernels.view(this.model.config.dtype, result.gradsAddress, size);
       this.kernels.add(this.model.grads, grads, size);
-      setStateRows(finalState, batch.rows, hidden, bounds[i + 1], result.finalState);
+      if (finalState) setStateRows(finalState, batch.rows, hidden, bounds[i + 1], result.finalState!);
     });
     if (clip !== Infinity) clipped += this.kernels.clip(this.model.grads, size, clip);
     return { lossSum, clipped, finalState };

@@ -269,9 +269,10 @@ export class Trainer {
     if (!this.parallel) return this.trainStep();
     const batch = this.nextBatch();
     const started = this.now();
-    const { lossSum, clipped, finalState } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed(), this.initialState());
+    const streams = this.train instanceof TokenStreams;
+    const { lossSum, clipped, finalState } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed(), this.initialState(), streams);
     this.checkLoss(lossSum, batch.tokens);
-    if (this.train instanceof TokenStreams) this.carry(finalState);
+    if (streams) this.carry(finalState!);
     return this.update(batch, lossSum, clipped, started);
   }
 
