@@ -125,20 +125,22 @@ describe.each(backends)('%s', (backend: Backend) => {
       reference[backward](dzRef, gamma, hRef, n);
       expectMatch(backward, dz, dzRef, 1e-6);
     }
-    const rows = 6;
-    const V = 9;
-    const logits = randomFloats(null, rows * V, 4);
-    const targets = Int32Array.from([0, 8, 3, 3, 1, 5]);
-    const mask = Float32Array.from([1, 1, 0, 1, 1, 0]);
-    const probs = Float32Array.from(logits);
-    const probsRef = Float32Array.from(logits);
-    const loss = kernels.softmaxCrossEntropy(probs, targets, mask, rows, V);
-    const lossRef = reference.softmaxCrossEntropy(probsRef, targets, mask, rows, V);
-    expect(Math.abs(loss - lossRef)).toBeLessThan(1e-5 * Math.abs(lossRef));
-    expectMatch('softmax', probs, probsRef, 1e-6);
-    kernels.softmaxCrossEntropyBackward(probs, targets, mask, 0.5, rows, V);
-    reference.softmaxCrossEntropyBackward(probsRef, targets, mask, 0.5, rows, V);
-    expectMatch('softmax backward', probs, probsRef, 1e-6);
+    // V = 9, 10, 11, 12: a tail of 1, 2, 3 and 0 logits after the vectors; V = 3: no vector at all.
+    for (const V of [9, 10, 11, 12, 3, 27]) {
+      const rows = 6;
+      const logits = randomFloats(null, rows * V, 4);
+      const targets = Int32Array.from([0, V - 1, 2, 2, 1, V - 2]);
+      const mask = Float32Array.from([1, 1, 0, 1, 1, 0]);
+      const probs = Float32Array.from(logits);
+      const probsRef = Float32Array.from(logits);
+      const loss = kernels.softmaxCrossEntropy(probs, targets, mask, rows, V);
+      const lossRef = reference.softmaxCrossEntropy(probsRef, targets, mask, rows, V);
+      expect(Math.abs(loss - lossRef), `V ${V}`).toBeLessThan(1e-5 * Math.abs(lossRef));
+      expectMatch(`softmax V ${V}`, probs, probsRef, 1e-6);
+      kernels.softmaxCrossEntropyBackward(probs, targets, mask, 0.5, rows, V);
+      reference.softmaxCrossEntropyBackward(probsRef, targets, mask, 0.5, rows, V);
+      expectMatch(`softmax backward V ${V}`, probs, probsRef, 1e-6);
+    }
 
     const params = randomFloats(null, 41);
     const grads = randomFloats(null, 41);
