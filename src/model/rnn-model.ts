@@ -308,8 +308,7 @@ export class RnnModel {
   }
 
   private workspacesFor(positions: number, rows: number, resets: boolean): Workspace[] {
-    const { hidden: H, vocabSize: V, embed: d, layers: L, cell } = this.config;
-    const { dtype } = this.config;
+    const { hidden: H, vocabSize: V, embed: d, layers: L, cell, dtype } = this.config;
     while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(dtype, length), (k, n) => this.kernels.packedSize(dtype, k, n)));
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
     this.workspaces.forEach((ws, layer) =>
