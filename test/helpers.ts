@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, RnnModel, Trainer, trainOptionsOf, type Recipe } from '../src/index.js';
+import { DEFAULT_RECIPE, modelConfigOf, prepareData, RnnModel, Trainer, trainOptionsOf, type Batch, type Recipe } from '../src/index.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,4 +37,17 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number
 export function expectClose(name: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
   const diff = maxAbsDiff(actual, expected);
   expect(diff, `${name}: max |diff| = ${diff.toExponential(3)} > ${tolerance}`).toBeLessThanOrEqual(tolerance);
+}
+
+/**
+ * Forward and backward (scale 1, no clipping) of two models, each on its own batch, expecting the
+ * same loss and the same gradients to `tolerance`: two ways of computing one thing.
+ */
+export function expectSameLossAndGradients(a: RnnModel, batchA: Batch, b: RnnModel, batchB: Batch, tolerance = 1e-12): void {
+  const lossA = a.forward(batchA);
+  a.backward({ scale: 1, clip: Infinity });
+  const lossB = b.forward(batchB);
+  b.backward({ scale: 1, clip: Infinity });
+  expect(Math.abs(lossA - lossB)).toBeLessThan(tolerance);
+  expect(maxAbsDiff(a.grads, b.grads)).toBeLessThan(tolerance);
 }

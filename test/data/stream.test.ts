@@ -29,7 +29,7 @@ import {
   type Recipe,
   type ReplicaChannel,
 } from '../../src/index.js';
-import { dinosPath } from '../helpers.js';
+import { dinosPath, expectSameLossAndGradients } from '../helpers.js';
 
 const dinos = readFileSync(dinosPath, 'utf8');
 
@@ -107,14 +107,7 @@ describe('stream mode equals one long unrolled sequence', () => {
     const model = RnnModel.initialized(modelConfigOf(recipe, streams.tokenizer.size), 7);
     const reference = RnnModel.initialized(modelConfigOf(recipe, streams.tokenizer.size), 7);
     const sequences = lineSequences(names, streams.tokenizer);
-    const lossLines = reference.forward(batchFromRows(sequences.map((s) => s.input), sequences.map((s) => s.target)));
-    reference.backward({ scale: 1, clip: Infinity });
-    const lossStream = model.forward(streams.train.window(0));
-    model.backward({ scale: 1, clip: Infinity });
-    expect(Math.abs(lossStream - lossLines)).toBeLessThan(1e-12);
-    let worst = 0;
-    model.grads.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - reference.grads[i]))));
-    expect(worst).toBeLessThan(1e-12);
+    expectSameLossAndGradients(model, streams.train.window(0), reference, batchFromRows(sequences.map((s) => s.input), sequences.map((s) => s.target)));
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { batchFromRows, gradcheck, gradcheckPasses, Random, RnnModel, type Batch, type Cell } from '../../src/index.js';
+import { expectSameLossAndGradients } from '../helpers.js';
 
 /** A batch from rows (given longest first, so batchFromRows keeps their order) with resets at the given (row, step) pairs. */
 function batchWithResets(inputs: number[][], targets: number[][], resets: [number, number][]): Batch {
@@ -52,14 +53,7 @@ describe('a reset equals starting a separate sequence', () => {
     const one = batchWithResets([[0, 1, 2, 3, 0, 4, 5]], [[1, 2, 3, 0, 4, 5, 0]], [[0, 4]]);
     // ... and as two rows from h0 = 0.
     const two = batchFromRows([[0, 1, 2, 3], [0, 4, 5]], [[1, 2, 3, 0], [4, 5, 0]]);
-    const lossJoined = joined.forward(one);
-    joined.backward({ scale: 1, clip: Infinity });
-    const lossSeparate = separate.forward(two);
-    separate.backward({ scale: 1, clip: Infinity });
-    expect(Math.abs(lossJoined - lossSeparate)).toBeLessThan(1e-12);
-    let worst = 0;
-    joined.grads.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - separate.grads[i]))));
-    expect(worst).toBeLessThan(1e-12);
+    expectSameLossAndGradients(joined, one, separate, two);
   });
 });
 

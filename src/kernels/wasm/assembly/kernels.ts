@@ -259,15 +259,15 @@ function matmulAB<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, acc
   }
   if (!accumulate) memory.fill(out, 0, <usize>(m * n) << alignof<T>());
   for (let row = 0; row < m; row++) {
-    const aRow = at<T>(a, row * k);
-    const oRow = at<T>(out, row * n);
-    for (let i = 0; i < k; i++) {
-      const x = load<T>(at<T>(aRow, i));
-      if (x == 0) continue;
-      const bRow = at<T>(b, i * n);
-      for (let col = 0; col < n; col++) store<T>(at<T>(oRow, col), load<T>(at<T>(oRow, col)) + x * load<T>(at<T>(bRow, col)));
-    }
+    for (let i = 0; i < k; i++) addScaledRow<T>(at<T>(out, row * n), at<T>(b, i * n), load<T>(at<T>(a, row * k + i)), n);
   }
+}
+
+/** out[0..n) += x · b[0..n), scalar (the products without SIMD); nothing to do for x = 0. */
+// @ts-ignore: decorator
+@inline function addScaledRow<T>(out: usize, b: usize, x: T, n: i32): void {
+  if (x == 0) return;
+  for (let col = 0; col < n; col++) store<T>(at<T>(out, col), load<T>(at<T>(out, col)) + x * load<T>(at<T>(b, col)));
 }
 
 // ---------------------------------------------------------------------------
@@ -289,14 +289,7 @@ function matmulAtBAccumulate<T>(out: usize, a: usize, b: usize, m: i32, k: i32, 
     return;
   }
   for (let p = 0; p < k; p++) {
-    const aRow = at<T>(a, p * m);
-    const bRow = at<T>(b, p * n);
-    for (let i = 0; i < m; i++) {
-      const x = load<T>(at<T>(aRow, i));
-      if (x == 0) continue;
-      const o = at<T>(out, i * n);
-      for (let col = 0; col < n; col++) store<T>(at<T>(o, col), load<T>(at<T>(o, col)) + x * load<T>(at<T>(bRow, col)));
-    }
+    for (let i = 0; i < m; i++) addScaledRow<T>(at<T>(out, i * n), at<T>(b, p * n), load<T>(at<T>(a, p * m + i)), n);
   }
 }
 
