@@ -261,8 +261,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [string, { dtype: string; data_offsets: number[] }][];
     const [, entry] = entries[at % entries.length];
     const [begin, end] = entry.data_offsets;
-    if (Number.isSafeInteger(begin) && end - begin >= 8 && end <= data.length) {
-      const view = new DataView(data.buffer);
+    if (Number.isSafeInteger(begin) && begin >= 0 && end - begin >= 8 && end <= data.length) {
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
       if (entry.dtype === 'F64') view.setFloat64(begin, NaN, true);
       else view.setFloat32(begin, NaN, true);
     }
