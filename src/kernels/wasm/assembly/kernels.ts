@@ -61,12 +61,13 @@
 // ---------------------------------------------------------------------------
 //
 // Every product is computed as out(M×N) (+)= A(M×K) · B(K×N) with A row-major
-// and B first *packed*: cut into panels of PANEL columns (four vectors: 16 f32
-// or 8 f64), each panel stored row after row, contiguously (K×PANEL), and
-// zero-padded past N. The micro-kernel keeps a 2-row × PANEL block of out in
-// eight vector registers (V8 gives WebAssembly 15: more accumulators spill)
-// and, for each k, broadcasts A[row, k] and multiplies one panel row:
-// 8 multiply-adds per 6 loads, all of them sequential in memory.
+// and B first *packed*: cut into panels of panelWidth() columns (four vectors:
+// 16 f32 or 8 f64), each panel stored row after row, contiguously (K × width),
+// and zero-padded past N. The micro-kernel (panelBlock) keeps a 2-row × width
+// block of out in eight vector registers (V8 gives WebAssembly 15: more
+// accumulators spill) and, for each k, broadcasts A[row, k] and multiplies one
+// panel row: 8 multiply-adds per 6 loads, all of them sequential in memory.
+// multiplyPacked walks A in blocks of rows that stay in L2 with their outputs.
 //
 // Why pack: the rows of a 256-column matrix are 1 KB apart, so a column panel
 // read in place maps onto a few sets of the 8-way L1 cache and evicts itself;
