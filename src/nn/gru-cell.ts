@@ -11,7 +11,7 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { matmulPackedRowsFrom, type CellInput, type RnnCellShape } from './rnn-cell.js';
+import { inputWeightGradients, matmulPackedRowsFrom, recurrentPreactivation, recurrentWeightGradient, type CellInput, type RnnCellShape } from './rnn-cell.js';
 
 export interface GruWeights {
   Wh: FloatArray;
@@ -27,10 +27,9 @@ export interface GruWeights {
  */
 export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, bh: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
   const { rows, hidden: H, units } = s;
-  const zero = s.zeroStateRows ?? 0;
-  gates.fill(0, 0, zero * units); // Wh·0
-  matmulPackedRowsFrom(k, gates, hPrev, WhPacked, zero, rows, H, units, false); // Wh·h(t−1), Whᵀ packed
-  k.addBias(gates, bh, rows, units); // + bh
+  gates.fill(0, 0, rows * units);
+  k.addBias(gates, bh, rows, units); // bh
+  recurrentPreactivation(k, gates, hPrev, WhPacked, s); // + Wh·h(t−1), as the other cells
   k.gruGates(gates, p, qn, hPrev, h, rows, H);
 }
 
@@ -49,11 +48,7 @@ export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: Float
  *   dWh += dQᵀ·H_prev   dbh += Σ dQ   dWx += dPᵀ·X   db1 += Σ dP
  */
 export function gruWeightGradients(k: Kernels, grads: GruWeights, dq: FloatArray, dp: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
-  const { rows, hidden: H, inputSize: D, units } = s;
-  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0 adds nothing
-  if (zero < rows) k.matmulAtBAccumulate(grads.Wh, dq.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H);
-  k.sumRowsAccumulate(grads.bh, dq, rows, units);
-  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dp, input.ids, rows, units, D);
-  else k.matmulAtBAccumulate(grads.Wx, dp, input.x, units, rows, D);
-  k.sumRowsAccumulate(grads.b1, dp, rows, units);
+  recurrentWeightGradient(k, grads.Wh, dq, hPrev, s);
+  k.sumRowsAccumulate(grads.bh, dq, s.rows, s.units);
+  inputWeightGradients(k, grads, dp, input, s);
 }

@@ -119,10 +119,21 @@ export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: Float
  * Rows of padded positions hold dz = 0 and add nothing.
  */
 export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
-  const { rows, hidden: H, inputSize: D, units } = s; // dz: (rows × units)
-  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0 adds nothing
-  if (zero < rows) k.matmulAtBAccumulate(grads.Wh, dz.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H); // Σ_k (5.2)
-  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, units, D); // dWx[:, x(k)] += dz(k)
+  recurrentWeightGradient(k, grads.Wh, dz, hPrev, s); // Σ_k (5.2)
+  inputWeightGradients(k, grads, dz, input, s);
+}
+
+/** dWh += dZᵀ·H_prev (dz: rows × units); rows that read the zero state add nothing and are skipped. */
+export function recurrentWeightGradient(k: Kernels, gradWh: FloatArray, dz: FloatArray, hPrev: FloatArray, s: RnnCellShape): void {
+  const { rows, hidden: H, units } = s;
+  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0
+  if (zero < rows) k.matmulAtBAccumulate(gradWh, dz.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H);
+}
+
+/** The backward of inputPreactivation: dWx += dZᵀ·X (one-hot x: dWx[:, x(k)] += dz(k)), db1 += Σ_rows dZ. */
+export function inputWeightGradients(k: Kernels, grads: Pick<RnnCellWeights, 'Wx' | 'b1'>, dz: FloatArray, input: CellInput, s: RnnCellShape): void {
+  const { rows, inputSize: D, units } = s;
+  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, units, D);
   else k.matmulAtBAccumulate(grads.Wx, dz, input.x, units, rows, D);
   k.sumRowsAccumulate(grads.b1, dz, rows, units);
 }
