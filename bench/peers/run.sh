@@ -4,9 +4,15 @@
 #
 #   npm run bench:peers                 # from the repo root; 5 s per measurement
 #   SECONDS=10 npm run bench:peers      # longer measurements
+#   ROUNDS=3 npm run bench:peers        # everything 3 times, interleaved: medians and ranges
 #
 # Optional environment:
 #   SECONDS        timed seconds per measurement (default 5; fractions allowed)
+#   ROUNDS         how many times to run the whole set (default 1). This machine is shared and
+#                  the peers' numbers move by up to 30% from one minute to the next: with several
+#                  rounds the table shows each row's median and range, and the ratios are taken
+#                  within each round (bptt first in odd rounds, last in even ones) and summarised
+#                  by their median.
 #   PY             the python with numpy and torch (default /usr/bin/python3, Debian's)
 #   PEERS_OUT      also keep the collected JSON lines in this file
 #   PEERS_EXTRA=0  skip the extra single-thread peer runs (numpy float32 and torch at 1 BLAS thread)
@@ -25,6 +31,12 @@ if ! [[ $S =~ ^[0-9]+([.][0-9]+)?$ ]] || [[ $S =~ ^0+([.]0+)?$ ]]; then
   echo "run.sh: SECONDS must be a positive number of seconds, got '$S'" >&2
   exit 2
 fi
+ROUNDS=${ROUNDS:-1}
+if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+  echo "run.sh: ROUNDS must be a whole number of rounds, 1 or more, got '$ROUNDS'" >&2
+  exit 2
+fi
+ROUND=1
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -64,7 +76,7 @@ run() {
   echo "--- $label"
   "$@" 2> >(sed 's/^/    (stderr) /' >&2) | while IFS= read -r line; do
     if [[ $line == \{* ]]; then
-      echo "$line" >> "$OUT"
+      echo "{\"round\": $ROUND, ${line#\{}" >> "$OUT"
       echo "    $(cut -c1-160 <<< "$line")"
     else
       echo "    $line"
@@ -80,6 +92,7 @@ run() {
 echo "bptt peer benchmarks: $S s per measurement, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "python: $PY"
 meta "seconds per measurement" "$S"
+meta "rounds" "$ROUNDS"
 meta "load average at start (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta "CPU busy with other work at start (%)" "$(cpu_busy)"
 echo "--- which BLAS numpy uses"
@@ -87,40 +100,49 @@ blas_out=$("${PYENV[@]}" "$PY" "$HERE/numpy_rnn.py" --blas-info 2>&1) || true
 sed 's/^/    /' <<< "$blas_out"
 meta "numpy BLAS" "$(grep -m1 '^{' <<< "$blas_out" || echo "unknown (numpy missing?)")"
 
-# 1. bptt's own benchmark (every backend, both workloads), from the repo root.
-if [[ ${PEERS_SKIP_BPTT:-0} != 1 ]]; then
-  run "bptt bench --json --seconds $S" bash -c "cd \"$ROOT\" && exec npx tsx src/cli/main.ts bench --json --seconds $S"
-fi
-
-# 2. numpy, float64 and float32, 2 BLAS threads (+ float32 at 1 thread: bptt's backends are mostly 1-thread).
-for workload in seed small; do
-  for dtype in float64 float32; do
-    run "numpy $dtype $workload, 2 BLAS threads" "${PYENV[@]}" OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
-      "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype "$dtype" --seconds "$S" --threads 2
-  done
-  if [[ ${PEERS_EXTRA:-1} != 0 ]]; then
-    run "numpy float32 $workload, 1 BLAS thread (extra)" "${PYENV[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-      "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" --threads 1
+# 1. bptt's own benchmark (every backend, every workload), from the repo root.
+run_bptt() {
+  if [[ ${PEERS_SKIP_BPTT:-0} != 1 ]]; then
+    run "bptt bench --json --seconds $S" bash -c "cd \"$ROOT\" && exec npx tsx src/cli/main.ts bench --json --seconds $S"
   fi
-done
-
-# 3. PyTorch float32: torch threads (OpenMP, ATen ops) × BLAS threads (OpenBLAS, matmuls).
-#    OMP_WAIT_POLICY=passive everywhere (it only matters with 2 torch threads, where spinning
-#    OpenMP workers would fight OpenBLAS's threads for the 2 cores).
-torch_run() { # workload, torch threads, BLAS threads
-  run "torch float32 $1, torch.set_num_threads($2), $3 BLAS threads" \
-    "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$3" MKL_NUM_THREADS="$3" \
-    "$PY" "$HERE/torch_rnn.py" --workload "$1" --dtype float32 --seconds "$S" --threads "$2" --blas-threads "$3"
 }
-torch_configs=("1 2" "2 2")
-[[ ${PEERS_EXTRA:-1} != 0 ]] && torch_configs+=("1 1")
-for workload in seed small; do
-  for config in "${torch_configs[@]}"; do torch_run "$workload" $config; done
-done
 
-# 4. PyTorch nn.LSTM and nn.GRU on the small shape, against bptt's lstm and gru workloads.
-for workload in lstm gru; do
-  for config in "1 1" "1 2"; do torch_run "$workload" $config; done
+run_peers() {
+  # 2. numpy, float64 and float32, 2 BLAS threads (+ float32 at 1 thread: bptt's backends are mostly 1-thread).
+  for workload in seed small; do
+    for dtype in float64 float32; do
+      run "numpy $dtype $workload, 2 BLAS threads" "${PYENV[@]}" OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
+        "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype "$dtype" --seconds "$S" --threads 2
+    done
+    if [[ ${PEERS_EXTRA:-1} != 0 ]]; then
+      run "numpy float32 $workload, 1 BLAS thread (extra)" "${PYENV[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+        "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" --threads 1
+    fi
+  done
+
+  # 3. PyTorch float32: torch threads (OpenMP, ATen ops) × BLAS threads (OpenBLAS, matmuls).
+  #    OMP_WAIT_POLICY=passive everywhere (it only matters with 2 torch threads, where spinning
+  #    OpenMP workers would fight OpenBLAS's threads for the 2 cores).
+  torch_run() { # workload, torch threads, BLAS threads
+    run "torch float32 $1, torch.set_num_threads($2), $3 BLAS threads" \
+      "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$3" MKL_NUM_THREADS="$3" \
+      "$PY" "$HERE/torch_rnn.py" --workload "$1" --dtype float32 --seconds "$S" --threads "$2" --blas-threads "$3"
+  }
+  torch_configs=("1 2" "2 2")
+  [[ ${PEERS_EXTRA:-1} != 0 ]] && torch_configs+=("1 1")
+  for workload in seed small; do
+    for config in "${torch_configs[@]}"; do torch_run "$workload" $config; done
+  done
+
+  # 4. PyTorch nn.LSTM and nn.GRU on the small shape, against bptt's lstm and gru workloads.
+  for workload in lstm gru; do
+    for config in "1 1" "1 2"; do torch_run "$workload" $config; done
+  done
+}
+
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+  (( ROUNDS > 1 )) && echo "=== round $ROUND of $ROUNDS"
+  if (( ROUND % 2 == 1 )); then run_bptt; run_peers; else run_peers; run_bptt; fi
 done
 
 meta "load average at end (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"

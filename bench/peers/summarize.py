@@ -5,7 +5,9 @@ workload, every measurement's tokens/s and how many times faster bptt's best bac
   summarize.py FILE.jsonl
 
 Lines with "backend" are bptt's (`bptt bench --json`), lines with "peer" are numpy/PyTorch,
-"meta" lines are notes (load average, BLAS), "failed"/"skipped" say what did not run.
+"meta" lines are notes (load average, BLAS), "failed"/"skipped" say what did not run. A "round"
+field (run.sh's ROUNDS) groups measurements: each row then shows its median and range over the
+rounds, and each ratio is the median of the ratios taken within a round.
 """
 import json
 import sys
@@ -13,6 +15,8 @@ import sys
 WORKLOAD_TEXT = {
     "seed": "sigmoid, H=256, V=27, B=512, T=15 (7,680 tokens/step)",
     "small": "tanh, H=128, V=27, B=32, T=12 (384 tokens/step; bptt: real tokens of padded name batches)",
+    "lstm": "LSTM, the small shape (nn.LSTM on one-hot input)",
+    "gru": "GRU, the small shape (nn.GRU on one-hot input)",
 }
 
 
@@ -53,6 +57,96 @@ def fmt_rate(x):
     return f"{x:,.0f}"
 
 
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def spread(values, fmt):
+    """' (min–max)' over the rounds, or nothing for a single value."""
+    return f" ({fmt(min(values))}–{fmt(max(values))})" if len(values) > 1 else ""
+
+
+def ratio_text(x):
+    return f"{x:.2f}×"
+
+
+def workload_table(w, results, skipped):
+    """Prints one workload's rows. With several rounds each row is the median of its rounds, and
+    each ratio the median of the ratios taken within a round (bptt's best of that round / the row)."""
+    here = [r for r in results if r.get("workload") == w]
+    groups = {}  # (label, threads) -> {round: row}
+    for r in here:
+        groups.setdefault((label(r), threads_text(r)), {})[r.get("round", 1)] = r
+    rate = {g: median([r["tokens_per_s"] for r in by_round.values()]) for g, by_round in groups.items()}
+    is_bptt = {g: "backend" in next(iter(by_round.values())) for g, by_round in groups.items()}
+    bptt_groups = [g for g in groups if is_bptt[g]]
+    peer_groups = [g for g in groups if not is_bptt[g]]
+    # bptt's best of each round: the numerator of that round's ratios
+    best_in_round = {}
+    for r in here:
+        if "backend" in r:
+            n = r.get("round", 1)
+            best_in_round[n] = max(best_in_round.get(n, 0), r["tokens_per_s"])
+    best = max(bptt_groups, key=lambda g: rate[g], default=None)
+    best1 = max((g for g in bptt_groups if g[1] == "1 thread"), key=lambda g: rate[g], default=None)
+
+    def ratios(by_round):
+        return [best_in_round[n] / r["tokens_per_s"] for n, r in by_round.items() if n in best_in_round]
+
+    print(f"\n{w}: {WORKLOAD_TEXT.get(w, '')}")
+    if best:
+        print(f"  bptt best: {best[0].removeprefix('bptt ')} ({best[1]}) {fmt_rate(rate[best])} tokens/s"
+              + (f"; best 1-thread: {best1[0].removeprefix('bptt ')} {fmt_rate(rate[best1])}" if best1 and best1 != best else ""))
+    else:
+        print("  (no bptt measurement: no ratios)")
+    rounds = max(len(by_round) for by_round in groups.values()) if groups else 1
+    rate_head = "tokens/s" + (f" (median of {rounds})" if rounds > 1 else "")
+    header = f"  {'implementation':<28} {'threads':<18} {rate_head:>{12 if rounds == 1 else 40}}  best bptt / it"
+    print(header)
+    print("  " + "-" * (len(header) + 20))
+    # each peer's best setting (by median), to mark it
+    best_of = {}
+    for g in peer_groups:
+        r = next(iter(groups[g].values()))
+        k = (r["peer"], r.get("dtype"))
+        if k not in best_of or rate[g] > rate[best_of[k]]:
+            best_of[k] = g
+    settings = {}  # how many thread settings each peer has
+    for g in peer_groups:
+        r = next(iter(groups[g].values()))
+        settings[(r["peer"], r.get("dtype"))] = settings.get((r["peer"], r.get("dtype")), 0) + 1
+    for g in sorted(bptt_groups, key=lambda g: -rate[g]) + peer_groups:
+        by_round = groups[g]
+        r = next(iter(by_round.values()))
+        column = fmt_rate(rate[g]) + spread([x["tokens_per_s"] for x in by_round.values()], fmt_rate)
+        ratio = ""
+        if best and ratios(by_round):
+            x = ratios(by_round)
+            ratio = f"{ratio_text(median(x))}{spread(x, ratio_text)}"
+        mark = ""
+        if "peer" in r and settings[(r["peer"], r.get("dtype"))] > 1:
+            mark = "  <- best setting" if best_of[(r["peer"], r.get("dtype"))] == g else ""
+        if "peer" in r and r.get("clip") == "params only":
+            mark += "  (clips params only)"
+        print(f"  {g[0]:<28} {g[1]:<18} {column:>{12 if rounds == 1 else 40}}  {ratio}{mark}")
+    for r in skipped:
+        if r.get("workload") == w:
+            print(f"  {r.get('peer', '?'):<28} skipped: {r['skipped']}")
+    # the headline: bptt's best against each peer's best setting, within each round
+    if best and best_of:
+        print("  summary" + (f" (median of the {rounds} rounds' ratios, and their range)" if rounds > 1 else "") + ":")
+        for (peer, dtype), g in best_of.items():
+            per_round = []
+            for n, top in best_in_round.items():
+                peer_rates = [x["tokens_per_s"] for x in here if x.get("peer") == peer and x.get("dtype") == dtype and x.get("round", 1) == n]
+                if peer_rates:
+                    per_round.append(top / max(peer_rates))
+            if per_round:
+                print(f"    bptt {best[0].removeprefix('bptt ')} / {peer} {dtype} = {ratio_text(median(per_round))}{spread(per_round, ratio_text)}")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -73,45 +167,7 @@ def main():
     print("ratio = tokens/s of bptt's best backend / tokens/s of that row (>1: bptt faster)")
     print("=" * 100)
     for w in workloads:
-        bptt = [r for r in results if "backend" in r and r.get("workload") == w]
-        peers = [r for r in results if "peer" in r and r.get("workload") == w]
-        best = max(bptt, key=lambda r: r["tokens_per_s"]) if bptt else None
-        best1 = max((r for r in bptt if r.get("threads", 1) == 1), key=lambda r: r["tokens_per_s"], default=None)
-        print(f"\n{w}: {WORKLOAD_TEXT.get(w, '')}")
-        if best:
-            print(f"  bptt best: {best['backend']} ({threads_text(best)}) {fmt_rate(best['tokens_per_s'])} tokens/s"
-                  + (f"; best 1-thread: {best1['backend']} {fmt_rate(best1['tokens_per_s'])}" if best1 and best1 is not best else ""))
-        else:
-            print("  (no bptt measurement: no ratios)")
-        header = f"  {'implementation':<28} {'threads':<18} {'tokens/s':>12}  {'best bptt / it':<46}"
-        print(header)
-        print("  " + "-" * (len(header) - 2))
-        # best setting per peer+dtype, to mark it
-        best_of = {}
-        for r in peers:
-            key = (r["peer"], r.get("dtype"))
-            if key not in best_of or r["tokens_per_s"] > best_of[key]["tokens_per_s"]:
-                best_of[key] = r
-        for r in sorted(bptt, key=lambda r: -r["tokens_per_s"]) + peers:
-            ratio = ""
-            if best:
-                x = best["tokens_per_s"] / r["tokens_per_s"]
-                ratio = f"bptt {best['backend']} / {label(r).removeprefix('bptt ')} = {x:.2f}×"
-            mark = ""
-            if "peer" in r and len([p for p in peers if (p["peer"], p.get("dtype")) == (r["peer"], r.get("dtype"))]) > 1:
-                mark = "  <- best setting" if best_of[(r["peer"], r.get("dtype"))] is r else ""
-            if "peer" in r and r.get("clip") == "params only":
-                mark += "  (clips params only)"
-            print(f"  {label(r):<28} {threads_text(r):<18} {fmt_rate(r['tokens_per_s']):>12}  {ratio}{mark}")
-        for r in skipped:
-            if r.get("workload") == w:
-                print(f"  {r.get('peer', '?'):<28} skipped: {r['skipped']}")
-        # the headline: best bptt vs each peer's best setting
-        if best and best_of:
-            print("  summary:")
-            for (peer, dtype), r in best_of.items():
-                x = best["tokens_per_s"] / r["tokens_per_s"]
-                print(f"    bptt {best['backend']} / {peer} {dtype} ({threads_text(r)}) = {x:.2f}×")
+        workload_table(w, results, skipped)
     if failed:
         print("\nFAILED runs:")
         for r in failed:
