@@ -92,24 +92,28 @@
   return ((n + width - 1) / width) * width * k;
 }
 
-/** Packs B (K×N, row-major) into panels. */
+/**
+ * Packs B (K×N, row-major) into panels, reading B row after row: sequential reads keep the
+ * hardware prefetcher ahead when B comes from L3 (a slice of a batch's states), where walking
+ * down one panel at a time would wait on a new row, 1 KB further on, for every 64 bytes.
+ */
 function packPanels<T>(packed: usize, b: usize, k: i32, n: i32): void {
   const width = panelWidth<T>();
-  let to = packed;
-  for (let col = 0; col < n; col += width) {
-    const cols = min(width, n - col);
-    for (let p = 0; p < k; p++) {
-      const from = at<T>(b, p * n + col);
-      if (cols == width) {
-        v128.store(to, v128.load(from));
-        v128.store(to, v128.load(from, 16), 16);
-        v128.store(to, v128.load(from, 32), 32);
-        v128.store(to, v128.load(from, 48), 48);
-      } else {
-        for (let c = 0; c < width; c++) store<T>(at<T>(to, c), c < cols ? load<T>(at<T>(from, c)) : <T>0);
-      }
-      to += 64;
+  const fullPanels = n / width;
+  const panelBytes = <usize>(k * width) << alignof<T>();
+  for (let p = 0; p < k; p++) {
+    const from = at<T>(b, p * n);
+    let to = at<T>(packed, p * width);
+    for (let panel = 0; panel < fullPanels; panel++) {
+      const source = from + (<usize>panel << 6);
+      v128.store(to, v128.load(source));
+      v128.store(to, v128.load(source, 16), 16);
+      v128.store(to, v128.load(source, 32), 32);
+      v128.store(to, v128.load(source, 48), 48);
+      to += panelBytes;
     }
+    const cols = n - fullPanels * width; // a last, partial panel, zero-padded
+    if (cols > 0) for (let c = 0; c < width; c++) store<T>(at<T>(to, c), c < cols ? load<T>(at<T>(from, fullPanels * width + c)) : <T>0);
   }
 }
 
@@ -129,10 +133,10 @@ function packPanelsTransposed<T>(packed: usize, c: usize, k: i32, n: i32): void 
  * storing only the panel's first `cols` columns (the rest is padding).
  */
 // @ts-ignore: decorator
-@inline function panelBlock<T>(out: usize, n: i32, a: usize, k: i32, panel: usize, rows: i32, cols: i32, accumulate: bool, spill: usize): void {
+@inline function panelBlock<T>(out: usize, n: i32, a: usize, aStride: i32, k: i32, panel: usize, rows: i32, cols: i32, accumulate: bool, spill: usize): void {
   const width = panelWidth<T>();
   const a0 = a;
-  const a1 = rows == 2 ? at<T>(a, k) : a; // one row: the second row's work repeats the first, never stored
+  const a1 = rows == 2 ? at<T>(a, aStride) : a; // one row: the second row's work repeats the first, never stored
   const o0 = out;
   const o1 = at<T>(out, n);
   const full = cols == width;
@@ -183,7 +187,7 @@ function packPanelsTransposed<T>(packed: usize, c: usize, k: i32, n: i32): void 
  * stay in L2 with their rows of out (A and out of a 512-row batch would not), panel after panel,
  * two rows at a time.
  */
-function multiplyPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
+function multiplyPacked<T>(out: usize, a: usize, aStride: i32, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
   const width = panelWidth<T>();
   const blockRows = max(2, (ROW_BLOCK_BYTES >> alignof<T>()) / max(k, n)) & ~1;
   for (let first = 0; first < m; first += blockRows) {
@@ -192,8 +196,8 @@ function multiplyPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, 
       const cols = min(width, n - col);
       const panel = at<T>(packed, col * k);
       let row = first;
-      for (; row + 2 <= last; row += 2) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 2, cols, accumulate, spill);
-      if (row < last) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * k), k, panel, 1, cols, accumulate, spill);
+      for (; row + 2 <= last; row += 2) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * aStride), aStride, k, panel, 2, cols, accumulate, spill);
+      if (row < last) panelBlock<T>(at<T>(out, row * n + col), n, at<T>(a, row * aStride), aStride, k, panel, 1, cols, accumulate, spill);
     }
   }
 }
@@ -204,7 +208,7 @@ const ROW_BLOCK_BYTES = 64 * 1024;
 /** Scratch space the products need: a packed B (and for Aᵀ·B a slice of Aᵀ), plus the spill buffer. */
 function matmulScratch<T>(m: i32, k: i32, n: i32): i32 {
   const slice = min(k, K_BLOCK);
-  return max(packedElements<T>(k, n), packedElements<T>(slice, n) + m * slice) + 2 * panelWidth<T>();
+  return max(packedElements<T>(k, n), packedElements<T>(slice, n) + m * (slice + transposePadding<T>())) + 2 * panelWidth<T>();
 }
 
 /** Rows of A and B per slice of Aᵀ·B: the packed slice of B stays in L2, a panel of it in L1. */
@@ -224,7 +228,7 @@ function pack<T>(packed: usize, b: usize, k: i32, n: i32, transposed: bool): voi
 
 /** out(M×N) (+)= A(M×K) · B, B as pack() left it; `spill` holds two rows of a panel. */
 function matmulPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n: i32, accumulate: bool, spill: usize): void {
-  if (ASC_FEATURE_SIMD) multiplyPacked<T>(out, a, packed, m, k, n, accumulate, spill);
+  if (ASC_FEATURE_SIMD) multiplyPacked<T>(out, a, k, packed, m, k, n, accumulate, spill);
   else matmulAB<T>(out, a, packed, m, k, n, accumulate, spill);
 }
 
@@ -235,7 +239,7 @@ function matmulPacked<T>(out: usize, a: usize, packed: usize, m: i32, k: i32, n:
 function matmulABt<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void {
   if (ASC_FEATURE_SIMD) {
     packPanelsTransposed<T>(scratch, b, k, n);
-    multiplyPacked<T>(out, a, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
+    multiplyPacked<T>(out, a, k, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
     return;
   }
   for (let row = 0; row < m; row++) {
@@ -255,7 +259,7 @@ function matmulABt<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, ac
 function matmulAB<T>(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: bool, scratch: usize): void {
   if (ASC_FEATURE_SIMD) {
     packPanels<T>(scratch, b, k, n);
-    multiplyPacked<T>(out, a, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
+    multiplyPacked<T>(out, a, k, scratch, m, k, n, accumulate, at<T>(scratch, packedElements<T>(k, n)));
     return;
   }
   if (!accumulate) memory.fill(out, 0, <usize>(m * n) << alignof<T>());
@@ -280,18 +284,29 @@ function matmulAtBAccumulate<T>(out: usize, a: usize, b: usize, m: i32, k: i32, 
     const slice = min(k, K_BLOCK);
     const packed = scratch;
     const aT = at<T>(scratch, packedElements<T>(slice, n));
-    const spill = at<T>(aT, m * slice);
+    const aTStride = slice + transposePadding<T>();
+    const spill = at<T>(aT, m * aTStride);
     for (let start = 0; start < k; start += K_BLOCK) {
       const rows = min(K_BLOCK, k - start);
-      transpose<T>(aT, at<T>(a, start * m), rows, m); // Aᵀ's slice: M×rows
+      transposeStrided<T>(aT, aTStride, at<T>(a, start * m), m, rows, m); // Aᵀ's slice: M×rows
       packPanels<T>(packed, at<T>(b, start * n), rows, n);
-      multiplyPacked<T>(out, aT, packed, m, rows, n, true, spill);
+      multiplyPacked<T>(out, aT, aTStride, packed, m, rows, n, true, spill);
     }
     return;
   }
   for (let p = 0; p < k; p++) {
     for (let i = 0; i < m; i++) addScaledRow<T>(at<T>(out, i * n), at<T>(b, p * n), load<T>(at<T>(a, p * m + i)), n);
   }
+}
+
+/**
+ * Elements of padding after each row of the transposed slice of Aᵀ·B: one cache line, so that
+ * rows 1 KB apart (256 columns) do not all fall into the same few sets of the L1 cache, which
+ * made writing the transpose twice as slow.
+ */
+// @ts-ignore: decorator
+@inline function transposePadding<T>(): i32 {
+  return 64 / sizeof<T>();
 }
 
 /** out(C×R) = A(R×C)ᵀ. */
