@@ -373,6 +373,28 @@ function add<T>(out: usize, a: usize, length: i32): void {
   for (; i < length; i++) store<T>(at<T>(out, i), load<T>(at<T>(out, i)) + load<T>(at<T>(a, i)));
 }
 
+/** values[0..length) += x. */
+// @ts-ignore: decorator
+@inline function addScalar<T>(values: usize, length: i32, x: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v = v128.splat<T>(x);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) v128.store(at<T>(values, i), v128.add<T>(v128.load(at<T>(values, i)), v));
+  }
+  for (; i < length; i++) store<T>(at<T>(values, i), load<T>(at<T>(values, i)) + x);
+}
+
+/** values[0..length) *= x. */
+// @ts-ignore: decorator
+@inline function scale<T>(values: usize, length: i32, x: T): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v = v128.splat<T>(x);
+    for (; i + lanes<T>() <= length; i += lanes<T>()) v128.store(at<T>(values, i), v128.mul<T>(v128.load(at<T>(values, i)), v));
+  }
+  for (; i < length; i++) store<T>(at<T>(values, i), load<T>(at<T>(values, i)) * x);
+}
+
 function multiply<T>(out: usize, a: usize, length: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -498,50 +520,66 @@ function scatterAddRows<T>(gradTable: usize, grad: usize, ids: usize, rows: i32,
   return Math.log(<f64>x);
 }
 
-/** σ(x), or tanh(x) = 2σ(2x) − 1, on four f32 lanes. */
+/** The functions applyInPlace maps over values. */
+const SIGMOID = 0;
+const TANH = 1;
+const EXP = 2;
+
+/** σ(x), tanh(x) = 2σ(2x) − 1, or e^x on four f32 lanes. */
 // @ts-ignore: decorator
-@inline function squashLanes(x: v128, isTanh: bool): v128 {
-  if (!isTanh) return sigmoidLanes(x);
+@inline function functionLanes(x: v128, fn: i32): v128 {
+  if (fn == EXP) return expLanes(x);
+  if (fn == SIGMOID) return sigmoidLanes(x);
   const two = f32x4.splat(2);
   return f32x4.sub(f32x4.mul(two, sigmoidLanes(f32x4.mul(two, x))), f32x4.splat(1));
 }
 
+// @ts-ignore: decorator
+@inline function functionScalar<T>(x: T, fn: i32): T {
+  if (fn == EXP) return expScalar<T>(x);
+  if (fn == SIGMOID) return <T>1 / (<T>1 + expScalar<T>(-x));
+  return tanhScalar<T>(x);
+}
+
 /**
- * In place σ or tanh of `length` values. The vector exp is float32's; float64
- * keeps the exact scalar one. Four vectors per iteration: V8 materialises each
- * constant of expLanes inside the loop, so four vectors share one set (2.5×
- * faster than one vector per iteration).
+ * In place σ, tanh or exp (fn) of `length` values. The vector exp is float32's;
+ * float64 keeps the exact scalar one. Four vectors per iteration: V8
+ * materialises each constant of expLanes inside the loop, so four vectors
+ * share one set (2.5× faster than one vector per iteration).
  */
 // @ts-ignore: decorator
-@inline function squash<T>(values: usize, length: i32, isTanh: bool): void {
+@inline function applyInPlace<T>(values: usize, length: i32, fn: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
     for (; i + 16 <= length; i += 16) {
       const p = at<T>(values, i);
-      const y0 = squashLanes(v128.load(p), isTanh);
-      const y1 = squashLanes(v128.load(p, 16), isTanh);
-      const y2 = squashLanes(v128.load(p, 32), isTanh);
-      const y3 = squashLanes(v128.load(p, 48), isTanh);
+      const y0 = functionLanes(v128.load(p), fn);
+      const y1 = functionLanes(v128.load(p, 16), fn);
+      const y2 = functionLanes(v128.load(p, 32), fn);
+      const y3 = functionLanes(v128.load(p, 48), fn);
       v128.store(p, y0);
       v128.store(p, y1, 16);
       v128.store(p, y2, 32);
       v128.store(p, y3, 48);
     }
-    for (; i + 4 <= length; i += 4) v128.store(at<T>(values, i), squashLanes(v128.load(at<T>(values, i)), isTanh));
+    for (; i + 4 <= length; i += 4) v128.store(at<T>(values, i), functionLanes(v128.load(at<T>(values, i)), fn));
   }
   for (; i < length; i++) {
     const p = at<T>(values, i);
-    const x = load<T>(p);
-    store<T>(p, isTanh ? tanhScalar<T>(x) : <T>1 / (<T>1 + expScalar<T>(-x)));
+    store<T>(p, functionScalar<T>(load<T>(p), fn));
   }
 }
 
 function sigmoid<T>(values: usize, length: i32): void {
-  squash<T>(values, length, false);
+  applyInPlace<T>(values, length, SIGMOID);
 }
 
 function tanh<T>(values: usize, length: i32): void {
-  squash<T>(values, length, true);
+  applyInPlace<T>(values, length, TANH);
+}
+
+function exp<T>(values: usize, length: i32): void {
+  applyInPlace<T>(values, length, EXP);
 }
 
 function relu<T>(values: usize, length: i32): void {
@@ -608,7 +646,7 @@ function tanhBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
 /** tanh on four f32 lanes: 2σ(2x) − 1. */
 // @ts-ignore: decorator
 @inline function tanhLanes(x: v128): v128 {
-  return squashLanes(x, true);
+  return functionLanes(x, TANH);
 }
 
 // @ts-ignore: decorator
@@ -618,10 +656,10 @@ function tanhBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
 
 /**
  * (L.2) i, f, g, o from their pre-activations, in place; (L.3) c = f∘cPrev + i∘g; (L.4) h = o∘tanh(c).
- * In passes over a row, each of one kind: squash keeps four vectors in flight and shares its
- * constants between them (V8 rematerialises vector constants in every iteration), where computing a
- * unit's gates, cell and tanh(c) in one loop made a long chain of dependent instructions per unit
- * (2.5× slower on 128 units).
+ * In passes over a row, each of one kind: the sigmoid and tanh kernels keep four vectors in flight
+ * and share exp's constants between them (V8 rebuilds vector constants in every iteration), where
+ * computing a unit's gates, cell and tanh(c) in one loop made a long chain of dependent instructions
+ * per unit (1.6× slower on 128 units).
  */
 function lstmGates<T>(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32, hidden: i32): void {
   for (let row = 0; row < rows; row++) {
@@ -631,9 +669,9 @@ function lstmGates<T>(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32,
     const zo = at<T>(zg, hidden);
     const cRow = at<T>(c, row * hidden);
     const hRow = at<T>(h, row * hidden);
-    squash<T>(zi, 2 * hidden, false); // i, f = σ(z)
-    squash<T>(zg, hidden, true); // g = tanh(z)
-    squash<T>(zo, hidden, false); // o = σ(z)
+    sigmoid<T>(zi, 2 * hidden); // i, f = σ(z)
+    tanh<T>(zg, hidden); // g = tanh(z)
+    sigmoid<T>(zo, hidden); // o = σ(z)
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + lanes<T>() <= hidden; j += lanes<T>()) {
@@ -647,14 +685,14 @@ function lstmGates<T>(gates: usize, c: usize, h: usize, cPrev: usize, rows: i32,
       store<T>(at<T>(cRow, j), cell);
       store<T>(at<T>(hRow, j), cell);
     }
-    squash<T>(hRow, hidden, true); // tanh(c)
+    tanh<T>(hRow, hidden); // tanh(c)
     multiply<T>(hRow, zo, hidden); // h = o∘tanh(c)
   }
 }
 
 /**
  * (L.5) κ(t) = κ + γ∘o∘(1 − tanh²c); (L.6)–(L.9) the gates' dz; (L.11) κ(t−1) = κ(t)∘f, in place of kappa.
- * tanh(c) first, for the whole row, into the row of dOut (squash: four vectors at a time, as in
+ * tanh(c) first, for the whole row, into the row of dOut (the tanh kernel: four vectors at a time, as in
  * lstmGates); the arithmetic then reads it there, just before writing dOut's own value.
  */
 function lstmGatesBackward<T>(dGates: usize, kappa: usize, gamma: usize, gates: usize, c: usize, cPrev: usize, rows: i32, hidden: i32): void {
@@ -670,7 +708,7 @@ function lstmGatesBackward<T>(dGates: usize, kappa: usize, gamma: usize, gates: 
     const dOut = at<T>(dg, hidden);
     const n = row * hidden;
     memory.copy(dOut, at<T>(c, n), <usize>hidden << alignof<T>());
-    squash<T>(dOut, hidden, true);
+    tanh<T>(dOut, hidden);
     if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
       for (let j = 0; j < vectors; j += 4) {
         const one = f32x4.splat(1);
@@ -708,7 +746,7 @@ function lstmGatesBackward<T>(dGates: usize, kappa: usize, gamma: usize, gates: 
 /**
  * (G.2) r, u = σ(p + q), (G.3) n = tanh(p_n + r∘q_n), (G.4) h = (1 − u)∘n + u∘hPrev; gates (q in,
  * [r|u|n] out) and p are rows×3H; qn keeps q_n for the backward pass. In passes over a row, with
- * the squashing done by squash, four vectors at a time (see lstmGates).
+ * σ and tanh done by their kernels, four vectors at a time (see lstmGates).
  */
 function gruGates<T>(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, rows: i32, hidden: i32): void {
   for (let row = 0; row < rows; row++) {
@@ -718,7 +756,7 @@ function gruGates<T>(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, 
     const pn = at<T>(pr, 2 * hidden);
     const m = row * hidden;
     add<T>(qr, pr, 2 * hidden); // p + q for r and u, side by side
-    squash<T>(qr, 2 * hidden, false); // r, u = σ(p + q)
+    sigmoid<T>(qr, 2 * hidden); // r, u = σ(p + q)
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + lanes<T>() <= hidden; j += lanes<T>()) {
@@ -732,7 +770,7 @@ function gruGates<T>(gates: usize, p: usize, qn: usize, hPrev: usize, h: usize, 
       store<T>(at<T>(qn, m + j), q);
       store<T>(at<T>(qnRow, j), load<T>(at<T>(pn, j)) + load<T>(at<T>(qr, j)) * q);
     }
-    squash<T>(qnRow, hidden, true); // n = tanh(p_n + r∘q_n)
+    tanh<T>(qnRow, hidden); // n = tanh(p_n + r∘q_n)
     const u = at<T>(qr, hidden);
     j = 0;
     if (ASC_FEATURE_SIMD) {
@@ -797,10 +835,15 @@ function gruGatesBackward<T>(dq: usize, dp: usize, gammaPrev: usize, gamma: usiz
 // Softmax + cross-entropy (Eq. 3.1–3.2), masked
 // ---------------------------------------------------------------------------
 
+/**
+ * In passes over the whole block of rows: θ − max(θ) per row; then e^x of every value at once, four
+ * vectors per iteration and straight across row ends (the exp kernel; one row at a time left the
+ * last values of each row of 27 to scalar exps, and rebuilt exp's constants for every vector); then
+ * per row the sum, ŷ = e / sum and the loss.
+ */
 function softmaxCrossEntropy<T>(logits: usize, targets: usize, mask: usize, rows: i32, vocab: i32): f64 {
-  let loss: f64 = 0;
-  // float32 with SIMD: the max and e^(θ − max) four logits at a time (expLanes), the rest one by one.
   const vectors = ASC_FEATURE_SIMD && sizeof<T>() == 4 ? vocab & ~3 : 0;
+  let loss: f64 = 0;
   for (let row = 0; row < rows; row++) {
     const l = at<T>(logits, row * vocab);
     let largest = load<T>(l);
@@ -810,33 +853,25 @@ function softmaxCrossEntropy<T>(logits: usize, targets: usize, mask: usize, rows
       largest = <T>max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
     }
     for (let j = vectors; j < vocab; j++) largest = max<T>(largest, load<T>(at<T>(l, j)));
-    const targetLogit = load<T>(at<T>(l, load<i32>(at<i32>(targets, row))));
+    // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max): finite even when ŷ[target] underflows.
+    const weight = load<f32>(at<f32>(mask, row));
+    if (weight != 0) loss -= <f64>weight * <f64>(load<T>(at<T>(l, load<i32>(at<i32>(targets, row)))) - largest);
+    addScalar<T>(l, vocab, -largest);
+  }
+  exp<T>(logits, rows * vocab);
+  for (let row = 0; row < rows; row++) {
+    const l = at<T>(logits, row * vocab);
     let sum: T = 0;
-    if (vectors > 0) {
-      const shift = f32x4.splat(<f32>largest);
-      let sums = f32x4.splat(0);
-      for (let j = 0; j < vectors; j += 4) {
-        const e = expLanes(f32x4.sub(v128.load(at<T>(l, j)), shift));
-        v128.store(at<T>(l, j), e);
-        sums = f32x4.add(sums, e);
-      }
-      sum = <T>lanesSum<f32>(sums);
-    }
-    for (let j = vectors; j < vocab; j++) {
-      const e = expScalar<T>(load<T>(at<T>(l, j)) - largest);
-      store<T>(at<T>(l, j), e);
-      sum += e;
-    }
-    const inverse = <T>1 / sum;
     let j = 0;
     if (vectors > 0) {
-      const scale = f32x4.splat(<f32>inverse);
-      for (; j < vectors; j += 4) v128.store(at<T>(l, j), f32x4.mul(v128.load(at<T>(l, j)), scale));
+      let sums = f32x4.splat(0);
+      for (; j < vectors; j += 4) sums = f32x4.add(sums, v128.load(at<T>(l, j)));
+      sum = <T>lanesSum<f32>(sums);
     }
-    for (; j < vocab; j++) store<T>(at<T>(l, j), load<T>(at<T>(l, j)) * inverse);
+    for (; j < vocab; j++) sum += load<T>(at<T>(l, j));
+    scale<T>(l, vocab, <T>1 / sum);
     const weight = load<f32>(at<f32>(mask, row));
-    // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max): finite even when ŷ[target] underflows.
-    if (weight != 0) loss += <f64>weight * (logScalar<T>(sum) - <f64>(targetLogit - largest));
+    if (weight != 0) loss += <f64>weight * logScalar<T>(sum);
   }
   return loss;
 }
