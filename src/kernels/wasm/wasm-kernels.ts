@@ -179,8 +179,13 @@ export class WasmKernels implements Kernels {
    * with one (another thread's `memory`), they share its arrays and allocator.
    */
   static async create(variant: WasmVariant, memory?: WebAssembly.Memory): Promise<WasmKernels> {
+    return WasmKernels.fromBytes(variant, await variantBytes(variant), memory);
+  }
+
+  /** The same from a given build of the module (another commit's, for bench/kernels-ab.ts). */
+  static async fromBytes(variant: WasmVariant, bytes: Uint8Array, memory?: WebAssembly.Memory): Promise<WasmKernels> {
     const shared = memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAXIMUM_PAGES, shared: true });
-    const { instance } = await WebAssembly.instantiate((await variantBytes(variant)) as BufferSource, { env: { memory: shared } });
+    const { instance } = await WebAssembly.instantiate(bytes as BufferSource, { env: { memory: shared } });
     const wasm = instance.exports as unknown as KernelExports;
     return new WasmKernels(variant, new WasmHeap(shared, wasm.heapBase(), memory === undefined), wasm);
   }
