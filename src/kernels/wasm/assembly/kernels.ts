@@ -640,19 +640,10 @@ function tanhBackward<T>(dz: usize, gamma: usize, h: usize, length: i32): void {
 // The LSTM's and GRU's gate arithmetic (docs/derivations/lstm.md, gru.md)
 // ---------------------------------------------------------------------------
 // Per row, the gates sit side by side ([i|f|g|o] or [r|u|n], H each), so lane
-// j of each gate's vector is unit j: four units at a time with float32 SIMD,
-// the rest (and float64) one at a time, as src/kernels/reference.ts does.
-
-/** tanh on four f32 lanes: 2σ(2x) − 1. */
-// @ts-ignore: decorator
-@inline function tanhLanes(x: v128): v128 {
-  return functionLanes(x, TANH);
-}
-
-// @ts-ignore: decorator
-@inline function sigmoidScalar<T>(x: T): T {
-  return <T>1 / (<T>1 + expScalar<T>(-x));
-}
+// j of each gate's vector is unit j. The forward kernels go through a row in
+// passes (σ and tanh on whole gate blocks, then the elementwise rest); the
+// backward ones take four float32 units at a time, the rest (and float64) one
+// at a time, as src/kernels/reference.ts does unit by unit.
 
 /**
  * (L.2) i, f, g, o from their pre-activations, in place; (L.3) c = f∘cPrev + i∘g; (L.4) h = o∘tanh(c).
