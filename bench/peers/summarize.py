@@ -106,25 +106,20 @@ def workload_table(w, results, skipped):
     header = f"  {'implementation':<28} {'threads':<18} {rate_head:>{12 if rounds == 1 else 40}}  best bptt / it"
     print(header)
     print("  " + "-" * (len(header) + 20))
-    # each peer's best setting (by median), to mark it
-    best_of = {}
+    # each peer's best setting (by median), to mark it, and how many settings it has
+    best_of, settings = {}, {}
     for g in peer_groups:
         r = next(iter(groups[g].values()))
         k = (r["peer"], r.get("dtype"))
+        settings[k] = settings.get(k, 0) + 1
         if k not in best_of or rate[g] > rate[best_of[k]]:
             best_of[k] = g
-    settings = {}  # how many thread settings each peer has
-    for g in peer_groups:
-        r = next(iter(groups[g].values()))
-        settings[(r["peer"], r.get("dtype"))] = settings.get((r["peer"], r.get("dtype")), 0) + 1
     for g in sorted(bptt_groups, key=lambda g: -rate[g]) + peer_groups:
         by_round = groups[g]
         r = next(iter(by_round.values()))
         column = fmt_rate(rate[g]) + spread([x["tokens_per_s"] for x in by_round.values()], fmt_rate)
-        ratio = ""
-        if best and ratios(by_round):
-            x = ratios(by_round)
-            ratio = f"{ratio_text(median(x))}{spread(x, ratio_text)}"
+        x = ratios(by_round) if best else []
+        ratio = f"{ratio_text(median(x))}{spread(x, ratio_text)}" if x else ""
         mark = ""
         if "peer" in r and settings[(r["peer"], r.get("dtype"))] > 1:
             mark = "  <- best setting" if best_of[(r["peer"], r.get("dtype"))] == g else ""
