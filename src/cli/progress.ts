@@ -15,27 +15,36 @@ export interface Progress {
 const formatLoss = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '-');
 const formatRate = (value: number) => Math.round(value).toLocaleString('en-US');
 
-export function createProgress(stream: NodeJS.WriteStream, describeBudget: () => string): Progress {
+/** `now`: the clock in milliseconds (a test gives its own). */
+export function createProgress(stream: NodeJS.WriteStream, describeBudget: () => string, now: () => number = Date.now): Progress {
   let tokensPerSecond = 0;
   let validationLoss = NaN;
   if (!stream.isTTY) {
     let lastProgress = 0;
-    let started = Date.now();
+    // Where this process started: a resumed run begins part-way, and only what it did itself measures its speed.
+    let startProgress: number | undefined;
+    let started = now();
     return {
       step(event) {
         tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
+        if (startProgress === undefined) {
+          // The first step's own share of the work is unknown: measure from its end.
+          startProgress = event.progress;
+          started = now();
+        }
         lastProgress = event.progress;
       },
       epoch(event) {
-        const elapsed = (Date.now() - started) / 1000;
-        const eta = lastProgress > 0 ? (elapsed * (1 - lastProgress)) / lastProgress : NaN;
+        const elapsed = (now() - started) / 1000;
+        const done = lastProgress - (startProgress ?? 0);
+        const eta = done > 0 ? (elapsed * (1 - lastProgress)) / done : NaN;
         stream.write(
           `epoch ${event.position.epoch} (${describeBudget()})  train ${formatLoss(event.trainLoss)}  val ${formatLoss(event.validationLoss)}  ` +
             `${formatRate(tokensPerSecond)} tok/s  step ${event.position.step}  eta ${Number.isFinite(eta) ? `${Math.ceil(eta)}s` : '-'}\n`,
         );
       },
       stop() {
-        started = Date.now();
+        started = now();
       },
     };
   }
@@ -50,10 +59,15 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1000, 0, { epoch: 0, loss: '-', val: '-', rate: '-' });
   let smoothedLoss = NaN;
+  let startedBar = false;
   return {
     step(event) {
+      if (!startedBar) {
+        // Started at the first step's progress: a resumed run's earlier part does not count as done in no time.
+        bar.start(1000, Math.round(event.progress * 1000), { epoch: event.position.epoch, loss: '-', val: '-', rate: '-' });
+        startedBar = true;
+      }
       tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
       smoothedLoss = Number.isNaN(smoothedLoss) ? event.loss : 0.95 * smoothedLoss + 0.05 * event.loss;
       bar.update(Math.round(event.progress * 1000), {
@@ -65,7 +79,7 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     },
     epoch(event) {
       validationLoss = event.validationLoss;
-      bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
+      if (startedBar) bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
     },
     stop() {
       bar.stop();
