@@ -29,7 +29,7 @@ import { trainingMemory } from '../train/memory.js';
 import { DEFAULT_RECIPE, fingerprint, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
-import { checkFreeSpace, checkWritable, fileError, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
+import { checkFreeSpace, checkWritable, fileError, probePath, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
 import { addFlags, givenFlags, recipeFromFlags, refuseIneffective, refuseOnResume, withDefaults } from './flags.js';
 import { lockOutput } from './lock.js';
 import { LossHistory, lossChartSvg } from './loss-plot.js';
@@ -125,8 +125,10 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
     { flag: '--log', path: logPath },
     { flag: '--plot', path: flags.plot },
   ];
+  // What writing them makes beside them: the lock files (lock.ts) and the write probes (checkWritable).
+  const beside = outputs.flatMap(({ flag, path }) => (path === undefined ? [] : [{ flag: `${flag}'s lock file`, path: `${path}.lock` }, { flag: `${flag}'s write probe`, path: probePath(path) }]));
   // Before anything is written: no output may be an input (the checkpoint resumed from is updated in place).
-  refuseOverlaps(inputs, outputs, [['--checkpoint', '--resume']]);
+  refuseOverlaps(inputs, [...outputs, ...beside], [['--checkpoint', '--resume']]);
 
   const data = loadTrainingData(dataSpec, recipe, checkpoint?.tokenizer ?? initial?.tokenizer);
   process.once('exit', data.close);
@@ -200,11 +202,11 @@ function takeArchitecture(recipe: Recipe, initial: SavedModel, path: string, val
  * folder the run started in. A built-in corpus's name stays a name.
  */
 function recordedPath(path: string, folder: string | undefined, checkpointPath: string): string {
-  if (findCorpus(path) || isAbsolute(path)) return path;
+  if (findCorpus(path)) return path;
   const resolved = resolve(folder ?? process.cwd(), path);
   if (!existsSync(resolved)) {
-    const where = folder ? `relative to ${folder}, where its run started` : 'relative to the folder its run started in, which this older checkpoint does not record';
-    throw new BpttError(`data file ${path} (recorded in the checkpoint ${checkpointPath}, ${where}) does not exist`, `pass --data with the file's path now`);
+    const where = isAbsolute(path) ? '' : folder ? `, relative to ${folder}, where its run started` : ', relative to the folder its run started in, which this older checkpoint does not record';
+    throw new BpttError(`data file ${path} (recorded in the checkpoint ${checkpointPath}${where}) does not exist`, `pass --data with the file's path now`);
   }
   return resolved;
 }
@@ -237,7 +239,7 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
         ? `the vocabulary (${config.vocabSize} tokens: raise --min-count) or --hidden`
         : '--hidden (or --layers, --embed)'
       : largest === estimate.activations
-        ? `--batch or ${streams || recipe.mode === 'chunks' ? '--seq-length' : 'the longest lines'} (${batchSize} × ${steps} steps per batch)`
+        ? `--hidden, --batch or ${streams || recipe.mode === 'chunks' ? '--seq-length' : 'the longest lines'} (batches of ${batchSize} × ${steps} steps, hidden ${config.hidden})`
         : '--threads';
   const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --dtype float64 runs the TypeScript kernels in ordinary memory)` : `this machine's ${gib(limit)} of memory`;
   throw new BpttError(
