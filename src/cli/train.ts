@@ -232,16 +232,14 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   const wasm = kernels instanceof WasmKernels;
   const limit = wasm ? WASM_HEAP_BYTES : totalmem();
   if (estimate.bytes <= limit) return;
+  // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
-  const lower =
-    largest === estimate.weights
-      ? config.vocabSize > 4 * config.hidden
-        ? `the vocabulary (${config.vocabSize} tokens: raise --min-count) or --hidden`
-        : '--hidden (or --layers, --embed)'
-      : largest === estimate.activations
-        ? `--hidden, --batch or ${streams || recipe.mode === 'chunks' ? '--seq-length' : 'the longest lines'} (batches of ${batchSize} × ${steps} steps, hidden ${config.hidden})`
-        : '--threads';
-  const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --dtype float64 runs the TypeScript kernels in ordinary memory)` : `this machine's ${gib(limit)} of memory`;
+  const vocabulary = config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count' : ''})`] : [];
+  const length = streams || recipe.mode === 'chunks' ? '--seq-length' : `the longest lines (${steps} steps)`;
+  const flags =
+    largest === estimate.weights ? ['--hidden', '--embed', '--layers', ...vocabulary] : largest === estimate.activations ? ['--hidden', '--batch', length, ...vocabulary] : ['--threads'];
+  const lower = flags.length > 1 ? `${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}` : flags[0];
+  const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --backend reference runs in ordinary memory, slower)` : `this machine's ${gib(limit)} of memory`;
   throw new BpttError(
     `this run needs about ${gib(estimate.bytes)} (weights, gradients and optimizer state ${gib(estimate.weights)}, activations ${gib(estimate.activations)}, thread replicas ${gib(estimate.threads)}), more than ${what}`,
     `lower ${lower}`,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModelFile } from '../../src/io/model-file.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
-import { cliEntry, describeRun, dinosPath, expectUserError, freshDir, runCliAsync, Sentinels } from './cli-helpers.js';
+import { cliEntry, describeRun, dinosPath, expectUserError, freshDir, runCliAsync, Sentinels, startCli } from './cli-helpers.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../helpers.js';
@@ -214,5 +214,16 @@ describe.concurrent('the smaller things', () => {
     expect(result.stderr).not.toContain('1 epochs');
     expect(result.stderr).toContain('5 samples:');
     expect(result.stderr).not.toContain('* marks a copy');
+  });
+
+  it('Ctrl-C without --checkpoint says what was kept where, and how to be able to continue', async () => {
+    const dir = freshDir();
+    const run = startCli(dir, ['train', '--data', dinosPath, '--cell', 'rnn', '--hidden', '16', '--time', '60', '--print', '0', '--threads', '1', '--out', 'm.safetensors']);
+    await run.stderrMatches(/^epoch 2 /m);
+    run.child.kill('SIGINT');
+    const result = await run.result;
+    expect(result.status, describeRun(result)).toBe(130);
+    expect(result.stderr).toMatch(/Interrupted at step \d+; no checkpoint \(train with --checkpoint FILE to be able to continue an interrupted run\); the best model so far \(epoch \d+, validation loss \d\.\d{4}\) is in m\.safetensors/);
+    expect(existsSync(join(dir, 'm.safetensors'))).toBe(true);
   });
 });
