@@ -20,7 +20,6 @@
 import { allocate, type FloatArray } from '../core/arrays.js';
 import { batchFromRows } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
-import { statesPerUnit } from './config.js';
 import type { RnnModel } from './rnn-model.js';
 
 export interface GradientFlow {
@@ -45,7 +44,7 @@ export function gradientFlow(model: RnnModel, input: readonly number[], target: 
   if (T === 0 || target.length !== T) throw new BpttError(`gradientFlow needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`, 'pass a training sequence (input and target ids of equal length)');
   const { hidden: H, vocabSize: V, layers: L, dtype } = model.config;
   const S = model.stateSize; // one row's recurrent state: every layer's h (and c)
-  const layerState = statesPerUnit(model.config.cell) * H;
+  const layerState = model.cellType.statesPerUnit * H;
 
   // The sequence step by step (inference, no caches): the states after every step, ŷ(t), J(t).
   const states: FloatArray[] = [allocate(dtype, S)]; // states[k]: after k steps (states[0] = h0 = 0)

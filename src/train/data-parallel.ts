@@ -14,7 +14,9 @@
 import type { FloatArray } from '../core/arrays.js';
 import { sliceBatch, type Batch } from '../core/batch.js';
 import type { ModelConfig } from '../model/config.js';
-import { parameterSpecs, RnnModel, setStateRows, stateRows } from '../model/rnn-model.js';
+import { parameterSpecs } from '../model/parameter-specs.js';
+import { RnnModel } from '../model/rnn-model.js';
+import { setStateRows, stateRows } from '../model/state-layout.js';
 import { allocate } from '../core/arrays.js';
 import { ParameterLayout } from '../core/parameters.js';
 import type { WasmKernels, WasmVariant } from '../kernels/wasm/wasm-kernels.js';
