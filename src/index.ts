@@ -69,7 +69,8 @@ export {
 export {
   DEFAULT_RECIPE,
   PRESETS,
-  SEED_PRESET,
+  NOTEBOOK_PRESET,
+  NOTEBOOK_PRESET as SEED_PRESET,
   checkVocabulary,
   fingerprint,
   modelConfigOf,
@@ -88,7 +89,7 @@ export {
   serializeSafetensors,
   tensorToFloat32,
   tensorToFloat64,
-  type DType as SafetensorsDType,
+  type SafetensorsDType,
   type SafetensorsFile,
   type Tensor,
 } from './io/safetensors.js';

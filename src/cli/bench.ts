@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { availableBackends, BACKENDS, loadKernels, type Backend } from '../kernels/select.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { benchmarkTraining, trainingFlopsPerToken } from '../train/benchmark.js';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, SEED_PRESET, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, modelConfigOf, prepareData, NOTEBOOK_PRESET, type Recipe } from '../train/recipe.js';
 import { loadCorpus } from './corpus.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { startDataParallel } from './threads.js';
@@ -24,7 +24,7 @@ const SMALL_SHAPE: Recipe = { ...DEFAULT_RECIPE, layers: 1, hidden: 128, embed: 
 export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
   seed: {
     describe: 'the seed: sigmoid RNN, D_h 256, V 27, batches of 512 chunks of 15 steps, one-hot, Adagrad, float32',
-    recipe: { ...SEED_PRESET, dtype: 'float32' },
+    recipe: { ...NOTEBOOK_PRESET, dtype: 'float32' },
   },
   small: {
     describe: 'small: tanh RNN, D_h 128, batches of 32 names, one-hot, Adagrad, float32',

@@ -259,7 +259,7 @@ async function train(flags: TrainFlags): Promise<number> {
   const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels));
   let trainer: Trainer;
   try {
-    trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+    trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), { parallel });
   } catch (error) {
     parallel?.close();
     throw error;

@@ -37,7 +37,7 @@ import { BpttError } from '../core/errors.js';
  * Element types defined by the safetensors spec. The names are the exact
  * strings used in the header. F4 and F6_* pack elements in fewer than 8 bits.
  */
-export type DType =
+export type SafetensorsDType =
   | 'BOOL'
   | 'U8'
   | 'I8'
@@ -62,7 +62,7 @@ export type DType =
   | 'U64';
 
 /** Size of one element of each dtype, in bits (C64 is a pair of F32s). */
-export const DTYPE_BITS: Readonly<Record<DType, number>> = Object.freeze({
+export const DTYPE_BITS: Readonly<Record<SafetensorsDType, number>> = Object.freeze({
   BOOL: 8,
   U8: 8,
   I8: 8,
@@ -92,7 +92,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** One tensor as stored in a file: its type, its shape and its raw little-endian bytes. */
 export interface Tensor {
-  dtype: DType;
+  dtype: SafetensorsDType;
   shape: number[];
   /** Raw little-endian element bytes, row-major. The parser returns a copy (byteOffset 0). */
   bytes: Uint8Array;
@@ -153,7 +153,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isDType(value: string): value is DType {
+function isSafetensorsDType(value: string): value is SafetensorsDType {
   return Object.hasOwn(DTYPE_BITS, value); // hasOwn, so "toString" is not a dtype
 }
 
@@ -172,7 +172,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** A header entry after validation, with its byte range inside the byte buffer. */
 interface Entry {
   name: string;
-  dtype: DType;
+  dtype: SafetensorsDType;
   shape: number[];
   begin: number;
   end: number;
@@ -318,7 +318,7 @@ function readEntry(name: string, value: unknown, bufferLength: number, source: s
   const dtype = value.dtype;
   if (dtype === undefined) fail(source, `${what} has no "dtype"`, corrupt);
   if (typeof dtype !== 'string') fail(source, `${what} has "dtype" ${describe(dtype)}, not a string`, corrupt);
-  if (!isDType(dtype)) {
+  if (!isSafetensorsDType(dtype)) {
     fail(source, `${what} has unknown dtype ${quote(dtype)}`, `the safetensors dtypes are ${DTYPE_NAMES}`);
   }
 
@@ -457,14 +457,14 @@ export function serializeSafetensors(
   const where = 'cannot write safetensors';
 
   // 1. Check each tensor and turn it into little-endian bytes.
-  const items: { name: string; dtype: DType; shape: number[]; bytes: Uint8Array }[] = [];
+  const items: { name: string; dtype: SafetensorsDType; shape: number[]; bytes: Uint8Array }[] = [];
   for (const [name, input] of Object.entries(tensors)) {
     const what = `tensor ${quote(name)}`;
     if (name === METADATA_KEY) fail(where, `"${METADATA_KEY}" is reserved and cannot be a tensor name`, 'rename the tensor');
     if (LONE_SURROGATE.test(name)) fail(where, `${what} has a name that is not valid Unicode`, 'rename the tensor');
     if (!isPlainObject(input)) fail(where, `${what} is ${describe(input)}, not a tensor`, 'pass {dtype, shape, data} or {dtype, shape, bytes}');
     const dtype: unknown = input.dtype;
-    if (typeof dtype !== 'string' || !isDType(dtype)) {
+    if (typeof dtype !== 'string' || !isSafetensorsDType(dtype)) {
       fail(where, `${what} has unknown dtype ${describe(dtype)}`, `the safetensors dtypes are ${DTYPE_NAMES}`);
     }
     const shape: unknown = input.shape;
@@ -602,7 +602,7 @@ function decodeFloats<A extends Float32Array | Float64Array>(t: Tensor, name: st
   return out;
 }
 
-function readFloat(view: DataView, dtype: DType, i: number): number {
+function readFloat(view: DataView, dtype: SafetensorsDType, i: number): number {
   switch (dtype) {
     case 'F64':
       return view.getFloat64(i * 8, true);

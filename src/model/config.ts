@@ -7,7 +7,13 @@ import type { Activation } from '../nn/activation.js';
 import { CELL_TYPES, type Cell } from '../nn/cells.js';
 
 export type { Cell } from '../nn/cells.js';
+/**
+ * How a model's weights start. The value 'seed' (what model files and --init-scheme store) names the
+ * blog's notebook, not an RNG seed: code reads it as NOTEBOOK_INIT.
+ */
 export type InitScheme = 'seed' | 'scaled';
+/** The notebook's initialisation: weights ~ N(0, 1) unscaled, biases 0. */
+export const NOTEBOOK_INIT: InitScheme = 'seed';
 export const CELLS = Object.keys(CELL_TYPES) as readonly Cell[];
 
 /** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM, 3 for the GRU. */

@@ -6,15 +6,15 @@ import type { FloatArray } from '../core/arrays.js';
 import type { Init, ParameterSpec } from '../core/parameters.js';
 import { CELL_TYPES } from '../nn/cells.js';
 import type { LayerWeights } from '../nn/recurrent-cell.js';
-import type { ModelConfig } from './config.js';
+import { NOTEBOOK_INIT, type ModelConfig } from './config.js';
 
 /** The parameter table of a config: names, shapes (out, in) and initialisation. */
 export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   const { hidden: H, vocabSize: V, embed } = config;
   const cell = CELL_TYPES[config.cell];
   const units = cell.gatesPerUnit * H; // the LSTM stacks its four gates' weights: (4H × ·), the GRU three
-  const weight: Init = config.init === 'seed' ? { kind: 'normal', std: 1 } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
-  const bias: Init = config.init === 'seed' ? { kind: 'zeros' } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
+  const weight: Init = config.init === NOTEBOOK_INIT ? { kind: 'normal', std: 1 } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
+  const bias: Init = config.init === NOTEBOOK_INIT ? { kind: 'zeros' } : { kind: 'uniform', limit: 1 / Math.sqrt(H) };
   const specs: ParameterSpec[] = [];
   if (embed > 0) specs.push({ name: 'embedding', shape: [V, embed], init: { kind: 'normal', std: 1 } });
   for (let layer = 0; layer < config.layers; layer++) {

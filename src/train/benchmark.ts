@@ -52,7 +52,7 @@ export async function benchmarkTraining(
 ): Promise<BenchmarkResult & { threads: number }> {
   const model = RnnModel.initialized(modelConfigOf(recipe, vocabSize), recipe.seed, kernels);
   const parallel = await startParallel?.(model);
-  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, undefined, parallel);
+  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, { parallel });
   for (let i = 0; i < warmupSteps; i++) await trainer.trainStepAsync();
   let tokens = 0;
   let steps = 0;

@@ -238,6 +238,7 @@ export class WasmKernels extends WasmKernelCalls implements Kernels {
     this.staging.begin();
     for (let i = 0; i < places.length; i++) args.push(this.staging.place(places[i][0], places[i][1], places[i][2]));
     for (let i = 0; i < extra.length; i++) args.push(extra[i]);
+    // eslint-disable-next-line prefer-spread -- apply() on the one reused argument array
     const result = kernel.apply(undefined, args);
     this.staging.end();
     return result;
