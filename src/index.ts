@@ -10,7 +10,7 @@ export { batchFromRows, type Batch } from './core/batch.js';
 export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
-export { CELLS, DEFAULT_MODEL_CONFIG, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
+export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { gradientFlow, type GradientFlow } from './model/gradient-flow.js';
@@ -70,7 +70,8 @@ export {
 export {
   DEFAULT_RECIPE,
   PRESETS,
-  SEED_PRESET,
+  NOTEBOOK_PRESET,
+  NOTEBOOK_PRESET as SEED_PRESET,
   checkVocabulary,
   fingerprint,
   modelConfigOf,
@@ -89,7 +90,7 @@ export {
   serializeSafetensors,
   tensorToFloat32,
   tensorToFloat64,
-  type DType as SafetensorsDType,
+  type SafetensorsDType,
   type SafetensorsFile,
   type Tensor,
 } from './io/safetensors.js';

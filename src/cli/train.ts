@@ -162,7 +162,7 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   const parallel = await startDataParallel(model, threads);
   let trainer: Trainer;
   try {
-    trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+    trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), { parallel });
   } catch (error) {
     parallel?.close();
     throw error;

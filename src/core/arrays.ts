@@ -12,10 +12,6 @@ export function allocate(dtype: DType, length: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
-export function dtypeOf(array: FloatArray): DType {
-  return array instanceof Float64Array ? 'float64' : 'float32';
-}
-
 /** Product of a shape's dimensions: the number of elements of a tensor. */
 export function elementCount(shape: readonly number[]): number {
   let count = 1;

@@ -52,12 +52,6 @@ export class ParameterLayout {
     this.size = offset;
   }
 
-  slot(name: string): ParameterSlot {
-    const slot = this.byName.get(name);
-    if (!slot) throw new Error(`no parameter named ${name}`);
-    return slot;
-  }
-
   has(name: string): boolean {
     return this.byName.has(name);
   }

@@ -87,6 +87,7 @@ function codePointCount(text: string): number {
 
 /** The characters Python's str.strip() removes by default. */
 function isPythonWhitespace(token: string): boolean {
+  // eslint-disable-next-line no-control-regex -- the file, group, record and unit separators are Python whitespace
   return /^[\s\x1c-\x1f\x85]$/u.test(token);
 }
 

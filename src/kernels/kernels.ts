@@ -138,17 +138,17 @@ export interface Kernels {
   adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void;
 
   /**
-   * Adam's update (src/optim/adam.ts), in place for every entry: p ← p·keep (AdamW's decoupled
-   * weight decay; keep = 1 without it); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
-   * p ← p − stepSize·m / (√v / secondCorrection + ε), with the bias corrections of step t folded
-   * into stepSize = lr / (1 − β1ᵗ) and secondCorrection = √(1 − β2ᵗ).
-   */
-  /**
    * RMSprop's update (src/optim/rmsprop.ts), in place: v ← α·v + (1 − α)·g²; d = g / (√v + ε);
    * with momentum μ > 0, b ← μ·b + d and p ← p − lr·b; without (μ = 0, momentumBuffer null), p ← p − lr·d.
    */
   rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void;
 
+  /**
+   * Adam's update (src/optim/adam.ts), in place for every entry: p ← p·keep (AdamW's decoupled
+   * weight decay; keep = 1 without it); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+   * p ← p − stepSize·m / (√v / secondCorrection + ε), with the bias corrections of step t folded
+   * into stepSize = lr / (1 − β1ᵗ) and secondCorrection = √(1 − β2ᵗ).
+   */
   adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void;
 
   /** out(cols×rows) = A(rows×cols)ᵀ. */

@@ -4,19 +4,26 @@
  */
 import type { DType } from '../core/arrays.js';
 import type { Activation } from '../nn/activation.js';
+import { CELL_TYPES, type Cell } from '../nn/cells.js';
 
+export type { Cell } from '../nn/cells.js';
+/**
+ * How a model's weights start. The value 'seed' (what model files and --init-scheme store) names the
+ * blog's notebook, not an RNG seed: code reads it as NOTEBOOK_INIT.
+ */
 export type InitScheme = 'seed' | 'scaled';
-export type Cell = 'rnn' | 'lstm' | 'gru';
-export const CELLS: readonly Cell[] = ['rnn', 'lstm', 'gru'];
+/** The notebook's initialisation: weights ~ N(0, 1) unscaled, biases 0. */
+export const NOTEBOOK_INIT: InitScheme = 'seed';
+export const CELLS = Object.keys(CELL_TYPES) as readonly Cell[];
 
 /** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM, 3 for the GRU. */
 export function gatesPerUnit(cell: Cell): number {
-  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return CELL_TYPES[cell].gatesPerUnit;
 }
 
 /** Numbers a sequence carries from step to step, per hidden unit: h, or h and c. */
 export function statesPerUnit(cell: Cell): number {
-  return cell === 'lstm' ? 2 : 1;
+  return CELL_TYPES[cell].statesPerUnit;
 }
 
 export interface ModelConfig {
@@ -53,13 +60,3 @@ export interface ModelConfig {
    */
   dropout?: number;
 }
-
-export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
-  cell: 'rnn',
-  activation: 'sigmoid',
-  hidden: 192,
-  embed: 16,
-  layers: 1,
-  dtype: 'float32',
-  init: 'scaled',
-};

@@ -20,7 +20,6 @@
 import { allocate, type FloatArray } from '../core/arrays.js';
 import { batchFromRows } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
-import { statesPerUnit } from './config.js';
 import type { RnnModel } from './rnn-model.js';
 
 export interface GradientFlow {
@@ -30,6 +29,8 @@ export interface GradientFlow {
   byLossTerm: Float64Array;
   /** (T) [k−1] = ‖γ(k)‖ = ‖Σ_t γ_t(k)‖, the norm of what BPTT carries at step k. */
   total: Float64Array;
+  /** (T×T×H) [((t−1)·T + (k−1))·H + j] = γ_t(k)[j], the vectors themselves; zero for k > t. */
+  vectors: Float64Array;
   /** (T) [t−1] = J(t) = −log ŷ(t)[y(t)], in nats. */
   losses: Float64Array;
 }
@@ -45,7 +46,7 @@ export function gradientFlow(model: RnnModel, input: readonly number[], target: 
   if (T === 0 || target.length !== T) throw new BpttError(`gradientFlow needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`, 'pass a training sequence (input and target ids of equal length)');
   const { hidden: H, vocabSize: V, layers: L, dtype } = model.config;
   const S = model.stateSize; // one row's recurrent state: every layer's h (and c)
-  const layerState = statesPerUnit(model.config.cell) * H;
+  const layerState = model.cellType.statesPerUnit * H;
 
   // The sequence step by step (inference, no caches): the states after every step, ŷ(t), J(t).
   const states: FloatArray[] = [allocate(dtype, S)]; // states[k]: after k steps (states[0] = h0 = 0)
@@ -101,17 +102,19 @@ export function gradientFlow(model: RnnModel, input: readonly number[], target: 
   }
 
   const byLossTerm = new Float64Array(T * T);
+  const vectors = new Float64Array(T * T * H);
   const total = new Float64Array(T);
   for (let k = 0; k < T; k++) {
     const sum = new Float64Array(H); // Trick 2: γ(k) = Σ_t γ_t(k)
     for (let t = k; t < T; t++) {
       const gamma = gammas.get(t * T + k)!;
       byLossTerm[t * T + k] = norm(gamma);
+      vectors.set(gamma, (t * T + k) * H);
       for (let j = 0; j < H; j++) sum[j] += gamma[j];
     }
     total[k] = norm(sum);
   }
-  return { steps: T, byLossTerm, total, losses };
+  return { steps: T, byLossTerm, total, losses, vectors };
 }
 
 /** (3.1) ŷ = softmax(θ), in float64. */

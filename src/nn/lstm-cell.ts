@@ -1,7 +1,17 @@
 /**
  * PyTorch's LSTM unit (nn.LSTM, gates in the order i, f, g, o), one time step
  * for a batch. Derived in docs/derivations/lstm.md in the seed's notation;
- * the equation numbers L.1–L.11 below refer to it.
+ * the equation numbers L.1–L.11 below refer to it. Per hidden unit j, what the
+ * kernels lstmGates / lstmGatesBackward compute (their readable loops:
+ * src/kernels/reference.ts, which stays below src/nn in the layering):
+ *
+ *   forward                                   backward (γ = ∂J/∂h(t), κ from t + 1)
+ *   i = σ(z_i)  f = σ(z_f)  (L.2)             κ(t) = κ + γ ∘ o ∘ (1 − tanh²c)      (L.5)
+ *   g = tanh(z_g)  o = σ(z_o)                 dz_o = γ ∘ tanh c ∘ o(1 − o)         (L.6)
+ *   c = f ∘ c(t−1) + i ∘ g  (L.3)             dz_f = κ(t) ∘ c(t−1) ∘ f(1 − f)      (L.7)
+ *   h = o ∘ tanh(c)         (L.4)             dz_i = κ(t) ∘ g ∘ i(1 − i)           (L.8)
+ *                                             dz_g = κ(t) ∘ i ∘ (1 − g²)           (L.9)
+ *                                             κ(t−1) = κ(t) ∘ f,  γ(t−1) = Whᵀ dz  (L.11)
  *
  * Shapes (rows are sequences of the batch):
  *   B rows, H hidden, D input size; the unit has 4H pre-activations
@@ -10,14 +20,15 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { matmulPackedRowsFrom, recurrentPreactivation, type RnnCellShape } from './rnn-cell.js';
+import { rnnCellWeightGradients } from './rnn-cell.js';
+import { recurrentGradient, recurrentPreactivation, type CellShape, type CellType } from './recurrent-cell.js';
 
 /**
  * (L.1) z = Wh·h(t−1) + Wx·x(t) + b1 in gates, which hold the input half Wx·x(t) + b1 on entry
  * (inputPreactivation, for all steps at once); then in place
  * (L.2) the gate values i, f, g, o;  (L.3) c = f∘cPrev + i∘g;  (L.4) h = o∘tanh(c).
  */
-export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
+export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, WhPacked: FloatArray, s: CellShape): void {
   recurrentPreactivation(k, gates, hPrev, WhPacked, s); // (L.1)
   k.lstmGates(gates, c, h, cPrev, s.rows, s.hidden); // (L.2)–(L.4)
 }
@@ -40,8 +51,39 @@ export function lstmCellBackwardStep(
   c: FloatArray,
   cPrev: FloatArray,
   WhPacked: FloatArray,
-  s: RnnCellShape,
+  s: CellShape,
 ): void {
   k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, s.rows, s.hidden); // (L.5)–(L.9), κ(t−1)
-  matmulPackedRowsFrom(k, gammaPrev, dGates, WhPacked, s.zeroStateRows ?? 0, s.rows, s.units, s.hidden, false); // γ(t−1) = Whᵀ dz
+  recurrentGradient(k, gammaPrev, dGates, WhPacked, s, false); // γ(t−1) = Whᵀ dz (L.11)
 }
+
+/** The LSTM as a RecurrentCell: it carries [h, c] and caches its gates and their gradients. */
+export const lstmCell: CellType = {
+  name: 'lstm',
+  gatesPerUnit: 4,
+  statesPerUnit: 2,
+  recurrentBias: false,
+  forgetGate: 1,
+  create() {
+    let gates: FloatArray; // (P×4H) the gate values i, f, g, o of every position
+    let dGates: FloatArray; // (P×4H) ∂J/∂z of the gates
+    const rowsOf = (buffer: FloatArray, at: number, s: CellShape) => buffer.subarray(at * s.units, (at + s.rows) * s.units);
+    return {
+      shape(view, P, _H, units) {
+        gates = view('gates', P * units);
+        dGates = view('dGates', P * units);
+      },
+      inputHalf: (_h, P, units) => gates.subarray(0, P * units),
+      forwardStep(k, [h, c], [hPrev, cPrev], at, _w, WhPacked, s) {
+        lstmCellForward(k, rowsOf(gates, at, s), c, h, hPrev, cPrev, WhPacked, s); // (L.1)–(L.4)
+      },
+      backwardStep(k, [gammaPrev, kappa], gamma, [, c], [, cPrev], at, WhPacked, s) {
+        lstmCellBackwardStep(k, gammaPrev, kappa, rowsOf(dGates, at, s), gamma, rowsOf(gates, at, s), c, cPrev, WhPacked, s); // (L.5)–(L.11)
+      },
+      weightGradients(k, g, _gamma, hPrev, input, s) {
+        rnnCellWeightGradients(k, g, dGates, hPrev, input, s); // (L.10) summed over k, Eq. 4.1
+      },
+      inputGradientSource: () => dGates,
+    };
+  },
+};

@@ -1,6 +1,8 @@
 /**
  * The seed's RNN unit, one time step for a batch of B sequences.
  *
+ *   (1.1) z(t) = Wh·h(t−1) + Wx·x(t) + b1        (1.2) h(t) = σ(z(t))
+ *
  * Shapes (rows are sequences of the batch):
  *   B  batch rows       H  hidden size (the seed's D_h)
  *   D  input size: V for one-hot input, d for an embedding
@@ -9,84 +11,35 @@
  *
  * Forward and backward sit side by side; the backward pass is the seed's
  * derivation applied to a batch (a sum over rows of the per-row formulas).
+ * The per-element arithmetic is the activation's (activation.ts; kernels
+ * sigmoid/tanh/relu and their *Backward in src/kernels/reference.ts).
+ * The blog's own one-sequence version: src/model/blog-oracle.ts.
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { activationBackward, activationForward, type Activation } from './activation.js';
+import { activationBackward, activationForward } from './activation.js';
+import {
+  cellInputGradient,
+  inputWeightGradients,
+  recurrentGradient,
+  recurrentPreactivation,
+  recurrentWeightGradient,
+  type CellInput,
+  type CellShape,
+  type CellType,
+  type LayerWeights,
+} from './recurrent-cell.js';
 
-/** x(t): either token ids (one-hot, the seed's) or dense vectors (an embedding's output). */
-export type CellInput = { kind: 'one-hot'; ids: Int32Array } | { kind: 'dense'; x: FloatArray };
+export { inputPreactivation, packRecurrentBackward, packRecurrentForward, type CellInput } from './recurrent-cell.js';
 
-export interface RnnCellWeights {
-  Wh: FloatArray;
-  Wx: FloatArray;
-  b1: FloatArray;
-}
-
-export interface RnnCellShape {
-  rows: number; // B
-  hidden: number; // H
-  inputSize: number; // D
-  activation: Activation;
-  /** Rows of Wh, Wx and b1: H for this unit; 4H for the LSTM's four gates (lstm-cell.ts). */
-  units: number;
-  /**
-   * The first zeroStateRows rows read h(t−1) = the zero state (rows starting from zeros, e.g. the
-   * first step): their Wh·h(t−1) is zero, and no gradient flows back into that constant, so the
-   * recurrent products skip them. Exact, and 1/T of those products for sequences of T steps.
-   */
-  zeroStateRows?: number;
-}
-
-/**
- * The recurrent weight matrix as the two products of every step read it, packed (Kernels.pack)
- * once per batch rather than once per step:
- *   forward   Whᵀ (H×units):   z += h(t−1)·Whᵀ                (1.1)
- *   backward  Wh  (units×H):   γ(t−1) = dz·Wh, i.e. Whᵀ dz    (6.2)
- */
-export function packRecurrentForward(k: Kernels, packed: FloatArray, Wh: FloatArray, s: RnnCellShape): void {
-  k.pack(packed, Wh, s.hidden, s.units, true); // B = Whᵀ, given as Wh
-}
-
-export function packRecurrentBackward(k: Kernels, packed: FloatArray, Wh: FloatArray, s: RnnCellShape): void {
-  k.pack(packed, Wh, s.units, s.hidden, false);
-}
-
-/** out (+)= A·B (B packed) over rows [from, rows) of A and out; rows before `from` are left alone. */
-export function matmulPackedRowsFrom(k: Kernels, out: FloatArray, a: FloatArray, packed: FloatArray, from: number, rows: number, inner: number, cols: number, accumulate: boolean): void {
-  if (from >= rows) return;
-  k.matmulPacked(from > 0 ? out.subarray(from * cols) : out, from > 0 ? a.subarray(from * inner) : a, packed, rows - from, inner, cols, accumulate);
-}
-
-/**
- * The input half of (1.1), z = Wx·x + b1, for every row of `input` at once (z: rows×units). It
- * does not depend on h(t−1), so the model computes it for all T steps of a batch in one product
- * before the recurrence (as the output layer runs after it); one-hot x picks columns of Wx.
- * The LSTM's (L.1) and the GRU's input part p (G.1) are the same product with more units.
- */
-export function inputPreactivation(k: Kernels, z: FloatArray, input: CellInput, w: RnnCellWeights, s: RnnCellShape): void {
-  const { rows, inputSize: D, units } = s;
-  if (input.kind === 'one-hot') {
-    z.fill(0, 0, rows * units);
-    k.addWeightColumns(z, w.Wx, input.ids, rows, units, D); // Wx·x = column ids of Wx
-  } else k.matmulABt(z, input.x, w.Wx, rows, D, units, false); // x·Wxᵀ
-  k.addBias(z, w.b1, rows, units); // + b1
-}
-
-/**
- * The recurrent half of (1.1), step by step: z += Wh·h(t−1) = hPrev·Whᵀ (Whᵀ packed by
- * packRecurrentForward). Rows that read the zero state add nothing.
- */
-export function recurrentPreactivation(k: Kernels, z: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
-  matmulPackedRowsFrom(k, z, hPrev, WhPacked, s.zeroStateRows ?? 0, s.rows, s.hidden, s.units, true);
-}
+export type RnnCellWeights = Pick<LayerWeights, 'Wh' | 'Wx' | 'b1'>;
 
 /**
  * (1.1) z = Wh·h(t−1) + Wx·x(t) + b1,  (1.2) h = σ(z), for every row at once.
  * On entry h holds the input half Wx·x(t) + b1 (inputPreactivation); on return h(t).
  * z is never stored, because σ'(z) is recovered from h.
  */
-export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
+export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: CellShape): void {
   recurrentPreactivation(k, h, hPrev, WhPacked, s); // (1.1), in place of h
   activationForward(k, s.activation, h, s.rows * s.hidden); // (1.2)
 }
@@ -96,17 +49,18 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, WhP
  * ∂J/∂h(t) (B×H): the SUM of the γ's of every loss term J(t'), t' ≥ t (the
  * seed's "Trick 2": accumulated gammas). Writes
  *   dz        = γ(t) ∘ σ'(z(t))                      (B×H; may be gamma itself)
- *   gammaPrev = ∂J/∂h(t−1) = Whᵀ dz                 (B×H)   Eq. 6.2
+ *   gammaPrev = Whᵀ dz                               (B×H)   the recurrent term of Eq. 6.2
  * For a batch of rows, Whᵀ dz is dz·Wh: Wh packed once per batch
  * (packRecurrentBackward), the same kind of product as the forward pass.
+ * gammaPrev is the part of ∂J/∂h(t−1) that flows through step t; the sweep adds
+ * the local term γ_{t−1}(t−1) = Uᵀ dθ(t−1) at step t − 1 (Trick 2).
  * The weight gradients are left to rnnCellWeightGradients, which sums them
  * over all steps at once. Rows that read the zero state get no γ(t−1) (it is
  * not computed: nothing is upstream of a constant).
  */
-export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhPacked: FloatArray, s: RnnCellShape): void {
-  const { rows: B, hidden: H } = s;
-  activationBackward(k, s.activation, dz, gamma, h, B * H); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
-  matmulPackedRowsFrom(k, gammaPrev, dz, WhPacked, s.zeroStateRows ?? 0, B, H, H, false); // (6.2) γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t)))
+export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhPacked: FloatArray, s: CellShape): void {
+  activationBackward(k, s.activation, dz, gamma, h, s.rows * s.hidden); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
+  recurrentGradient(k, gammaPrev, dz, WhPacked, s, false); // (6.2) Whᵀ (γ(t) ∘ σ'(z(t)))
 }
 
 /**
@@ -114,31 +68,37 @@ export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: Float
  * ∂J/∂Wh = Σ_k ∂J/∂Wh(k) (Eq. 4.1) and each term is (5.2):
  *   ∂J/∂Wh(k) = (γ(k) ∘ σ'(z(k))) · h(k−1)ᵀ = dz(k) · h(k−1)ᵀ
  * Summed over the k steps AND the B rows of a batch, that is a single matrix
- * product dZᵀ·H_prev over all the T·B rows stacked (rows = T·B here):
+ * product dZᵀ·H_prev over all the T·B rows stacked (rows = T·B here; rows of
+ * dZ are the dz(k)ᵀ, so the row form of dz·h(k−1)ᵀ is dZᵀ·H_prev):
  *   dWh += dZᵀ · H_prev      dWx += dZᵀ · X  (by analogy)      db1 += Σ_rows dZ
  * Rows of padded positions hold dz = 0 and add nothing.
  */
-export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: RnnCellShape): void {
+export function rnnCellWeightGradients(k: Kernels, grads: RnnCellWeights, dz: FloatArray, hPrev: FloatArray, input: CellInput, s: CellShape): void {
   recurrentWeightGradient(k, grads.Wh, dz, hPrev, s); // Σ_k (5.2)
   inputWeightGradients(k, grads, dz, input, s);
 }
 
-/** dWh += dZᵀ·H_prev (dz: rows × units); rows that read the zero state add nothing and are skipped. */
-export function recurrentWeightGradient(k: Kernels, gradWh: FloatArray, dz: FloatArray, hPrev: FloatArray, s: RnnCellShape): void {
-  const { rows, hidden: H, units } = s;
-  const zero = s.zeroStateRows ?? 0; // their h(k−1) = 0
-  if (zero < rows) k.matmulAtBAccumulate(gradWh, dz.subarray(zero * units), hPrev.subarray(zero * H), units, rows - zero, H);
-}
-
-/** The backward of inputPreactivation: dWx += dZᵀ·X (one-hot x: dWx[:, x(k)] += dz(k)), db1 += Σ_rows dZ. */
-export function inputWeightGradients(k: Kernels, grads: Pick<RnnCellWeights, 'Wx' | 'b1'>, dz: FloatArray, input: CellInput, s: RnnCellShape): void {
-  const { rows, inputSize: D, units } = s;
-  if (input.kind === 'one-hot') k.addToWeightColumns(grads.Wx, dz, input.ids, rows, units, D);
-  else k.matmulAtBAccumulate(grads.Wx, dz, input.x, units, rows, D);
-  k.sumRowsAccumulate(grads.b1, dz, rows, units);
-}
-
 /** ∂J/∂x = Wxᵀ dz for dense (embedded) input, for all rows at once: dX = dZ · Wx. */
-export function rnnCellInputGradient(k: Kernels, dx: FloatArray, dz: FloatArray, w: RnnCellWeights, s: RnnCellShape): void {
-  k.matmulAB(dx, dz, w.Wx, s.rows, s.units, s.inputSize, false);
-}
+export const rnnCellInputGradient = cellInputGradient;
+
+/** The seed's unit as a RecurrentCell: it caches nothing but h (z is computed in place of h, dz in place of γ). */
+export const rnnCell: CellType = {
+  name: 'rnn',
+  gatesPerUnit: 1,
+  statesPerUnit: 1,
+  recurrentBias: false,
+  create: () => ({
+    shape() {},
+    inputHalf: (h) => h,
+    forwardStep(k, [h], [hPrev], _at, _w, WhPacked, s) {
+      rnnCellForward(k, h, hPrev, WhPacked, s); // (1.1), (1.2)
+    },
+    backwardStep(k, [gammaPrev], gamma, [h], _prev, _at, WhPacked, s) {
+      rnnCellBackwardStep(k, gammaPrev, gamma, gamma, h, WhPacked, s); // dz(t) in place of γ(t); (6.2)
+    },
+    weightGradients(k, g, dz, hPrev, input, s) {
+      rnnCellWeightGradients(k, g, dz, hPrev, input, s); // (5.2) summed, Eq. 4.1
+    },
+    inputGradientSource: (dz) => dz,
+  }),
+};

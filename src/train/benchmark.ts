@@ -8,7 +8,7 @@ import type { Sequence } from '../data/sequences.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { gatesPerUnit, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
-import { DEFAULT_RECIPE, modelConfigOf, SEED_PRESET, trainOptionsOf, type Recipe } from './recipe.js';
+import { DEFAULT_RECIPE, modelConfigOf, NOTEBOOK_PRESET, trainOptionsOf, type Recipe } from './recipe.js';
 import type { DataParallel } from './data-parallel.js';
 import { Trainer } from './trainer.js';
 
@@ -52,7 +52,7 @@ export async function benchmarkTraining(
 ): Promise<BenchmarkResult & { threads: number }> {
   const model = RnnModel.initialized(modelConfigOf(recipe, vocabSize), recipe.seed, kernels);
   const parallel = await startParallel?.(model);
-  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, undefined, parallel);
+  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, { parallel });
   for (let i = 0; i < warmupSteps; i++) await trainer.trainStepAsync();
   let tokens = 0;
   let steps = 0;
@@ -76,7 +76,7 @@ const SMALL_SHAPE: Recipe = { ...DEFAULT_RECIPE, layers: 1, hidden: 128, embed: 
 export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
   seed: {
     describe: 'the seed: sigmoid RNN, D_h 256, V 27, batches of 512 chunks of 15 steps, one-hot, Adagrad, float32',
-    recipe: { ...SEED_PRESET, dtype: 'float32' },
+    recipe: { ...NOTEBOOK_PRESET, dtype: 'float32' },
   },
   small: {
     describe: 'small: tanh RNN, D_h 128, batches of 32 names, one-hot, Adagrad, float32',

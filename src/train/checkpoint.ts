@@ -4,6 +4,7 @@
  * and scalars (Adam's step count), the recipe, the position (step, epoch,
  * batch) and a fingerprint of the training data.
  */
+import { allocate } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { decodeModelFile, encodeModelFile, type SavedModel, type TrainingDataRecord } from '../io/model-file.js';
@@ -12,9 +13,12 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { Recipe } from './recipe.js';
 import type { Trainer, TrainingPosition } from './trainer.js';
 
+/** A position as a checkpoint stores it (JSON): the carried state as a list of numbers. */
+export type SavedPosition = Omit<TrainingPosition, 'carriedState'> & { carriedState?: number[] };
+
 export interface TrainingState {
   recipe: Recipe;
-  position: TrainingPosition;
+  position: SavedPosition;
   /** --data as given (a built-in corpus's name, or a path relative to `folder`). */
   dataSource: string;
   dataFingerprint: string;
@@ -31,7 +35,9 @@ export interface TrainingState {
 }
 
 export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>, data?: TrainingDataRecord): Uint8Array {
-  const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
+  const { carriedState, ...position } = trainer.position;
+  const saved: SavedPosition = carriedState ? { ...position, carriedState: Array.from(carriedState) } : position;
+  const training: TrainingState = { ...state, position: saved, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data);
 }
 
@@ -69,5 +75,10 @@ export function restoreTrainer(trainer: Trainer, checkpoint: LoadedCheckpoint): 
   Object.assign(trainer.optimizer.counters, checkpoint.training.optimizerCounters ?? {});
   // A cosine keeps the length it had when the run started, even if the resumed run's budget differs.
   if (checkpoint.training.schedule) trainer.schedule = checkpoint.training.schedule;
-  Object.assign(trainer.position, checkpoint.training.position);
+  const { carriedState, ...position } = checkpoint.training.position;
+  Object.assign(trainer.position, position);
+  if (carriedState) {
+    trainer.position.carriedState = allocate(trainer.model.config.dtype, carriedState.length);
+    trainer.position.carriedState.set(carriedState);
+  }
 }

@@ -14,7 +14,9 @@
 import type { FloatArray } from '../core/arrays.js';
 import { sliceBatch, type Batch } from '../core/batch.js';
 import type { ModelConfig } from '../model/config.js';
-import { parameterSpecs, RnnModel, setStateRows, stateRows } from '../model/rnn-model.js';
+import { parameterSpecs } from '../model/parameter-specs.js';
+import { RnnModel } from '../model/rnn-model.js';
+import { setStateRows, stateRows } from '../model/state-layout.js';
 import { allocate } from '../core/arrays.js';
 import { ParameterLayout } from '../core/parameters.js';
 import type { WasmKernels, WasmVariant } from '../kernels/wasm/wasm-kernels.js';
@@ -87,10 +89,39 @@ export function splitRows(batch: Batch, parts: number): number[] {
   return bounds;
 }
 
+/** What one gradient computation is asked: the loss scale 1/N, the elementwise clip, and the stream mode's state. */
+export interface GradientRequest {
+  scale: number;
+  clip: number;
+  /** Seeds the dropout masks (RnnModel.forward); each thread's part gets its own. */
+  dropoutSeed?: number;
+  /** (B×stateSize) the state each row starts from (stream mode); zeros without it. */
+  h0?: FloatArray;
+  /** Return the state the rows ended in, same layout (copying it costs a transfer per step, so only stream mode asks). */
+  wantFinalState?: boolean;
+}
+
+export interface GradientResult {
+  lossSum: number;
+  clipped: number;
+  finalState?: FloatArray;
+}
+
+/** Where a replica's gradients are read from: the shared WebAssembly memory (WasmKernels.view). */
+export interface SharedMemoryView {
+  view(dtype: ModelConfig['dtype'], address: number, length: number): FloatArray;
+}
+
+/**
+ * The one way Trainer computes a batch's gradients: this thread's share of the rows, plus every
+ * replica's, summed and clipped. A single thread is the case with no replicas (this thread's
+ * share is the whole batch), so one thread and many run the same code.
+ */
 export class DataParallel {
   constructor(
     private readonly model: RnnModel,
-    private readonly kernels: WasmKernels,
+    /** Null with no replicas (nothing to read from another thread). */
+    private readonly memory: SharedMemoryView | null,
     private readonly replicas: readonly ReplicaChannel[],
   ) {}
 
@@ -100,32 +131,56 @@ export class DataParallel {
 
   /**
    * Forward and backward of the whole batch over all threads; leaves the summed, clipped gradients in model.grads.
-   * `h0` (B×stateSize) starts each row from a given state (stream mode); with `wantFinalState` the rows' final
-   * states are returned, in the same layout (copying them costs a transfer per step, so only stream mode asks).
+   * `request.h0` (B×stateSize) starts each row from a given state (stream mode); with `wantFinalState` the rows'
+   * final states are returned, in the same layout.
    */
-  async computeGradients(batch: Batch, scale: number, clip: number, dropoutSeed?: number, h0?: FloatArray, wantFinalState = false): Promise<{ lossSum: number; clipped: number; finalState?: FloatArray }> {
+  async computeGradients(batch: Batch, request: GradientRequest): Promise<GradientResult> {
+    const started = this.start(batch, request);
+    return this.combine(started, await Promise.all(started.pending));
+  }
+
+  /** The same without awaiting anything: only with no replicas (a single thread, e.g. a browser's main loop). */
+  computeGradientsNow(batch: Batch, request: GradientRequest): GradientResult {
+    if (this.replicas.length > 0) throw new Error('computeGradientsNow() runs on this thread alone; with replicas use computeGradients()');
+    return this.combine(this.start(batch, request), []);
+  }
+
+  /** Sends each replica its rows, then computes this thread's (the first part). */
+  private start(batch: Batch, request: GradientRequest) {
     const bounds = splitRows(batch, this.threads);
     const hidden = this.model.config.hidden;
+    const { dropoutSeed, h0, scale, clip, wantFinalState = false } = request;
     const seedFor = (part: number) => (dropoutSeed === undefined ? undefined : (dropoutSeed + part * 0x632be5ab) >>> 0);
-    const initialFor = (from: number, to: number) => (h0 ? stateRows(h0, batch.rows, hidden, from, to) : undefined);
+    const initialFor = (from: number, to: number) => (h0 && (from > 0 || to < batch.rows) ? stateRows(h0, batch.rows, hidden, from, to) : h0);
+    const rowsOf = (from: number, to: number) => (from === 0 && to === batch.rows ? batch : sliceBatch(batch, from, to));
     const pending = this.replicas.map((replica, i) =>
-      replica.step({ batch: sliceBatch(batch, bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]), wantFinalState }),
+      replica.step({ batch: rowsOf(bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]), wantFinalState }),
     );
-    const own = sliceBatch(batch, bounds[0], bounds[1]);
-    let lossSum = this.model.forward(own, initialFor(bounds[0], bounds[1]), seedFor(0));
-    const finalState = wantFinalState ? allocate(this.model.config.dtype, batch.rows * this.model.stateSize) : undefined;
-    if (finalState) setStateRows(finalState, batch.rows, hidden, bounds[0], this.model.finalState());
-    let clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
+    const lossSum = this.model.forward(rowsOf(bounds[0], bounds[1]), initialFor(bounds[0], bounds[1]), seedFor(0));
+    let finalState: FloatArray | undefined;
+    if (wantFinalState) {
+      const own = this.model.finalState();
+      finalState = this.replicas.length === 0 ? own.slice() : allocate(this.model.config.dtype, batch.rows * this.model.stateSize);
+      if (this.replicas.length > 0) setStateRows(finalState, batch.rows, hidden, bounds[0], own);
+    }
+    const clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
+    return { batch, bounds, clip, pending, own: { lossSum, clipped, finalState } };
+  }
+
+  /** Adds the replicas' losses and gradients to this thread's, then clips the sum (as backward() would have for one thread). */
+  private combine(started: ReturnType<DataParallel['start']>, results: readonly ReplicaStepResult[]): GradientResult {
+    const { batch, bounds, clip } = started;
+    let { lossSum, clipped } = started.own;
+    const { finalState } = started.own;
+    const k = this.model.kernels;
     const size = this.model.grads.length;
-    const results = await Promise.all(pending);
     results.forEach((result, i) => {
       lossSum += result.lossSum;
       clipped += result.clipped;
-      const grads: FloatArray = this.kernels.view(this.model.config.dtype, result.gradsAddress, size);
-      this.kernels.add(this.model.grads, grads, size);
-      if (finalState) setStateRows(finalState, batch.rows, hidden, bounds[i + 1], result.finalState!);
+      k.add(this.model.grads, this.memory!.view(this.model.config.dtype, result.gradsAddress, size), size);
+      if (finalState) setStateRows(finalState, batch.rows, this.model.config.hidden, bounds[i + 1], result.finalState!);
     });
-    if (clip !== Infinity) clipped += this.kernels.clip(this.model.grads, size, clip);
+    if (clip !== Infinity) clipped += k.clip(this.model.grads, size, clip);
     return { lossSum, clipped, finalState };
   }
 

@@ -116,7 +116,7 @@ export const DEFAULT_RECIPE: Recipe = {
  * sigmoid RNN with D_h = 256 on one-hot input, weights ~ N(0, 1), Adagrad 0.1,
  * clipping to ±5, 400 epochs, float64, no validation split.
  */
-export const SEED_PRESET: Recipe = {
+export const NOTEBOOK_PRESET: Recipe = {
   mode: 'chunks',
   seqLength: 15,
   tokens: 'char',
@@ -140,7 +140,7 @@ export const SEED_PRESET: Recipe = {
   seed: 1,
 };
 
-export const PRESETS: Record<string, Recipe> = { seed: SEED_PRESET };
+export const PRESETS: Record<string, Recipe> = { seed: NOTEBOOK_PRESET };
 
 export interface PreparedData {
   tokenizer: Tokenizer;

@@ -16,10 +16,10 @@
  */
 import { BpttError } from '../core/errors.js';
 import type { Batch } from '../core/batch.js';
-import { allocate, type FloatArray } from '../core/arrays.js';
+import type { FloatArray } from '../core/arrays.js';
 import { batches, epochOrder, type Sequence } from '../data/sequences.js';
 import { TokenStreams } from '../data/stream.js';
-import type { DataParallel } from './data-parallel.js';
+import { DataParallel, type GradientResult } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { clipByGlobalNorm } from '../optim/clip.js';
 import { createOptimizer } from '../optim/create-optimizer.js';
@@ -70,9 +70,18 @@ export interface TrainingPosition {
   bestEpoch?: number;
   /**
    * Stream mode: the state (B×stateSize, see RnnModel.finalState) the streams ended the last
-   * window in, which the next window starts from; absent at the start of an epoch (zeros).
+   * window in, which the next window starts from; absent at the start of an epoch (zeros). A typed
+   * array in memory; a checkpoint stores it as a list of numbers (checkpoint.ts).
    */
-  carriedState?: number[];
+  carriedState?: FloatArray;
+}
+
+/** What a Trainer runs on besides the model, the data and the options. */
+export interface TrainerSetup {
+  /** The clock, in milliseconds (tests pass a fake one). */
+  now?: () => number;
+  /** Spreads each batch over several threads (see data-parallel.ts); one thread without it. */
+  parallel?: DataParallel;
 }
 
 export interface StepEvent {
@@ -151,6 +160,9 @@ export class Trainer {
   private periodTokens = 0;
   private stopRequested = false;
   private cachedOrder: { epoch: number; order: number[] } | null = null;
+  private readonly now: () => number;
+  /** How gradients are computed: data-parallel over threads, a single thread being the case with no replicas. */
+  private readonly threads: DataParallel;
 
   constructor(
     readonly model: RnnModel,
@@ -159,10 +171,10 @@ export class Trainer {
     /** Sequences, or the held-out streams of mode stream; empty for none. */
     readonly validation: readonly Sequence[] | TokenStreams,
     readonly options: TrainOptions,
-    private readonly now: () => number = () => performance.now(),
-    /** Spreads each batch over several threads (see data-parallel.ts); one thread without it. */
-    private readonly parallel?: DataParallel,
+    setup: TrainerSetup = {},
   ) {
+    this.now = setup.now ?? (() => performance.now());
+    this.threads = setup.parallel ?? new DataParallel(model, null, []);
     if (!(train instanceof TokenStreams) && train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
     this.optimizer = createOptimizer(options.optimizer ?? { name: 'adagrad' }, model.params.length, model.config.dtype, model.kernels);
     this.schedule = this.resolveSchedule(options.schedule ?? CONSTANT_SCHEDULE);
@@ -233,46 +245,40 @@ export class Trainer {
     return Math.min(1, Math.max(0, ...fractions));
   }
 
-  /** Trains on the next batch on this thread; returns the step's event (also emitted). */
+  /**
+   * Trains on the next batch; returns the step's event (also emitted). Synchronous: only without
+   * replicas (a browser's main loop); trainStepAsync() runs on every thread.
+   */
   trainStep(): StepEvent {
     const batch = this.nextBatch();
     const started = this.now();
-    const lossSum = this.model.forward(batch, this.initialState(), this.dropoutSeed());
-    this.checkLoss(lossSum, batch.tokens);
-    if (this.train instanceof TokenStreams) this.carry(this.model.finalState());
-    // J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as the seed's padded one does).
-    const clipped = this.model.backward({ scale: 1 / this.options.batchSize, clip: this.options.clip });
-    return this.update(batch, lossSum, clipped, started);
+    return this.afterGradients(batch, this.threads.computeGradientsNow(batch, this.gradientRequest()), started);
+  }
+
+  /** Trains on the next batch, spread over the threads of `setup.parallel` when one was given. */
+  async trainStepAsync(): Promise<StepEvent> {
+    const batch = this.nextBatch();
+    const started = this.now();
+    return this.afterGradients(batch, await this.threads.computeGradients(batch, this.gradientRequest()), started);
   }
 
   /**
-   * The state a window starts from: in stream mode the state the previous window ended in, so the
-   * text is one long sequence to the forward pass. Truncated BPTT: it enters as a constant h0, so
-   * backward() stops there (γ(0) = ∂J/∂h0 is computed but not passed on), and each step's gradients
-   * reach back at most T steps. Zeros (undefined) for the first window of an epoch, and in other modes.
+   * The loss is J = Σ mask·J(t) / N with N the batch size (a short last batch still divides by it, as
+   * the seed's padded one does). In stream mode a window starts from the state the previous window
+   * ended in, so the text is one long sequence to the forward pass. Truncated BPTT: that state enters
+   * as a constant h0, so backward() stops there (γ(0) = ∂J/∂h0 is computed but not passed on), and each
+   * step's gradients reach back at most T steps. Zeros (no h0) for the first window of an epoch, and in
+   * other modes.
    */
-  private initialState(): FloatArray | undefined {
-    const carried = this.position.carriedState;
-    if (!carried) return undefined;
-    const state = allocate(this.model.config.dtype, carried.length);
-    state.set(carried);
-    return state;
-  }
-
-  /** Keeps the streams' final state (a copy) for the next window. */
-  private carry(state: ArrayLike<number>): void {
-    this.position.carriedState = Array.from(state);
-  }
-
-  /** Like trainStep(), but spread over the threads of `parallel` when one was given. */
-  async trainStepAsync(): Promise<StepEvent> {
-    if (!this.parallel) return this.trainStep();
-    const batch = this.nextBatch();
-    const started = this.now();
+  private gradientRequest() {
     const streams = this.train instanceof TokenStreams;
-    const { lossSum, clipped, finalState } = await this.parallel.computeGradients(batch, 1 / this.options.batchSize, this.options.clip, this.dropoutSeed(), this.initialState(), streams);
+    return { scale: 1 / this.options.batchSize, clip: this.options.clip, dropoutSeed: this.dropoutSeed(), h0: this.position.carriedState, wantFinalState: streams };
+  }
+
+  /** Checks the loss, keeps the streams' final state for the next window, and updates the weights. */
+  private afterGradients(batch: Batch, { lossSum, clipped, finalState }: GradientResult, started: number): StepEvent {
     this.checkLoss(lossSum, batch.tokens);
-    if (streams) this.carry(finalState!);
+    if (finalState) this.position.carriedState = finalState;
     return this.update(batch, lossSum, clipped, started);
   }
 

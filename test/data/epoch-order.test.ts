@@ -1,7 +1,7 @@
 /** Issue 13, item 5: every epoch is shuffled, the first included, unless --no-shuffle; the seed preset keeps its first epoch's order. */
 import { describe, expect, it } from 'vitest';
 import { epochOrder } from '../../src/data/sequences.js';
-import { DEFAULT_RECIPE, SEED_PRESET, trainOptionsOf } from '../../src/train/recipe.js';
+import { DEFAULT_RECIPE, NOTEBOOK_PRESET, trainOptionsOf } from '../../src/train/recipe.js';
 
 const identity = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -18,7 +18,7 @@ describe('epochOrder', () => {
   it('keeps the data order with --no-shuffle, and in the seed preset’s first epoch only', () => {
     expect(epochOrder(100, 0, trainOptionsOf({ ...DEFAULT_RECIPE, shuffle: false }))).toEqual(identity(100));
     expect(epochOrder(100, 3, trainOptionsOf({ ...DEFAULT_RECIPE, shuffle: false }))).toEqual(identity(100));
-    expect(epochOrder(100, 0, trainOptionsOf(SEED_PRESET))).toEqual(identity(100));
-    expect(epochOrder(100, 1, trainOptionsOf(SEED_PRESET))).not.toEqual(identity(100));
+    expect(epochOrder(100, 0, trainOptionsOf(NOTEBOOK_PRESET))).toEqual(identity(100));
+    expect(epochOrder(100, 1, trainOptionsOf(NOTEBOOK_PRESET))).not.toEqual(identity(100));
   });
 });

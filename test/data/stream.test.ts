@@ -131,7 +131,7 @@ describe('training in stream mode', () => {
     });
     trainer.trainStep();
     expect(trainer.position.carriedState).toHaveLength(32 * trainer.model.stateSize);
-    expect(trainer.position.carriedState).toEqual(Array.from(trainer.model.finalState()));
+    expect(Array.from(trainer.position.carriedState!)).toEqual(Array.from(trainer.model.finalState()));
     await trainer.run();
     expect(trainer.position).toMatchObject({ step: 11, epoch: 1, batchInEpoch: 1 });
     expect(checks).toHaveLength(1);
@@ -181,7 +181,7 @@ describe('training in stream mode', () => {
         channels.push({ step: async (request) => replica.step(request), close: () => {} });
       }
       const parallel = replicas > 0 ? new DataParallel(model, kernels, channels) : undefined;
-      const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe), undefined, parallel);
+      const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe), { parallel });
       const losses: number[] = [];
       trainer.on('step', (e) => losses.push(e.loss));
       await trainer.run();

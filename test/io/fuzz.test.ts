@@ -53,7 +53,7 @@ function acceptOrBpttError<T>(read: () => T): T | undefined {
   try {
     return read();
   } catch (error) {
-    if (!(error instanceof BpttError)) throw new Error(`not a BpttError: ${String(error)}`);
+    if (!(error instanceof BpttError)) throw new Error(`not a BpttError: ${String(error)}`, { cause: error });
     expect(error.message.startsWith(`${SOURCE}: `), error.message).toBe(true);
     expect(error.message).not.toMatch(/\n/);
     expect(error.message.length).toBeLessThan(1000);

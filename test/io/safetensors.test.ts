@@ -597,7 +597,7 @@ describe('random damage', () => {
         }
         expect(total).toBeLessThanOrEqual(file.length);
       } catch (error) {
-        if (!(error instanceof BpttError)) throw new Error(`round ${round}: ${String(error)}`);
+        if (!(error instanceof BpttError)) throw new Error(`round ${round}: ${String(error)}`, { cause: error });
         expect(error.message.startsWith('fuzz.safetensors: ')).toBe(true);
         expect(error.message).not.toMatch(/\n/);
         rejected++;

@@ -31,7 +31,7 @@ async function train(replicas: number, backend: Backend) {
     parallel = new DataParallel(model, wasm, channels);
   }
   const losses: number[] = [];
-  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
+  const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), { parallel });
   trainer.on('step', (e) => losses.push(e.loss));
   await trainer.run();
   return { losses, params: Float64Array.from(model.params) };
@@ -96,7 +96,7 @@ describe('the worker-thread channel (src/cli/threads.ts)', () => {
     const rows = [[1, 2, 3, 4, 5], [2, 3, 4], [5, 6, 7, 8], [0, 1]];
     const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 1) % 9)));
     const parallel = (await startDataParallel(model, 2))!;
-    const { lossSum } = await parallel.computeGradients(batch, 1 / 4, Infinity);
+    const { lossSum } = await parallel.computeGradients(batch, { scale: 1 / 4, clip: Infinity });
     const lossSingle = single.forward(batch);
     single.backward({ scale: 1 / 4, clip: Infinity });
     expect(Math.abs(lossSum - lossSingle)).toBeLessThan(1e-4);
@@ -106,7 +106,7 @@ describe('the worker-thread channel (src/cli/threads.ts)', () => {
     let error: Error | undefined;
     for (let attempt = 0; attempt < 100 && !error; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      error = await parallel.computeGradients(batch, 1 / 4, Infinity).then(() => undefined, (e: Error) => e);
+      error = await parallel.computeGradients(batch, { scale: 1 / 4, clip: Infinity }).then(() => undefined, (e: Error) => e);
     }
     expect(error?.message).toMatch(/training thread stopped/);
   });

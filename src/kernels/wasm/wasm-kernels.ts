@@ -13,6 +13,7 @@
  */
 import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
+import { WasmKernelCalls, type Staged } from './generated/calls.js';
 
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
@@ -29,8 +30,6 @@ const PAGE = 65536;
 const MAXIMUM_PAGES = 16384; // 1 GiB; reserved address space, not memory in use
 /** The most bytes the kernels' heap can hold (wasm32 could address 4 GiB; bptt reserves this much). */
 export const WASM_HEAP_BYTES = MAXIMUM_PAGES * PAGE;
-
-type Staged = Float32Array | Float64Array | Int32Array;
 
 /**
  * A bump allocator over a shared WebAssembly.Memory. Its top pointer lives in
@@ -157,7 +156,12 @@ export async function wasmVariantSupported(variant: WasmVariant): Promise<boolea
   return WebAssembly.validate(bytes as BufferSource);
 }
 
-export class WasmKernels implements Kernels {
+/**
+ * Most kernels' wrappers are generated from the signature table (../signatures.ts) into
+ * WasmKernelCalls; this class gives them the module, its memory and the staging of arrays, and
+ * writes the few by hand that are not a plain call.
+ */
+export class WasmKernels extends WasmKernelCalls implements Kernels {
   readonly name: string;
   private readonly staging: Staging;
   /** Where kernels keep intermediate copies (the matrix products' packed B, a transposed W), grown on demand; one per thread. */
@@ -168,6 +172,7 @@ export class WasmKernels implements Kernels {
     private readonly heap: WasmHeap,
     private readonly wasm: KernelExports,
   ) {
+    super();
     this.name = `wasm-${variant}`;
     this.staging = new Staging(heap);
     for (const [name, kernel] of Object.entries(wasm)) {
@@ -227,7 +232,7 @@ export class WasmKernels implements Kernels {
    * Calls the kernel `name` for the float type of `first` with the staged
    * addresses of `places` ([array, length, isOutput]) followed by `extra`.
    */
-  private call(name: string, first: FloatArray, places: [Staged, number, boolean][], extra: number[]): number {
+  protected call(name: string, first: FloatArray, places: [Staged, number, boolean][], extra: number[]): number {
     // Small calls on small batches are many (a dozen per time step): no string building or array copies here.
     const kernel = (first instanceof Float64Array ? this.float64Kernels : this.float32Kernels)[name];
     const args = this.callArguments;
@@ -235,6 +240,7 @@ export class WasmKernels implements Kernels {
     this.staging.begin();
     for (let i = 0; i < places.length; i++) args.push(this.staging.place(places[i][0], places[i][1], places[i][2]));
     for (let i = 0; i < extra.length; i++) args.push(extra[i]);
+    // eslint-disable-next-line prefer-spread -- apply() on the one reused argument array
     const result = kernel.apply(undefined, args);
     this.staging.end();
     return result;
@@ -246,135 +252,18 @@ export class WasmKernels implements Kernels {
   private readonly callArguments: number[] = [];
 
   /** The address of scratch space for a product of these dimensions. */
-  private scratchFor(dtype: FloatArray, m: number, k: number, n: number): number {
-    return this.scratch(this.wasm[`matmulScratchElements_${dtype instanceof Float64Array ? 'f64' : 'f32'}`](m, k, n) * dtype.BYTES_PER_ELEMENT);
+  protected scratchFor(like: FloatArray, m: number, k: number, n: number): number {
+    return this.scratch(this.wasm[`matmulScratchElements_${like instanceof Float64Array ? 'f64' : 'f32'}`](m, k, n) * like.BYTES_PER_ELEMENT);
   }
 
   /** The address of at least `bytes` of this thread's scratch space (kernels use it within one call). */
-  private scratch(bytes: number): number {
+  protected scratch(bytes: number): number {
     if (bytes > this.scratchSpace.bytes) this.scratchSpace = { address: this.heap.reserve(bytes), bytes };
     return this.scratchSpace.address;
   }
 
-  matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.call('matmulABt', out, [[out, m * n, true], [a, m * k, false], [b, n * k, false]], [m, k, n, accumulate ? 1 : 0, this.scratchFor(out, m, k, n)]);
-  }
-
-  matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.call('matmulAB', out, [[out, m * n, true], [a, m * k, false], [b, k * n, false]], [m, k, n, accumulate ? 1 : 0, this.scratchFor(out, m, k, n)]);
-  }
-
   packedSize(dtype: DType, k: number, n: number): number {
     return this.wasm[`packedElements_${dtype === 'float64' ? 'f64' : 'f32'}`](k, n);
-  }
-
-  pack(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean): void {
-    this.call('pack', packed, [[packed, this.packedSize(packed instanceof Float64Array ? 'float64' : 'float32', k, n), true], [b, k * n, false]], [k, n, transposed ? 1 : 0]);
-  }
-
-  matmulPacked(out: FloatArray, a: FloatArray, packed: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    const spill = this.scratch(32 * out.BYTES_PER_ELEMENT); // two rows of a panel (16 columns at most)
-    this.call('matmulPacked', out, [[out, m * n, true], [a, m * k, false], [packed, packed.length, false]], [m, k, n, accumulate ? 1 : 0, spill]);
-  }
-
-  matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-    this.call('matmulAtBAccumulate', out, [[out, m * n, true], [a, k * m, false], [b, k * n, false]], [m, k, n, this.scratchFor(out, m, k, n)]);
-  }
-
-  addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void {
-    this.call('addBias', out, [[out, rows * cols, true], [bias, cols, false]], [rows, cols]);
-  }
-
-  sumRowsAccumulate(sums: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    this.call('sumRowsAccumulate', sums, [[sums, cols, true], [a, rows * cols, false]], [rows, cols]);
-  }
-
-  addWeightColumns(out: FloatArray, weight: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.call('addWeightColumns', out, [[out, rows * hidden, true], [weight, hidden * vocab, false], [ids, rows, false]], [rows, hidden, vocab, this.scratch(hidden * vocab * out.BYTES_PER_ELEMENT)]);
-  }
-
-  addToWeightColumns(gradWeight: FloatArray, dz: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.call('addToWeightColumns', gradWeight, [[gradWeight, hidden * vocab, true], [dz, rows * hidden, false], [ids, rows, false]], [rows, hidden, vocab, this.scratch(hidden * vocab * gradWeight.BYTES_PER_ELEMENT)]);
-  }
-
-  gatherRows(out: FloatArray, table: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    this.call('gatherRows', out, [[out, rows * cols, true], [table, table.length, false], [ids, rows, false]], [rows, cols]);
-  }
-
-  scatterAddRows(gradTable: FloatArray, grad: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    this.call('scatterAddRows', gradTable, [[gradTable, gradTable.length, true], [grad, rows * cols, false], [ids, rows, false]], [rows, cols]);
-  }
-
-  sigmoid(values: FloatArray, length: number): void {
-    this.call('sigmoid', values, [[values, length, true]], [length]);
-  }
-
-  tanh(values: FloatArray, length: number): void {
-    this.call('tanh', values, [[values, length, true]], [length]);
-  }
-
-  relu(values: FloatArray, length: number): void {
-    this.call('relu', values, [[values, length, true]], [length]);
-  }
-
-  reluBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.call('reluBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
-  }
-
-  sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.call('sigmoidBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
-  }
-
-  tanhBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.call('tanhBackward', dz, [[dz, length, true], [gamma, length, false], [h, length, false]], [length]);
-  }
-
-  softmaxCrossEntropy(logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number): number {
-    return this.call('softmaxCrossEntropy', logits, [[logits, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [rows, vocab]);
-  }
-
-  softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void {
-    this.call('softmaxCrossEntropyBackward', probs, [[probs, rows * vocab, true], [targets, rows, false], [mask, rows, false]], [scale, rows, vocab]);
-  }
-
-  lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
-    const H = rows * hidden;
-    this.call('lstmGates', gates, [[gates, 4 * H, true], [c, H, true], [h, H, true], [cPrev, H, false]], [rows, hidden]);
-  }
-
-  lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
-    const H = rows * hidden;
-    this.call('lstmGatesBackward', dGates, [[dGates, 4 * H, true], [kappa, H, true], [gamma, H, false], [gates, 4 * H, false], [c, H, false], [cPrev, H, false]], [rows, hidden]);
-  }
-
-  multiply(out: FloatArray, a: FloatArray, length: number): void {
-    this.call('multiply', out, [[out, length, true], [a, length, false]], [length]);
-  }
-
-  gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void {
-    const H = rows * hidden;
-    this.call('gruGates', gates, [[gates, 3 * H, true], [p, 3 * H, false], [qn, H, true], [hPrev, H, false], [h, H, true]], [rows, hidden]);
-  }
-
-  gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void {
-    const H = rows * hidden;
-    this.call('gruGatesBackward', dq, [[dq, 3 * H, true], [dp, 3 * H, true], [gammaPrev, H, true], [gamma, H, false], [gates, 3 * H, false], [qn, H, false], [hPrev, H, false]], [rows, hidden]);
-  }
-
-  sumOfSquares(values: FloatArray, length: number): number {
-    return this.call('sumOfSquares', values, [[values, length, false]], [length]);
-  }
-
-  clip(values: FloatArray, length: number, limit: number): number {
-    return this.call('clip', values, [[values, length, true]], [length, limit]);
-  }
-
-  add(out: FloatArray, a: FloatArray, length: number): void {
-    this.call('add', out, [[out, length, true], [a, length, false]], [length]);
-  }
-
-  adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void {
-    this.call('adagradStep', params, [[params, length, true], [grads, length, false], [memory, length, true]], [learningRate, epsilon, length]);
   }
 
   rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void {
@@ -382,13 +271,5 @@ export class WasmKernels implements Kernels {
     const withMomentum = momentumBuffer !== null && momentum > 0;
     const buffer = withMomentum ? momentumBuffer : squareAverage;
     this.call('rmspropStep', params, [[params, length, true], [grads, length, false], [squareAverage, length, true], [buffer, length, withMomentum]], [length, learningRate, alpha, epsilon, withMomentum ? momentum : 0]);
-  }
-
-  adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void {
-    this.call('adamStep', params, [[params, length, true], [grads, length, false], [firstMoment, length, true], [secondMoment, length, true]], [length, beta1, beta2, epsilon, stepSize, secondCorrection, keep]);
-  }
-
-  transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    this.call('transpose', out, [[out, rows * cols, true], [a, rows * cols, false]], [rows, cols]);
   }
 }

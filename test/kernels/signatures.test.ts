@@ -1,0 +1,49 @@
+/**
+ * The signature table (src/kernels/signatures.ts) is the one declaration of every kernel: the
+ * WebAssembly wrappers are generated from it, and every backend's functions take its parameters.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generatedCallsPath, kernelCallsSource } from '../../scripts/generate-kernel-calls.js';
+import { referenceKernels } from '../../src/index.js';
+import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
+import { bytesBase64 } from '../../src/kernels/wasm/generated/scalar.js';
+import { WasmKernels } from '../../src/kernels/wasm/wasm-kernels.js';
+
+const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
+
+describe('the kernel signature table', () => {
+  it('generated the committed WebAssembly wrappers (npm run gen:kernels)', () => {
+    expect(readFileSync(generatedCallsPath, 'utf8')).toBe(kernelCallsSource());
+  });
+
+  it('lists every kernel the reference backend has, with its parameter count', () => {
+    const implemented = Object.keys(referenceKernels).filter((name) => name !== 'name');
+    expect(implemented.sort()).toEqual([...names].sort());
+    for (const name of names) expect(referenceKernels[name].length, name).toBe(kernelParams(KERNEL_SIGNATURES[name]).length);
+  });
+
+  it('the WebAssembly backend has every kernel with the same parameters', () => {
+    for (const name of names) expect((WasmKernels.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.length, name).toBe(kernelParams(KERNEL_SIGNATURES[name]).length);
+  });
+
+  it('the compiled module exports name_f32 and name_f64 taking the arrays, the scalars and the declared extras', async () => {
+    const bytes = Uint8Array.from(atob(bytesBase64), (c) => c.charCodeAt(0));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, shared: true });
+    const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+    const exports = instance.exports as Record<string, (...args: number[]) => number>;
+    for (const name of names) {
+      if (name === 'allocate' || name === 'packedSize') continue; // host-side: JavaScript memory and packedElements_*
+      const params = kernelParams(KERNEL_SIGNATURES[name]).filter((p) => p.kind === 'array' || p.type !== 'dtype');
+      const expected = params.length + (KERNEL_SIGNATURES[name].wasm?.extra?.length ?? 0);
+      for (const suffix of ['_f32', '_f64']) expect(exports[name + suffix]?.length, name + suffix).toBe(expected);
+    }
+  });
+
+  it('declares a length for every array and marks outputs', () => {
+    for (const name of names) {
+      for (const p of kernelParams(KERNEL_SIGNATURES[name])) if (p.kind === 'array') expect(p.length.trim(), `${name}.${p.name}`).not.toBe('');
+    }
+    expect(kernelParams(KERNEL_SIGNATURES.matmulABt).filter((p) => p.kind === 'array' && p.output).map((p) => p.name)).toEqual(['out']);
+  });
+});
