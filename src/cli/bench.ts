@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { availableBackends, BACKENDS, loadKernels, type Backend } from '../kernels/select.js';
+import { NativeKernels } from '../kernels/native/native-kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { benchmarkTraining, trainingFlopsPerToken } from '../train/benchmark.js';
 import { DEFAULT_RECIPE, modelConfigOf, prepareData, SEED_PRESET, type Recipe } from '../train/recipe.js';
@@ -54,7 +55,7 @@ export function registerBench(program: Command): void {
     .description('training throughput (tokens/s) per kernel backend, with ratios to the pure-TypeScript reference')
     .option('--preset <name>', `one workload: ${Object.keys(WORKLOADS).join(', ')} (default: all)`, choiceOption('--preset', Object.keys(WORKLOADS)))
     .option('--backend <name>', 'one backend besides the reference (default: every one available)', choiceOption('--backend', BACKENDS))
-    .option('--threads <N>', 'threads for the WebAssembly backends (default: 1 and every core)', integerOption('--threads', 1, 64))
+    .option('--threads <N>', 'threads for the WebAssembly and native backends (default: 1 and every core)', integerOption('--threads', 1, 64))
     .option('--seconds <S>', 'timed seconds per backend and workload', numberOption('--seconds', 0, 600, { exclusiveMin: true }), 3)
     .option('--json', 'print one JSON object per measurement')
     .action(async (flags: BenchFlags) => {
@@ -67,7 +68,7 @@ export function registerBench(program: Command): void {
       const peaks = new Map<string, number>();
       for (const backend of backends) {
         const kernels = await loadKernels(backend);
-        if (kernels instanceof WasmKernels) peaks.set(kernels.name, kernels.multiplyAddPeak());
+        if (kernels instanceof WasmKernels || kernels instanceof NativeKernels) peaks.set(kernels.name, kernels.multiplyAddPeak());
       }
       if (!flags.json && peaks.size > 0) {
         const list = [...peaks].map(([name, peak]) => `${name} ${peak.toFixed(1)}`).join(', ');

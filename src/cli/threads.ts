@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { NativeKernels } from '../kernels/native/native-kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { CLOSE, REQUEST, RESULT } from './replica-flags.js';
@@ -90,15 +91,23 @@ function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   });
 }
 
-/** The default thread count: every core, when the kernels can share memory; else 1. */
+/** The default thread count: every core, when the kernels can share memory or run threads of their own; else 1. */
 export function defaultThreads(kernels: Kernels): number {
-  return kernels instanceof WasmKernels ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
+  return kernels instanceof WasmKernels || kernels instanceof NativeKernels ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
 }
 
-/** Starts threads − 1 worker replicas of `model`; undefined for one thread. */
+/**
+ * Starts threads − 1 worker replicas of `model`; undefined for one thread. The native kernels
+ * run their threads inside each call instead (a pool in the addon; docs/performance.md says why):
+ * for them this only sizes that pool.
+ */
 export async function startDataParallel(model: RnnModel, threads: number): Promise<DataParallel | undefined> {
-  if (threads <= 1) return undefined;
   const kernels = model.kernels;
+  if (kernels instanceof NativeKernels) {
+    kernels.threads = threads;
+    return undefined;
+  }
+  if (threads <= 1) return undefined;
   if (!(kernels instanceof WasmKernels)) {
     throw new BpttError(`--threads ${threads} needs the WebAssembly kernels`, 'use --threads 1, or --backend auto');
   }

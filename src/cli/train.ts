@@ -27,6 +27,7 @@ import { createProgress } from './progress.js';
 import { LossHistory, lossChartSvg } from './loss-plot.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
+import { kernelThreads } from '../kernels/native/native-kernels.js';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
 import { DEFAULT_DECAY_FACTOR, SCHEDULES, type ScheduleKind } from '../optim/schedule.js';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../text/tokenizer.js';
@@ -257,6 +258,7 @@ async function train(flags: TrainFlags): Promise<number> {
     if (initial) model.params.set(initial.model.params);
   }
   const parallel = await startDataParallel(model, flags.threads ?? defaultThreads(kernels));
+  const threadCount = parallel?.threads ?? kernelThreads(kernels);
   let trainer: Trainer;
   try {
     trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), undefined, parallel);
@@ -274,7 +276,7 @@ async function train(flags: TrainFlags): Promise<number> {
   err.write(
     `${checkpoint ? 'Resuming' : 'Training'} ${unit === 'LSTM' ? 'an' : 'a'} ${unit} (${recipe.layers > 1 ? `${recipe.layers} layers, ` : ''}hidden ${recipe.hidden}, ${input}, ${model.params.length.toLocaleString('en-US')} parameters, ${recipe.dtype}) ` +
       `on ${corpus.source}: ${data.summary}, ` +
-      `vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
+      `vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${threadCount} thread${threadCount > 1 ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
   );
 
   let lastCheckpointEpoch: number | undefined; // of this run

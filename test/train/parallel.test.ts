@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
+import { DataParallel, DEFAULT_RECIPE, loadKernels, loadNativeAddon, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
 import { repoRoot, dinosPath } from '../helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,7 @@ describe('data-parallel training', () => {
     expect(worst).toBeLessThan(1e-3);
   });
 
-  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed'] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
+  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed', ...(loadNativeAddon().addon ? (['native'] as const) : [])] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
     const fast = await train(0, backend);
     const slow = await train(0, 'reference');
     expect(fast.losses).toHaveLength(8);

@@ -94,7 +94,7 @@ struct Scratch {
     return data;
   }
 };
-thread_local Scratch scratchA, scratchB, scratchRow;
+thread_local Scratch scratchA, scratchB, scratchPanels, scratchRow;
 
 template <typename F>
 void parallel(int tasks, const F& f) {
@@ -192,8 +192,13 @@ inline void mapSpan(T* dst, const T* src, long n, F f) {
 //
 // The micro-kernel keeps an MR × NR block of out in 2·MR vector registers (AVX-512: 12 × 32
 // floats in 24 of the 32 zmm registers; AVX2: 6 × 16 in 12 of 16) and, for each k, broadcasts
-// MR values of A and multiply-adds them with the panel's row: 2·MR FMAs per 2 + MR loads. A is
-// packed per block (MR rows interleaved, k-major) so those broadcasts come from one stream.
+// MR values of A and multiply-adds them with the panel's row: 2·MR FMAs per 2 + MR loads.
+//
+// Where A's MR values for one k come from: a packed block (MR rows interleaved, k-major), or A
+// itself when they are already contiguous (Aᵀ·B: A's rows are the product's k) or when only one
+// panel would reuse a packed copy (the 27-column output layer). B comes in panels: packed once
+// per batch by pack() (the recurrent weights), or packed here per K block by the thread using it
+// (rows 1 KB apart, read in place, fall into a few L1 sets and evict each other).
 
 constexpr int MR = BPTT_MR;
 template <typename T>
@@ -207,14 +212,14 @@ struct Gemm {
   int m, n, k;
   const T* a;
   long rowStride, colStride; // A(i, kk) = a[i·rowStride + kk·colStride]
-  const T* b;                // panels: panel p starts at b + p·panelStride, its row kk at + kk·ldb
-  long panelStride, ldb;
-  const T* edge; // the last panel, padded to NR columns, when n is not a multiple of NR (row stride NR); else null
+  const T* b;                // packed panels of k rows (bPacked), else row-major k×n
+  bool bPacked;
   bool accumulate;
 };
 
-template <typename T, int R>
-inline __attribute__((always_inline)) void micro(int K, const T* __restrict pa, const T* __restrict pb, long ldb, T* out, long ldo, int columns, bool accumulate) {
+// A's element (r, kk) is at a[r·rowStep + kk·kStep]; ROWS_CONTIGUOUS says rowStep is 1.
+template <typename T, int R, bool ROWS_CONTIGUOUS>
+inline __attribute__((always_inline)) void micro(int K, const T* __restrict a, long rowStep, long kStep, const T* __restrict pb, T* out, long ldo, int columns, bool accumulate) {
   constexpr int W = Vec<T>::W;
   V<T> c0[R], c1[R];
   for (int r = 0; r < R; r++) c0[r] = c1[r] = V<T>{};
@@ -222,12 +227,12 @@ inline __attribute__((always_inline)) void micro(int K, const T* __restrict pa, 
     V<T> b0 = load(pb), b1 = load(pb + W);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
-      V<T> a = splat(pa[r]);
-      c0[r] += a * b0;
-      c1[r] += a * b1;
+      V<T> x = splat(ROWS_CONTIGUOUS ? a[r] : a[r * rowStep]);
+      c0[r] += x * b0;
+      c1[r] += x * b1;
     }
-    pa += R;
-    pb += ldb;
+    a += kStep;
+    pb += 2 * W;
   }
   if (columns == 2 * W) {
     for (int r = 0; r < R; r++) {
@@ -252,25 +257,38 @@ inline __attribute__((always_inline)) void micro(int K, const T* __restrict pa, 
 }
 
 // The micro-kernel for the block's real row count: R = rows at compile time, so no row is wasted.
-template <typename T, int R>
-inline void microRows(int rows, int K, const T* pa, const T* pb, long ldb, T* out, long ldo, int columns, bool accumulate) {
-  if (rows == R) micro<T, R>(K, pa, pb, ldb, out, ldo, columns, accumulate);
-  else if constexpr (R > 1) microRows<T, R - 1>(rows, K, pa, pb, ldb, out, ldo, columns, accumulate);
+template <typename T, int R, bool ROWS_CONTIGUOUS>
+inline void microRows(int rows, int K, const T* a, long rowStep, long kStep, const T* pb, T* out, long ldo, int columns, bool accumulate) {
+  if (rows == R) micro<T, R, ROWS_CONTIGUOUS>(K, a, rowStep, kStep, pb, out, ldo, columns, accumulate);
+  else if constexpr (R > 1) microRows<T, R - 1, ROWS_CONTIGUOUS>(rows, K, a, rowStep, kStep, pb, out, ldo, columns, accumulate);
 }
 
-// Packs rows [i0, i0+mc) × k [k0, k0+kc) of A: blocks of MR rows, each stored k after k.
+// Packs rows [i0, i0+mc) × k [k0, k0+kc) of a row-major A: blocks of MR rows, each stored k after k.
 template <typename T>
 void packA(T* pa, const Gemm<T>& g, int i0, int mc, int k0, int kc) {
   for (int ir = 0; ir < mc; ir += MR) {
-    int mr = minOf(MR, mc - ir);
+    const int mr = minOf(MR, mc - ir);
     T* dst = pa + (long)ir * kc;
-    const T* src = g.a + (long)(i0 + ir) * g.rowStride + (long)k0 * g.colStride;
-    if (g.colStride == 1) {
-      for (int r = 0; r < mr; r++)
-        for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
-    } else {
-      for (int kk = 0; kk < kc; kk++)
-        for (int r = 0; r < mr; r++) dst[kk * mr + r] = src[kk * g.colStride + r * g.rowStride];
+    const T* src = g.a + (long)(i0 + ir) * g.rowStride + k0;
+    for (int r = 0; r < mr; r++)
+      for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
+  }
+}
+
+// Packs panels [p0, p1) of rows [k0, k0+kc) of a row-major B (k×n), zero-padding the last panel.
+template <typename T>
+void packPanels(T* dst, const T* b, int n, int k0, int kc, int p0, int p1) {
+  constexpr int nr = NR<T>;
+  for (int p = p0; p < p1; p++) {
+    const int columns = minOf(nr, n - p * nr);
+    for (int kk = 0; kk < kc; kk++) {
+      const T* src = b + (size_t)(k0 + kk) * n + p * nr;
+      T* d = dst + ((size_t)(p - p0) * kc + kk) * nr;
+      if (columns == nr) store(d, load(src)), store(d + nr / 2, load(src + nr / 2));
+      else {
+        for (int j = 0; j < columns; j++) d[j] = src[j];
+        for (int j = columns; j < nr; j++) d[j] = 0;
+      }
     }
   }
 }
@@ -285,22 +303,28 @@ int rowBlock(int kc) {
 template <typename T>
 void gemmRange(const Gemm<T>& g, int r0, int r1, int p0, int p1) {
   constexpr int nr = NR<T>;
-  const int panels = (g.n + nr - 1) / nr;
-  const int mcMax = rowBlock<T>(minOf(KC, g.k));
-  T* pa = static_cast<T*>(scratchA.get(sizeof(T) * (size_t)mcMax * minOf(KC, g.k)));
+  const bool aTransposed = g.rowStride == 1 && g.m > 1; // Aᵀ·B: A's MR values for one k are contiguous
+  const bool packed = !aTransposed && p1 - p0 > 1;       // a packed block pays off over several panels
+  const int kcMax = minOf(KC, g.k);
+  const int mcMax = packed ? rowBlock<T>(kcMax) : r1 - r0;
+  T* pa = packed ? static_cast<T*>(scratchA.get(sizeof(T) * (size_t)mcMax * kcMax)) : nullptr;
+  T* panels = g.bPacked ? nullptr : static_cast<T*>(scratchPanels.get(sizeof(T) * (size_t)(p1 - p0) * kcMax * nr));
   for (int k0 = 0; k0 < g.k; k0 += KC) {
     const int kc = minOf(KC, g.k - k0);
     const bool accumulate = g.accumulate || k0 > 0;
+    if (panels) packPanels(panels, g.b, g.n, k0, kc, p0, p1);
     for (int i0 = r0; i0 < r1; i0 += mcMax) {
       const int mc = minOf(mcMax, r1 - i0);
-      packA(pa, g, i0, mc, k0, kc);
+      if (packed) packA(pa, g, i0, mc, k0, kc);
       for (int p = p0; p < p1; p++) {
-        const bool isEdge = g.edge && p == panels - 1;
-        const T* pb = isEdge ? g.edge + (long)k0 * nr : g.b + p * g.panelStride + k0 * g.ldb;
-        const long ldb = isEdge ? nr : g.ldb;
+        const T* pb = panels ? panels + (size_t)(p - p0) * kc * nr : g.b + (size_t)p * g.k * nr + (size_t)k0 * nr;
         const int columns = minOf(nr, g.n - p * nr);
         for (int ir = 0; ir < mc; ir += MR) {
-          microRows<T, MR>(minOf(MR, mc - ir), kc, pa + (long)ir * kc, pb, ldb, g.out + (long)(i0 + ir) * g.ldo + p * nr, g.ldo, columns, accumulate);
+          const int rows = minOf(MR, mc - ir);
+          T* out = g.out + (long)(i0 + ir) * g.ldo + p * nr;
+          if (packed) microRows<T, MR, true>(rows, kc, pa + (long)ir * kc, 1, rows, pb, out, g.ldo, columns, accumulate);
+          else if (aTransposed) microRows<T, MR, true>(rows, kc, g.a + (long)k0 * g.colStride + i0 + ir, 1, g.colStride, pb, out, g.ldo, columns, accumulate);
+          else microRows<T, MR, false>(rows, kc, g.a + (long)(i0 + ir) * g.rowStride + k0, g.rowStride, 1, pb, out, g.ldo, columns, accumulate);
         }
       }
     }
@@ -350,50 +374,29 @@ template <typename T>
 void pack(T* packed, const T* b, int k, int n, bool transposed) {
   constexpr int nr = NR<T>;
   const int panels = (n + nr - 1) / nr;
+  if (!transposed) {
+    packPanels(packed, b, n, 0, k, 0, panels);
+    return;
+  }
   for (int p = 0; p < panels; p++) {
     T* dst = packed + (size_t)p * k * nr;
     const int columns = minOf(nr, n - p * nr);
-    if (transposed) {
-      if (columns < nr) memset(dst, 0, sizeof(T) * (size_t)k * nr);
-      for (int j = 0; j < columns; j++) {
-        const T* src = b + (size_t)(p * nr + j) * k;
-        for (int kk = 0; kk < k; kk++) dst[kk * nr + j] = src[kk];
-      }
-    } else {
-      for (int kk = 0; kk < k; kk++) {
-        const T* src = b + (size_t)kk * n + p * nr;
-        for (int j = 0; j < columns; j++) dst[kk * nr + j] = src[j];
-        for (int j = columns; j < nr; j++) dst[kk * nr + j] = 0;
-      }
+    if (columns < nr) memset(dst, 0, sizeof(T) * (size_t)k * nr);
+    for (int j = 0; j < columns; j++) {
+      const T* src = b + (size_t)(p * nr + j) * k;
+      for (int kk = 0; kk < k; kk++) dst[kk * nr + j] = src[kk];
     }
   }
-}
-
-// The product over a row-major B (k×n) read in place: only a last, partial panel is copied (padded).
-template <typename T>
-Gemm<T> inPlaceB(T* out, const T* a, long rowStride, long colStride, const T* b, int m, int k, int n, bool accumulate) {
-  constexpr int nr = NR<T>;
-  const T* edge = nullptr;
-  if (n % nr != 0) {
-    T* e = static_cast<T*>(scratchB.get(sizeof(T) * (size_t)k * nr));
-    const int first = n / nr * nr;
-    for (int kk = 0; kk < k; kk++) {
-      for (int j = 0; j < n - first; j++) e[kk * nr + j] = b[(size_t)kk * n + first + j];
-      for (int j = n - first; j < nr; j++) e[kk * nr + j] = 0;
-    }
-    edge = e;
-  }
-  return Gemm<T>{out, n, m, n, k, a, rowStride, colStride, b, nr, n, edge, accumulate};
 }
 
 template <typename T>
 void matmulAB(T* out, const T* a, const T* b, int m, int k, int n, bool accumulate) {
-  gemm(inPlaceB(out, a, k, 1, b, m, k, n, accumulate));
+  gemm(Gemm<T>{out, n, m, n, k, a, k, 1, b, false, accumulate});
 }
 
 template <typename T>
 void matmulPacked(T* out, const T* a, const T* packed, int m, int k, int n, bool accumulate) {
-  gemm(Gemm<T>{out, n, m, n, k, a, k, 1, packed, (long)k * NR<T>, NR<T>, nullptr, accumulate});
+  gemm(Gemm<T>{out, n, m, n, k, a, k, 1, packed, true, accumulate});
 }
 
 template <typename T>
@@ -406,7 +409,7 @@ void matmulABt(T* out, const T* a, const T* b, int m, int k, int n, bool accumul
 // out(m×n) += A(k×m)ᵀ·B(k×n): A's column i is row i of the product, read with stride m.
 template <typename T>
 void matmulAtBAccumulate(T* out, const T* a, const T* b, int m, int k, int n) {
-  gemm(inPlaceB(out, a, 1, m, b, m, k, n, true));
+  gemm(Gemm<T>{out, n, m, n, k, a, 1, m, b, false, true});
 }
 
 // ---------------------------------------------------------------------------------------------

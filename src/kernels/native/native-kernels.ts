@@ -47,12 +47,13 @@ type BuiltinModuleGetter = (id: string) => unknown;
 /** Loads the addon once per thread; never throws. */
 export function loadNativeAddon(): NativeAvailability {
   if (availability) return availability;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: BuiltinModuleGetter } }).process;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined>; getBuiltinModule?: BuiltinModuleGetter } }).process;
   if (!proc?.versions?.node) return (availability = { reason: 'the native kernels run only in Node' });
   if (typeof proc.getBuiltinModule !== 'function') return (availability = { reason: `Node ${proc.versions.node} cannot load them from an ES module (Node 20.16 or newer can)` });
   try {
     const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
-    const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    // BPTT_NATIVE_ADDON: another build of the addon (tests point it at a missing file).
+    const addon = createRequire(import.meta.url)(proc.env?.BPTT_NATIVE_ADDON ?? ADDON_PATH) as NativeAddon;
     const { availableParallelism } = proc.getBuiltinModule('node:os') as typeof import('node:os');
     if (addon.threads() === 1) addon.setThreads(Math.min(availableParallelism(), 8));
     availability = { addon };
