@@ -97,21 +97,28 @@ export function defaultThreads(kernels: Kernels): number {
 }
 
 /**
- * Starts threads − 1 worker replicas of `model`; undefined for one thread. The native kernels
- * run their threads inside each call instead (a pool in the addon; docs/performance.md says why):
- * for them this only sizes that pool.
+ * How the native kernels use several threads: worker replicas of the model, each on part of a
+ * batch's rows (`workers`, as the WebAssembly kernels do), or a pool inside every kernel call
+ * (`pool`). BPTT_NATIVE_THREADS chooses; docs/performance.md has the measurements behind the default.
  */
+export function nativeThreading(): 'workers' | 'pool' {
+  return process.env.BPTT_NATIVE_THREADS === 'pool' ? 'pool' : 'workers';
+}
+
+/** Starts threads − 1 worker replicas of `model`; undefined for one thread (or for the native kernels' pool). */
 export async function startDataParallel(model: RnnModel, threads: number): Promise<DataParallel | undefined> {
   const kernels = model.kernels;
   if (kernels instanceof NativeKernels) {
-    kernels.threads = threads;
-    return undefined;
+    const pool = nativeThreading() === 'pool';
+    kernels.threads = pool ? threads : 1;
+    if (pool) return undefined;
   }
   if (threads <= 1) return undefined;
-  if (!(kernels instanceof WasmKernels)) {
-    throw new BpttError(`--threads ${threads} needs the WebAssembly kernels`, 'use --threads 1, or --backend auto');
+  if (!(kernels instanceof WasmKernels || kernels instanceof NativeKernels)) {
+    throw new BpttError(`--threads ${threads} needs the WebAssembly or native kernels`, 'use --threads 1, or --backend auto');
   }
-  const init: ReplicaInit = { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset };
+  const variant = kernels instanceof NativeKernels ? (kernels.name as `native-${string}`) : kernels.variant;
+  const init: ReplicaInit = { memory: kernels.memory, variant, config: model.config, paramsAddress: model.params.byteOffset };
   const channels = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
   for (const channel of channels) channel.unref(); // never keep the process alive on their own
   return new DataParallel(model, kernels, channels);

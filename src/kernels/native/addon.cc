@@ -501,32 +501,6 @@ KERNEL(multiplyAddPeak) {
   return a.result(a.table->multiplyAddPeak(long(rounds)));
 }
 
-// allocate(float64?, length): zeroed, 64-byte aligned memory outside V8's heap, freed with its ArrayBuffer.
-KERNEL(allocate) {
-  Args a(env, info);
-  bool isDouble = a.flag(0);
-  double length = a.number(1);
-  if (a.failed) return nullptr;
-  if (!(length >= 0 && length <= 4e9 && length == double(size_t(length)))) return a.fail("native kernels: cannot allocate that many elements");
-  size_t bytes = size_t(length) * (isDouble ? 8 : 4);
-  size_t rounded = (bytes + 63) & ~size_t(63);
-  void* data = aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!data) {
-    napi_throw_error(env, "ERR_BPTT_OUT_OF_MEMORY", "native kernels: out of memory");
-    return nullptr;
-  }
-  memset(data, 0, rounded == 0 ? 64 : rounded);
-  napi_value buffer, array;
-  if (napi_create_external_arraybuffer(env, data, bytes, [](napi_env, void* d, void*) { free(d); }, nullptr, &buffer) != napi_ok) {
-    free(data);
-    napi_throw_error(env, nullptr, "native kernels: this Node cannot wrap external memory in an ArrayBuffer");
-    return nullptr;
-  }
-  napi_adjust_external_memory(env, int64_t(bytes), nullptr);
-  napi_create_typedarray(env, isDouble ? napi_float64_array : napi_float32_array, size_t(length), buffer, 0, &array);
-  return array;
-}
-
 KERNEL(setThreads) {
   Args a(env, info);
   int threads = a.size(0);
@@ -586,7 +560,6 @@ napi_value kernelsObject(napi_env env, const IsaTable* table) {
   DEFINE(adamStep);
   DEFINE(transpose);
   DEFINE(multiplyAddPeak);
-  DEFINE(allocate);
 #undef DEFINE
   return object;
 }

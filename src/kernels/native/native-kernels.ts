@@ -5,9 +5,12 @@
  *
  * One binary holds the kernels once per instruction set (AVX-512, AVX2+FMA, portable) and
  * reports the ones this CPU runs, best first. Calls pass the typed arrays themselves: the C++
- * side works on their memory in place, whoever allocated them (no staging, no copies), and
- * `allocate` returns 64-byte aligned memory outside V8's heap. Threads are a small pool inside
- * the kernels (pool.cc), shared by the process: `threads` sets its size.
+ * side works on their memory in place, whoever allocated them (no staging, no copies).
+ * `allocate` hands out 64-byte aligned pieces of a shared WebAssembly.Memory (used only as
+ * growable shared memory: no WebAssembly runs on it), so worker threads can read the same
+ * parameters, as data-parallel training needs (src/train/data-parallel.ts). Threads inside the
+ * kernels are a pool in the addon (pool.cc), shared by the process: `threads` sets its size
+ * (1 until set).
  *
  * This module imports nothing from Node at load time, so bundles for the browser can include it;
  * the addon is only looked for when asked (loadNativeAddon).
@@ -18,7 +21,6 @@ import type { Kernels } from '../kernels.js';
 /** The addon's functions for one instruction set, in the argument order of Kernels (addon.cc). */
 interface NativeIsaKernels {
   isa: string;
-  allocate(float64: boolean, length: number): FloatArray;
   packedSize(float64: boolean, k: number, n: number): number;
   multiplyAddPeak(rounds: number): number;
   [kernel: string]: unknown;
@@ -54,8 +56,6 @@ export function loadNativeAddon(): NativeAvailability {
     const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
     // BPTT_NATIVE_ADDON: another build of the addon (tests point it at a missing file).
     const addon = createRequire(import.meta.url)(proc.env?.BPTT_NATIVE_ADDON ?? ADDON_PATH) as NativeAddon;
-    const { availableParallelism } = proc.getBuiltinModule('node:os') as typeof import('node:os');
-    if (addon.threads() === 1) addon.setThreads(Math.min(availableParallelism(), 8));
     availability = { addon };
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -76,28 +76,76 @@ export function kernelThreads(kernels: Kernels): number {
 
 type Call = (...args: unknown[]) => number;
 
+const PAGE = 65536;
+const MAXIMUM_PAGES = 16384; // 1 GiB of address space reserved, not memory in use
+const ALIGN = 64; // a cache line, and an AVX-512 vector
+
+/**
+ * A bump allocator over a shared memory, its top pointer in the memory's first word, so threads on
+ * one memory allocate without overlapping. Growing a shared memory never moves it: views and the
+ * pointers the kernels take from them stay valid.
+ */
+class SharedHeap {
+  private readonly top: Int32Array;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    initialize: boolean,
+  ) {
+    this.top = new Int32Array(memory.buffer, 0, 1);
+    if (initialize) Atomics.store(this.top, 0, ALIGN);
+  }
+
+  reserve(bytes: number): number {
+    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
+    const address = Atomics.add(this.top, 0, size);
+    const end = address + size;
+    if (end > MAXIMUM_PAGES * PAGE) throw new RangeError(`the native kernels' memory is full (${MAXIMUM_PAGES * PAGE} bytes)`);
+    while (this.memory.buffer.byteLength < end) this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
+    return address;
+  }
+
+  view(dtype: DType, address: number, length: number): FloatArray {
+    return dtype === 'float64' ? new Float64Array(this.memory.buffer, address, length) : new Float32Array(this.memory.buffer, address, length);
+  }
+}
+
 export class NativeKernels implements Kernels {
   readonly name: string;
   private readonly k: NativeIsaKernels;
+  private readonly heap: SharedHeap;
 
   private constructor(
     private readonly addon: NativeAddon,
     readonly isa: string,
+    memory: WebAssembly.Memory | undefined,
   ) {
     this.name = `native-${isa}`;
     this.k = addon.kernels[isa];
+    this.heap = new SharedHeap(memory ?? new WebAssembly.Memory({ initial: 16, maximum: MAXIMUM_PAGES, shared: true }), memory === undefined);
   }
 
   /**
    * The native kernels for `isa` (default: the best this CPU runs, or BPTT_NATIVE_ISA). Throws
-   * with the reason when the addon is missing or the CPU lacks the instruction set.
+   * with the reason when the addon is missing or the CPU lacks the instruction set. With
+   * `memory` (another thread's `memory`) they allocate from it and share its arrays.
    */
-  static create(isa?: string): NativeKernels {
+  static create(isa?: string, memory?: WebAssembly.Memory): NativeKernels {
     const { addon, reason } = loadNativeAddon();
     if (!addon) throw new Error(reason);
     const wanted = isa ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.BPTT_NATIVE_ISA ?? addon.isas[0];
     if (!addon.isas.includes(wanted)) throw new Error(`this CPU does not run the ${wanted} kernels (it runs ${addon.isas.join(', ')})`);
-    return new NativeKernels(addon, wanted);
+    return new NativeKernels(addon, wanted, memory);
+  }
+
+  /** The memory every array of these kernels lives in; hand it to a worker to share them. */
+  get memory(): WebAssembly.Memory {
+    return this.heap.memory;
+  }
+
+  /** A view of values at an address of this memory (a model's parameters, from another thread). */
+  view(dtype: DType, address: number, length: number): FloatArray {
+    return this.heap.view(dtype, address, length);
   }
 
   /** Threads of the pool every native kernel call shares (the whole process). */
@@ -127,7 +175,7 @@ export class NativeKernels implements Kernels {
   }
 
   allocate(dtype: DType, length: number): FloatArray {
-    return this.k.allocate(dtype === 'float64', length);
+    return this.view(dtype, this.heap.reserve(length * (dtype === 'float64' ? 8 : 4)), length); // new memory is zeroed, never reused
   }
 
   packedSize(dtype: DType, k: number, n: number): number {

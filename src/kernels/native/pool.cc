@@ -35,7 +35,9 @@ class Pool {
     stop();
     count_ = threads;
     stopping_ = false;
-    for (int i = 1; i < threads; i++) workers_.emplace_back([this] { work(); });
+    // A worker starts from the generation of now: a job published before it first runs is still its.
+    const uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this, now] { work(now); });
   }
 
   void run(int tasks, void (*fn)(void*, int), void* context) {
@@ -49,8 +51,8 @@ class Pool {
     tasks_ = tasks;
     next_.store(0, std::memory_order_relaxed);
     pending_.store(int(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    if (sleepers_.load(std::memory_order_acquire) > 0) {
+    generation_.fetch_add(1);
+    if (sleepers_.load() > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
       wake_.notify_all();
     }
@@ -67,8 +69,7 @@ class Pool {
     for (int t; (t = next_.fetch_add(1, std::memory_order_relaxed)) < tasks_;) fn_(context_, t);
   }
 
-  void work() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void work(uint64_t seen) {
     for (;;) {
       // Spin for up to ~200 µs for the next job, then sleep until woken.
       auto started = std::chrono::steady_clock::now();
@@ -77,7 +78,7 @@ class Pool {
         relax();
         if (++spins % 256 == 0 && std::chrono::steady_clock::now() - started > std::chrono::microseconds(200)) {
           std::unique_lock<std::mutex> lock(mutex_);
-          sleepers_.fetch_add(1, std::memory_order_acq_rel);
+          sleepers_.fetch_add(1);
           wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen || stopping_.load(); });
           sleepers_.fetch_sub(1, std::memory_order_acq_rel);
           break;
@@ -103,7 +104,7 @@ class Pool {
   int count_ = 1;
   std::vector<std::thread> workers_;
   std::atomic<bool> busy_{false}, stopping_{false};
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> generation_{0}; // seq_cst with sleepers_: a worker going to sleep and a job being published see each other
   std::atomic<int> next_{0}, pending_{0}, sleepers_{0};
   void (*fn_)(void*, int) = nullptr;
   void* context_ = nullptr;
