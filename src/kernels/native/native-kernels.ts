@@ -40,7 +40,8 @@ export type NativeAvailability = { addon: NativeAddon; reason?: undefined } | { 
 const ADDON_PATH = '../../../build/Release/bptt_native.node';
 
 /** How to get the native kernels, for messages. */
-export const NATIVE_HOWTO = 'build them with `npm rebuild bptt` (or `npm run build:native` in a clone; needs a C++ compiler, make and python3)';
+export const NATIVE_HOWTO =
+  'build them with `npm install-scripts approve bptt && npm rebuild bptt` (npm 11 runs a dependency\'s install script only once approved; needs a C++ compiler, make and python3; in a clone: `npm run build:native`)';
 
 let availability: NativeAvailability | undefined;
 
