@@ -187,6 +187,26 @@ inline void mapSpan(T* dst, const T* src, long n, F f) {
   }
 }
 
+// body(j, lanes) for j over [0, n): whole vectors (lanes is a V<T>), then the tail one value at a
+// time (lanes is a T). With get/put the same body serves both: GCC does not vectorise these
+// multi-array loops by itself (it finds no vector type for their loads).
+template <typename T, typename F>
+inline void forLanes(long n, F body) {
+  long j = 0;
+  for (; j + Vec<T>::W <= n; j += Vec<T>::W) body(j, V<T>{});
+  for (; j < n; j++) body(j, T{});
+}
+template <typename X, typename T>
+inline X get(const T* p) {
+  if constexpr (sizeof(X) == sizeof(T)) return *p;
+  else return load(p);
+}
+template <typename T, typename X>
+inline void put(T* p, X x) {
+  if constexpr (sizeof(X) == sizeof(T)) *p = x;
+  else store(p, x);
+}
+
 // ---------------------------------------------------------------------------------------------
 // GEMM: out (+)= A·B with B in panels of NR columns (two vectors), each panel row-major.
 //
@@ -589,10 +609,16 @@ void lstmRows(T* gates, T* c, T* h, const T* cPrev, int r0, int r1, int H) {
     mapSpan(z + 3 * H, z + 3 * H, H, [](V<T> v) { return vsigmoid<T>(v); });          // o
     T* cr = c + (size_t)row * H;
     const T* cp = cPrev + (size_t)row * H;
-    for (int j = 0; j < H; j++) cr[j] = z[H + j] * cp[j] + z[j] * z[2 * H + j];     // (L.3)
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      put(cr + j, get<X>(z + H + j) * get<X>(cp + j) + get<X>(z + j) * get<X>(z + 2 * H + j)); // (L.3)
+    });
     mapSpan(tanhC, cr, H, [](V<T> v) { return vtanh<T>(v); });
     T* hr = h + (size_t)row * H;
-    for (int j = 0; j < H; j++) hr[j] = z[3 * H + j] * tanhC[j];                      // (L.4)
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      put(hr + j, get<X>(z + 3 * H + j) * get<X>(tanhC + j)); // (L.4)
+    });
   }
 }
 
@@ -607,19 +633,18 @@ void lstmBackwardRows(T* dGates, T* kappa, const T* gamma, const T* gates, const
   for (int row = r0; row < r1; row++) {
     const size_t z = (size_t)row * 4 * H, n0 = (size_t)row * H;
     mapSpan(tanhC, c + n0, H, [](V<T> v) { return vtanh<T>(v); });
-    const T *i = gates + z, *f = i + H, *g = f + H, *o = g + H;
-    T *di = dGates + z, *df = di + H, *dg = df + H, *dO = dg + H;
-    T* k = kappa + n0;
-    const T *gm = gamma + n0, *cp = cPrev + n0;
-    for (int j = 0; j < H; j++) {
-      const T t = tanhC[j];
-      const T kt = k[j] + gm[j] * o[j] * (1 - t * t); // (L.5) κ(t)
-      di[j] = kt * g[j] * i[j] * (1 - i[j]);          // (L.8)
-      df[j] = kt * cp[j] * f[j] * (1 - f[j]);         // (L.7)
-      dg[j] = kt * i[j] * (1 - g[j] * g[j]);          // (L.9)
-      dO[j] = gm[j] * t * o[j] * (1 - o[j]);          // (L.6)
-      k[j] = kt * f[j];                               // (L.11)
-    }
+    const T *i = gates + z, *f = i + H, *g = f + H, *o = g + H, *gm = gamma + n0, *cp = cPrev + n0;
+    T *di = dGates + z, *df = di + H, *dg = df + H, *dO = dg + H, *k = kappa + n0;
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      const X t = get<X>(tanhC + j), it = get<X>(i + j), ft = get<X>(f + j), gt = get<X>(g + j), ot = get<X>(o + j), gamma = get<X>(gm + j);
+      const X kt = get<X>(k + j) + gamma * ot * (T(1) - t * t); // (L.5) κ(t)
+      put(di + j, kt * gt * it * (T(1) - it));                  // (L.8)
+      put(df + j, kt * get<X>(cp + j) * ft * (T(1) - ft));      // (L.7)
+      put(dg + j, kt * it * (T(1) - gt * gt));                  // (L.9)
+      put(dO + j, gamma * t * ot * (T(1) - ot));                // (L.6)
+      put(k + j, kt * ft);                                      // (L.11) κ(t−1) gets κ(t) ∘ f(t)
+    });
   }
 }
 
@@ -636,14 +661,20 @@ void gruRows(T* gates, const T* p, T* qn, const T* hPrev, T* h, int r0, int r1, 
     for (int j = 0; j < 2 * H; j++) q[j] += pr[j];
     mapSpan(q, q, 2L * H, [](V<T> v) { return vsigmoid<T>(v); }); // (G.2) r, u
     T* qnr = qn + (size_t)row * H;
-    for (int j = 0; j < H; j++) {
-      qnr[j] = q[2 * H + j];
-      q[2 * H + j] = pr[2 * H + j] + q[j] * qnr[j];
-    }
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      const X qj = get<X>(q + 2 * H + j);
+      put(qnr + j, qj);
+      put(q + 2 * H + j, get<X>(pr + 2 * H + j) + get<X>(q + j) * qj);
+    });
     mapSpan(q + 2 * H, q + 2 * H, H, [](V<T> v) { return vtanh<T>(v); }); // (G.3) n
     const T* hp = hPrev + (size_t)row * H;
     T* hr = h + (size_t)row * H;
-    for (int j = 0; j < H; j++) hr[j] = (1 - q[H + j]) * q[2 * H + j] + q[H + j] * hp[j]; // (G.4)
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      const X u = get<X>(q + H + j);
+      put(hr + j, (T(1) - u) * get<X>(q + 2 * H + j) + u * get<X>(hp + j)); // (G.4)
+    });
   }
 }
 
@@ -656,22 +687,22 @@ template <typename T>
 void gruBackwardRows(T* dq, T* dp, T* gammaPrev, const T* gamma, const T* gates, const T* qn, const T* hPrev, int r0, int r1, int H) {
   for (int row = r0; row < r1; row++) {
     const size_t z = (size_t)row * 3 * H, n0 = (size_t)row * H;
-    const T *r = gates + z, *u = r + H, *n = u + H;
-    const T *g = gamma + n0, *q = qn + n0, *hp = hPrev + n0;
-    T *dpr = dp + z, *dpu = dpr + H, *dpn = dpu + H, *dqr = dq + z, *dqu = dqr + H, *dqn = dqu + H;
-    T* gp = gammaPrev + n0;
-    for (int j = 0; j < H; j++) {
-      const T dn = g[j] * (1 - u[j]) * (1 - n[j] * n[j]);  // (G.5)
-      const T du = g[j] * (hp[j] - n[j]) * u[j] * (1 - u[j]); // (G.6)
-      const T dr = dn * q[j] * r[j] * (1 - r[j]);          // (G.7)
-      dpr[j] = dr;                                         // (G.8)
-      dpu[j] = du;
-      dpn[j] = dn;
-      dqr[j] = dr;
-      dqu[j] = du;
-      dqn[j] = dn * r[j];
-      gp[j] = g[j] * u[j]; // the direct term of (G.10)
-    }
+    const T *r = gates + z, *u = r + H, *n = u + H, *g = gamma + n0, *q = qn + n0, *hp = hPrev + n0;
+    T *dpr = dp + z, *dpu = dpr + H, *dpn = dpu + H, *dqr = dq + z, *dqu = dqr + H, *dqn = dqu + H, *gp = gammaPrev + n0;
+    forLanes<T>(H, [&](long j, auto lanes) {
+      typedef decltype(lanes) X;
+      const X rt = get<X>(r + j), ut = get<X>(u + j), nt = get<X>(n + j), gt = get<X>(g + j);
+      const X dn = gt * (T(1) - ut) * (T(1) - nt * nt);             // (G.5)
+      const X du = gt * (get<X>(hp + j) - nt) * ut * (T(1) - ut);   // (G.6)
+      const X dr = dn * get<X>(q + j) * rt * (T(1) - rt);           // (G.7)
+      put(dpr + j, dr);                                             // (G.8)
+      put(dpu + j, du);
+      put(dpn + j, dn);
+      put(dqr + j, dr);
+      put(dqu + j, du);
+      put(dqn + j, dn * rt);
+      put(gp + j, gt * ut); // the direct term of (G.10)
+    });
   }
 }
 
