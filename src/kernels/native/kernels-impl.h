@@ -547,24 +547,48 @@ void tanhBackward(T* dz, const T* gamma, const T* h, long n) {
 
 // ---------------------------------------------------------------------------------------------
 // Softmax + cross-entropy (3.1, 3.2), in three passes over a block of rows: shift each row by its
-// maximum, exponentiate the whole block as one flat span (straight across row ends), normalise.
+// maximum, exponentiate the whole block as one flat span (straight across row ends: 27 logits
+// would otherwise fill one vector and a padded tail per row), normalise.
+
+// Four interleaved chains: one chain of 27 dependent max or add operations is latency-bound.
+template <typename T>
+inline T rowMax(const T* z, int n) {
+  T m[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}; // as the reference: NaN entries never win
+  int j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int l = 0; l < 4; l++) m[l] = z[j + l] > m[l] ? z[j + l] : m[l];
+  for (; j < n; j++) m[0] = z[j] > m[0] ? z[j] : m[0];
+  const T a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
+  return a > b ? a : b;
+}
+template <typename T>
+inline T rowSum(const T* z, int n) {
+  T s[4] = {0, 0, 0, 0};
+  int j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int l = 0; l < 4; l++) s[l] += z[j + l];
+  for (; j < n; j++) s[0] += z[j];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
 
 template <typename T>
 double softmaxRows(T* logits, const int32_t* targets, const float* mask, int r0, int r1, int vocab) {
+  T* shiftedTarget = static_cast<T*>(scratchRow.get(sizeof(T) * (r1 - r0) + 64));
+  for (int row = r0; row < r1; row++) {
+    T* z = logits + (size_t)row * vocab;
+    const T max = rowMax(z, vocab); // subtracting it keeps e^θ finite; it cancels in (3.1)
+    shiftedTarget[row - r0] = z[targets[row]] - max;
+    for (int j = 0; j < vocab; j++) z[j] -= max;
+  }
+  T* block = logits + (size_t)r0 * vocab;
+  mapSpan(block, block, (long)(r1 - r0) * vocab, [](V<T> v) { return vexp<T>(v); });
   double loss = 0;
   for (int row = r0; row < r1; row++) {
     T* z = logits + (size_t)row * vocab;
-    T max = z[0];
-    for (int j = 1; j < vocab; j++) max = z[j] > max ? z[j] : max;
-    if (!(max > -INFINITY)) max = -INFINITY; // NaN rows stay NaN below
-    for (int j = 0; j < vocab; j++) z[j] -= max;
-    // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max); the shifted target is read before exp.
-    const T target = z[targets[row]];
-    mapSpan(z, z, vocab, [](V<T> v) { return vexp<T>(v); });
-    T sum = 0;
-    for (int j = 0; j < vocab; j++) sum += z[j];
+    const T sum = rowSum(z, vocab);
     for (int j = 0; j < vocab; j++) z[j] /= sum;
-    if (mask[row] != 0) loss += double(mask[row]) * (log(double(sum)) - double(target));
+    // (3.2) −log ŷ[target] = log Σ e^(θ−max) − (θ[target] − max): finite even when ŷ[target] underflows.
+    if (mask[row] != 0) loss += double(mask[row]) * (log(double(sum)) - double(shiftedTarget[row - r0]));
   }
   return loss;
 }
