@@ -750,12 +750,22 @@ double sumOfSquares(const T* x, long n) {
 
 template <typename T>
 long clip(T* x, long n, double limit) {
+  typedef typename Vec<T>::I I;
   const T hi = T(limit), lo = -T(limit);
+  I counts = {}; // per lane: minus the number clipped (a true comparison is −1)
+  long j = 0;
+  for (; j + Vec<T>::W <= n; j += Vec<T>::W) {
+    const V<T> v = load(x + j);
+    const I over = v > hi, under = v < lo; // NaN compares false both ways and stays
+    counts += over | under;
+    store(x + j, over ? splat(hi) : under ? splat(lo) : v);
+  }
   long clipped = 0;
-  for (long i = 0; i < n; i++) {
-    const T v = x[i];
+  for (int l = 0; l < Vec<T>::W; l++) clipped -= counts[l];
+  for (; j < n; j++) {
+    const T v = x[j];
     clipped += (v > hi) | (v < lo);
-    x[i] = v > hi ? hi : (v < lo ? lo : v); // NaN compares false both ways and stays
+    x[j] = v > hi ? hi : (v < lo ? lo : v);
   }
   return clipped;
 }
