@@ -96,6 +96,7 @@ export {
 } from './io/safetensors.js';
 export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernels/select.js';
 export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
+export { kernelThreads, loadNativeAddon, NativeKernels, nativeInstructionSets } from './kernels/native/native-kernels.js';
 export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from './train/data-parallel.js';
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';

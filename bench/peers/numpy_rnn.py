@@ -73,6 +73,7 @@ def blas_info():
         blas = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
         if blas:
             info["blas"] = f"{blas[0].get('internal_api')} {blas[0].get('version')} ({blas[0].get('filepath')})"
+            info["blas_kernel"] = blas[0].get("architecture")  # OpenBLAS's kernel for this CPU, e.g. SkylakeX (AVX-512)
             info["blas_threads"] = blas[0].get("num_threads")
             return info
     except Exception:

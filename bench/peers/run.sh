@@ -14,6 +14,8 @@
 #                  within each round (bptt first in odd rounds, last in even ones) and summarised
 #                  by their median.
 #   PY             the python with numpy and torch (default /usr/bin/python3, Debian's)
+#   PY_NUMPY       the python for the numpy runs (default $PY), e.g. one with pip's numpy 2.x
+#   BPTT_BACKENDS  bptt's backends to bench, e.g. "native wasm-relaxed" (default: every one available)
 #   PEERS_OUT      also keep the collected JSON lines in this file
 #   PEERS_EXTRA=0  skip the extra single-thread peer runs (numpy float32 and torch at 1 BLAS thread)
 #   PEERS_SKIP_BPTT=1  skip bptt's own bench (peers only; the table then has no ratios)
@@ -49,6 +51,7 @@ fi
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on some processors and slow OpenBLAS down:
 # unset them for the benchmark processes only.
 PYENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+PY_NUMPY=${PY_NUMPY:-$PY}
 
 OUT=$(mktemp "${TMPDIR:-/tmp}/bptt-peers.XXXXXX.jsonl")
 cleanup() {
@@ -96,14 +99,21 @@ meta "rounds" "$ROUNDS"
 meta "load average at start (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta "CPU busy with other work at start (%)" "$(cpu_busy)"
 echo "--- which BLAS numpy uses"
-blas_out=$("${PYENV[@]}" "$PY" "$HERE/numpy_rnn.py" --blas-info 2>&1) || true
+blas_out=$("${PYENV[@]}" "$PY_NUMPY" "$HERE/numpy_rnn.py" --blas-info 2>&1) || true
 sed 's/^/    /' <<< "$blas_out"
 meta "numpy BLAS" "$(grep -m1 '^{' <<< "$blas_out" || echo "unknown (numpy missing?)")"
 
 # 1. bptt's own benchmark (every backend, every workload), from the repo root.
 run_bptt() {
   if [[ ${PEERS_SKIP_BPTT:-0} != 1 ]]; then
-    run "bptt bench --json --seconds $S" bash -c "cd \"$ROOT\" && exec npx tsx src/cli/main.ts bench --json --seconds $S"
+    if [[ -n ${BPTT_BACKENDS:-} ]]; then
+      local backend
+      for backend in $BPTT_BACKENDS; do
+        run "bptt bench --json --backend $backend --seconds $S" bash -c "cd \"$ROOT\" && exec npx tsx src/cli/main.ts bench --json --backend $backend --seconds $S"
+      done
+    else
+      run "bptt bench --json --seconds $S" bash -c "cd \"$ROOT\" && exec npx tsx src/cli/main.ts bench --json --seconds $S"
+    fi
   fi
 }
 
@@ -112,11 +122,11 @@ run_peers() {
   for workload in seed small; do
     for dtype in float64 float32; do
       run "numpy $dtype $workload, 2 BLAS threads" "${PYENV[@]}" OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 \
-        "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype "$dtype" --seconds "$S" --threads 2
+        "$PY_NUMPY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype "$dtype" --seconds "$S" --threads 2
     done
     if [[ ${PEERS_EXTRA:-1} != 0 ]]; then
       run "numpy float32 $workload, 1 BLAS thread (extra)" "${PYENV[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-        "$PY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" --threads 1
+        "$PY_NUMPY" "$HERE/numpy_rnn.py" --workload "$workload" --dtype float32 --seconds "$S" --threads 1
     fi
   done
 

@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import { availableBackends, loadKernels, type Backend } from '../kernels/select.js';
+import { NativeKernels } from '../kernels/native/native-kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { benchmarkTraining, trainingFlopsPerToken, WORKLOADS } from '../train/benchmark.js';
 import { modelConfigOf, prepareData } from '../train/recipe.js';
@@ -38,7 +39,7 @@ export function registerBench(program: Command): void {
       const peaks = new Map<string, number>();
       for (const backend of backends) {
         const kernels = await loadKernels(backend);
-        if (kernels instanceof WasmKernels) peaks.set(kernels.name, kernels.multiplyAddPeak());
+        if (kernels instanceof WasmKernels || kernels instanceof NativeKernels) peaks.set(kernels.name, kernels.multiplyAddPeak());
       }
       if (!flags.json && peaks.size > 0) {
         const list = [...peaks].map(([name, peak]) => `${name} ${peak.toFixed(1)}`).join(', ');

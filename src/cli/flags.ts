@@ -140,7 +140,7 @@ export const FLAGS: readonly Flag[] = [
     name: '--backend', value: '<name>', commands: ['train', ...modelReaders], parse: choiceOption('--backend', BACKENDS),
     help: `kernels: ${BACKENDS.join(', ')}`, defaultText: () => '$BPTT_BACKEND, else auto (the fastest available)', resumable: true,
   },
-  { name: '--threads', value: '<N>', commands: ['train'], parse: integerOption('--threads', 1, 64), help: 'threads sharing each batch (WebAssembly kernels)', defaultText: () => 'every core (up to 8) with the WebAssembly kernels, else 1', resumable: true },
+  { name: '--threads', value: '<N>', commands: ['train'], parse: integerOption('--threads', 1, 64), help: 'threads sharing each batch (native and WebAssembly kernels)', defaultText: () => 'every core (up to 8) with the native and WebAssembly kernels, else 1', resumable: true },
   // sample
   { name: '--prime', value: '<TEXT>', commands: ['sample'], help: 'text every sample starts with', default: '' },
   { name: '--count', value: '<N>', commands: ['sample'], parse: integerOption('--count', 1, 100_000), help: 'number of samples (with --beam: see --beam)', default: 10, noEffect: (c) => (c.values.beam !== undefined ? '--beam K returns K completions' : c.values.explain !== undefined ? '--explain explains one sample' : undefined) },
@@ -172,7 +172,7 @@ export const FLAGS: readonly Flag[] = [
   // bench
   { name: '--preset', value: '<name>', commands: ['bench'], parse: choiceOption('--preset', Object.keys(WORKLOADS)), help: `one workload: ${Object.keys(WORKLOADS).join(', ')}`, defaultText: () => 'all' },
   { name: '--backend', value: '<name>', commands: ['bench'], parse: choiceOption('--backend', BACKENDS), help: 'one backend besides the reference', defaultText: () => 'every one available' },
-  { name: '--threads', value: '<N>', commands: ['bench'], parse: integerOption('--threads', 1, 64), help: 'threads for the WebAssembly backends', defaultText: () => '1 and every core', noEffect: (c) => (c.values.backend === 'reference' ? 'the reference kernels run on one thread' : undefined) },
+  { name: '--threads', value: '<N>', commands: ['bench'], parse: integerOption('--threads', 1, 64), help: 'threads for the native and WebAssembly backends', defaultText: () => '1 and every core', noEffect: (c) => (c.values.backend === 'reference' ? 'the reference kernels run on one thread' : undefined) },
   { name: '--seconds', value: '<S>', commands: ['bench'], parse: numberOption('--seconds', 0, 600, { exclusiveMin: true }), help: 'timed seconds per backend and workload', default: 3 },
   // import
   { name: '--out', value: '<FILE>', commands: ['import'], required: true, help: 'the bptt model file to write (never one of the inputs)' },

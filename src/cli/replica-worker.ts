@@ -9,7 +9,8 @@
  * matters on small batches (a step of the small workload is about 1 ms).
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
+import { NativeKernels } from '../kernels/native/native-kernels.js';
+import { WasmKernels, type WasmVariant } from '../kernels/wasm/wasm-kernels.js';
 import { Replica, type ReplicaInit, type ReplicaStepRequest } from '../train/data-parallel.js';
 import { enableRelaxedSimd } from './engine.js';
 import { CLOSE, REQUEST, RESULT, waitForChange } from './replica-flags.js';
@@ -19,7 +20,9 @@ enableRelaxedSimd();
 parentPort!.once('message', async (message: { type: 'init'; init: ReplicaInit; port: MessagePort; flags: SharedArrayBuffer }) => {
   let replica: Replica;
   try {
-    replica = await Replica.create(message.init, (variant, memory) => WasmKernels.create(variant, memory));
+    replica = await Replica.create(message.init, async (variant, memory) =>
+      variant.startsWith('native-') ? NativeKernels.create(variant.slice('native-'.length), memory) : WasmKernels.create(variant as WasmVariant, memory),
+    );
   } catch (error) {
     parentPort!.postMessage({ type: 'error', error: (error as Error).message });
     return;

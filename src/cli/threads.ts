@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { NativeKernels } from '../kernels/native/native-kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { CLOSE, REQUEST, RESULT } from './replica-flags.js';
@@ -90,19 +91,34 @@ function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   });
 }
 
-/** The default thread count: every core, when the kernels can share memory; else 1. */
+/** The default thread count: every core, when the kernels can share memory or run threads of their own; else 1. */
 export function defaultThreads(kernels: Kernels): number {
-  return kernels instanceof WasmKernels ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
+  return kernels instanceof WasmKernels || kernels instanceof NativeKernels ? Math.max(1, Math.min(availableParallelism(), 8)) : 1;
 }
 
-/** Starts threads − 1 worker replicas of `model`; undefined for one thread. */
+/**
+ * How the native kernels use several threads: worker replicas of the model, each on part of a
+ * batch's rows (`workers`, as the WebAssembly kernels do), or a pool inside every kernel call
+ * (`pool`). BPTT_NATIVE_THREADS chooses; docs/performance.md has the measurements behind the default.
+ */
+export function nativeThreading(): 'workers' | 'pool' {
+  return process.env.BPTT_NATIVE_THREADS === 'pool' ? 'pool' : 'workers';
+}
+
+/** Starts threads − 1 worker replicas of `model`; undefined for one thread (or for the native kernels' pool). */
 export async function startDataParallel(model: RnnModel, threads: number): Promise<DataParallel | undefined> {
-  if (threads <= 1) return undefined;
   const kernels = model.kernels;
-  if (!(kernels instanceof WasmKernels)) {
-    throw new BpttError(`--threads ${threads} needs the WebAssembly kernels`, 'use --threads 1, or --backend auto');
+  if (kernels instanceof NativeKernels) {
+    const pool = nativeThreading() === 'pool';
+    kernels.threads = pool ? threads : 1;
+    if (pool) return undefined;
   }
-  const init: ReplicaInit = { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset };
+  if (threads <= 1) return undefined;
+  if (!(kernels instanceof WasmKernels || kernels instanceof NativeKernels)) {
+    throw new BpttError(`--threads ${threads} needs the WebAssembly or native kernels`, 'use --threads 1, or --backend auto');
+  }
+  const variant = kernels instanceof NativeKernels ? (kernels.name as `native-${string}`) : kernels.variant;
+  const init: ReplicaInit = { memory: kernels.memory, variant, config: model.config, paramsAddress: model.params.byteOffset };
   const channels = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(init)));
   for (const channel of channels) channel.unref(); // never keep the process alive on their own
   return new DataParallel(model, kernels, channels);

@@ -37,6 +37,7 @@ import { kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import { loadTrainingData, type TrainingData } from './train-data.js';
+import { kernelThreads, NativeKernels, NATIVE_HEAP_BYTES } from '../kernels/native/native-kernels.js';
 
 /** The flags train.ts reads itself; the recipe's come through recipeFromFlags. */
 interface TrainFlags {
@@ -229,8 +230,10 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
   const evaluationPositions = validation instanceof TokenStreams ? validation.streams * recipe.seqLength : longest(validation, evaluationRows);
   const estimate = trainingMemory(config, { batchSize, steps, positions, threads, optimizerArrays, evaluationRows, evaluationPositions, dropout: (recipe.dropout ?? 0) > 0 });
-  const wasm = kernels instanceof WasmKernels;
-  const limit = wasm ? WASM_HEAP_BYTES : totalmem();
+  // The WebAssembly and native kernels keep every array in one memory of at most 4 GiB.
+  const heap = kernels instanceof WasmKernels ? WASM_HEAP_BYTES : kernels instanceof NativeKernels ? NATIVE_HEAP_BYTES : undefined;
+  const wasm = heap !== undefined;
+  const limit = heap ?? totalmem();
   if (estimate.bytes <= limit) return;
   // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
@@ -260,7 +263,8 @@ interface Outcome {
 async function runTraining(run: PreparedRun): Promise<Outcome> {
   const { flags, recipe, data, model, trainer, parallel, checkpoint, out, checkpointPath, logPath, record } = run;
   const err = process.stderr;
-  err.write(`${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`);
+  const threadCount = parallel?.threads ?? kernelThreads(model.kernels);
+  err.write(`${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${threadCount} thread${threadCount > 1 ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`);
 
   const outcome: Outcome = { interrupted: false, lastValidation: NaN, best: null, lastCheckpointEpoch: undefined };
   const outputs = { out, ...(logPath ? { log: resolve(logPath) } : {}) };

@@ -6,6 +6,7 @@
  */
 import type { Sequence } from '../data/sequences.js';
 import type { Kernels } from '../kernels/kernels.js';
+import { kernelThreads } from '../kernels/native/native-kernels.js';
 import { gatesPerUnit, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { DEFAULT_RECIPE, modelConfigOf, NOTEBOOK_PRESET, trainOptionsOf, type Recipe } from './recipe.js';
@@ -64,7 +65,7 @@ export async function benchmarkTraining(
     elapsed = performance.now() - started;
   }
   parallel?.close();
-  return { backend: kernels.name, threads: parallel?.threads ?? 1, tokensPerSecond: tokens / (elapsed / 1000), steps, tokens, seconds: elapsed / 1000 };
+  return { backend: kernels.name, threads: parallel?.threads ?? kernelThreads(kernels), tokensPerSecond: tokens / (elapsed / 1000), steps, tokens, seconds: elapsed / 1000 };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Data-parallel gradients: a minibatch's rows are split between this thread
  * and replicas of the model on other threads. Every replica reads the same
- * parameters (shared WebAssembly memory), runs forward and BPTT on its rows
+ * parameters (a shared WebAssembly.Memory: the WebAssembly kernels' own, or the
+ * one the native kernels allocate from), runs forward and BPTT on its rows
  * into its own gradient array, and the gradients are summed here. Rows are
  * independent sequences, so the sum is the whole batch's gradient (up to the
  * order of float additions); clipping of parameter gradients is applied to
@@ -19,12 +20,21 @@ import { RnnModel } from '../model/rnn-model.js';
 import { setStateRows, stateRows } from '../model/state-layout.js';
 import { allocate } from '../core/arrays.js';
 import { ParameterLayout } from '../core/parameters.js';
-import type { WasmKernels, WasmVariant } from '../kernels/wasm/wasm-kernels.js';
+import type { DType } from '../core/arrays.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { WasmVariant } from '../kernels/wasm/wasm-kernels.js';
+
+/** Kernels whose arrays live in a memory other threads can share (WasmKernels, NativeKernels). */
+export interface SharedMemoryKernels extends Kernels {
+  readonly memory: WebAssembly.Memory;
+  view(dtype: DType, address: number, length: number): FloatArray;
+}
 
 /** What a replica needs to start: the shared memory, the model's shape and where its parameters are. */
 export interface ReplicaInit {
   memory: WebAssembly.Memory;
-  variant: WasmVariant;
+  /** Which kernels: a WebAssembly variant, or `native-<isa>` (a NativeKernels' name). */
+  variant: WasmVariant | `native-${string}`;
   config: ModelConfig;
   paramsAddress: number;
 }
@@ -60,7 +70,7 @@ export interface ReplicaChannel {
 export class Replica {
   private constructor(private readonly model: RnnModel) {}
 
-  static async create(init: ReplicaInit, createKernels: (variant: WasmVariant, memory: WebAssembly.Memory) => Promise<WasmKernels>): Promise<Replica> {
+  static async create(init: ReplicaInit, createKernels: (variant: ReplicaInit['variant'], memory: WebAssembly.Memory) => Promise<SharedMemoryKernels>): Promise<Replica> {
     const kernels = await createKernels(init.variant, init.memory);
     const shared = kernels.view(init.config.dtype, init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
     return new Replica(new RnnModel(init.config, kernels, shared));

@@ -24,6 +24,7 @@ import {
   Trainer,
   trainOptionsOf,
   WasmKernels,
+  type WasmVariant,
   type Batch,
   type DocumentBoundary,
   type Recipe,
@@ -177,7 +178,7 @@ describe('training in stream mode', () => {
       const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 3, kernels);
       const channels: ReplicaChannel[] = [];
       for (let i = 0; i < replicas; i++) {
-        const replica = await Replica.create({ memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset }, (v, m) => WasmKernels.create(v, m));
+        const replica = await Replica.create({ memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset }, (v, m) => WasmKernels.create(v as WasmVariant, m));
         channels.push({ step: async (request) => replica.step(request), close: () => {} });
       }
       const parallel = replicas > 0 ? new DataParallel(model, kernels, channels) : undefined;

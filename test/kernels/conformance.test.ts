@@ -8,9 +8,19 @@
  * result (about 170 float32 ulps); elementwise kernels to 1e-6.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { availableBackends, batchFromRows, gradcheck, gradcheckPasses, loadKernels, Random, referenceKernels as reference, RnnModel, type Backend, type Kernels } from '../../src/index.js';
+import { availableBackends, batchFromRows, gradcheck, gradcheckPasses, loadKernels, NativeKernels, nativeInstructionSets, Random, referenceKernels as reference, RnnModel, type Kernels } from '../../src/index.js';
 
 const backends = (await availableBackends()).filter((b) => b !== 'reference');
+/**
+ * What the suite runs: every backend 'auto' could pick, and the native kernels of every other
+ * instruction set this CPU runs (native-avx2 and native-portable on an AVX-512 machine).
+ */
+const subjects: [string, () => Promise<Kernels>][] = [
+  ...backends.map((b): [string, () => Promise<Kernels>] => [b, () => loadKernels(b)]),
+  ...nativeInstructionSets()
+    .slice(1)
+    .map((isa): [string, () => Promise<Kernels>] => [`native-${isa}`, async () => NativeKernels.create(isa)]),
+];
 const random = new Random(21);
 
 function randomFloats(kernels: Kernels | null, n: number, scale = 1): Float32Array {
@@ -28,13 +38,13 @@ function expectMatch(name: string, actual: Float32Array, expected: Float32Array,
 }
 
 it('every WebAssembly backend runs on this engine (relaxed SIMD via the V8 flag the CLI sets)', () => {
-  expect(backends).toEqual(['wasm-relaxed', 'wasm-simd', 'wasm-scalar']);
+  expect(backends.filter((b) => b.startsWith('wasm-'))).toEqual(['wasm-relaxed', 'wasm-simd', 'wasm-scalar']);
 });
 
-describe.each(backends)('%s', (backend: Backend) => {
+describe.each(subjects)('%s', (_name, load) => {
   let kernels: Kernels;
   beforeAll(async () => {
-    kernels = await loadKernels(backend);
+    kernels = await load();
   });
 
   const sizes = [[1, 1, 1], [2, 4, 4], [3, 5, 7], [9, 17, 13], [33, 64, 31], [64, 129, 40]];
@@ -254,10 +264,10 @@ describe.each(backends)('%s', (backend: Backend) => {
  * (2 lanes per vector) must agree with the reference to about 1e-12, and a
  * model on them passes the numerical gradient check.
  */
-describe.each(backends)('%s in float64', (backend: Backend) => {
+describe.each(subjects)('%s in float64', (_name, load) => {
   let kernels: Kernels;
   beforeAll(async () => {
-    kernels = await loadKernels(backend);
+    kernels = await load();
   });
   const doubles = (own: Kernels | null, n: number) => {
     const array = own ? (own.allocate('float64', n) as Float64Array) : new Float64Array(n);

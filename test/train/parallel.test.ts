@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataParallel, DEFAULT_RECIPE, loadKernels, modelConfigOf, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel } from '../../src/index.js';
+import { DataParallel, DEFAULT_RECIPE, loadKernels, loadNativeAddon, modelConfigOf, NativeKernels, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel, type WasmVariant } from '../../src/index.js';
 import { repoRoot, dinosPath } from '../helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,13 +22,16 @@ async function train(replicas: number, backend: Backend) {
   const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 3, kernels);
   let parallel: DataParallel | undefined;
   if (replicas > 0) {
-    const wasm = kernels as WasmKernels;
+    const shared = kernels as WasmKernels | NativeKernels;
+    const variant = shared instanceof NativeKernels ? (shared.name as `native-${string}`) : shared.variant;
     const channels: ReplicaChannel[] = [];
     for (let i = 0; i < replicas; i++) {
-      const replica = await Replica.create({ memory: wasm.memory, variant: wasm.variant, config: model.config, paramsAddress: model.params.byteOffset }, (v, m) => WasmKernels.create(v, m));
+      const replica = await Replica.create({ memory: shared.memory, variant, config: model.config, paramsAddress: model.params.byteOffset }, async (v, m) =>
+        v.startsWith('native-') ? NativeKernels.create(v.slice('native-'.length), m) : WasmKernels.create(v as WasmVariant, m),
+      );
       channels.push({ step: async (request) => replica.step(request), close: () => {} });
     }
-    parallel = new DataParallel(model, wasm, channels);
+    parallel = new DataParallel(model, shared, channels);
   }
   const losses: number[] = [];
   const trainer = new Trainer(model, data.train, data.validation, trainOptionsOf(recipe), { parallel });
@@ -44,16 +47,17 @@ describe('data-parallel training', () => {
     expect(splitRows(batch, 3)).toEqual([0, 1, 3, 5]); // 6, 6 and 3 tokens
   });
 
-  it.each([1, 2])('with %i replicas matches one thread within float32 rounding', async (replicas) => {
-    const single = await train(0, 'wasm-simd');
-    const parallel = await train(replicas, 'wasm-simd');
+  const sharing: Backend[] = ['wasm-simd', ...(loadNativeAddon().addon ? (['native'] as const) : [])];
+  it.each(sharing.flatMap((backend) => [1, 2].map((replicas) => [backend, replicas] as const)))('%s with %i replicas matches one thread within float32 rounding', async (backend, replicas) => {
+    const single = await train(0, backend);
+    const parallel = await train(replicas, backend);
     parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i])).toBeLessThan(1e-4));
     let worst = 0;
     parallel.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - single.params[i]))));
     expect(worst).toBeLessThan(1e-3);
   });
 
-  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed'] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
+  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed', ...(loadNativeAddon().addon ? (['native'] as const) : [])] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
     const fast = await train(0, backend);
     const slow = await train(0, 'reference');
     expect(fast.losses).toHaveLength(8);
