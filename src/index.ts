@@ -46,6 +46,7 @@ export {
   idArrayFor,
   splitStreams,
   type DocumentBoundary,
+  heldOutStreams,
   type StreamOptions,
   type TokenSource,
 } from './data/stream.js';
@@ -77,6 +78,8 @@ export {
   prepareData,
   prepareStreams,
   streamsOf,
+  streamEvaluateEvery,
+  TEXT_RECIPE,
   trainOptionsOf,
   type PreparedData,
   type PreparedStreams,
