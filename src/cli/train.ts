@@ -85,6 +85,8 @@ interface PreparedRun {
   /** What the model files record of the data and this run. */
   record: TrainingDataRecord;
   folder: string;
+  /** Mode auto's decision and why: the first line the run prints (once nothing can be refused any more). */
+  modeLine: string | undefined;
 }
 
 async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
@@ -95,6 +97,7 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   const kernels = await kernelsFor(flags.backend);
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
+  let modeLine: string | undefined;
   if (flags.resume) {
     refuseOnResume(given, values);
     checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume, kernels);
@@ -102,7 +105,7 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   } else if (!flags.preset && (values.mode === undefined || values.mode === 'auto')) {
     // Mode auto: the base recipe comes from the data's shape; every flag given still wins over it.
     const decision = autoMode(flags.data ?? 'dinosaurs', values.tokens === 'word');
-    process.stderr.write(`${decision.line}\n`);
+    modeLine = decision.line;
     const { mode, ...rest } = values;
     void mode;
     given.delete('mode');
@@ -193,7 +196,7 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   if (recipe.schedule === 'cosine') recipe.scheduleSteps = trainer.schedule.totalSteps;
   const source = findCorpus(data.source) ? data.source : resolve(data.source);
   const record: TrainingDataRecord = { source, lines: data.lineCount, fingerprint: data.fingerprint, run: training?.runId ?? runIdentity(recipe, data.fingerprint, flags.init) };
-  return { flags, recipe, data, model, trainer, parallel, checkpoint, out: resolve(out), checkpointPath, logPath, record, folder };
+  return { flags, recipe, data, model, trainer, parallel, checkpoint, out: resolve(out), checkpointPath, logPath, record, folder, modeLine };
 }
 
 /**
@@ -201,10 +204,15 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
  * from, and the line saying so. Running text trains in mode stream with TEXT_RECIPE; a list of short
  * lines with bptt's defaults. Word tokens cannot stream: running text then trains in chunks.
  */
-function autoMode(spec: string, words: boolean): { base: Recipe; line: string } {
+function autoMode(spec: string, words: boolean): { base: Recipe; line?: string } {
   const beginning = textBeginning(spec);
-  if (beginning === undefined) return { base: DEFAULT_RECIPE, line: 'Mode auto: lines (the data could not be read to decide)' };
+  if (beginning === undefined) return { base: DEFAULT_RECIPE }; // loading the data says what is wrong with it
   const choice = chooseMode(beginning);
+  // A short text fills too few windows of the text recipe's streams (and its held-out end fewer still).
+  const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
+  if (choice.mode === 'stream' && beginning.length < least) {
+    return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${least} for the text recipe's streams); --mode stream to stream it anyway` };
+  }
   if (choice.mode === 'lines') return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}); --mode stream to read it as running text` };
   if (words) return { base: { ...DEFAULT_RECIPE, mode: 'chunks' }, line: `Mode auto: chunks (${choice.reason}; mode stream reads characters only, and --tokens word was given)` };
   const r = TEXT_RECIPE;
@@ -301,6 +309,7 @@ interface Outcome {
 async function runTraining(run: PreparedRun): Promise<Outcome> {
   const { flags, recipe, data, model, trainer, parallel, checkpoint, out, checkpointPath, logPath, record } = run;
   const err = process.stderr;
+  if (run.modeLine) err.write(`${run.modeLine}\n`);
   err.write(`${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${parallel?.threads ?? 1} thread${parallel ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`);
 
   const outcome: Outcome = { interrupted: false, lastValidation: NaN, best: null, lastCheckpointEpoch: undefined };
