@@ -47,9 +47,11 @@ export {
   idArrayFor,
   splitStreams,
   type DocumentBoundary,
+  heldOutStreams,
   type StreamOptions,
   type TokenSource,
 } from './data/stream.js';
+export { chooseMode, type ModeChoice } from './data/auto-mode.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export { SequenceState, logSoftmax } from './sample/sequence-state.js';
@@ -78,13 +80,17 @@ export {
   prepareData,
   prepareStreams,
   streamsOf,
+  streamEvaluateEvery,
+  streamReadingOf,
+  evaluationStreams,
+  TEXT_RECIPE,
   trainOptionsOf,
   type PreparedData,
   type PreparedStreams,
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type TrainingDataRecord } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type TrainingDataRecord, type StreamReading } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,

@@ -74,6 +74,10 @@ const forSchedule = (name: string) => (c: FlagContext) => ((c.recipe?.schedule ?
 const perOptimizer = (field: 'beta1' | 'beta2' | 'epsilon' | 'weightDecay', names: readonly OptimizerName[]) => () =>
   names.map((name) => `${OPTIMIZER_DEFAULTS[name][field]} for ${name}`).join(', ');
 const seed = integerOption('--seed', 0, 2 ** 32 - 1);
+/** train --mode: the data modes, and auto (data/auto-mode.ts picks one). */
+export const TRAIN_MODES = ['auto', ...DATA_MODES] as const;
+/** eval --mode: how a text is read. */
+export const EVAL_MODES = ['lines', 'stream'] as const;
 const modelReaders: CommandName[] = ['sample', 'eval', 'score'];
 
 /** The table. Order: as `--help` lists them and docs/cli.md shows them. */
@@ -82,11 +86,16 @@ export const FLAGS: readonly Flag[] = [
   { name: '--data', value: '<file|name>', commands: ['train'], help: 'training text (UTF-8, one sequence per line) or a built-in corpus (bptt data lists them)', defaultText: () => 'dinosaurs', resumable: true },
   { name: '--tokens', value: '<kind>', commands: ['train'], parse: choiceOption('--tokens', TOKENIZER_KINDS), help: 'char: characters are the tokens; word: words and punctuation marks', recipe: 'tokens', defaultText: recipeValue('tokens') },
   { name: '--min-count', value: '<N>', commands: ['train'], parse: integerOption('--min-count', 1, 1_000_000), help: 'with --tokens word: words seen fewer times become <unk>', recipe: 'minCount', defaultText: recipeValue('minCount'), noEffect: (c) => (c.recipe?.tokens === 'word' ? undefined : 'it applies to --tokens word') },
-  { name: '--mode', value: '<mode>', commands: ['train'], parse: choiceOption('--mode', DATA_MODES), help: "lines: each line is a sequence; chunks: the notebook's fixed-length chunks; stream: a long text as --batch streams, windows of --seq-length, state carried", recipe: 'mode', defaultText: recipeValue('mode') },
+  {
+    name: '--mode', value: '<mode>', commands: ['train'], parse: choiceOption('--mode', TRAIN_MODES),
+    help: "auto: stream with the text recipe for running text, lines for a list of short lines (decided from the text's beginning, said in the first line); lines: each line is a sequence; chunks: the notebook's fixed-length chunks; stream: a long text as --batch streams, windows of --seq-length, state carried",
+    recipe: 'mode', defaultText: () => 'auto',
+  },
   { name: '--seq-length', value: '<T>', commands: ['train'], parse: integerOption('--seq-length', 1, 10_000), help: 'time steps per chunk in mode chunks, per window in mode stream', recipe: 'seqLength', defaultText: recipeValue('seqLength'), noEffect: (c) => (c.recipe?.mode === 'lines' ? 'mode lines feeds each line whole (use --mode chunks or stream)' : undefined) },
   { name: '--documents', value: '<where>', commands: ['train'], parse: choiceOption('--documents', DOCUMENT_BOUNDARIES), help: 'mode stream: documents end at a blank line, at every line, or none; the state resets to zero there', recipe: 'documents', defaultText: () => 'blank-line', noEffect: (c) => (c.recipe?.mode === 'stream' ? undefined : 'it applies to --mode stream') },
   { name: '--lowercase', commands: ['train'], help: 'lower-case the text first', recipe: 'lowercase', defaultText: () => (DEFAULT_RECIPE.lowercase ? 'on' : 'off') },
-  { name: '--val', value: '<FRACTION>', commands: ['train'], parse: numberOption('--val', 0, 0.9), help: 'fraction of lines held out for validation (seeded; in mode stream the end of the text)', recipe: 'validationFraction', defaultText: recipeValue('validationFraction') },
+  { name: '--val', value: '<FRACTION>', commands: ['train'], parse: numberOption('--val', 0, 0.9), help: 'fraction of lines held out for validation (seeded; in mode stream the end of the text)', recipe: 'validationFraction', defaultText: recipeValue('validationFraction'), noEffect: (c) => (c.values.valData !== undefined ? '--val-data gives the held-out text; all of --data trains' : undefined) },
+  { name: '--val-data', value: '<FILE>', commands: ['train'], help: 'validate on this held-out text instead of a part of --data (all of --data then trains); give it again when resuming', resumable: true },
   // train: the model
   { name: '--cell', value: '<name>', commands: ['train'], parse: choiceOption('--cell', CELLS), help: "the recurrent unit: rnn (the seed's), lstm or gru", recipe: 'cell', defaultText: recipeValue('cell') },
   { name: '--layers', value: '<N>', commands: ['train'], parse: integerOption('--layers', 1, MAX_LAYERS), help: 'stacked recurrent layers', recipe: 'layers', defaultText: recipeValue('layers') },
@@ -126,7 +135,7 @@ export const FLAGS: readonly Flag[] = [
   { name: '--time', value: '<SECONDS>', commands: ['train'], parse: numberOption('--time', 0, 1e7, { exclusiveMin: true }), help: 'train for this many seconds', defaultText: () => 'none', resumable: true },
   { name: '--steps', value: '<N>', commands: ['train'], parse: integerOption('--steps', 1, 1e12), help: 'stop after this many optimizer steps', defaultText: () => 'none', resumable: true },
   { name: '--patience', value: '<N>', commands: ['train'], parse: integerOption('--patience', 1, 1_000_000), help: 'stop after N epochs without a better validation loss', recipe: 'patience', defaultText: recipeValue('patience'), resumable: true, noEffect: (c) => (c.recipe?.validationFraction ? undefined : 'there is no validation data (--val 0)') },
-  { name: '--eval-every', value: '<N>', commands: ['train'], parse: integerOption('--eval-every', 1, 1e12), help: 'also evaluate, checkpoint and keep the best model every N steps (long epochs)', recipe: 'evaluateEvery', defaultText: () => 'epoch ends only', resumable: true },
+  { name: '--eval-every', value: '<N>', commands: ['train'], parse: integerOption('--eval-every', 1, 1e12), help: 'also evaluate, checkpoint and keep the best model every N steps (long epochs)', recipe: 'evaluateEvery', defaultText: () => 'mode stream: sized so evaluations take about 5% of the time (streamEvaluateEvery); other modes: epoch ends only', resumable: true },
   // train: the files
   { name: '--out', value: '<FILE>', commands: ['train'], help: 'the trained model: with validation data, the best epoch (a resume keeps the run\'s own)', defaultText: () => '<data name>.safetensors', resumable: true },
   { name: '--checkpoint', value: '<FILE>', commands: ['train'], help: 'write a checkpoint here after every epoch and on Ctrl-C (a resume keeps writing the one it resumed)', defaultText: () => 'none', resumable: true },
@@ -142,13 +151,18 @@ export const FLAGS: readonly Flag[] = [
   },
   { name: '--threads', value: '<N>', commands: ['train'], parse: integerOption('--threads', 1, 64), help: 'threads sharing each batch (native and WebAssembly kernels)', defaultText: () => 'every core (up to 8) with the native and WebAssembly kernels, else 1', resumable: true },
   // sample
-  { name: '--prime', value: '<TEXT>', commands: ['sample'], help: 'text every sample starts with', default: '' },
+  { name: '--prime', value: '<TEXT>', commands: ['sample'], help: 'text every sample starts with (with --length, a whole passage may warm the state, line ends included)', default: '' },
+  {
+    name: '--length', value: '<N>', commands: ['sample'], parse: integerOption('--length', 1, 10_000_000),
+    help: 'a passage: N tokens of running text after the prime, going on past line ends (char-rnn\'s -length; for models of running text)',
+    noEffect: (c) => notSampling(c),
+  },
   { name: '--count', value: '<N>', commands: ['sample'], parse: integerOption('--count', 1, 100_000), help: 'number of samples (with --beam: see --beam)', default: 10, noEffect: (c) => (c.values.beam !== undefined ? '--beam K returns K completions' : c.values.explain !== undefined ? '--explain explains one sample' : undefined) },
   { name: '--temperature', value: '<X>', commands: ['sample'], parse: numberOption('--temperature', 0, 100), help: 'below 1: safer, above 1: wilder; 0: always the most likely token', default: 1, noEffect: (c) => notSampling(c) },
   { name: '--top-k', value: '<K>', commands: ['sample'], parse: integerOption('--top-k', 1, 1_000_000), help: 'sample only among the K most likely tokens', noEffect: (c) => notSampling(c) },
   { name: '--top-p', value: '<P>', commands: ['sample'], parse: numberOption('--top-p', 0, 1, { exclusiveMin: true }), help: 'sample only among the most likely tokens that together have probability P', noEffect: (c) => notSampling(c) },
-  { name: '--max-length', value: '<N>', commands: ['sample'], parse: integerOption('--max-length', 1, 1_000_000), help: 'most tokens (characters or words) per sample after the prime', default: 100, noEffect: (c) => (typeof c.values.explain === 'string' ? '--explain TEXT explains the given text' : undefined) },
-  { name: '--stop', value: '<TEXT>', commands: ['sample'], help: 'also end a sample when its generated text ends with TEXT (cut off); the end of a line always ends it', noEffect: (c) => (typeof c.values.explain === 'string' ? '--explain TEXT explains the given text' : undefined) },
+  { name: '--max-length', value: '<N>', commands: ['sample'], parse: integerOption('--max-length', 1, 1_000_000), help: 'most tokens (characters or words) per sample after the prime', default: 100, noEffect: (c) => (typeof c.values.explain === 'string' ? '--explain TEXT explains the given text' : c.values.length !== undefined ? '--length N writes N tokens' : undefined) },
+  { name: '--stop', value: '<TEXT>', commands: ['sample'], help: 'also end a sample when its generated text ends with TEXT (cut off); the end of a line always ends it, except in a passage (--length)', noEffect: (c) => (typeof c.values.explain === 'string' ? '--explain TEXT explains the given text' : undefined) },
   { name: '--novel', commands: ['sample'], help: "reject samples that appear in the training data (the model file's record of it, or --data)", noEffect: (c) => (typeof c.values.explain === 'string' ? '--explain TEXT explains the given text' : undefined) },
   { name: '--data', value: '<file|name>', commands: ['sample'], help: 'the training data, for --novel', defaultText: () => "the model file's record of its training data", noEffect: (c) => (c.values.novel ? undefined : 'it is read for --novel only') },
   { name: '--seed', value: '<N>', commands: ['sample'], parse: seed, help: 'random seed', default: 1, noEffect: (c) => notSampling(c) },
@@ -158,7 +172,12 @@ export const FLAGS: readonly Flag[] = [
   { name: '--alternatives', value: '<N>', commands: ['sample'], parse: integerOption('--alternatives', 0, 1_000_000), help: 'for --explain: alternatives listed per token', default: 5, noEffect: (c) => (c.values.explain === undefined ? 'it applies to --explain' : undefined) },
   { name: '--json', commands: ['sample'], help: 'with --beam: one JSON object per completion; with --explain: the explanation as JSON', noEffect: (c) => (c.values.beam === undefined && c.values.explain === undefined ? 'plain samples are text; it applies to --beam and --explain' : undefined) },
   // eval and score
-  { name: '--data', value: '<file|name>', commands: ['eval'], help: 'text to evaluate, one sequence per line', default: 'dinosaurs' },
+  { name: '--data', value: '<file|name>', commands: ['eval'], help: 'text to evaluate: one sequence per line (mode lines), or running text (mode stream)', default: 'dinosaurs' },
+  {
+    name: '--mode', value: '<mode>', commands: ['eval'], parse: choiceOption('--mode', EVAL_MODES),
+    help: 'lines: each line from h = 0; stream: the text as streams, state carried window after window, documents reset, as training read its held-out end',
+    defaultText: () => "the model's (stream for a model trained in mode stream, else lines)",
+  },
   { name: '--file', value: '<FILE>', commands: ['score'], help: "score each line of FILE ('-': standard input) as well as the TEXT arguments" },
   { name: '--strict', commands: ['eval', 'score'], help: 'refuse a text with characters the model does not know (default: skip them, and report how many)' },
   { name: '--json', commands: ['eval', 'score', 'gradcheck', 'bench', 'info', 'data'], help: 'print JSON (one object per line)' },

@@ -1,7 +1,8 @@
 /**
  * Shows a training run's progress: on a terminal, a live bar with loss,
- * tokens/s and ETA (cli-progress); otherwise (a log file, CI) one plain line
- * per epoch.
+ * tokens/s and ETA (cli-progress); otherwise (a log file, CI) plain lines: one
+ * at the first step, then at least every PROGRESS_EVERY_SECONDS, and one per
+ * epoch and evaluation.
  */
 import cliProgress from 'cli-progress';
 import type { EpochEvent, StepEvent } from '../train/trainer.js';
@@ -9,8 +10,13 @@ import type { EpochEvent, StepEvent } from '../train/trainer.js';
 export interface Progress {
   step(event: StepEvent): void;
   epoch(event: EpochEvent): void;
+  /** An evaluation between epochs (--eval-every, or at the end of a budget). */
+  evaluation(event: EpochEvent): void;
   stop(): void;
 }
+
+/** Without a terminal, a step line at least this often (seconds): a run nobody watches still says how it goes. */
+export const PROGRESS_EVERY_SECONDS = 10;
 
 const formatLoss = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '-');
 const formatRate = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -24,23 +30,43 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     // Where this process started: a resumed run begins part-way, and only what it did itself measures its speed.
     let startProgress: number | undefined;
     let started = now();
+    let lastLine = -Infinity;
+    let smoothedLoss = NaN;
+    const eta = () => {
+      const elapsed = (now() - started) / 1000;
+      const done = lastProgress - (startProgress ?? 0);
+      const seconds = done > 0 ? (elapsed * (1 - lastProgress)) / done : NaN;
+      return Number.isFinite(seconds) ? `${Math.ceil(seconds)}s` : '-';
+    };
     return {
       step(event) {
         tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
+        smoothedLoss = Number.isNaN(smoothedLoss) ? event.loss : 0.95 * smoothedLoss + 0.05 * event.loss;
         if (startProgress === undefined) {
           // The first step's own share of the work is unknown: measure from its end.
           startProgress = event.progress;
           started = now();
         }
         lastProgress = event.progress;
+        if (now() - lastLine < PROGRESS_EVERY_SECONDS * 1000) return;
+        lastLine = now();
+        stream.write(
+          `step ${event.position.step} (${Math.floor(100 * event.progress)}% of ${describeBudget()})  epoch ${event.position.epoch}  loss ${formatLoss(smoothedLoss)}  ` +
+            `lr ${event.learningRate.toPrecision(3)}  ${formatRate(tokensPerSecond)} tok/s  ${event.position.elapsedSeconds.toFixed(0)} s  eta ${eta()}\n`,
+        );
       },
       epoch(event) {
-        const elapsed = (now() - started) / 1000;
-        const done = lastProgress - (startProgress ?? 0);
-        const eta = done > 0 ? (elapsed * (1 - lastProgress)) / done : NaN;
+        lastLine = now();
         stream.write(
           `epoch ${event.position.epoch} (${describeBudget()})  train ${formatLoss(event.trainLoss)}  val ${formatLoss(event.validationLoss)}  ` +
-            `${formatRate(tokensPerSecond)} tok/s  step ${event.position.step}  eta ${Number.isFinite(eta) ? `${Math.ceil(eta)}s` : '-'}\n`,
+            `${formatRate(tokensPerSecond)} tok/s  step ${event.position.step}  eta ${eta()}\n`,
+        );
+      },
+      evaluation(event) {
+        lastLine = now();
+        stream.write(
+          `step ${event.position.step} evaluated  train ${formatLoss(event.trainLoss)}  val ${formatLoss(event.validationLoss)}${event.improved ? ' (best so far)' : ''}  ` +
+            `${formatRate(tokensPerSecond)} tok/s  ${event.position.elapsedSeconds.toFixed(0)} s  eta ${eta()}\n`,
         );
       },
       stop() {
@@ -80,6 +106,10 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     epoch(event) {
       validationLoss = event.validationLoss;
       if (startedBar) bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
+    },
+    evaluation(event) {
+      validationLoss = event.validationLoss;
+      if (startedBar) bar.update({ val: formatLoss(validationLoss) });
     },
     stop() {
       bar.stop();

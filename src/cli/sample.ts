@@ -20,6 +20,7 @@ interface SampleFlags {
   count: number;
   temperature: number;
   maxLength: number;
+  length?: number;
   topK?: number;
   topP?: number;
   stop?: string;
@@ -46,9 +47,13 @@ export function registerSample(program: Command): void {
       const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(trainingText(flags, metadata.data))).map(asWritten)) : undefined;
       const options: GenerateOptions = {
         prime: flags.prime,
-        count: flags.count,
+        // A passage is one unless --count asks for more.
+        count: flags.length !== undefined && values.count === undefined ? 1 : flags.count,
         temperature: flags.temperature,
         maxLength: flags.maxLength,
+        length: flags.length,
+        // A model of running text resets its state where a document starts, as in training.
+        documents: metadata.stream?.documents,
         topK: flags.topK,
         topP: flags.topP,
         stop: flags.stop,

@@ -9,9 +9,11 @@ import type { Sequence } from '../data/sequences.js';
 import type { TokenStreams } from '../data/stream.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { fingerprint, prepareData, prepareStreams, streamsOf, type PreparedData, type Recipe } from '../train/recipe.js';
+import { evaluationStreams, fingerprint, prepareData, prepareStreams, streamReadingOf, streamsOf, type PreparedData, type Recipe } from '../train/recipe.js';
 import { findCorpus } from '../data/corpora.js';
-import { corpusName, loadCorpus } from './corpus.js';
+import { SAMPLE_CHARACTERS } from '../data/auto-mode.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { builtInText, corpusName, loadCorpus } from './corpus.js';
 import { readStreamCorpus } from './token-file.js';
 
 export interface TrainingData {
@@ -100,4 +102,42 @@ function vocabularyNote(data: PreparedData): string {
     }
   }
   return ` tokens (words and marks; ${((100 * unknown) / Math.max(total, 1)).toFixed(1)}% of the text's tokens are ${tokenizer.tokens[tokenizer.unknownId]})`;
+}
+
+/**
+ * The beginning of a text (SAMPLE_CHARACTERS characters at most), for mode auto to look at without
+ * reading a large file whole; undefined when it cannot be read (loading the data then says why).
+ */
+export function textBeginning(spec: string): string | undefined {
+  const builtIn = findCorpus(spec);
+  if (builtIn) return builtInText(builtIn).slice(0, SAMPLE_CHARACTERS);
+  try {
+    const fd = openSync(spec, 'r');
+    try {
+      const bytes = new Uint8Array(4 * SAMPLE_CHARACTERS); // UTF-8: at most 4 bytes per character
+      const read = readSync(fd, bytes, 0, bytes.length, 0);
+      // A character cut at the end decodes as U+FFFD: harmless to the statistics.
+      return new TextDecoder().decode(bytes.subarray(0, read)).replace(/\r\n?/g, '\n').slice(0, SAMPLE_CHARACTERS);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * --val-data: a held-out text of its own, read as the training text is (its vocabulary): the
+ * streams of mode stream laid out as bptt eval lays them out, or the lines (chunks) of the other modes.
+ */
+export function loadValidationData(spec: string, recipe: Recipe, tokenizer: Tokenizer): { validation: readonly Sequence[] | TokenStreams; summary: string; close(): void } {
+  const reading = streamReadingOf(recipe);
+  if (reading) {
+    const corpus = readStreamCorpus(spec, { lowercase: recipe.lowercase }, tokenizer as CharTokenizer);
+    const validation = evaluationStreams(corpus.tokens, tokenizer, reading);
+    return { validation, summary: `${validation.tokens.toLocaleString('en-US')} validation characters from ${spec} in ${validation.streams} streams`, close: () => corpus.close() };
+  }
+  const corpus = loadCorpus(spec);
+  const validation = prepareData(corpus.text, { ...recipe, validationFraction: 0 }, corpus.source, tokenizer).train;
+  return { validation, summary: `${validation.length} validation ${recipe.mode === 'lines' ? 'lines' : 'chunks'} from ${corpus.source}`, close: () => {} };
 }

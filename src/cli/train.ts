@@ -26,7 +26,8 @@ import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import type { DataParallel } from '../train/data-parallel.js';
 import { trainingMemory } from '../train/memory.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, fingerprint, modelConfigOf, PRESETS, streamEvaluateEvery, streamReadingOf, TEXT_RECIPE, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { chooseMode } from '../data/auto-mode.js';
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
 import { checkFreeSpace, checkWritable, fileError, probePath, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
@@ -36,12 +37,13 @@ import { LossHistory, lossChartSvg } from './loss-plot.js';
 import { kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
 import { defaultThreads, startDataParallel } from './threads.js';
-import { loadTrainingData, type TrainingData } from './train-data.js';
+import { loadTrainingData, loadValidationData, textBeginning, type TrainingData } from './train-data.js';
 import { kernelThreads, NativeKernels, NATIVE_HEAP_BYTES } from '../kernels/native/native-kernels.js';
 
 /** The flags train.ts reads itself; the recipe's come through recipeFromFlags. */
 interface TrainFlags {
   data?: string;
+  valData?: string;
   init?: string;
   resume?: string;
   preset?: string;
@@ -84,6 +86,8 @@ interface PreparedRun {
   /** What the model files record of the data and this run. */
   record: TrainingDataRecord;
   folder: string;
+  /** Mode auto's decision and why: the first line the run prints (once nothing can be refused any more). */
+  modeLine: string | undefined;
 }
 
 async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
@@ -94,10 +98,19 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   const kernels = await kernelsFor(flags.backend);
   let checkpoint: LoadedCheckpoint | undefined;
   let recipe: Recipe;
+  let modeLine: string | undefined;
   if (flags.resume) {
     refuseOnResume(given, values);
     checkpoint = decodeCheckpoint(readBytes(flags.resume, 'checkpoint'), flags.resume, kernels);
     recipe = recipeFromFlags(values, given, checkpoint.training.recipe);
+  } else if (!flags.preset && (values.mode === undefined || values.mode === 'auto')) {
+    // Mode auto: the base recipe comes from the data's shape; every flag given still wins over it.
+    const decision = autoMode(flags.data ?? 'dinosaurs', values.tokens === 'word');
+    modeLine = decision.line;
+    const { mode, ...rest } = values;
+    void mode;
+    given.delete('mode');
+    recipe = recipeFromFlags(rest, given, decision.base);
   } else {
     recipe = recipeFromFlags(values, given, flags.preset ? PRESETS[flags.preset] : DEFAULT_RECIPE);
   }
@@ -131,8 +144,21 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   // Before anything is written: no output may be an input (the checkpoint resumed from is updated in place).
   refuseOverlaps(inputs, [...outputs, ...beside], [['--checkpoint', '--resume']]);
 
-  const data = loadTrainingData(dataSpec, recipe, checkpoint?.tokenizer ?? initial?.tokenizer);
+  // --val-data: all of --data trains, the held-out text is the other file.
+  if (flags.valData) recipe.validationFraction = 0;
+  let data = loadTrainingData(dataSpec, recipe, checkpoint?.tokenizer ?? initial?.tokenizer);
   process.once('exit', data.close);
+  if (flags.valData) {
+    refuseOverlaps([{ flag: '--val-data', path: flags.valData }], outputs);
+    const held = loadValidationData(flags.valData, recipe, data.tokenizer);
+    process.once('exit', held.close);
+    data = { ...data, validation: held.validation, hasValidation: true, summary: `${data.summary}; ${held.summary}` };
+  }
+  // Mode stream: evaluate (and keep the best model) every N steps, sized to the text and the budget.
+  if (recipe.mode === 'stream' && recipe.evaluateEvery === undefined && data.train instanceof TokenStreams && data.validation instanceof TokenStreams) {
+    const budgetSteps = recipe.steps ?? (recipe.epochs !== undefined ? recipe.epochs * data.train.windows : undefined);
+    recipe.evaluateEvery = streamEvaluateEvery(data.train.windows, recipe.batchSize * recipe.seqLength, data.validation.tokens, budgetSteps);
+  }
   if (checkpoint && checkpoint.training.dataFingerprint !== data.fingerprint) {
     throw new BpttError(`the data ${data.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`, 'resume with the same --data, or start a new run');
   }
@@ -173,7 +199,30 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   if (recipe.schedule === 'cosine') recipe.scheduleSteps = trainer.schedule.totalSteps;
   const source = findCorpus(data.source) ? data.source : resolve(data.source);
   const record: TrainingDataRecord = { source, lines: data.lineCount, fingerprint: data.fingerprint, run: training?.runId ?? runIdentity(recipe, data.fingerprint, flags.init) };
-  return { flags, recipe, data, model, trainer, parallel, checkpoint, out: resolve(out), checkpointPath, logPath, record, folder };
+  return { flags, recipe, data, model, trainer, parallel, checkpoint, out: resolve(out), checkpointPath, logPath, record, folder, modeLine };
+}
+
+/**
+ * Mode auto's decision (data/auto-mode.ts) from the beginning of the text: the recipe a run starts
+ * from, and the line saying so. Running text trains in mode stream with TEXT_RECIPE; a list of short
+ * lines with bptt's defaults. Word tokens cannot stream: running text then trains in chunks.
+ */
+function autoMode(spec: string, words: boolean): { base: Recipe; line?: string } {
+  const beginning = textBeginning(spec);
+  if (beginning === undefined) return { base: DEFAULT_RECIPE }; // loading the data says what is wrong with it
+  const choice = chooseMode(beginning);
+  // A short text fills too few windows of the text recipe's streams (and its held-out end fewer still).
+  const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
+  if (choice.mode === 'stream' && beginning.length < least) {
+    return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${least} for the text recipe's streams); --mode stream to stream it anyway` };
+  }
+  if (choice.mode === 'lines') return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}); --mode stream to read it as running text` };
+  if (words) return { base: { ...DEFAULT_RECIPE, mode: 'chunks' }, line: `Mode auto: chunks (${choice.reason}; mode stream reads characters only, and --tokens word was given)` };
+  const r = TEXT_RECIPE;
+  return {
+    base: TEXT_RECIPE,
+    line: `Mode auto: stream, with the text recipe (${choice.reason}): ${r.cell.toUpperCase()} ${r.layers > 1 ? `${r.layers}×` : ''}${r.hidden}, batch ${r.batchSize}, windows of ${r.seqLength}, ${optimizationText(r)}, dropout ${r.dropout ?? 0}; any flag given overrides it, --mode lines reads it line by line`,
+  };
 }
 
 /**
@@ -263,6 +312,7 @@ interface Outcome {
 async function runTraining(run: PreparedRun): Promise<Outcome> {
   const { flags, recipe, data, model, trainer, parallel, checkpoint, out, checkpointPath, logPath, record } = run;
   const err = process.stderr;
+  if (run.modeLine) err.write(`${run.modeLine}\n`);
   const threadCount = parallel?.threads ?? kernelThreads(model.kernels);
   err.write(`${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${threadCount} thread${threadCount > 1 ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`);
 
@@ -291,17 +341,17 @@ async function runTraining(run: PreparedRun): Promise<Outcome> {
   }
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
-  const onValidation = (event: EpochEvent) => {
+  const onValidation = (event: EpochEvent, kind: 'epoch' | 'evaluation') => {
     outcome.lastValidation = event.validationLoss;
-    progress.epoch(event);
+    progress[kind](event);
     if (event.improved) {
       outcome.best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
-      writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record), 'model file');
+      writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record, streamReadingOf(recipe)), 'model file');
     }
     writeCheckpoint();
   };
-  trainer.on('epoch', onValidation);
-  trainer.on('evaluation', onValidation); // --eval-every: the same, every N steps
+  trainer.on('epoch', (event) => onValidation(event, 'epoch'));
+  trainer.on('evaluation', (event) => onValidation(event, 'evaluation')); // --eval-every and the end of a budget: the same
 
   const onInterrupt = () => {
     outcome.interrupted = true;
@@ -368,7 +418,7 @@ function finish(run: PreparedRun, outcome: Outcome): number {
     else note = ` (no epoch beat this run's best, ${bestValidationLoss.toFixed(4)} at epoch ${bestEpoch}, but ${relativeOut} holds another run's model: it is replaced by the last weights)`;
   }
   if (kept) model.params.set(kept.params); // the best epoch's weights are in --out already; sample from them too
-  else writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record), 'model file');
+  else writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record, streamReadingOf(recipe)), 'model file');
   const epochs = trainer.position.epoch;
   err.write(
     `Trained ${trainer.position.step} steps (${epochs} epoch${epochs === 1 ? '' : 's'}) in ${trainer.position.elapsedSeconds.toFixed(1)} s` +

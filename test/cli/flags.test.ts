@@ -51,7 +51,7 @@ const FLAGS: Record<string, { base: string[]; flags: Record<string, Kind> }> = {
   train: {
     base: [],
     flags: {
-      '--data': text, '--mode': choice(DATA_MODES), '--seq-length': integer(1, 10_000), '--lowercase': flagSwitch,
+      '--data': text, '--mode': choice(['auto', ...DATA_MODES]), '--val-data': text, '--seq-length': integer(1, 10_000), '--lowercase': flagSwitch,
       '--cell': choice(CELLS), '--layers': integer(1, MAX_LAYERS), '--dropout': number(0, 0.95), '--forget-bias': number(-10, 10),
       '--activation': choice(ACTIVATIONS), '--hidden': integer(1, 8192), '--embed': integer(0, 4096), '--batch': integer(1, 65_536),
       '--lr': number(0, 100, true), '--clip': number(0, Infinity, true), '--epochs': integer(1, 1_000_000), '--time': number(0, 1e7, true),
@@ -69,12 +69,12 @@ const FLAGS: Record<string, { base: string[]; flags: Record<string, Kind> }> = {
     base: ['--model', 'm.safetensors'],
     flags: {
       '--model': text, '--backend': backend, '--prime': text, '--count': integer(1, 100_000), '--temperature': number(0, 100),
-      '--top-k': integer(1, 1_000_000), '--top-p': number(0, 1, true), '--max-length': integer(1, 1_000_000), '--novel': flagSwitch,
+      '--top-k': integer(1, 1_000_000), '--top-p': number(0, 1, true), '--max-length': integer(1, 1_000_000), '--length': integer(1, 10_000_000), '--novel': flagSwitch,
       '--data': text, '--seed': seed, '--stop': text, '--beam': integer(1, 10_000), '--length-penalty': number(0, 10), '--explain': optionalText,
       '--alternatives': integer(0, 1_000_000), '--json': flagSwitch,
     },
   },
-  eval: { base: ['--model', 'm.safetensors'], flags: { '--model': text, '--backend': backend, '--data': text, '--json': flagSwitch, '--strict': flagSwitch } },
+  eval: { base: ['--model', 'm.safetensors'], flags: { '--model': text, '--backend': backend, '--data': text, '--mode': choice(['lines', 'stream']), '--json': flagSwitch, '--strict': flagSwitch } },
   score: { base: ['--model', 'm.safetensors', 'tyrannosaurus'], flags: { '--model': text, '--backend': backend, '--json': flagSwitch, '--strict': flagSwitch, '--file': text } },
   gradcheck: {
     base: [],

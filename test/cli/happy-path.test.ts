@@ -119,7 +119,8 @@ describe.concurrent('bptt train → sample → eval on the dinosaur names', () =
     const stdoutLines = outputLines(result.stdout);
     expect(stdoutLines).toHaveLength(1);
     const report = JSON.parse(stdoutLines[0]) as Record<string, number>;
-    expect(Object.keys(report).sort()).toEqual(['bits_per_char', 'chars', 'lines', 'nats_per_char', 'perplexity', 'unknown']);
+    expect(report.mode).toBe("lines"); // the model was trained on lines: eval reads lines
+    expect(Object.keys(report).sort()).toEqual(['bits_per_char', 'chars', 'lines', 'mode', 'nats_per_char', 'perplexity', 'unknown']);
     const nats = report.nats_per_char;
     expect(Number.isFinite(nats) && nats > 0).toBe(true);
     expect(report.bits_per_char).toBeCloseTo(nats / Math.LN2, 12);

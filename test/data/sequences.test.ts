@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { batches, BpttError, CharTokenizer, chunkSequences, lineSequences, prepareData, SEED_PRESET, DEFAULT_RECIPE, splitValidation, textLines } from '../../src/index.js';
+import { batches, BpttError, CharTokenizer, chunkSequences, lineSequences, prepareData, NOTEBOOK_PRESET, DEFAULT_RECIPE, splitValidation, textLines } from '../../src/index.js';
 import { dinosPath } from '../helpers.js';
 
 describe('mode lines', () => {
@@ -45,7 +45,7 @@ describe('mode chunks', () => {
 
   it('the seed preset on the seed\'s data: lower-cased, 16-character chunks, the edge quirk', () => {
     const text = readFileSync(dinosPath, 'utf8');
-    const data = prepareData(text, SEED_PRESET, 'dinos.txt');
+    const data = prepareData(text, NOTEBOOK_PRESET, 'dinos.txt');
     expect(data.tokenizer.size).toBe(27);
     expect(data.validation).toHaveLength(0);
     const lower = text.toLowerCase();
