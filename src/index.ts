@@ -49,6 +49,7 @@ export {
   type StreamOptions,
   type TokenSource,
 } from './data/stream.js';
+export { chooseMode, type ModeChoice } from './data/auto-mode.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export { SequenceState, logSoftmax } from './sample/sequence-state.js';
