@@ -3,7 +3,7 @@
  * The worker owns the model, the trainer and every library call that costs
  * time; the page only sends settings and draws what comes back.
  */
-import { DEFAULT_RECIPE, type Activation, type Cell, type Explanation, type OptimizerName, type Recipe } from '../../src/index.js';
+import { DEFAULT_RECIPE, type Activation, type Cell, type Derivation, type Explanation, type OptimizerName, type Recipe } from '../../src/index.js';
 
 /** The model and training controls, as the page shows them. */
 export interface TrainingSettings {
@@ -63,7 +63,7 @@ export interface SampleRequest {
 
 export type ToWorker =
   | { type: 'configure'; text: string; source: string; settings: TrainingSettings; flowText: string }
-  | { type: 'derive'; text: string; selected?: string }
+  | { type: 'derive'; text: string }
   | { type: 'load'; bytes: Uint8Array; name: string; text: string; source: string; flowText: string }
   | { type: 'start' }
   | { type: 'pause' }
@@ -128,6 +128,22 @@ export interface FlowMessage {
   cell: Cell;
 }
 
+/** One line walked through the seed's equations (src/model/derivation.ts), or why it cannot be. */
+export type DerivationMessage = { model: string; atStep: number } & (
+  | { unavailable: string }
+  | {
+      activation: Activation;
+      /** x(t) and y(t) as characters. */
+      inputs: string[];
+      targets: string[];
+      /** The tokens of ŷ's entries. */
+      vocabulary: string[];
+      derivation: Derivation;
+      /** The same line through the model's forward() and backward(), as a training step runs it. */
+      backward: { loss: number; Wh: Float64Array };
+    }
+);
+
 export type FromWorker =
   | { type: 'ready'; summary: ModelSummary }
   | { type: 'running'; running: boolean }
@@ -140,7 +156,8 @@ export type FromWorker =
   | { type: 'explanation'; explained: Explanation; novel: boolean }
   | { type: 'derivation'; derivation: DerivationMessage }
   | { type: 'flow'; flow: FlowMessage }
-  | { type: 'model-file'; bytes: Uint8Array; name: string }
+  /** `best`: the epoch whose weights the file holds (null: the current weights, no validation yet). */
+  | { type: 'model-file'; bytes: Uint8Array; name: string; best: BestEpoch | null }
   | { type: 'error'; message: string };
 
 /** The model in a few words: "sigmoid RNN, hidden 192, 1 layer, embedding 16". */

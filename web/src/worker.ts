@@ -25,6 +25,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         return session.sample(message.request);
       case 'explain':
         return session.explain(message.request);
+      case 'derive':
+        return session.derive(message.text);
       case 'flow-text':
         return session.setFlowText(message.text);
       case 'save':
