@@ -32,6 +32,7 @@ const hooks = {
   epochs: [] as { epoch: number; trainLoss: number; validationLoss: number }[],
   best: null as BestEpoch | null,
   finished: '',
+  overfittingCues: 0,
   savedBest: null as BestEpoch | null,
   errors: [] as string[],
   modelFile: null as Uint8Array | null,
@@ -42,7 +43,15 @@ const hooks = {
 
 const flow = new FlowView($('#flow'), (text) => send({ type: 'flow-text', text }));
 const inside = new InsideView($('#inside'));
-const derivation = new DerivationView($('#derivation'), (text) => send({ type: 'derive', text }));
+const derivation = new DerivationView(
+  $('#derivation'),
+  (text) => send({ type: 'derive', text }),
+  () => {
+    $<HTMLSelectElement>('#cell').value = 'rnn-sigmoid';
+    $<HTMLInputElement>('#layers').valueAsNumber = 1;
+    configure();
+  },
+);
 const samples = new SamplesView(
   $('#samples'),
   (request) => send({ type: 'sample', request }),
@@ -182,6 +191,7 @@ function showStatus(): void {
 /** The overfitting cue and the end of training, in words (empty: hidden). */
 function showNote(text: string, kind: 'warning' | 'done' = 'warning'): void {
   const note = $('#fit-note');
+  if (text && kind === 'warning') hooks.overfittingCues++;
   note.hidden = text === '';
   note.textContent = text;
   note.className = `note ${kind}`;
@@ -234,7 +244,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
           ? `training off: ${s.cannotTrain}`
           : s.mode === 'stream'
             ? `${s.trainSequences.toLocaleString('en-US')} windows of ${DEFAULT_RECIPE.seqLength} characters per epoch, ${s.validationSequences.toLocaleString('en-US')} held out for validation.`
-            : `${s.trainSequences.toLocaleString('en-US')} training and ${s.validationSequences} validation lines.`);
+            : `${s.trainSequences.toLocaleString('en-US')} training and ${s.validationSequences} validation lines.`) +
+        (Number.isFinite(s.validationLoss) ? ` Validation loss on this text's held-out part: ${s.validationLoss.toFixed(4)}.` : '');
+      $('#model-summary').dataset.validationLoss = String(s.validationLoss);
       $<HTMLButtonElement>('#start').disabled = s.cannotTrain !== '';
       $<HTMLButtonElement>('#start').textContent = 'Start';
       $<HTMLButtonElement>('#save').disabled = false;

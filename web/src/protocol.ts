@@ -87,6 +87,8 @@ export interface ModelSummary {
   cannotTrain: string;
   /** 'new' or the loaded file's name. */
   origin: string;
+  /** A loaded model's validation loss on the text's held-out part (NaN: a new model, or none held out). */
+  validationLoss: number;
 }
 
 /** Training statistics averaged over the steps since the last point. */

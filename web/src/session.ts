@@ -134,7 +134,10 @@ export class Session {
       });
       this.trainer = trainer;
     }
+    // A loaded model: how well it does on this text's held-out part (the best epoch's loss, for a file the page or the CLI kept).
+    const validationLoss = origin !== 'new' && this.trainer && sizeOf(this.data?.validation) > 0 ? this.trainer.evaluate(this.data!.validation).natsPerToken : NaN;
     const summary: ModelSummary = {
+      validationLoss,
       settings: this.settings,
       parameters: this.model.params.length,
       vocabSize: this.tokenizer.size,

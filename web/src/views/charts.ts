@@ -12,7 +12,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ProgressPoint } from '../protocol.js';
-import { formatNumber } from './heatmap.js';
 
 /** One row: x, then one value (or null) per series. */
 type Row = (number | null)[];
@@ -26,7 +25,7 @@ interface Chart {
 
 /** The most rows a chart keeps; beyond, neighbours are averaged in pairs. */
 export const MAX_POINTS = 1200;
-const HEIGHT = 200;
+const HEIGHT = 240;
 
 export type ChartName = 'loss' | 'speed' | 'norm' | 'clipped';
 
@@ -68,10 +67,10 @@ export class Charts {
     );
     chart('speed', 'chart-speed', 'Tokens per second', [{ label: 'tokens/s', stroke: '#2ca02c', width: 1.5 }]);
     chart('norm', 'chart-norm', 'Gradient norm ‖∂J/∂θ‖ (after clipping)', [{ label: 'norm', stroke: '#9467bd', width: 1.5 }], { scales: { x: { time: false }, y: { distr: 3 } } });
-    chart('clipped', 'chart-clipped', 'Gradient entries clipped (%)', [{ label: 'clipped', stroke: '#ff7f0e', width: 1.5, value: (_, v) => (v === null ? '–' : `${formatNumber(v * 100)}%`) }], {
+    chart('clipped', 'chart-clipped', 'Gradient entries clipped (%)', [{ label: 'clipped', stroke: '#ff7f0e', width: 1.5, value: (_, v) => (v === null ? '–' : percent(v)) }], {
       // From 0, and at least to 0.1%: a run that clips nothing gets a readable axis, not ticks that all round to "0".
       scales: { x: { time: false }, y: { range: (_, __, max) => [0, Math.max(0.001, max * 1.1)] } },
-      axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map((v) => `${formatNumber(v * 100)}%`) }],
+      axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map(percent) }],
     });
     window.addEventListener('resize', () => {
       for (const { plot } of this.charts.values()) plot.setSize({ width: chartWidth(plot.root.parentElement!), height: HEIGHT });
@@ -183,6 +182,11 @@ function bestColumn(rows: Row[], best: { step: number; loss: number } | null): (
   });
   if (nearest >= 0) column[nearest] = best.loss;
   return column;
+}
+
+/** A fraction as a percentage, 3 significant digits without trailing zeros: 0.0005 → "0.05%". */
+function percent(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(3))}%`;
 }
 
 function chartWidth(element: HTMLElement): number {

@@ -67,7 +67,11 @@ export class DerivationView {
   private readonly column: HTMLInputElement;
   private last: DerivationMessage | null = null;
 
-  constructor(root: HTMLElement, onWalk: (text: string) => void) {
+  private readonly switchButton: HTMLButtonElement;
+
+  constructor(root: HTMLElement, onWalk: (text: string) => void, onSwitch: () => void) {
+    this.switchButton = root.querySelector('#derive-switch')!;
+    this.switchButton.addEventListener('click', onSwitch);
     this.status = root.querySelector('#derive-status')!;
     this.forward = root.querySelector('#derive-forward')!;
     this.backward = root.querySelector('#derive-backward')!;
@@ -84,6 +88,7 @@ export class DerivationView {
 
   show(message: DerivationMessage): void {
     this.last = message;
+    this.switchButton.hidden = !('unavailable' in message);
     if ('unavailable' in message) {
       this.status.textContent = message.unavailable;
       this.forward.replaceChildren();
