@@ -337,6 +337,15 @@ try {
     return `${bytes.length.toLocaleString('en-US')} bytes, epoch ${savedBest.epoch}`;
   });
 
+  // The screenshot docs/playground.md shows: a run that stopped early, its charts, the maps, the derivation, samples.
+  await page.click('#explain');
+  await page.waitForFunction(() => document.querySelectorAll('#inside-tokens .token').length > 1, undefined, { timeout: 10_000 });
+  await page.focus('#derive-backward button.value[tabindex="0"]');
+  for (const key of ['ArrowDown', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
+
   await check('pinning keeps a map beside the live one', async () => {
     await page.click('#flow-pin');
     expect(await page.locator('#flow-pinned canvas').isVisible(), 'the pinned map is hidden');
@@ -380,6 +389,7 @@ try {
   });
 
   await check("the derivation view's numbers are the library's: J(t) and ‖γ(t)‖ as the gradient-flow map's, Σ (5.2) as backward()'s", async () => {
+    await page.evaluate(() => (window.playground.losses = []));
     await page.click('#start');
     await page.waitForFunction(() => window.playground.losses.length >= 10, undefined, { timeout: 30_000 });
     await pause();
@@ -421,11 +431,6 @@ try {
     expect(/^\(6\.2\) γ\(t−1\)/.test(back) && /rnnCellBackwardStep/.test(back), `detail: ${back}`);
     return detail.split('\n')[1];
   });
-
-  // The screenshots (docs/playground.md shows them): charts, the maps, the derivation, samples.
-  await page.waitForTimeout(300);
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(artifacts, 'playground.png'), fullPage: true });
 
   await check('loading the saved model back gives the same samples for the same seed, and clears the last model\'s samples', async () => {
     await waitReady(() => page.setInputFiles('#model-file', modelPath));
@@ -486,7 +491,7 @@ try {
   });
 
   // One column on a phone: nothing wider than the screen.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const small = await phone.newPage();
   watch(small);
   await check('at 390 px wide (a phone) the page is one column and nothing overflows sideways', async () => {
@@ -504,7 +509,9 @@ try {
     expect(new Set(layout.sections.map((s) => s.left)).size === 1 && layout.sections.every((s) => s.right <= 390), `sections: ${JSON.stringify(layout.sections)}`);
     expect(layout.wide.length === 0, `wider than the screen: ${layout.wide.join(', ')}`);
     await small.waitForTimeout(300);
-    await small.screenshot({ path: join(artifacts, 'playground-phone.png'), fullPage: false });
+    // The top of the page down to the charts, as a phone shows it.
+    const bottom = await small.evaluate(() => document.querySelector('#charts').getBoundingClientRect().bottom + window.scrollY + 8);
+    await small.screenshot({ path: join(artifacts, 'playground-phone.png'), fullPage: true, clip: { x: 0, y: 0, width: 390, height: bottom } });
     return `${layout.sections.length} sections in one column, page ${layout.scrollWidth} px`;
   });
   await phone.close();

@@ -202,11 +202,12 @@ function showNote(text: string, kind: 'warning' | 'done' = 'warning'): void {
  * falling, so the network learns the training lines themselves rather than what they share.
  */
 function overfittingCue(epoch: number, trainLoss: number, validationLoss: number, best: BestEpoch | null): string {
-  if (!best || epoch <= best.epoch || !(validationLoss > best.validationLoss) || !(trainLoss < best.trainLoss)) return '';
-  const since = epoch - best.epoch;
+  const since = best ? epoch - best.epoch : 0;
+  // Two epochs at least: one worse epoch can be noise.
+  if (!best || since < 2 || !(validationLoss > best.validationLoss) || !(trainLoss < best.trainLoss)) return '';
   return (
     `Overfitting: the validation loss (${validationLoss.toFixed(3)}) has not beaten its best, ${best.validationLoss.toFixed(3)} at epoch ${best.epoch}, for ${since} epoch${since === 1 ? '' : 's'}, ` +
-    `while the training loss fell to ${trainLoss.toFixed(3)}: the network is memorising the training text. The best epoch's weights are kept (Save writes them)` +
+    `while the training loss fell to ${trainLoss.toFixed(3)}: the network is starting to memorise the training text instead of learning what it has in common. The best epoch's weights are kept (Save writes them)` +
     (settings().patience > 0 ? `, and training stops after ${settings().patience} epochs without a better one.` : '; set a patience to stop then, or add dropout.')
   );
 }

@@ -65,7 +65,10 @@ export class Charts {
       {},
       (rows) => [bestColumn(rows, this.best)],
     );
-    chart('speed', 'chart-speed', 'Tokens per second', [{ label: 'tokens/s', stroke: '#2ca02c', width: 1.5 }]);
+    const compact = new Intl.NumberFormat('en-US', { notation: 'compact' });
+    chart('speed', 'chart-speed', 'Tokens per second', [{ label: 'tokens/s', stroke: '#2ca02c', width: 1.5 }], {
+      axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map((v) => compact.format(v)) }],
+    });
     chart('norm', 'chart-norm', 'Gradient norm ‖∂J/∂θ‖ (after clipping)', [{ label: 'norm', stroke: '#9467bd', width: 1.5 }], { scales: { x: { time: false }, y: { distr: 3 } } });
     chart('clipped', 'chart-clipped', 'Gradient entries clipped (%)', [{ label: 'clipped', stroke: '#ff7f0e', width: 1.5, value: (_, v) => (v === null ? '–' : percent(v)) }], {
       // From 0, and at least to 0.1%: a run that clips nothing gets a readable axis, not ticks that all round to "0".
