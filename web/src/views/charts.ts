@@ -62,7 +62,10 @@ export class Charts {
         { label: 'validation', stroke: '#d62728', width: 2, points: { show: true, size: 5 } },
         { label: 'best (kept)', stroke: '#d62728', width: 0, points: { show: true, size: 12, fill: '#fff', width: 2 } },
       ],
-      {},
+      {
+        // The first steps' loss (ln V for a new model) would flatten the rest: the axis stops at twice the lowest loss.
+        scales: { x: { time: false }, y: { range: (_, min, max) => [Math.max(0, min * 0.95), Math.max(min * 0.95 + 0.1, Math.min(max * 1.02, min * 2))] } },
+      },
       (rows) => [bestColumn(rows, this.best)],
     );
     const compact = new Intl.NumberFormat('en-US', { notation: 'compact' });
