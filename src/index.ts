@@ -47,6 +47,7 @@ export {
   idArrayFor,
   splitStreams,
   type DocumentBoundary,
+  heldOutStreams,
   type StreamOptions,
   type TokenSource,
 } from './data/stream.js';
@@ -78,13 +79,17 @@ export {
   prepareData,
   prepareStreams,
   streamsOf,
+  streamEvaluateEvery,
+  streamReadingOf,
+  evaluationStreams,
+  TEXT_RECIPE,
   trainOptionsOf,
   type PreparedData,
   type PreparedStreams,
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,

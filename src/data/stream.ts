@@ -9,12 +9,9 @@
  * shorter), so consecutive windows of a row are consecutive text, and the
  * trainer starts each window from the state the previous one ended in.
  *
- * Documents: a row's state is reset to zero at a document boundary, exactly at
- * the step where the next document starts (batch.resets), even mid-window:
- *   'line'        each line is a document (name lists): reset where the input is '\n'
- *   'blank-line'  documents are separated by blank lines: reset where the input is
- *                 the second '\n' of "\n\n" (the model still learns to end a document)
- *   'none'        the whole text is one document
+ * Documents: a row's state is reset to zero at a document boundary (see
+ * text/documents.ts), exactly at the step where the next document starts
+ * (batch.resets), even mid-window.
  * The step that resets reads '\n' from h = 0 and predicts the document's first
  * character, exactly as mode 'lines' starts each name.
  *
@@ -23,6 +20,9 @@
  */
 import type { Batch } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
+import { startsDocument, type DocumentBoundary } from '../text/documents.js';
+
+export { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../text/documents.js';
 
 /** Token ids of a text, read on demand: an array in memory, or a file (see src/cli/token-file.ts). */
 export interface TokenSource {
@@ -50,8 +50,6 @@ export function idArrayFor(vocabSize: number, length: number): Uint8Array | Uint
   return vocabSize <= 0x100 ? new Uint8Array(length) : vocabSize <= 0x10000 ? new Uint16Array(length) : new Uint32Array(length);
 }
 
-export type DocumentBoundary = 'blank-line' | 'line' | 'none';
-export const DOCUMENT_BOUNDARIES: readonly DocumentBoundary[] = ['blank-line', 'line', 'none'];
 
 export interface StreamOptions {
   /** B: parallel streams (batch rows). */
@@ -121,7 +119,7 @@ export class TokenStreams {
         inputs[t * B + b] = input;
         targets[t * B + b] = ids[before + t + 1];
         const previous = before + t > 0 ? ids[before + t - 1] : -1;
-        if (input === endId && (documents === 'line' || (documents === 'blank-line' && previous === endId))) {
+        if (startsDocument(documents, previous, input, endId)) {
           resets[t * B + b] = 1;
           anyReset = true;
         }
@@ -135,14 +133,25 @@ export class TokenStreams {
 
 /**
  * The training and validation streams of a text: the last `validationFraction`
- * of the tokens is held out (its own streams, so validation text is never
- * trained on), the rest trains.
+ * of the tokens, at most `validationLimit`, is held out (its own streams, so
+ * validation text is never trained on), the rest trains.
  */
-export function splitStreams(source: TokenSource, validationFraction: number, options: StreamOptions): { train: TokenStreams; validation?: TokenStreams } {
-  const held = Math.floor(source.length * validationFraction);
+export function splitStreams(source: TokenSource, validationFraction: number, options: StreamOptions, validationLimit = Infinity): { train: TokenStreams; validation?: TokenStreams } {
+  const held = Math.min(validationLimit, Math.floor(source.length * validationFraction));
   const train = new TokenStreams(source, 0, source.length - held, options);
   if (held === 0) return { train };
-  // The held-out end is short: as many streams as it has windows' worth of tokens, at most B.
+  return { train, validation: heldOutStreams(source, source.length - held, options) };
+}
+
+/**
+ * Tokens [from, N) held out, as streams: as many as they have windows' worth of tokens, at most B.
+ * The same layout for the held-out end of a training text and for a whole text given to
+ * `bptt eval` (from = 0): evaluating the held-out part, written to a file of its own, gives the
+ * loss training reported.
+ */
+export function heldOutStreams(source: TokenSource, from: number, options: StreamOptions): TokenStreams {
+  // The held-out part is short: as many streams as it has windows' worth of tokens, at most B.
+  const held = source.length - from;
   const streams = Math.max(1, Math.min(options.streams, Math.floor((held - 1) / options.steps)));
-  return { train, validation: new TokenStreams(source, source.length - held, source.length, { ...options, streams }) };
+  return new TokenStreams(source, from, source.length, { ...options, streams });
 }
