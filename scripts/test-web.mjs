@@ -479,15 +479,20 @@ try {
     const summary = await page.textContent('#data-summary');
     expect(mode === 'stream' && summary.includes(choice.reason), `mode ${mode}; summary: ${summary}`);
     const model = await page.textContent('#model-summary');
-    expect(/windows of \d+ characters per epoch/.test(model), `model summary: ${model}`);
+    const textRecipe = library('bptt.TEXT_RECIPE');
+    expect(model.includes(`windows of ${textRecipe.seqLength} characters per epoch`), `model summary: ${model}`);
+    // As `bptt train` without flags on running text: TEXT_RECIPE.
+    const shown = await page.evaluate(() => ['hidden', 'embed', 'optimizer', 'lr', 'batch', 'dropout'].map((id) => document.querySelector(`#${id}`).value).join());
+    const expected = [textRecipe.hidden, textRecipe.embed, textRecipe.optimizer, textRecipe.learningRate, textRecipe.batchSize, textRecipe.dropout ?? 0].join();
+    expect(shown === expected, `controls ${shown}; TEXT_RECIPE ${expected}`);
     await page.evaluate(() => (window.playground.losses = []));
     await page.click('#start');
     await page.waitForFunction(() => window.playground.losses.length >= 6, undefined, { timeout: 60_000 });
     await pause();
     const passages = await sampleWith(2);
-    const shortest = Math.min(...passages.map((p) => p.length));
-    expect(shortest >= 150 && passages.some((p) => p.includes('\n')), `samples: ${JSON.stringify(passages.slice(0, 2))}`);
-    return `${choice.reason}; ${passages.length} passages of ${shortest}+ characters`;
+    const lengths = [...new Set(passages.map((p) => [...p].length))];
+    expect(lengths.join() === '160', `sample lengths ${lengths.join()}: ${JSON.stringify(passages.slice(0, 2))}`);
+    return `${choice.reason}; controls ${shown}; ${passages.length} passages of 160 characters`;
   });
 
   // One column on a phone: nothing wider than the screen.

@@ -2,9 +2,9 @@
  * The playground page: wires the panels to the training worker. It holds no
  * model; every number it shows comes from the worker's library calls.
  */
-import { CharTokenizer, DEFAULT_LEARNING_RATES, DEFAULT_RECIPE, OPTIMIZER_LABELS, OPTIMIZERS, textLines, type Activation, type Cell, type OptimizerName } from '../../src/index.js';
+import { CharTokenizer, chooseMode, DEFAULT_LEARNING_RATES, DEFAULT_RECIPE, TEXT_RECIPE, OPTIMIZER_LABELS, OPTIMIZERS, textLines, type Activation, type Cell, type OptimizerName } from '../../src/index.js';
 import { CORPORA } from './corpora.js';
-import { DEFAULT_SETTINGS, describeSettings, type BestEpoch, type DerivationMessage, type FlowMessage, type FromWorker, type ToWorker, type TrainingSettings } from './protocol.js';
+import { DEFAULT_SETTINGS, describeSettings, settingsOf, type BestEpoch, type DerivationMessage, type FlowMessage, type FromWorker, type ToWorker, type TrainingSettings } from './protocol.js';
 import { Charts } from './views/charts.js';
 import { DerivationView } from './views/derivation.js';
 import { FlowView } from './views/flow.js';
@@ -83,6 +83,9 @@ drop.addEventListener('drop', async (event) => {
   if (file) useText(await file.text(), file.name);
 });
 
+/** The kind of text the controls' defaults are for. */
+let controlsMode: 'lines' | 'stream' = 'lines';
+
 function useText(text: string, source: string): void {
   const lines = textLines(text);
   if (lines.length === 0) return showError(`${source} has no lines of text; paste or choose a text with one name or sentence per line`);
@@ -92,6 +95,12 @@ function useText(text: string, source: string): void {
   $('#data-summary').textContent = `${source}: ${lines.length.toLocaleString('en-US')} lines, vocabulary ${vocabulary} characters (line end included).`;
   $<HTMLInputElement>('#flow-text').value = lines[0].slice(0, 23);
   $<HTMLInputElement>('#derive-text').value = lines[0].slice(0, 9);
+  // As `bptt train` without flags: the defaults for this kind of text, a list of lines or running text.
+  const { mode } = chooseMode(text);
+  if (mode !== controlsMode) {
+    controlsMode = mode;
+    showAllSettings(settingsOf(mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE));
+  }
   configure();
 }
 
@@ -234,7 +243,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       hooks.epochs = [];
       $('#data-summary').dataset.mode = $('#samples').dataset.mode = s.mode;
       $('#mode-note')?.remove();
-      if (s.modeReason) $('#data-summary').append(Object.assign(document.createElement('span'), { id: 'mode-note', textContent: ` Trains in mode ${s.mode}: ${s.modeReason}.` }));
+      if (s.modeReason) $('#data-summary').append(Object.assign(document.createElement('span'), { id: 'mode-note', textContent: ` Trains in mode ${s.mode}: ${s.modeReason}.${s.mode === 'stream' ? " The controls start from bptt's recipe for running text." : ''}` }));
       state.epoch = 0;
       state.loss = state.validationLoss = NaN;
       state.tokensPerSecond = 0;
@@ -244,7 +253,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         (s.cannotTrain
           ? `training off: ${s.cannotTrain}`
           : s.mode === 'stream'
-            ? `${s.trainSequences.toLocaleString('en-US')} windows of ${DEFAULT_RECIPE.seqLength} characters per epoch, ${s.validationSequences.toLocaleString('en-US')} held out for validation.`
+            ? `${s.trainSequences.toLocaleString('en-US')} windows of ${s.windowLength} characters per epoch, ${s.validationSequences.toLocaleString('en-US')} held out for validation.`
             : `${s.trainSequences.toLocaleString('en-US')} training and ${s.validationSequences} validation lines.`) +
         (Number.isFinite(s.validationLoss) ? ` Validation loss on this text's held-out part: ${s.validationLoss.toFixed(4)}.` : '');
       $('#model-summary').dataset.validationLoss = String(s.validationLoss);

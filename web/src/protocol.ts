@@ -80,6 +80,8 @@ export interface ModelSummary {
   /** How the text is read: 'lines' (each line a sequence) or 'stream' (running text, state carried), and why. */
   mode: 'lines' | 'stream';
   modeReason: string;
+  /** Mode stream: characters per window (the recipe's seqLength). */
+  windowLength: number;
   /** Lines (mode lines) or windows per epoch (mode stream). */
   trainSequences: number;
   validationSequences: number;

@@ -11,6 +11,10 @@ import {
   chooseMode,
   DEFAULT_RECIPE,
   derive,
+  type EpochEvent,
+  streamEvaluateEvery,
+  streamReadingOf,
+  TEXT_RECIPE,
   Trainer,
   decodeModelFile,
   encodeModelFile,
@@ -59,6 +63,8 @@ export class Session {
   private model!: RnnModel;
   private tokenizer!: Tokenizer;
   private data: Data | null = null;
+  /** The recipe of the current run (the page's settings on the mode's defaults). */
+  private recipe: Recipe = DEFAULT_RECIPE;
   /** The kept weights: the epoch with the lowest validation loss so far (`bptt train --out` keeps it too). */
   private best: (BestEpoch & { params: FloatArray }) | null = null;
   private trainer: Trainer | null = null;
@@ -81,10 +87,9 @@ export class Session {
   async configure(text: string, source: string, settings: TrainingSettings, flowText: string): Promise<void> {
     this.stop();
     this.kernels = await loadKernels('auto'); // a fresh WebAssembly memory: the last model's is released
-    const data = dataOf(text, recipeOf(settings), source);
+    const { data, recipe } = dataOf(text, settings, source);
     this.data = data;
     this.tokenizer = data.tokenizer;
-    const recipe = recipeOf(settings, data.mode);
     this.model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), settings.seed, this.kernels);
     this.settings = settings;
     this.startTrainer(recipe, 'new', '');
@@ -100,16 +105,19 @@ export class Session {
     this.tokenizer = saved.tokenizer;
     const c = saved.model.config;
     this.settings = { ...(this.settings ?? DEFAULT_SETTINGS), cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed, dropout: c.dropout ?? 0 };
-    const recipe = { ...recipeOf(this.settings), dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
+    const file = { dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
+    let recipe = { ...recipeOf(this.settings, saved.metadata.stream ? 'stream' : 'lines'), ...file };
     let cannotTrain = '';
     try {
-      this.data = dataOf(text, recipe, source, saved.tokenizer);
+      const prepared = dataOf(text, this.settings, source, saved.tokenizer, file);
+      this.data = prepared.data;
+      recipe = prepared.recipe;
     } catch (error) {
       if (!(error instanceof BpttError)) throw error;
       this.data = null;
       cannotTrain = `${error.message}; sampling and the views still work`;
     }
-    this.startTrainer({ ...recipe, mode: this.data?.mode ?? 'lines' }, name, cannotTrain);
+    this.startTrainer(recipe, name, cannotTrain);
     this.setFlowText(flowText);
   }
 
@@ -119,19 +127,22 @@ export class Session {
     this.trainer = null;
     this.best = null;
     this.pending = [];
+    this.recipe = recipe;
     if (this.data) {
       const trainer = new Trainer(this.model, this.data.train, this.data.validation, trainOptionsOf(recipe));
       trainer.on('step', (event) => {
         this.pending.push(event);
         this.pendingGradientNorm += event.gradientNorm;
       });
-      trainer.on('epoch', (event) => {
+      const onValidation = (event: EpochEvent) => {
         const { step, epoch } = event.position;
-        // As `bptt train --out`: the weights of the best validation epoch are the ones kept.
+        // As `bptt train --out`: the weights of the best validation are the ones kept.
         if (event.improved) this.best = { epoch, step, validationLoss: event.validationLoss, trainLoss: event.trainLoss, params: this.model.params.slice() };
-        this.flushProgress(); // the training points up to this epoch first, so the charts stay in step order
+        this.flushProgress(); // the training points up to this validation first, so the charts stay in step order
         this.post({ type: 'epoch', step, epoch, trainLoss: event.trainLoss, validationLoss: event.validationLoss, best: this.bestEpoch() });
-      });
+      };
+      trainer.on('epoch', onValidation);
+      trainer.on('evaluation', onValidation); // mode stream on a long text: every evaluateEvery steps, as the CLI
       this.trainer = trainer;
     }
     // A loaded model: how well it does on this text's held-out part (the best epoch's loss, for a file the page or the CLI kept).
@@ -143,6 +154,7 @@ export class Session {
       vocabSize: this.tokenizer.size,
       backend: this.model.kernels.name,
       mode: this.data?.mode ?? 'lines',
+      windowLength: recipe.seqLength,
       modeReason: this.data?.modeReason ?? '',
       trainSequences: this.trainer?.batchesPerEpoch !== undefined && this.data?.mode === 'stream' ? this.trainer.batchesPerEpoch : sizeOf(this.data?.train),
       validationSequences: sizeOf(this.data?.validation),
@@ -263,27 +275,14 @@ export class Session {
     const options = { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined };
     let samples: string[];
     if (this.data?.mode === 'stream') {
-      // Running text: passages, not lines; fewer while training (each is a line's worth of samples many times over).
+      // Running text: passages, not lines (as `bptt sample` writes for a stream model); fewer while training.
       const count = streamed ? Math.min(3, request.count) : request.count;
-      samples = Array.from({ length: count }, (_, i) => this.passage(options, request.seed * 1000 + i));
+      samples = generate(this.model, this.tokenizer, { ...options, count, seed: request.seed, length: PASSAGE_LENGTH, documents: this.recipe.documents }).samples;
     } else {
       const exclude = request.novel && this.data ? this.data.lines : undefined;
       samples = generate(this.model, this.tokenizer, { ...options, count: request.count, seed: request.seed, exclude }).samples;
     }
     this.post({ type: 'samples', samples, streamed, atStep: this.trainer?.position.step ?? 0 });
-  }
-
-  /**
-   * PASSAGE_LENGTH characters of running text: generate() ends a sample at the end of a line, so
-   * the passage so far becomes the prime of the next line (the state is warmed on all of it).
-   */
-  private passage(options: { prime: string; temperature: number; topK?: number }, seed: number): string {
-    let text = options.prime;
-    for (let line = 0; text.length < PASSAGE_LENGTH; line++) {
-      const [sample] = generate(this.model, this.tokenizer, { ...options, prime: text, count: 1, seed: seed + line, maxLength: PASSAGE_LENGTH - text.length }).samples;
-      text = sample.length < PASSAGE_LENGTH ? `${sample}\n` : sample;
-    }
-    return text;
   }
 
   explain(request: SampleRequest): void {
@@ -334,21 +333,21 @@ export class Session {
   save(): void {
     const current = this.best ? this.model.params.slice() : null;
     if (this.best) this.model.params.set(this.best.params);
-    const bytes = encodeModelFile(this.model, this.tokenizer);
+    const bytes = encodeModelFile(this.model, this.tokenizer, undefined, streamReadingOf(this.recipe)); // a stream model records how it read its text
     if (current) this.model.params.set(current);
     this.post({ type: 'model-file', bytes, name: `${this.settings.cell}-${this.settings.hidden}.safetensors`, best: this.bestEpoch() }, [bytes.buffer]);
   }
 }
 
 /**
- * The page's settings as a library recipe: the CLI's defaults (DEFAULT_RECIPE) with the page's
- * controls, in the mode the text calls for. Epochs 0 and patience 0 mean "until paused" and "never
- * stop early".
+ * The page's settings as a library recipe: the defaults `bptt train` starts from for this kind of
+ * text (DEFAULT_RECIPE for a list of lines, TEXT_RECIPE for running text) with the page's controls,
+ * which the page also started from those defaults. Epochs 0 and patience 0 mean "until paused" and
+ * "never stop early".
  */
-export function recipeOf(settings: TrainingSettings, mode: 'lines' | 'stream' = 'lines'): Recipe {
+export function recipeOf(settings: TrainingSettings, mode: 'lines' | 'stream'): Recipe {
   return {
-    ...DEFAULT_RECIPE,
-    mode,
+    ...(mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE),
     cell: settings.cell,
     activation: settings.activation,
     hidden: settings.hidden,
@@ -365,16 +364,22 @@ export function recipeOf(settings: TrainingSettings, mode: 'lines' | 'stream' = 
   };
 }
 
-/** The text as training data, in the mode chooseMode picks (as `bptt train` does): a list of lines, or running text. */
-function dataOf(text: string, recipe: Recipe, source: string, tokenizer?: Tokenizer): Data {
+/**
+ * The text as training data, in the mode chooseMode picks (as `bptt train` does), and the run's
+ * recipe: a list of lines, or running text as streams (evaluated every so many steps when an epoch
+ * is long, as the CLI does). `file`: a loaded model's settings that the recipe must keep.
+ */
+function dataOf(text: string, settings: TrainingSettings, source: string, tokenizer?: Tokenizer, file: Partial<Recipe> = {}): { data: Data; recipe: Recipe } {
   const { mode, reason } = chooseMode(text);
+  const recipe: Recipe = { ...recipeOf(settings, mode), ...file };
   if (mode === 'stream') {
     if (tokenizer && !(tokenizer instanceof CharTokenizer)) throw new BpttError(`${source} is running text, which the page trains on characters; this model reads words`, 'load a character model, or train a new one');
-    const streams = prepareStreams(text, { ...recipe, mode }, source, tokenizer as CharTokenizer | undefined);
-    return { mode, modeReason: reason, tokenizer: streams.tokenizer, train: streams.train, validation: streams.validation ?? [], lines: new Set() };
+    const streams = prepareStreams(text, recipe, source, tokenizer as CharTokenizer | undefined);
+    if (streams.validation) recipe.evaluateEvery = streamEvaluateEvery(streams.train.windows, recipe.batchSize * recipe.seqLength, streams.validation.tokens);
+    return { recipe, data: { mode, modeReason: reason, tokenizer: streams.tokenizer, train: streams.train, validation: streams.validation ?? [], lines: new Set() } };
   }
-  const data = prepareData(text, { ...recipe, mode }, source, tokenizer);
-  return { mode, modeReason: reason, tokenizer: data.tokenizer, train: data.train, validation: data.validation, lines: new Set(data.lines.map((line) => data.tokenizer.normalize(line))) };
+  const data = prepareData(text, recipe, source, tokenizer);
+  return { recipe, data: { mode, modeReason: reason, tokenizer: data.tokenizer, train: data.train, validation: data.validation, lines: new Set(data.lines.map((line) => data.tokenizer.normalize(line))) } };
 }
 
 function sizeOf(data: readonly Sequence[] | TokenStreams | undefined): number {
