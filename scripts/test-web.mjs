@@ -379,20 +379,8 @@ try {
     return `lr ${lr}; loss ${losses[0].toFixed(3)} → ${losses.at(-1).toFixed(3)} over ${losses.length} points`;
   });
 
-  await check('the derivation view asks for the seed\'s RNN on an LSTM, and switches to it', async () => {
-    await page.waitForFunction(() => window.playground.derivation && 'unavailable' in window.playground.derivation);
-    expect(await page.locator('#derive-switch').isVisible(), 'no switch button');
-    await waitReady(() => page.click('#derive-switch'));
-    await page.waitForFunction(() => window.playground.derivation && !('unavailable' in window.playground.derivation), undefined, { timeout: 10_000 });
-    expect(!(await page.locator('#derive-switch').isVisible()), 'the switch button is still shown');
-    expect((await page.inputValue('#cell')) === 'rnn-sigmoid', 'the cell is not the sigmoid RNN');
-  });
-
-  await check("the derivation view's numbers are the library's: J(t) and ‖γ(t)‖ as the gradient-flow map's, Σ (5.2) as backward()'s", async () => {
-    await page.evaluate(() => (window.playground.losses = []));
-    await page.click('#start');
-    await page.waitForFunction(() => window.playground.losses.length >= 10, undefined, { timeout: 30_000 });
-    await pause();
+  /** The derivation view's J(t) and ‖γ(t)‖ against the gradient-flow map's (gradientFlow) on the same line, and its Σ ∂J/∂W_h check. */
+  const checkDerivation = async () => {
     await page.fill('#flow-text', 'tyranno');
     await page.dispatchEvent('#flow-text', 'change');
     await page.waitForFunction(() => window.playground.flow.steps === 8);
@@ -415,8 +403,32 @@ try {
     const gammaError = Math.max(...Array.from({ length: T }, (_, t) => relative(view.gammas[T - 1 - t], flow.total[t])));
     expect(view.losses.length === T + 1 && lossError < 1e-5, `J(t): view ${view.losses.join()}, gradientFlow ${[...flow.losses].join()}`);
     expect(gammaError < 1e-3, `‖γ(t)‖: view ${view.gammas.join()}, gradientFlow ${[...flow.total].join()}`);
-    expect(view.relative < 1e-4, `Σ (5.2) vs backward(): relative difference ${view.relative}`);
+    expect(view.relative < 1e-4, `Σ ∂J/∂W_h vs backward(): relative difference ${view.relative}`);
     return `T = ${T}; J(t) within ${lossError.toExponential(1)}, ‖γ(t)‖ within ${gammaError.toExponential(1)}, ∂J/∂W_h within ${view.relative.toExponential(1)}`;
+  };
+
+  await check("the derivation view walks the LSTM (L.1)–(L.11): J(t) and ‖γ(t)‖ as the gradient-flow map's, Σ (L.10) as backward()'s", async () => {
+    const headers = await page.$$eval('#derive-backward th', (ths) => ths.map((th) => th.textContent));
+    expect(headers.some((h) => h.startsWith('κ in')) && headers.some((h) => h.startsWith('dz_f')), `backward headers: ${headers.join(' | ')}`);
+    return checkDerivation();
+  });
+
+  await check("the derivation view asks for another cell on a GRU, and switches to the seed's RNN", async () => {
+    await configureWith({ cell: 'gru' });
+    await page.waitForFunction(() => window.playground.derivation && 'unavailable' in window.playground.derivation);
+    expect(await page.locator('#derive-switch').isVisible(), 'no switch button');
+    await waitReady(() => page.click('#derive-switch'));
+    await page.waitForFunction(() => window.playground.derivation && !('unavailable' in window.playground.derivation), undefined, { timeout: 10_000 });
+    expect(!(await page.locator('#derive-switch').isVisible()), 'the switch button is still shown');
+    expect((await page.inputValue('#cell')) === 'rnn-sigmoid', 'the cell is not the sigmoid RNN');
+  });
+
+  await check("on the seed's RNN, (1.1)–(6.2): J(t) and ‖γ(t)‖ as the gradient-flow map's, Σ (5.2) as backward()'s", async () => {
+    await page.evaluate(() => (window.playground.losses = []));
+    await page.click('#start');
+    await page.waitForFunction(() => window.playground.losses.length >= 10, undefined, { timeout: 30_000 });
+    await pause();
+    return checkDerivation();
   });
 
   await check('the derivation is keyboard usable: a table is one tab stop, arrows move, the readout names formula and code', async () => {

@@ -136,6 +136,7 @@ export interface FlowMessage {
 export type DerivationMessage = { model: string; atStep: number } & (
   | { unavailable: string }
   | {
+      cell: 'rnn' | 'lstm';
       activation: Activation;
       /** x(t) and y(t) as characters. */
       inputs: string[];

@@ -301,8 +301,8 @@ export class Session {
     const { cell, layers } = this.model.config;
     const model = `${describeSettings(this.settings)}${this.origin === 'new' ? '' : `, from ${this.origin}`}`;
     const atStep = this.trainer?.position.step ?? 0;
-    if (cell !== 'rnn' || layers !== 1) {
-      this.post({ type: 'derivation', derivation: { unavailable: `The walk follows the seed's one-layer RNN; the current model is ${model}. Choose cell "RNN, sigmoid" and 1 layer (the LSTM's and GRU's equations: docs/derivations/).`, model, atStep } });
+    if (cell === 'gru' || layers !== 1) {
+      this.post({ type: 'derivation', derivation: { unavailable: `The walk follows a one-layer RNN (the seed's equations) or LSTM (docs/derivations/lstm.md); the current model is ${model}. Choose one of those with 1 layer (the GRU's equations: docs/derivations/gru.md).`, model, atStep } });
       return;
     }
     const { input, target, inputs, targets } = this.lineSequence(text, DERIVE_MAX_STEPS);
@@ -311,7 +311,7 @@ export class Session {
     this.model.backward({ scale: 1, clip: Infinity });
     this.post({
       type: 'derivation',
-      derivation: { model, atStep, activation: this.model.config.activation, inputs, targets, vocabulary: [...this.tokenizer.tokens], derivation, backward: { loss: lossSum, Wh: Float64Array.from(this.model.gradients.Wh) } },
+      derivation: { model, atStep, cell, activation: this.model.config.activation, inputs, targets, vocabulary: [...this.tokenizer.tokens], derivation, backward: { loss: lossSum, Wh: Float64Array.from(this.model.gradients.Wh) } },
     });
   }
 
