@@ -482,7 +482,7 @@ try {
   });
 
   await check('pasted running text trains in mode stream, as the CLI decides, and samples are passages', async () => {
-    const text = readFileSync(join(root, 'docs', 'derivation.md'), 'utf8');
+    const text = readFileSync(join(root, 'docs', 'playground.md'), 'utf8');
     const choice = library(`bptt.chooseMode(${JSON.stringify(text)})`);
     expect(choice.mode === 'stream', `chooseMode says ${JSON.stringify(choice)} (the check needs running text)`);
     await page.fill('#paste', text);
@@ -505,6 +505,16 @@ try {
     const lengths = [...new Set(passages.map((p) => [...p].length))];
     expect(lengths.join() === '160', `sample lengths ${lengths.join()}: ${JSON.stringify(passages.slice(0, 2))}`);
     return `${choice.reason}; controls ${shown}; ${passages.length} passages of 160 characters`;
+  });
+
+  await check('a short running text trains in mode lines, as the CLI decides (too short for the text recipe\'s streams)', async () => {
+    const text = 'A first short paragraph of running text.\n\nA second one, just as short.\n\nAnd a third.\n';
+    await page.fill('#paste', text);
+    await waitReady(() => page.click('#use-paste'));
+    const mode = await page.getAttribute('#data-summary', 'data-mode');
+    const summary = await page.textContent('#data-summary');
+    expect(mode === 'lines' && /fewer than [\d,]+ for the text recipe's streams/.test(summary), `mode ${mode}; summary: ${summary}`);
+    return summary.split('Trains in ')[1];
   });
 
   // One column on a phone: nothing wider than the screen.

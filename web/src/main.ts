@@ -2,8 +2,9 @@
  * The playground page: wires the panels to the training worker. It holds no
  * model; every number it shows comes from the worker's library calls.
  */
-import { CharTokenizer, chooseMode, DEFAULT_LEARNING_RATES, DEFAULT_RECIPE, TEXT_RECIPE, OPTIMIZER_LABELS, OPTIMIZERS, textLines, type Activation, type Cell, type OptimizerName } from '../../src/index.js';
+import { CharTokenizer, DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, textLines, type Activation, type Cell, type OptimizerName } from '../../src/index.js';
 import { CORPORA } from './corpora.js';
+import { autoMode } from './mode.js';
 import { DEFAULT_SETTINGS, describeSettings, settingsOf, type BestEpoch, type DerivationMessage, type FlowMessage, type FromWorker, type ToWorker, type TrainingSettings } from './protocol.js';
 import { Charts } from './views/charts.js';
 import { DerivationView } from './views/derivation.js';
@@ -96,10 +97,10 @@ function useText(text: string, source: string): void {
   $<HTMLInputElement>('#flow-text').value = lines[0].slice(0, 23);
   $<HTMLInputElement>('#derive-text').value = lines[0].slice(0, 9);
   // As `bptt train` without flags: the defaults for this kind of text, a list of lines or running text.
-  const { mode } = chooseMode(text);
+  const { mode, recipe } = autoMode(text);
   if (mode !== controlsMode) {
     controlsMode = mode;
-    showAllSettings(settingsOf(mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE));
+    showAllSettings(settingsOf(recipe));
   }
   configure();
 }

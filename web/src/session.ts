@@ -8,13 +8,12 @@ import {
   type Tokenizer,
   batchFromRows,
   CharTokenizer,
-  chooseMode,
   DEFAULT_RECIPE,
+  TEXT_RECIPE,
   derive,
   type EpochEvent,
   streamEvaluateEvery,
   streamReadingOf,
-  TEXT_RECIPE,
   Trainer,
   decodeModelFile,
   encodeModelFile,
@@ -34,6 +33,7 @@ import {
   type StepEvent,
   type TokenStreams,
 } from '../../src/index.js';
+import { autoMode } from './mode.js';
 import { DEFAULT_SETTINGS, describeSettings, type BestEpoch, type FromWorker, type ModelSummary, type ProgressPoint, type SampleRequest, type TrainingSettings } from './protocol.js';
 
 /** The data as the trainer reads it: lines (each a sequence) or streams of running text. */
@@ -106,7 +106,7 @@ export class Session {
     const c = saved.model.config;
     this.settings = { ...(this.settings ?? DEFAULT_SETTINGS), cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed, dropout: c.dropout ?? 0 };
     const file = { dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
-    let recipe = { ...recipeOf(this.settings, saved.metadata.stream ? 'stream' : 'lines'), ...file };
+    let recipe = { ...recipeOf(this.settings, saved.metadata.stream ? TEXT_RECIPE : DEFAULT_RECIPE), ...file };
     let cannotTrain = '';
     try {
       const prepared = dataOf(text, this.settings, source, saved.tokenizer, file);
@@ -345,9 +345,9 @@ export class Session {
  * which the page also started from those defaults. Epochs 0 and patience 0 mean "until paused" and
  * "never stop early".
  */
-export function recipeOf(settings: TrainingSettings, mode: 'lines' | 'stream'): Recipe {
+export function recipeOf(settings: TrainingSettings, base: Recipe): Recipe {
   return {
-    ...(mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE),
+    ...base,
     cell: settings.cell,
     activation: settings.activation,
     hidden: settings.hidden,
@@ -365,13 +365,13 @@ export function recipeOf(settings: TrainingSettings, mode: 'lines' | 'stream'): 
 }
 
 /**
- * The text as training data, in the mode chooseMode picks (as `bptt train` does), and the run's
+ * The text as training data, in the mode `bptt train` picks (autoMode), and the run's
  * recipe: a list of lines, or running text as streams (evaluated every so many steps when an epoch
  * is long, as the CLI does). `file`: a loaded model's settings that the recipe must keep.
  */
 function dataOf(text: string, settings: TrainingSettings, source: string, tokenizer?: Tokenizer, file: Partial<Recipe> = {}): { data: Data; recipe: Recipe } {
-  const { mode, reason } = chooseMode(text);
-  const recipe: Recipe = { ...recipeOf(settings, mode), ...file };
+  const { mode, reason, recipe: base } = autoMode(text);
+  const recipe: Recipe = { ...recipeOf(settings, base), ...file };
   if (mode === 'stream') {
     if (tokenizer && !(tokenizer instanceof CharTokenizer)) throw new BpttError(`${source} is running text, which the page trains on characters; this model reads words`, 'load a character model, or train a new one');
     const streams = prepareStreams(text, recipe, source, tokenizer as CharTokenizer | undefined);
