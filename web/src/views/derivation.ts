@@ -13,43 +13,38 @@ import type { DerivedStep } from '../../../src/index.js';
 import type { DerivationMessage } from '../protocol.js';
 import { formatNumber, showCharacter } from './heatmap.js';
 import derivationSource from '../../../src/model/derivation.ts?raw';
-import rnnCellSource from '../../../src/nn/rnn-cell.ts?raw';
-import activationSource from '../../../src/nn/activation.ts?raw';
-import affineSource from '../../../src/nn/affine.ts?raw';
-import softmaxSource from '../../../src/nn/softmax-cross-entropy.ts?raw';
-import lstmSource from '../../../src/nn/lstm-cell.ts?raw';
 
-/** Where a quantity is computed: the library function, its file, and the call in derive(). */
-interface Code {
-  fn: string;
-  file: string;
-  source: string;
-}
+/** The sources of src/nn, by path: where the view finds the function that computed a value. */
+const NN_SOURCES = Object.fromEntries(
+  Object.entries(import.meta.glob('../../../src/nn/*.ts', { query: '?raw', import: 'default', eager: true }) as Record<string, string>).map(([path, text]) => [path.replace(/^(\.\.\/)+/, ''), text]),
+);
 
-const CODE: Record<string, Code> = {
-  inputHalf: { fn: 'inputPreactivation', file: 'src/nn/rnn-cell.ts', source: rnnCellSource },
-  z: { fn: 'recurrentPreactivation', file: 'src/nn/rnn-cell.ts', source: rnnCellSource },
-  h: { fn: 'activationForward', file: 'src/nn/activation.ts', source: activationSource },
-  theta: { fn: 'affineForward', file: 'src/nn/affine.ts', source: affineSource },
-  yHat: { fn: 'softmaxCrossEntropyForward', file: 'src/nn/softmax-cross-entropy.ts', source: softmaxSource },
-  dTheta: { fn: 'softmaxCrossEntropyBackward', file: 'src/nn/softmax-cross-entropy.ts', source: softmaxSource },
-  local: { fn: 'affineBackward', file: 'src/nn/affine.ts', source: affineSource },
-  gamma: { fn: 'k.add', file: 'src/model/derivation.ts', source: derivationSource },
-  dz: { fn: 'rnnCellBackwardStep', file: 'src/nn/rnn-cell.ts', source: rnnCellSource },
-  dWh: { fn: 'recurrentWeightGradient', file: 'src/nn/rnn-cell.ts', source: rnnCellSource },
-  gates: { fn: 'lstmCellForward', file: 'src/nn/lstm-cell.ts', source: lstmSource },
-  lstmBackward: { fn: 'lstmCellBackwardStep', file: 'src/nn/lstm-cell.ts', source: lstmSource },
+/** The library function that computes each kind of value (called from src/model/derivation.ts). */
+const CODE: Record<string, string> = {
+  inputHalf: 'inputPreactivation',
+  z: 'recurrentPreactivation',
+  h: 'activationForward',
+  theta: 'affineForward',
+  yHat: 'softmaxCrossEntropyForward',
+  dTheta: 'softmaxCrossEntropyBackward',
+  local: 'affineBackward',
+  gamma: 'k.add',
+  dz: 'rnnCellBackwardStep',
+  dWh: 'recurrentWeightGradient',
+  gates: 'lstmCellForward',
+  lstmBackward: 'lstmCellBackwardStep',
 };
 
-/** "file:line  text" of the line defining `fn`, and of its call in derive(). */
-function codeLines(code: Code): string {
+/** "file:line  text" of the call in derive(), and of the definition of `fn` in src/nn (wherever it lives). */
+function codeLines(fn: string): string {
   const lines = (text: string) => text.split('\n');
-  const find = (text: string, pattern: string) => lines(text).findIndex((line) => line.includes(pattern));
-  const call = find(derivationSource, `${code.fn}(`);
-  const callText = call >= 0 ? `src/model/derivation.ts:${call + 1}  ${lines(derivationSource)[call].trim()}` : '';
-  if (code.file === 'src/model/derivation.ts') return callText;
-  const definition = find(code.source, `export function ${code.fn}(`);
-  return `${callText}\n${code.file}:${definition + 1}  ${lines(code.source)[definition].trim().replace(/\{$/, '')}`;
+  const call = lines(derivationSource).findIndex((line) => line.includes(`${fn}(`));
+  const found = [call >= 0 ? `src/model/derivation.ts:${call + 1}  ${lines(derivationSource)[call].trim()}` : ''];
+  for (const [path, text] of Object.entries(NN_SOURCES)) {
+    const definition = lines(text).findIndex((line) => line.startsWith(`export function ${fn}(`));
+    if (definition >= 0) found.push(`${path}:${definition + 1}  ${lines(text)[definition].trim().replace(/\{$/, '')}`);
+  }
+  return found.filter(Boolean).join('\n');
 }
 
 interface Cell {
