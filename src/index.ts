@@ -14,6 +14,7 @@ export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type I
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { gradientFlow, type GradientFlow } from './model/gradient-flow.js';
+export { derive, type Derivation, type DerivedStep } from './model/derivation.js';
 export { Adagrad } from './optim/adagrad.js';
 export { Sgd } from './optim/sgd.js';
 export { RmsProp } from './optim/rmsprop.js';

@@ -6,7 +6,14 @@
 import {
   BpttError,
   type Tokenizer,
+  batchFromRows,
+  CharTokenizer,
   DEFAULT_RECIPE,
+  TEXT_RECIPE,
+  derive,
+  type EpochEvent,
+  streamEvaluateEvery,
+  streamReadingOf,
   Trainer,
   decodeModelFile,
   encodeModelFile,
@@ -16,17 +23,36 @@ import {
   loadKernels,
   modelConfigOf,
   prepareData,
+  prepareStreams,
   trainOptionsOf,
   RnnModel,
   type Kernels,
-  type PreparedData,
+  type FloatArray,
   type Recipe,
+  type Sequence,
   type StepEvent,
+  type TokenStreams,
 } from '../../src/index.js';
-import { DEFAULT_SETTINGS, describeSettings, type FromWorker, type ModelSummary, type ProgressPoint, type SampleRequest, type TrainingSettings } from './protocol.js';
+import { autoMode } from './mode.js';
+import { DEFAULT_SETTINGS, describeSettings, type BestEpoch, type FromWorker, type ModelSummary, type ProgressPoint, type SampleRequest, type TrainingSettings } from './protocol.js';
+
+/** The data as the trainer reads it: lines (each a sequence) or streams of running text. */
+interface Data {
+  mode: 'lines' | 'stream';
+  modeReason: string;
+  tokenizer: Tokenizer;
+  train: readonly Sequence[] | TokenStreams;
+  validation: readonly Sequence[] | TokenStreams;
+  /** The training lines as the tokenizer decodes them (mode lines), for Novel only; none in mode stream. */
+  lines: ReadonlySet<string>;
+}
 
 /** The longest sequence the gradient-flow map shows (it runs T(T−1)/2 rows). */
 export const FLOW_MAX_STEPS = 24;
+/** The longest sequence the derivation walks: its tables show every step. */
+export const DERIVE_MAX_STEPS = 10;
+/** Characters per sample in mode stream: a passage of running text, not one line. */
+export const PASSAGE_LENGTH = 160;
 const SLICE_MS = 40; // train this long, then let messages in
 const PROGRESS_EVERY_MS = 150;
 const FLOW_EVERY_MS = 800;
@@ -36,7 +62,11 @@ export class Session {
   private kernels!: Kernels;
   private model!: RnnModel;
   private tokenizer!: Tokenizer;
-  private data: PreparedData | null = null;
+  private data: Data | null = null;
+  /** The recipe of the current run (the page's settings on the mode's defaults). */
+  private recipe: Recipe = DEFAULT_RECIPE;
+  /** The kept weights: the epoch with the lowest validation loss so far (`bptt train --out` keeps it too). */
+  private best: (BestEpoch & { params: FloatArray }) | null = null;
   private trainer: Trainer | null = null;
   private settings!: TrainingSettings;
   /** 'new', or the name of the model file the weights came from. */
@@ -57,8 +87,7 @@ export class Session {
   async configure(text: string, source: string, settings: TrainingSettings, flowText: string): Promise<void> {
     this.stop();
     this.kernels = await loadKernels('auto'); // a fresh WebAssembly memory: the last model's is released
-    const recipe = recipeOf(settings);
-    const data = prepareData(text, recipe, source);
+    const { data, recipe } = dataOf(text, settings, source);
     this.data = data;
     this.tokenizer = data.tokenizer;
     this.model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), settings.seed, this.kernels);
@@ -75,11 +104,14 @@ export class Session {
     this.model = saved.model;
     this.tokenizer = saved.tokenizer;
     const c = saved.model.config;
-    this.settings = { ...(this.settings ?? DEFAULT_SETTINGS), cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed };
-    const recipe = { ...recipeOf(this.settings), dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
+    this.settings = { ...(this.settings ?? DEFAULT_SETTINGS), cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed, dropout: c.dropout ?? 0 };
+    const file = { dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
+    let recipe = { ...recipeOf(this.settings, saved.metadata.stream ? TEXT_RECIPE : DEFAULT_RECIPE), ...file };
     let cannotTrain = '';
     try {
-      this.data = prepareData(text, recipe, source, saved.tokenizer);
+      const prepared = dataOf(text, this.settings, source, saved.tokenizer, file);
+      this.data = prepared.data;
+      recipe = prepared.recipe;
     } catch (error) {
       if (!(error instanceof BpttError)) throw error;
       this.data = null;
@@ -93,23 +125,39 @@ export class Session {
     this.generation++;
     this.origin = origin;
     this.trainer = null;
+    this.best = null;
     this.pending = [];
+    this.recipe = recipe;
     if (this.data) {
-      const trainer = new Trainer(this.model, this.data.train, this.data.validation, { ...trainOptionsOf(recipe), epochs: undefined });
+      const trainer = new Trainer(this.model, this.data.train, this.data.validation, trainOptionsOf(recipe));
       trainer.on('step', (event) => {
         this.pending.push(event);
         this.pendingGradientNorm += event.gradientNorm;
       });
-      trainer.on('epoch', (event) => this.post({ type: 'epoch', step: event.position.step, epoch: event.position.epoch, trainLoss: event.trainLoss, validationLoss: event.validationLoss }));
+      const onValidation = (event: EpochEvent) => {
+        const { step, epoch } = event.position;
+        // As `bptt train --out`: the weights of the best validation are the ones kept.
+        if (event.improved) this.best = { epoch, step, validationLoss: event.validationLoss, trainLoss: event.trainLoss, params: this.model.params.slice() };
+        this.flushProgress(); // the training points up to this validation first, so the charts stay in step order
+        this.post({ type: 'epoch', step, epoch, trainLoss: event.trainLoss, validationLoss: event.validationLoss, best: this.bestEpoch() });
+      };
+      trainer.on('epoch', onValidation);
+      trainer.on('evaluation', onValidation); // mode stream on a long text: every evaluateEvery steps, as the CLI
       this.trainer = trainer;
     }
+    // A loaded model: how well it does on this text's held-out part (the best epoch's loss, for a file the page or the CLI kept).
+    const validationLoss = origin !== 'new' && this.trainer && sizeOf(this.data?.validation) > 0 ? this.trainer.evaluate(this.data!.validation).natsPerToken : NaN;
     const summary: ModelSummary = {
+      validationLoss,
       settings: this.settings,
       parameters: this.model.params.length,
       vocabSize: this.tokenizer.size,
       backend: this.model.kernels.name,
-      trainSequences: this.data?.train.length ?? 0,
-      validationSequences: this.data?.validation.length ?? 0,
+      mode: this.data?.mode ?? 'lines',
+      windowLength: recipe.seqLength,
+      modeReason: this.data?.modeReason ?? '',
+      trainSequences: this.trainer?.batchesPerEpoch !== undefined && this.data?.mode === 'stream' ? this.trainer.batchesPerEpoch : sizeOf(this.data?.train),
+      validationSequences: sizeOf(this.data?.validation),
       cannotTrain,
       origin,
     };
@@ -135,12 +183,13 @@ export class Session {
     while (this.running && generation === this.generation) {
       const sliceEnd = performance.now() + SLICE_MS;
       try {
-        while (performance.now() < sliceEnd) trainer.trainStep();
+        while (performance.now() < sliceEnd && !this.finished(trainer)) trainer.trainStep();
       } catch (error) {
         this.stop();
         this.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
         return;
       }
+      if (this.finished(trainer)) return this.finish(trainer);
       const now = performance.now();
       if (now - this.lastProgress >= PROGRESS_EVERY_MS) this.flushProgress();
       if (now - this.lastFlow >= FLOW_EVERY_MS) this.sendFlow();
@@ -150,6 +199,30 @@ export class Session {
       }
       await new Promise((resolve) => setTimeout(resolve, 0)); // let messages in
     }
+  }
+
+  /** The budget of the CLI's recipe: its epochs, or early stopping (patience epochs without a better validation loss). */
+  private finished(trainer: Trainer): boolean {
+    const { epochs } = trainer.options;
+    return trainer.stoppedEarly || (epochs !== undefined && trainer.position.epoch >= epochs);
+  }
+
+  /** Training is over: back to the best epoch's weights, as `bptt train` leaves its model file. */
+  private finish(trainer: Trainer): void {
+    this.stop();
+    const p = trainer.position;
+    const reason = trainer.stoppedEarly
+      ? `stopped early after epoch ${p.epoch}: ${trainer.options.patience} epochs without a better validation loss`
+      : `finished its ${trainer.options.epochs} epochs`;
+    if (this.best) this.model.params.set(this.best.params);
+    this.post({ type: 'finished', reason, best: this.bestEpoch() });
+    this.sendFlow();
+  }
+
+  private bestEpoch(): BestEpoch | null {
+    if (!this.best) return null;
+    const { epoch, step, validationLoss, trainLoss } = this.best;
+    return { epoch, step, validationLoss, trainLoss };
   }
 
   private flushProgress(): void {
@@ -188,58 +261,128 @@ export class Session {
   /** The Trick 2 table for the chosen line, with the current weights. */
   sendFlow(): void {
     this.lastFlow = performance.now();
-    const line = Array.from(this.tokenizer.normalize(this.flowText.split('\n')[0] ?? ''))
-      .filter((char) => this.tokenizer.unknownCharacter(char) === undefined)
-      .slice(0, FLOW_MAX_STEPS - 1)
-      .join('');
-    const ids = this.tokenizer.encode(line);
-    const end = this.tokenizer.endId;
     // As in training (mode lines): fed '\n' + line, predicting line + '\n'.
-    const input = [end, ...ids];
-    const target = [...ids, end];
+    const { input, target, inputs, targets } = this.lineSequence(this.flowText, FLOW_MAX_STEPS);
     const flow = gradientFlow(this.model, input, target);
-    const text = (id: number) => this.tokenizer.tokens[id];
     this.post({
       type: 'flow',
-      flow: { ...flow, inputs: input.map(text), targets: target.map(text), atStep: this.trainer?.position.step ?? 0, model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`), cell: this.settings.cell },
+      flow: { ...flow, inputs, targets, atStep: this.trainer?.position.step ?? 0, model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`), cell: this.settings.cell },
     });
   }
 
   sample(request: SampleRequest, streamed = false): void {
     if (!streamed) this.sampler = request; // streamed samples during training use the sampler's last settings
-    const exclude = request.novel && this.data ? new Set(this.data.lines.map((line) => this.tokenizer.normalize(line))) : undefined;
-    const { samples } = generate(this.model, this.tokenizer, { prime: request.prime, count: request.count, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, exclude });
+    const options = { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined };
+    let samples: string[];
+    if (this.data?.mode === 'stream') {
+      // Running text: passages, not lines (as `bptt sample` writes for a stream model); fewer while training.
+      const count = streamed ? Math.min(3, request.count) : request.count;
+      samples = generate(this.model, this.tokenizer, { ...options, count, seed: request.seed, length: PASSAGE_LENGTH, documents: this.recipe.documents }).samples;
+    } else {
+      const exclude = request.novel && this.data ? this.data.lines : undefined;
+      samples = generate(this.model, this.tokenizer, { ...options, count: request.count, seed: request.seed, exclude }).samples;
+    }
     this.post({ type: 'samples', samples, streamed, atStep: this.trainer?.position.step ?? 0 });
   }
 
   explain(request: SampleRequest): void {
-    const explained = explainSample(this.model, this.tokenizer, { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, alternatives: 5 });
-    this.post({ type: 'explanation', explained });
+    const exclude = request.novel && this.data?.mode === 'lines' ? this.data.lines : undefined;
+    const explained = explainSample(this.model, this.tokenizer, { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, alternatives: 5, exclude });
+    const novel = !this.data?.lines.has(this.tokenizer.normalize(explained.prime + explained.text));
+    this.post({ type: 'explanation', explained, novel });
   }
 
+  /**
+   * The derivation view's numbers: one line walked through the seed's equations (derive, the
+   * training functions step by step), with forward() + backward() on the same line beside it for
+   * the view's check that Σ (5.2) is the gradient training uses.
+   */
+  derive(text: string): void {
+    const { cell, layers } = this.model.config;
+    const model = `${describeSettings(this.settings)}${this.origin === 'new' ? '' : `, from ${this.origin}`}`;
+    const atStep = this.trainer?.position.step ?? 0;
+    if (cell === 'gru' || layers !== 1) {
+      this.post({ type: 'derivation', derivation: { unavailable: `The walk follows a one-layer RNN (the seed's equations) or LSTM (docs/derivations/lstm.md); the current model is ${model}. Choose one of those with 1 layer (the GRU's equations: docs/derivations/gru.md).`, model, atStep } });
+      return;
+    }
+    const { input, target, inputs, targets } = this.lineSequence(text, DERIVE_MAX_STEPS);
+    const derivation = derive(this.model, input, target);
+    const lossSum = this.model.forward(batchFromRows([input], [target]));
+    this.model.backward({ scale: 1, clip: Infinity });
+    this.post({
+      type: 'derivation',
+      derivation: { model, atStep, cell, activation: this.model.config.activation, inputs, targets, vocabulary: [...this.tokenizer.tokens], derivation, backward: { loss: lossSum, Wh: Float64Array.from(this.model.gradients.Wh) } },
+    });
+  }
+
+  /** A line as training reads it in mode lines: fed '\n' + line, predicting line + '\n' (unknown characters dropped). */
+  private lineSequence(text: string, maxSteps: number): { input: number[]; target: number[]; inputs: string[]; targets: string[] } {
+    const line = Array.from(this.tokenizer.normalize(text.split('\n')[0] ?? ''))
+      .filter((char) => this.tokenizer.unknownCharacter(char) === undefined)
+      .slice(0, maxSteps - 1)
+      .join('');
+    const ids = this.tokenizer.encode(line);
+    const end = this.tokenizer.endId;
+    const input = [end, ...ids];
+    const target = [...ids, end];
+    const token = (id: number) => this.tokenizer.tokens[id];
+    return { input, target, inputs: input.map(token), targets: target.map(token) };
+  }
+
+  /** The model file `bptt train --out` would hold now: the best validation epoch's weights when there is one. */
   save(): void {
-    const bytes = encodeModelFile(this.model, this.tokenizer);
-    this.post({ type: 'model-file', bytes, name: `${this.settings.cell}-${this.settings.hidden}.safetensors` }, [bytes.buffer]);
+    const current = this.best ? this.model.params.slice() : null;
+    if (this.best) this.model.params.set(this.best.params);
+    const bytes = encodeModelFile(this.model, this.tokenizer, undefined, streamReadingOf(this.recipe)); // a stream model records how it read its text
+    if (current) this.model.params.set(current);
+    this.post({ type: 'model-file', bytes, name: `${this.settings.cell}-${this.settings.hidden}.safetensors`, best: this.bestEpoch() }, [bytes.buffer]);
   }
 }
 
-/** The page's settings as a library recipe (lines mode, 10% held out, as `bptt train`). */
-export function recipeOf(settings: TrainingSettings): Recipe {
+/**
+ * The page's settings as a library recipe: the defaults `bptt train` starts from for this kind of
+ * text (DEFAULT_RECIPE for a list of lines, TEXT_RECIPE for running text) with the page's controls,
+ * which the page also started from those defaults. Epochs 0 and patience 0 mean "until paused" and
+ * "never stop early".
+ */
+export function recipeOf(settings: TrainingSettings, base: Recipe): Recipe {
   return {
-    ...DEFAULT_RECIPE,
+    ...base,
     cell: settings.cell,
     activation: settings.activation,
     hidden: settings.hidden,
     layers: settings.layers,
     embed: settings.embed,
+    dropout: settings.dropout,
     optimizer: settings.optimizer,
     learningRate: settings.learningRate,
     batchSize: settings.batchSize,
     clip: settings.clip > 0 ? settings.clip : Infinity,
     seed: settings.seed,
-    // The page has no dropout control and trains until paused: none of the CLI's dropout or early stopping.
-    dropout: 0,
-    epochs: undefined,
-    patience: undefined,
+    epochs: settings.epochs > 0 ? settings.epochs : undefined,
+    patience: settings.patience > 0 ? settings.patience : undefined,
   };
+}
+
+/**
+ * The text as training data, in the mode `bptt train` picks (autoMode), and the run's
+ * recipe: a list of lines, or running text as streams (evaluated every so many steps when an epoch
+ * is long, as the CLI does). `file`: a loaded model's settings that the recipe must keep.
+ */
+function dataOf(text: string, settings: TrainingSettings, source: string, tokenizer?: Tokenizer, file: Partial<Recipe> = {}): { data: Data; recipe: Recipe } {
+  const { mode, reason, recipe: base } = autoMode(text);
+  const recipe: Recipe = { ...recipeOf(settings, base), ...file };
+  if (mode === 'stream') {
+    if (tokenizer && !(tokenizer instanceof CharTokenizer)) throw new BpttError(`${source} is running text, which the page trains on characters; this model reads words`, 'load a character model, or train a new one');
+    const streams = prepareStreams(text, recipe, source, tokenizer as CharTokenizer | undefined);
+    if (streams.validation) recipe.evaluateEvery = streamEvaluateEvery(streams.train.windows, recipe.batchSize * recipe.seqLength, streams.validation.tokens);
+    return { recipe, data: { mode, modeReason: reason, tokenizer: streams.tokenizer, train: streams.train, validation: streams.validation ?? [], lines: new Set() } };
+  }
+  const data = prepareData(text, recipe, source, tokenizer);
+  return { recipe, data: { mode, modeReason: reason, tokenizer: data.tokenizer, train: data.train, validation: data.validation, lines: new Set(data.lines.map((line) => data.tokenizer.normalize(line))) } };
+}
+
+function sizeOf(data: readonly Sequence[] | TokenStreams | undefined): number {
+  if (!data) return 0;
+  return 'length' in data ? data.length : data.windows;
 }

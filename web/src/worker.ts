@@ -9,8 +9,17 @@ import { Session } from './session.js';
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 const session = new Session(post);
 
-self.onmessage = async (event: MessageEvent<ToWorker>) => {
-  const message = event.data;
+/**
+ * One message at a time, in order: configure and load wait for the kernels, and a message arriving
+ * meanwhile (start, another configure) must not run on the half-replaced session. The training
+ * loop itself runs outside this queue (start returns at once), so pause is answered between slices.
+ */
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  queue = queue.then(() => handle(event.data));
+};
+
+async function handle(message: ToWorker): Promise<void> {
   try {
     switch (message.type) {
       case 'configure':
@@ -25,6 +34,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         return session.sample(message.request);
       case 'explain':
         return session.explain(message.request);
+      case 'derive':
+        return session.derive(message.text);
       case 'flow-text':
         return session.setFlowText(message.text);
       case 'save':
@@ -34,4 +45,4 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     // A BpttError's message already names the problem and the way out.
     post({ type: 'error', message: error instanceof BpttError || error instanceof Error ? error.message : String(error) });
   }
-};
+}

@@ -18,7 +18,15 @@ export class InsideView {
     this.canvas = root.querySelector('#inside-hidden')!;
   }
 
-  show(sample: Explanation): void {
+  /** Forget the last model's explanation. */
+  clear(): void {
+    this.tokens.replaceChildren();
+    this.readout.textContent = '';
+    this.canvas.width = this.canvas.height = 0;
+  }
+
+  /** `novel`: the text is not a line of the training data. */
+  show(sample: Explanation, novel: boolean): void {
     const describe = (i: number) => {
       const token = sample.tokens[i];
       const alternatives = token.alternatives.map((a) => `${showCharacter(a.text)} ${formatNumber(a.probability)}`).join(', ');
@@ -37,7 +45,8 @@ export class InsideView {
         return button;
       }),
     );
-    this.readout.textContent = `${JSON.stringify(sample.text)}: log-probability ${formatNumber(sample.logProbability)}, ${formatNumber(sample.natsPerToken)} nats per character.`;
+    this.readout.dataset.novel = String(novel);
+    this.readout.textContent = `${JSON.stringify(sample.prime + sample.text)} (${novel ? 'novel: not a line of the training data' : 'a line of the training data'}): log-probability ${formatNumber(sample.logProbability)}, ${formatNumber(sample.natsPerToken)} nats per character.`;
     const H = sample.tokens[0]?.hidden.length ?? 0;
     let limit = 0;
     for (const token of sample.tokens) for (const value of token.hidden) limit = Math.max(limit, Math.abs(value));

@@ -34,6 +34,13 @@ export class SamplesView {
     };
   }
 
+  /** Forget the last model's samples (a new or loaded model). */
+  clear(): void {
+    this.list.replaceChildren();
+    this.stream.replaceChildren();
+    this.streamStep.textContent = '';
+  }
+
   show(samples: string[], streamed: boolean, atStep: number): void {
     const target = streamed ? this.stream : this.list;
     target.replaceChildren(...samples.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
