@@ -346,7 +346,7 @@ async function runTraining(run: PreparedRun): Promise<Outcome> {
     progress[kind](event);
     if (event.improved) {
       outcome.best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
-      writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record, streamReadingOf(recipe)), 'model file');
+      writeFileAtomic(out, encodeModelFile(model, data.tokenizer, { data: record, stream: streamReadingOf(recipe) }), 'model file');
     }
     writeCheckpoint();
   };
@@ -418,7 +418,7 @@ function finish(run: PreparedRun, outcome: Outcome): number {
     else note = ` (no epoch beat this run's best, ${bestValidationLoss.toFixed(4)} at epoch ${bestEpoch}, but ${relativeOut} holds another run's model: it is replaced by the last weights)`;
   }
   if (kept) model.params.set(kept.params); // the best epoch's weights are in --out already; sample from them too
-  else writeFileAtomic(out, encodeModelFile(model, data.tokenizer, undefined, record, streamReadingOf(recipe)), 'model file');
+  else writeFileAtomic(out, encodeModelFile(model, data.tokenizer, { data: record, stream: streamReadingOf(recipe) }), 'model file');
   const epochs = trainer.position.epoch;
   err.write(
     `Trained ${trainer.position.step} steps (${epochs} epoch${epochs === 1 ? '' : 's'}) in ${trainer.position.elapsedSeconds.toFixed(1)} s` +

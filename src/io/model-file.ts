@@ -139,8 +139,19 @@ export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, data?: Trai
   };
 }
 
-/** The bytes of a model file (or, with `checkpoint`, of a checkpoint); `data`: what it was trained on; `stream`: how a stream-mode model read it. */
-export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint, data?: TrainingDataRecord, stream?: StreamReading): Uint8Array {
+/** What a model file records besides the weights and the vocabulary. */
+export interface ModelFileExtras {
+  /** The optimizer's state and the training position: the file is then a checkpoint. */
+  checkpoint?: SavedCheckpoint;
+  /** What the model was trained on. */
+  data?: TrainingDataRecord;
+  /** How a stream-mode model read its text. */
+  stream?: StreamReading;
+}
+
+/** The bytes of a model file (or, with `extras.checkpoint`, of a checkpoint). */
+export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, extras: ModelFileExtras = {}): Uint8Array {
+  const { checkpoint, data, stream } = extras;
   if (tokenizer.size !== model.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.size} tokens, model expects ${model.config.vocabSize}`);
   const fileDType = model.config.dtype === 'float64' ? 'F64' : 'F32';
   const tensors: Record<string, FloatTensorInput> = {};

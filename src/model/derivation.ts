@@ -31,7 +31,8 @@ import { affineBackward, affineForward } from '../nn/affine.js';
 import { activationForward } from '../nn/activation.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
-import { inputPreactivation, inputWeightGradients, packRecurrentBackward, packRecurrentForward, recurrentPreactivation, recurrentWeightGradient, rnnCellBackwardStep, rnnCellInputGradient, type CellInput, type RnnCellShape } from '../nn/rnn-cell.js';
+import { cellInputGradient, inputPreactivation, inputWeightGradients, packRecurrentBackward, packRecurrentForward, recurrentPreactivation, recurrentWeightGradient, type CellInput, type CellShape } from '../nn/recurrent-cell.js';
+import { rnnCellBackwardStep } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { RnnModel } from './rnn-model.js';
 
@@ -98,7 +99,7 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
   const w = model.layerWeights[0];
   const D = d > 0 ? d : V;
   const G = lstm ? 4 * H : H;
-  const shape: RnnCellShape = { rows: 1, hidden: H, inputSize: D, activation, units: G };
+  const shape: CellShape = { rows: 1, hidden: H, inputSize: D, activation, units: G };
   const buffer = (length: number) => k.allocate(dtype, length);
   const copy = (values: ArrayLike<number>) => Float64Array.from(values);
 
@@ -204,7 +205,7 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
     const cellInput: CellInput = d > 0 ? { kind: 'dense', x } : { kind: 'one-hot', ids };
     inputWeightGradients(k, grads, dz, cellInput, shape); // dWx, db1 += …
     if (d > 0) {
-      rnnCellInputGradient(k, dx, dz, w, shape); // ∂J/∂x(t) = Wxᵀ dz(t)
+      cellInputGradient(k, dx, dz, w, shape); // ∂J/∂x(t) = Wxᵀ dz(t)
       embeddingBackward(k, grads.embedding, dx, ids, 1, d);
     }
   }

@@ -38,7 +38,7 @@ export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: 
   const { carriedState, ...position } = trainer.position;
   const saved: SavedPosition = carriedState ? { ...position, carriedState: Array.from(carriedState) } : position;
   const training: TrainingState = { ...state, position: saved, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
-  return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data);
+  return encodeModelFile(trainer.model, tokenizer, { checkpoint: { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data });
 }
 
 export interface LoadedCheckpoint extends SavedModel {

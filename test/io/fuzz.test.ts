@@ -168,7 +168,7 @@ function modelFile(cell: 'rnn' | 'lstm' | 'gru', embed: number, layers: number, 
   if (!checkpoint) return encodeModelFile(model, tokenizer);
   const optimizer = new Adagrad(model.params.length, dtype);
   optimizer.state.memory.fill(0.25);
-  return encodeModelFile(model, tokenizer, { optimizerState: { ...optimizer.state }, training: { recipe: {}, position: { step: 1 } } });
+  return encodeModelFile(model, tokenizer, { checkpoint: { optimizerState: { ...optimizer.state }, training: { recipe: {}, position: { step: 1 } } } });
 }
 const validFiles = [
   modelFile('rnn', 0, 1, 'float32', false),

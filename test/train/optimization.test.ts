@@ -93,7 +93,7 @@ describe('optimizers in the Trainer', () => {
     await first.trainer.run();
     // What the older code wrote: the recipe without optimizer fields, no counters, no schedule.
     const training = { recipe: first.recipe, position: { ...first.trainer.position }, dataSource: 'dinos.txt', dataFingerprint: 'x' };
-    const bytes = encodeModelFile(first.model, first.data.tokenizer, { optimizerState: { memory: first.trainer.optimizer.state.memory }, training });
+    const bytes = encodeModelFile(first.model, first.data.tokenizer, { checkpoint: { optimizerState: { memory: first.trainer.optimizer.state.memory }, training } });
     const checkpoint = decodeCheckpoint(bytes, 'old.safetensors');
     const resumed = new Trainer(checkpoint.model, first.data.train, first.data.validation, trainOptionsOf({ ...checkpoint.training.recipe, steps: 8 }));
     restoreTrainer(resumed, checkpoint);

@@ -333,7 +333,7 @@ export class Session {
   save(): void {
     const current = this.best ? this.model.params.slice() : null;
     if (this.best) this.model.params.set(this.best.params);
-    const bytes = encodeModelFile(this.model, this.tokenizer, undefined, streamReadingOf(this.recipe)); // a stream model records how it read its text
+    const bytes = encodeModelFile(this.model, this.tokenizer, { stream: streamReadingOf(this.recipe) }); // a stream model records how it read its text
     if (current) this.model.params.set(current);
     this.post({ type: 'model-file', bytes, name: `${this.settings.cell}-${this.settings.hidden}.safetensors`, best: this.bestEpoch() }, [bytes.buffer]);
   }
