@@ -1,0 +1,122 @@
+/**
+ * The PyTorch project of `bptt export pytorch`, run with Debian's PyTorch:
+ *  - train.py takes the same steps as bptt's Trainer: from the same weights, on the same data (lines,
+ *    chunks, streams with resets; bptt's validation split and epoch order), its loss at every step and
+ *    the weights after them match bptt's to 1e-5 (float64 models, so any difference is a real one), for
+ *    every cell and each optimizer;
+ *  - under torchrun with 2 processes (DistributedDataParallel, gloo) it takes the same steps as with one
+ *    process, writes a model file, and `bptt eval` reads it.
+ * Under CI=true a missing PyTorch fails the suite (.ci/run installs python3-torch); elsewhere it skips.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeModelFile, DEFAULT_RECIPE, encodeModelFile, modelConfigOf, modelMetadata, prepareData, prepareStreams, RnnModel, Trainer, trainOptionsOf, type Recipe, type SavedModel } from '../../src/index.js';
+import { PYTORCH_RECIPE_FILE, PYTORCH_TEMPLATES, pytorchProjectFiles } from '../../src/export/pytorch.js';
+import { runCli } from '../cli/cli-helpers.js';
+import { dinosPath, expectClose, repoRoot } from '../helpers.js';
+
+/** A Python 3 that imports torch: Debian's /usr/bin/python3 first (the python3 first on PATH may be another). */
+function findTorchPython(): string | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const result = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    if (result.status === 0) return python;
+  }
+  return undefined;
+}
+const python = findTorchPython();
+const inCi = process.env.CI === 'true';
+
+const work = mkdtempSync(join(tmpdir(), 'bptt-pytorch-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const text = readFileSync(dinosPath, 'utf8');
+
+/** Writes the project of `saved` into a new folder, as `bptt export pytorch` does. */
+function writeProject(name: string, saved: SavedModel): string {
+  const folder = join(work, name);
+  mkdirSync(folder);
+  for (const [file, bytes] of Object.entries(pytorchProjectFiles(saved))) writeFileSync(join(folder, file), bytes);
+  for (const file of PYTORCH_TEMPLATES) copyFileSync(join(repoRoot, 'src', 'export', 'pytorch', file), join(folder, file));
+  return folder;
+}
+
+/** Runs a command, failing the test with its stderr if it fails. */
+function run(command: string, args: string[], timeout = 240_000): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  expect(result.status, `${command} ${args.join(' ')}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+/** The per-step losses train.py printed with --log-json (torchrun may prefix the lines with a process label). */
+function loggedLosses(stdout: string): number[] {
+  return stdout
+    .split('\n')
+    .map((line) => /\{"step".*\}/.exec(line)?.[0])
+    .filter((json): json is string => json !== undefined)
+    .map((json) => JSON.parse(json).loss);
+}
+
+describe('PyTorch is available where the tests must run', () => {
+  it.runIf(inCi)('CI has python3-torch (see .ci/run)', () => {
+    expect(python, 'no python3 with torch and numpy: .ci/run must apt-get install python3-torch python3-numpy').toBeDefined();
+  });
+});
+
+describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', () => {
+  const cases: { name: string; recipe: Partial<Recipe>; steps: number }[] = [
+    { name: 'the seed\'s sigmoid RNN, one-hot, Adagrad, lines, into a shuffled second epoch', recipe: { cell: 'rnn', activation: 'sigmoid', embed: 0, layers: 1, optimizer: 'adagrad', learningRate: 0.1, batchSize: 512 }, steps: 4 },
+    { name: 'LSTM, 2 layers, embedding, Adam with a global-norm clip, lines', recipe: { cell: 'lstm', embed: 4, layers: 2, optimizer: 'adam', learningRate: 0.01, clipNorm: 0.5, batchSize: 512 }, steps: 4 },
+    { name: 'GRU, embedding, SGD with momentum, streams with a reset at every line', recipe: { cell: 'gru', embed: 4, layers: 1, optimizer: 'sgd', momentum: 0.9, learningRate: 0.5, mode: 'stream', documents: 'line', seqLength: 16, batchSize: 8 }, steps: 3 },
+    { name: 'tanh RNN, 2 layers, one-hot, RMSprop, the notebook\'s chunks', recipe: { cell: 'rnn', activation: 'tanh', embed: 0, layers: 2, optimizer: 'rmsprop', learningRate: 0.01, mode: 'chunks', seqLength: 15, dropWhitespaceChunks: true, lowercase: true, batchSize: 256 }, steps: 2 },
+    { name: 'relu RNN, 1 layer, embedding, AdamW, lines', recipe: { cell: 'rnn', activation: 'relu', embed: 4, layers: 1, optimizer: 'adamw', learningRate: 0.01, batchSize: 700 }, steps: 2 },
+  ];
+  for (const { name, recipe: overrides, steps } of cases) {
+    it(name, () => {
+      const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 8, dtype: 'float64', dropout: 0, patience: undefined, ...overrides };
+      const data = recipe.mode === 'stream' ? prepareStreams(text, recipe, 'dinos.txt') : prepareData(text, recipe, 'dinos.txt');
+      const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 5);
+      const saved: SavedModel = { model, tokenizer: data.tokenizer, metadata: modelMetadata(model, data.tokenizer), checkpoint: { optimizerState: {}, training: { recipe } } };
+      const folder = writeProject(name.split(',')[0].replaceAll(/\W/g, '-'), saved);
+
+      const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe));
+      const expected = Array.from({ length: steps }, () => trainer.trainStep().loss);
+
+      const out = join(folder, 'trained.safetensors');
+      const stdout = run(python!, [join(folder, 'train.py'), '--data', dinosPath, '--steps', String(steps), '--out', out, '--log-json']);
+      expectClose('loss at every step', loggedLosses(stdout), expected, 1e-5);
+      const trained = decodeModelFile(readFileSync(out), out);
+      expect(trained.metadata).toEqual(saved.metadata);
+      expectClose('the weights after the steps', trained.model.params, model.params, 1e-5);
+    });
+  }
+
+  it('torchrun with 2 processes takes the steps of 1 process and writes a model file bptt eval reads', () => {
+    const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 16, embed: 8, batchSize: 16 };
+    const data = prepareData(text, recipe, 'dinos.txt');
+    const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 1);
+    const start = join(work, 'start.safetensors');
+    writeFileSync(start, encodeModelFile(model, data.tokenizer));
+    const folder = join(work, 'project');
+    const exported = runCli(work, ['export', 'pytorch', '--model', start, '--out', folder]);
+    expect(exported.status, exported.stderr).toBe(0);
+    // Dropout off: its masks are random, the processes' differ from one process's.
+    const settings = JSON.parse(readFileSync(join(folder, PYTORCH_RECIPE_FILE), 'utf8'));
+    writeFileSync(join(folder, PYTORCH_RECIPE_FILE), JSON.stringify({ ...settings, dropout: 0 }));
+
+    const single = loggedLosses(run(python!, [join(folder, 'train.py'), '--data', dinosPath, '--steps', '30', '--out', join(work, 'single.safetensors'), '--log-json']));
+    const out = join(work, 'x.safetensors');
+    // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
+    const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
+    const stdout = run(launcher[0], [...launcher.slice(1), '--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', dinosPath, '--steps', '30', '--out', out, '--log-json']);
+    const distributed = loggedLosses(stdout);
+    expect(distributed).toHaveLength(30);
+    expectClose('loss at every step, 2 processes vs 1', distributed, single, 1e-5);
+
+    const evaluated = runCli(work, ['eval', '--model', out, '--data', dinosPath, '--json']);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report.nats_per_char).toBeLessThan(Math.log(data.tokenizer.size)); // it learned something in 30 steps
+  });
+});
