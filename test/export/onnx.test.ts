@@ -4,12 +4,15 @@
  * logits and final states match bptt's own forward pass (RnnModel.step, step after step) to 1e-5,
  * from a random initial state, for a batch of random token ids.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CharTokenizer, Random, RnnModel, type Activation, type Cell, type ModelConfig } from '../../src/index.js';
-import { exportOnnx, ONNX_OPSET } from '../../src/export/onnx.js';
-import { expectClose } from '../helpers.js';
+import { exportOnnx, ONNX_NAMES, ONNX_OPSET } from '../../src/export/onnx.js';
+import { expectClose, repoRoot } from '../helpers.js';
 
 const tokenizer = CharTokenizer.fromText('abcdefghij\n');
 const V = tokenizer.size;
@@ -102,5 +105,34 @@ describe('bptt export onnx: ONNX Runtime computes what bptt computes', () => {
     const metadata = JSON.parse(decoded.metadataProps.find((p) => p.key === 'bptt')!.value!);
     expect(metadata.vocab).toEqual([...tokenizer.tokens]);
     expect(metadata.tokenizer).toBe('char');
+  });
+});
+
+describe('docs/onnx.md', () => {
+  const page = readFileSync(join(repoRoot, 'docs', 'onnx.md'), 'utf8');
+
+  it('states the opset and the names the graph has', () => {
+    expect(page).toContain(`opset **${ONNX_OPSET}**`);
+    for (const name of Object.values(ONNX_NAMES)) expect(page).toContain(`\`${name}\``);
+  });
+
+  it("the web page example samples a name (run in Node, with the page's fetch and document stubbed)", async () => {
+    const example = /```js\n([\s\S]*?)```/.exec(page)![1];
+    const model = RnnModel.initialized({ cell: 'lstm', activation: 'sigmoid', vocabSize: V, hidden: H, embed: 4, layers: 2, dtype: 'float32', init: 'scaled' }, 9);
+    const bytes = exportOnnx(model, tokenizer);
+    const globals = globalThis as unknown as Record<string, unknown>;
+    globals.fetch = async (url: string) => (url === 'dinosaurs.onnx' ? new Response(bytes as Uint8Array<ArrayBuffer>) : new Response(null, { status: 404 }));
+    globals.document = { body: { textContent: undefined } };
+    // Beside the repository's node_modules, so that the example's imports resolve as in a bundler.
+    const file = join(repoRoot, 'test', 'export', `.onnx-example-${process.pid}.mjs`);
+    writeFileSync(file, example);
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    const name = (globals.document as { body: { textContent: string } }).body.textContent;
+    expect(typeof name).toBe('string');
+    expect([...name].every((char) => tokenizer.tokens.includes(char) && char !== '\n')).toBe(true);
   });
 });
