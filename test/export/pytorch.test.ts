@@ -10,6 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,18 @@ function writeProject(name: string, saved: SavedModel): string {
   for (const [file, bytes] of Object.entries(pytorchProjectFiles(saved))) writeFileSync(join(folder, file), bytes);
   for (const file of PYTORCH_TEMPLATES) copyFileSync(join(repoRoot, 'src', 'export', 'pytorch', file), join(folder, file));
   return folder;
+}
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, 'localhost', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Runs a command, failing the test with its stderr if it fails. */
@@ -92,8 +105,21 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     });
   }
 
-  it('torchrun with 2 processes takes the steps of 1 process and writes a model file bptt eval reads', () => {
-    const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 16, embed: 8, batchSize: 16 };
+  /**
+   * torchrun with 2 processes on CPU (gloo) running train.py with `args`; its stdout. As --standalone
+   * does, but on a free port: --standalone always takes port 29400, where another run on the same
+   * machine (a parallel test, another checkout's) would join this one's rendezvous or block it.
+   */
+  async function torchrun(folder: string, data: string, args: string[]): Promise<string> {
+    const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
+    const rendezvous = ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${await freePort()}`, '--rdzv_id', `bptt-test-${process.pid}`];
+    // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
+    return run(launcher[0], [...launcher.slice(1), ...rendezvous, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', data, ...args, '--log-json']);
+  }
+
+  it('torchrun --nproc_per_node 2: 30 steps as bptt takes them, a model file bptt eval reads', async () => {
+    // Dropout off (its masks are random), float64 (so that the comparison is exact but for rounding).
+    const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 16, embed: 8, batchSize: 16, dropout: 0, dtype: 'float64' };
     const data = prepareData(text, recipe, 'dinos.txt');
     const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 1);
     const start = join(work, 'start.safetensors');
@@ -101,22 +127,38 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     const folder = join(work, 'project');
     const exported = runCli(work, ['export', 'pytorch', '--model', start, '--out', folder]);
     expect(exported.status, exported.stderr).toBe(0);
-    // Dropout off: its masks are random, the processes' differ from one process's.
     const settings = JSON.parse(readFileSync(join(folder, PYTORCH_RECIPE_FILE), 'utf8'));
     writeFileSync(join(folder, PYTORCH_RECIPE_FILE), JSON.stringify({ ...settings, dropout: 0 }));
 
-    const single = loggedLosses(run(python!, [join(folder, 'train.py'), '--data', dinosPath, '--steps', '30', '--out', join(work, 'single.safetensors'), '--log-json']));
+    const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe));
+    const expected = Array.from({ length: 30 }, () => trainer.trainStep().loss);
     const out = join(work, 'x.safetensors');
-    // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
-    const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
-    const stdout = run(launcher[0], [...launcher.slice(1), '--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', dinosPath, '--steps', '30', '--out', out, '--log-json']);
-    const distributed = loggedLosses(stdout);
-    expect(distributed).toHaveLength(30);
-    expectClose('loss at every step, 2 processes vs 1', distributed, single, 1e-5);
+    const losses = loggedLosses(await torchrun(folder, dinosPath, ['--steps', '30', '--out', out]));
+    expectClose('loss at every step', losses, expected, 1e-5);
+    expectClose('the weights after 30 steps', decodeModelFile(readFileSync(out), out).model.params, model.params, 1e-5);
 
     const evaluated = runCli(work, ['eval', '--model', out, '--data', dinosPath, '--json']);
     expect(evaluated.status, evaluated.stderr).toBe(0);
-    const report = JSON.parse(evaluated.stdout);
-    expect(report.nats_per_char).toBeLessThan(Math.log(data.tokenizer.size)); // it learned something in 30 steps
-  });
+    expect(JSON.parse(evaluated.stdout).nats_per_char).toBeLessThan(Math.log(data.tokenizer.size)); // it learned something
+  }, 300_000);
+
+  it('torchrun, streams: a run stopped at a checkpoint and resumed takes bptt\'s steps (carried states, Adam\'s moments)', async () => {
+    const recipe: Recipe = { ...DEFAULT_RECIPE, cell: 'gru', hidden: 8, embed: 4, mode: 'stream', documents: 'blank-line', seqLength: 24, batchSize: 6, optimizer: 'adam', learningRate: 0.01, dropout: 0, dtype: 'float64' };
+    const documentsText = text.replaceAll('\nM', '\n\nM'); // documents separated by blank lines, so rows reset mid-window
+    const data = prepareStreams(documentsText, recipe, 'documents.txt');
+    const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 2);
+    const saved: SavedModel = { model, tokenizer: data.tokenizer, metadata: modelMetadata(model, data.tokenizer), checkpoint: { optimizerState: {}, training: { recipe } } };
+    const folder = writeProject('streams', saved);
+    const documents = join(folder, 'documents.txt');
+    writeFileSync(documents, documentsText);
+
+    const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe));
+    const expected = Array.from({ length: 4 }, () => trainer.trainStep().loss);
+    const out = join(folder, 'trained.safetensors');
+    const checkpoint = join(folder, 'run.pt');
+    const first = loggedLosses(await torchrun(folder, documents, ['--steps', '2', '--out', out, '--checkpoint', checkpoint]));
+    const second = loggedLosses(await torchrun(folder, documents, ['--steps', '4', '--out', out, '--checkpoint', checkpoint, '--resume', checkpoint]));
+    expectClose('loss at every step', [...first, ...second], expected, 1e-5);
+    expectClose('the weights after the steps', decodeModelFile(readFileSync(out), out).model.params, model.params, 1e-5);
+  }, 300_000);
 });

@@ -45,14 +45,24 @@ class BpttModel(nn.Module):
         h = torch.zeros(self.rnn.num_layers, rows, self.rnn.hidden_size, dtype=self.fc.weight.dtype, device=device or self.fc.weight.device)
         return (h, h.clone()) if self.cell == "lstm" else h
 
-    def forward(self, ids, state=None, clip_output_gradient=None):
+    def forward(self, ids, state=None, clip_output_gradient=None, resets=None):
         """Logits [rows, steps, vocab] and the final state, for token ids [rows, steps] from `state` (zeros if None).
 
         clip_output_gradient: bptt's elementwise clip of dJ/dh(t) as it comes out of the output layer,
         before backpropagation through time (the seed's notebook clips there too); None: none.
+        resets: [rows, steps], 1 where a row starts a new document (mode stream): its state is zero there.
         """
         if state is None:
             state = self.zero_state(ids.shape[0], ids.device)
+        if resets is not None and bool(resets.any()):
+            # Step by step, so that the rows starting a document mid-window can start it from zeros.
+            logits = []
+            for t in range(ids.shape[1]):
+                keep = (1 - resets[:, t]).to(self.fc.weight.dtype).view(1, -1, 1)
+                state = tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
+                step_logits, state = self(ids[:, t : t + 1], state, clip_output_gradient)
+                logits.append(step_logits)
+            return torch.cat(logits, dim=1), state
         if hasattr(self, "embedding"):
             x = self.embedding(ids)
         else:

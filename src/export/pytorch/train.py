@@ -202,21 +202,6 @@ class Streams:
         return torch.tensor(inputs), torch.tensor(targets), torch.tensor(resets)
 
 
-def forward_streams(model, ids, resets, state, clip):
-    """A window with resets: step by step, the reset rows' state set to zero where their new document starts."""
-    logits = []
-    for t in range(ids.shape[1]):
-        keep = (1 - resets[:, t]).to(model_dtype(model)).view(1, -1, 1)
-        state = tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
-        step_logits, state = model(ids[:, t : t + 1], state, clip)
-        logits.append(step_logits)
-    return torch.cat(logits, dim=1), state
-
-
-def model_dtype(model):
-    return next(model.parameters()).dtype
-
-
 # ---- the optimizer: bptt's (src/optim/) ----
 
 
@@ -264,6 +249,8 @@ def main():
     parser.add_argument("--save-every", type=int, default=500, help="process 0 writes --out every this many steps")
     parser.add_argument("--model", default=os.path.join(HERE, "model.safetensors"), help="the model to start from")
     parser.add_argument("--recipe", default=os.path.join(HERE, "recipe.json"), help="the training settings")
+    parser.add_argument("--checkpoint", help="process 0 also writes the optimizer's state and the position here (torch.save), for --resume")
+    parser.add_argument("--resume", help="continue the run a --checkpoint file stopped in (its weights, optimizer state and position)")
     parser.add_argument("--log-json", action="store_true", help="print each step's loss as a JSON line on stdout")
     args = parser.parse_args()
     for given in (args.data, args.model):
@@ -314,30 +301,56 @@ def main():
         batches_per_epoch = math.ceil(len(sequences) / N)
     total = args.steps if args.steps is not None else args.epochs * batches_per_epoch
 
+    step, epoch, batch_in_epoch, started, tokens_seen = 0, 0, 0, time.time(), 0
+    carried = None  # mode stream: every process's state at the end of the last window, gathered for a checkpoint
+    if args.resume:
+        saved = torch.load(args.resume, map_location=device)
+        model.load_state_dict(saved["model"], strict=True)
+        optimizer.load_state_dict(saved["optimizer"])
+        step, epoch, batch_in_epoch = saved["step"], saved["epoch"], saved["batch_in_epoch"]
+        carried = saved.get("carried")
+
     def save():
         if rank == 0:
             save_bptt(model, meta, args.out)
 
-    step, epoch, started, tokens_seen = 0, 0, time.time(), 0
+    def save_checkpoint(state):
+        """Weights, optimizer state and position; in mode stream the state each process carries, gathered."""
+        states = None
+        if stream:
+            mine = [s.detach().cpu() for s in (state if isinstance(state, tuple) else (state,))]
+            states = [None] * world
+            if distributed:
+                dist.all_gather_object(states, mine)
+            else:
+                states = [mine]
+        if rank == 0 and args.checkpoint:
+            position = {"step": step, "epoch": epoch, "batch_in_epoch": batch_in_epoch, "carried": states}
+            temporary = f"{args.checkpoint}.{os.getpid()}.tmp"
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), **position}, temporary)
+            os.replace(temporary, args.checkpoint)
+
     net.train()
     while step < total:
         if stream:
             state = model.zero_state(len(my_streams), device)
+            if carried is not None and batch_in_epoch > 0:
+                parts = [s.to(device) for s in carried[rank]]
+                state = tuple(parts) if model.cell == "lstm" else parts[0]
             work = ((streams.window(w, my_streams), 1.0) for w in range(streams.windows))
         else:
             sampler.set_epoch(epoch)
             work = ((padded_batch(sequences, rows, weight, device), weight) for rows, weight in sampler.batches())
-        for batch, weight in work:
+        for skipped, (batch, weight) in enumerate(work):
+            if skipped < batch_in_epoch:
+                continue  # trained on before the checkpoint this run resumed from
             if step >= total:
                 break
             optimizer.zero_grad(set_to_none=True)
             if stream:
                 ids, targets, resets = (t.to(device) for t in batch)
                 mask = torch.ones(targets.shape, device=device)
-                if resets.any():
-                    logits, state = forward_streams(net, ids, resets, state, clip)
-                else:
-                    logits, state = net(ids, state, clip)
+                logits, state = net(ids, state, clip, resets)
                 state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()  # truncated BPTT
             else:
                 ids, targets, mask = batch
@@ -356,6 +369,7 @@ def main():
                 torch.nn.utils.clip_grad_norm_(parameters, clip_norm)
             optimizer.step()
             step += 1
+            batch_in_epoch += 1
             totals = torch.tensor([loss_sum.item(), float(mask.sum().item())], dtype=torch.float64)
             if distributed:
                 dist.all_reduce(totals)
@@ -367,10 +381,13 @@ def main():
                 if step == 1 or step == total or step % max(1, total // 20) == 0:
                     rate = tokens_seen / max(time.time() - started, 1e-9)
                     print(f"step {step}/{total}  loss {loss:.4f} nats/char  {rate:.0f} chars/s  ({world} process{'es' if world > 1 else ''})", file=sys.stderr, flush=True)
-            if step % args.save_every == 0:
+            if step % args.save_every == 0 or step == total:
                 save()
-        epoch += 1
-    save()
+                save_checkpoint(state if stream else None)
+        else:
+            epoch, batch_in_epoch = epoch + 1, 0
+    if args.steps is not None and step == 0:
+        save()  # --steps 0: the starting model, as a bptt file
     if rank == 0:
         print(f"wrote {args.out}; try: bptt eval --model {args.out} --data {args.data}", file=sys.stderr)
     if distributed:
