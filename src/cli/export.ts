@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
-import { exportOnnx } from '../export/onnx.js';
 import { PYTORCH_TEMPLATES, pytorchProjectFiles } from '../export/pytorch.js';
 import { checkWritable, writeFileAtomic } from './files.js';
 import { checkDistinctOutputs } from './lock.js';
@@ -27,7 +26,9 @@ export function registerExport(program: Command): void {
     .description('write the model as an ONNX graph (inputs input_ids, h0 [, c0]; outputs logits, hn [, cn]) for ONNX Runtime; see docs/onnx.md')
     .requiredOption('--model <FILE>', 'model file written by bptt train')
     .requiredOption('--out <FILE>', 'the .onnx file to write')
-    .action((flags: { model: string; out: string }) => {
+    .action(async (flags: { model: string; out: string }) => {
+      // Loaded here, not with the program: the protobuf code would add a quarter second to every command's start.
+      const { exportOnnx } = await import('../export/onnx.js');
       checkDistinctOutputs([{ flag: '--model', path: flags.model }, { flag: '--out', path: flags.out }]);
       const { model, tokenizer } = loadModel(flags.model);
       checkWritable(flags.out, 'ONNX file');
