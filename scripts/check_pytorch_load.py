@@ -17,6 +17,7 @@ import sys
 import torch
 
 # The nn.Module and the safetensors reader of `bptt export pytorch`'s project (src/export/pytorch/).
+sys.dont_write_bytecode = True  # no __pycache__ inside src/, which the npm package ships
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "export", "pytorch"))
 from model import load_bptt  # noqa: E402
 

@@ -280,7 +280,7 @@ def main():
     net = DistributedDataParallel(model) if distributed else model
     optimizer = make_optimizer([p for p in model.parameters() if p.requires_grad], recipe["optimizer"])
 
-    with open(args.data, encoding="utf-8") as f:
+    with open(args.data, encoding="utf-8", newline="") as f:  # line ends as they are: '\r' is a token to bptt in modes chunks and stream
         text = f.read()
     if meta.get("lowercase"):
         text = text.lower()
