@@ -10,7 +10,8 @@
  */
 import { encodeModelFile, type SavedModel } from '../io/model-file.js';
 import { optimizerSettings, type OptimizerName } from '../optim/optimizer.js';
-import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.js';
+import { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, type Schedule } from '../optim/schedule.js';
+import { DEFAULT_RECIPE, trainOptionsOf, type Recipe } from '../train/recipe.js';
 
 /** The template files of the project, in src/export/pytorch/, copied as they are. */
 export const PYTORCH_TEMPLATES = ['README.md', 'model.py', 'safetensors_file.py', 'train.py'] as const;
@@ -33,6 +34,11 @@ export interface PytorchRecipe {
   batch_size: number;
   /** The optimizer as bptt's (Adagrad in the seed's form, the others as torch.optim's). */
   optimizer: { name: OptimizerName; lr: number; momentum: number; nesterov: boolean; beta1: number; beta2: number; epsilon: number; weight_decay: number };
+  /**
+   * The learning rate's schedule (src/optim/schedule.ts): kind 'constant', 'step' or 'cosine'; a cosine
+   * without total_steps spans train.py's run (--steps, or --epochs × batches).
+   */
+  schedule: { kind: string; decay_every: number | null; decay_factor: number; total_steps: number | null; min_lr: number; warmup: number };
   /** The elementwise clip of the seed (null: none), where bptt applies it; the global-norm clip (null: none). */
   clip: number | null;
   clip_norm: number | null;
@@ -47,6 +53,8 @@ export function pytorchRecipe(saved: SavedModel): PytorchRecipe {
   const recipe = { ...DEFAULT_RECIPE, ...((saved.checkpoint?.training.recipe as Partial<Recipe> | undefined) ?? {}) };
   const name = recipe.optimizer ?? 'adagrad';
   const settings = optimizerSettings({ ...recipe, name });
+  // A checkpoint keeps its schedule as the run fixed it (a cosine's length), else the recipe's settings.
+  const schedule = (saved.checkpoint?.training.schedule as Schedule | undefined) ?? trainOptionsOf(recipe).schedule ?? CONSTANT_SCHEDULE;
   return {
     mode: recipe.mode,
     seq_length: recipe.seqLength,
@@ -54,6 +62,14 @@ export function pytorchRecipe(saved: SavedModel): PytorchRecipe {
     validation_fraction: recipe.validationFraction,
     batch_size: recipe.batchSize,
     optimizer: { name, lr: recipe.learningRate, momentum: settings.momentum, nesterov: settings.nesterov, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon, weight_decay: settings.weightDecay },
+    schedule: {
+      kind: schedule.kind,
+      decay_every: schedule.decayEvery ?? null,
+      decay_factor: schedule.decayFactor ?? DEFAULT_DECAY_FACTOR,
+      total_steps: schedule.totalSteps ?? null,
+      min_lr: schedule.minLearningRate ?? 0,
+      warmup: schedule.warmupSteps ?? 0,
+    },
     clip: recipe.clip === null || recipe.clip === Infinity ? null : recipe.clip,
     clip_norm: recipe.clipNorm ?? null,
     dropout: recipe.dropout ?? 0,

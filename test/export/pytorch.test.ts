@@ -79,8 +79,8 @@ describe('PyTorch is available where the tests must run', () => {
 
 describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', () => {
   const cases: { name: string; recipe: Partial<Recipe>; steps: number }[] = [
-    { name: 'the seed\'s sigmoid RNN, one-hot, Adagrad, lines, into a shuffled second epoch', recipe: { cell: 'rnn', activation: 'sigmoid', embed: 0, layers: 1, optimizer: 'adagrad', learningRate: 0.1, batchSize: 512 }, steps: 4 },
-    { name: 'LSTM, 2 layers, embedding, Adam with a global-norm clip, lines', recipe: { cell: 'lstm', embed: 4, layers: 2, optimizer: 'adam', learningRate: 0.01, clipNorm: 0.5, batchSize: 512 }, steps: 4 },
+    { name: 'the seed\'s sigmoid RNN, one-hot, Adagrad with step decay, lines, into a shuffled second epoch', recipe: { cell: 'rnn', activation: 'sigmoid', embed: 0, layers: 1, optimizer: 'adagrad', learningRate: 0.1, schedule: 'step', decayEvery: 2, decayFactor: 0.5, batchSize: 512 }, steps: 4 },
+    { name: 'LSTM, 2 layers, embedding, Adam with a global-norm clip, warmup and cosine, lines', recipe: { cell: 'lstm', embed: 4, layers: 2, optimizer: 'adam', learningRate: 0.01, clipNorm: 0.5, schedule: 'cosine', warmup: 2, scheduleSteps: 3, minLearningRate: 0.001, batchSize: 512 }, steps: 4 },
     { name: 'GRU, embedding, SGD with momentum, streams with a reset at every line', recipe: { cell: 'gru', embed: 4, layers: 1, optimizer: 'sgd', momentum: 0.9, learningRate: 0.5, mode: 'stream', documents: 'line', seqLength: 16, batchSize: 8 }, steps: 3 },
     { name: 'tanh RNN, 2 layers, one-hot, RMSprop, the notebook\'s chunks', recipe: { cell: 'rnn', activation: 'tanh', embed: 0, layers: 2, optimizer: 'rmsprop', learningRate: 0.01, mode: 'chunks', seqLength: 15, dropWhitespaceChunks: true, lowercase: true, batchSize: 256 }, steps: 2 },
     { name: 'relu RNN, 1 layer, embedding, AdamW, lines', recipe: { cell: 'rnn', activation: 'relu', embed: 4, layers: 1, optimizer: 'adamw', learningRate: 0.01, batchSize: 700 }, steps: 2 },

@@ -16,7 +16,8 @@ It starts from model.safetensors and follows recipe.json (both beside this file,
     parameter gradient, then the optional global-norm clip;
   - the same optimizer: Adagrad in the seed's form, or torch.optim's SGD, RMSprop, Adam, AdamW, which
     bptt's follow. bptt keeps one bias where nn.RNN and nn.LSTM have two (b_ih + b_hh): b_hh stays
-    fixed here, so the sum moves exactly as bptt's one bias does. The learning rate is constant.
+    fixed here, so the sum moves exactly as bptt's one bias does; the learning rate follows bptt's
+    schedules (constant, step decay, cosine, with a linear warmup).
 Under torchrun every process takes a share of each batch's sequences (DistributedDataParallel sums the
 gradients; gloo on CPUs, nccl on GPUs), and process 0 writes the model file every --save-every steps
 and at the end, through a temporary file renamed into place. `bptt sample`, `bptt eval` and the
@@ -223,6 +224,20 @@ class SeedAdagrad(torch.optim.Optimizer):
                 p.sub_(group["lr"] * g / torch.sqrt(memory + group["eps"]))
 
 
+def learning_rate_at(spec, schedule, step, total):
+    """The learning rate of step `step` (0 for the first), as bptt's src/optim/schedule.ts computes it."""
+    lr, kind = spec["lr"], schedule["kind"]
+    warmup = min(1.0, (step + 1) / schedule["warmup"]) if schedule["warmup"] else 1.0
+    if kind == "step":
+        lr = lr * schedule["decay_factor"] ** (step // schedule["decay_every"])
+    elif kind == "cosine":
+        steps, minimum = schedule["total_steps"] or total, schedule["min_lr"]
+        lr = minimum if step >= steps else minimum + (lr - minimum) * (1 + math.cos(math.pi * step / steps)) / 2
+    elif kind != "constant":
+        fail(f"schedule {kind!r} in recipe.json is not one of constant, step, cosine")
+    return warmup * lr
+
+
 def make_optimizer(params, spec):
     name, lr, decay = spec["name"], spec["lr"], spec["weight_decay"]
     if name == "adagrad":
@@ -367,6 +382,8 @@ def main():
                         p.grad.clamp_(-clip, clip)
             if clip_norm is not None:
                 torch.nn.utils.clip_grad_norm_(parameters, clip_norm)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate_at(recipe["optimizer"], recipe["schedule"], step, total)
             optimizer.step()
             step += 1
             batch_in_epoch += 1
