@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CharTokenizer, Random, RnnModel, type Activation, type Cell, type ModelConfig } from '../../src/index.js';
+import { allocate, CharTokenizer, Random, RnnModel, type Activation, type Cell, type DType, type ModelConfig } from '../../src/index.js';
 import { exportOnnx, ONNX_NAMES, ONNX_OPSET } from '../../src/export/onnx.js';
 import { expectClose, repoRoot } from '../helpers.js';
 
@@ -27,16 +27,18 @@ beforeAll(() => {
 /** bptt's logits [B, T, V] and final state (per layer h, then c for the LSTM: [layers, B, H] each) from the initial state `state0`. */
 function bpttRun(model: RnnModel, ids: Int32Array[], state0: Float32Array) {
   const S = model.stateSize;
-  let state = state0.slice();
+  const dtype = model.config.dtype;
+  let state = allocate(dtype, state0.length);
+  state.set(state0);
   const logits = new Float32Array(B * T * V);
-  const stepLogits = new Float32Array(B * V);
+  const stepLogits = allocate(dtype, B * V);
   for (let t = 0; t < T; t++) {
-    const next = new Float32Array(B * S);
+    const next = allocate(dtype, B * S);
     model.step(Int32Array.from({ length: B }, (_, r) => ids[r][t]), state, next, stepLogits);
     for (let r = 0; r < B; r++) logits.set(stepLogits.subarray(r * V, (r + 1) * V), (r * T + t) * V);
     state = next;
   }
-  return { logits, state };
+  return { logits, state: Float32Array.from(state) };
 }
 
 /** bptt's state (per layer: h rows, then c rows) → ONNX's h and c tensors [layers, B, H]. */
@@ -59,38 +61,48 @@ const cases: [Cell, Activation][] = [
   ['gru', 'sigmoid'],
 ];
 
+/** Runs the graph of `model` and bptt's forward pass from the same random state on the same random ids; checks they agree to 1e-5. */
+async function expectSameAsBptt(model: RnnModel, seed: number) {
+  const { cell, layers } = model.config;
+  const random = new Random(11, seed);
+  const ids = Array.from({ length: B }, () => Int32Array.from({ length: T }, () => Math.floor(random.uniform() * V)));
+  const state0 = Float32Array.from({ length: B * model.stateSize }, () => random.uniform() - 0.5);
+  const expected = bpttRun(model, ids, state0);
+
+  const session = await ort.InferenceSession.create(exportOnnx(model, tokenizer));
+  const lstm = cell === 'lstm';
+  const start = splitState(state0, layers, lstm);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.flatMap((row) => Array.from(row, BigInt))), [B, T]),
+    h0: new ort.Tensor('float32', start.h, [layers, B, H]),
+  };
+  if (lstm) feeds.c0 = new ort.Tensor('float32', start.c, [layers, B, H]);
+  const out = await session.run(feeds);
+  expect(out.logits.dims).toEqual([B, T, V]);
+  expectClose('logits', out.logits.data as Float32Array, expected.logits, 1e-5);
+  const end = splitState(expected.state, layers, lstm);
+  expect(out.hn.dims).toEqual([layers, B, H]);
+  expectClose('hn', out.hn.data as Float32Array, end.h, 1e-5);
+  if (lstm) expectClose('cn', out.cn.data as Float32Array, end.c, 1e-5);
+  await session.release();
+}
+
 describe('bptt export onnx: ONNX Runtime computes what bptt computes', () => {
   for (const [cell, activation] of cases) {
     for (const layers of [1, 2]) {
       for (const embed of [0, 4]) {
         it(`${cell}${cell === 'rnn' ? ` ${activation}` : ''}, ${layers} layer(s), ${embed ? 'embedding' : 'one-hot'}`, async () => {
           const config: ModelConfig = { cell, activation, vocabSize: V, hidden: H, embed, layers, dtype: 'float32', init: 'scaled' };
-          const model = RnnModel.initialized(config, 7 + layers + embed);
-          const random = new Random(11, layers);
-          const ids = Array.from({ length: B }, () => Int32Array.from({ length: T }, () => Math.floor(random.uniform() * V)));
-          const state0 = Float32Array.from({ length: B * model.stateSize }, () => random.uniform() - 0.5);
-          const expected = bpttRun(model, ids, state0);
-
-          const session = await ort.InferenceSession.create(exportOnnx(model, tokenizer));
-          const lstm = cell === 'lstm';
-          const start = splitState(state0, layers, lstm);
-          const feeds: Record<string, ort.Tensor> = {
-            input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.flatMap((row) => Array.from(row, BigInt))), [B, T]),
-            h0: new ort.Tensor('float32', start.h, [layers, B, H]),
-          };
-          if (lstm) feeds.c0 = new ort.Tensor('float32', start.c, [layers, B, H]);
-          const out = await session.run(feeds);
-          expect(out.logits.dims).toEqual([B, T, V]);
-          expectClose('logits', out.logits.data as Float32Array, expected.logits, 1e-5);
-          const end = splitState(expected.state, layers, lstm);
-          expect(out.hn.dims).toEqual([layers, B, H]);
-          expectClose('hn', out.hn.data as Float32Array, end.h, 1e-5);
-          if (lstm) expectClose('cn', out.cn.data as Float32Array, end.c, 1e-5);
-          await session.release();
+          await expectSameAsBptt(RnnModel.initialized(config, 7 + layers + embed), layers);
         });
       }
     }
   }
+
+  it.each(['lstm', 'rnn'] as const)('a float64 %s model runs in float32, as close to bptt\'s float64 run', async (cell) => {
+    const dtype: DType = 'float64';
+    await expectSameAsBptt(RnnModel.initialized({ cell, activation: 'sigmoid', vocabSize: V, hidden: H, embed: 4, layers: 2, dtype, init: 'scaled' }, 4), 3);
+  });
 
   it('batch and time are dynamic; the opset and the vocabulary are in the file', async () => {
     const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: V, hidden: H, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 3);
