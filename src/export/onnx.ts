@@ -44,14 +44,16 @@ const GATE_ORDER = { rnn: [0], lstm: [0, 3, 1, 2], gru: [1, 0, 2] } as const;
 /** The ONNX activation name of each of bptt's σ (Eq. 1.2). */
 const ACTIVATION_NAMES = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu' } as const;
 
-/** A float32 initializer of `shape` from `values` (float64 models are exported in float32). */
+/**
+ * A float32 initializer of `shape` from `values` (float64 models are exported in float32). ONNX's raw_data
+ * is little-endian, as typed arrays are on every machine JavaScript runs on.
+ */
 function floatTensor(name: string, shape: readonly number[], values: ArrayLike<number>): OnnxTypes.ITensorProto {
   const data = Float32Array.from(values);
   return { name, dims: [...shape], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) };
 }
 
 function int64Tensor(name: string, values: readonly number[]): OnnxTypes.ITensorProto {
-  // int64 little-endian raw data; the values here are small (axes, depths), so the high word is the sign.
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
   values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
