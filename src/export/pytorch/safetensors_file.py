@@ -22,8 +22,13 @@ def load_file(path):
     """Returns ({name: tensor}, {metadata key: string value})."""
     with open(path, "rb") as f:
         data = f.read()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + length])
+    (length,) = struct.unpack("<Q", data[:8]) if len(data) >= 8 else (len(data),)
+    try:
+        if 8 + length > len(data):
+            raise ValueError
+        header = json.loads(data[8 : 8 + length])
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path} is not a safetensors file") from None
     metadata = header.pop("__metadata__", {})
     start = 8 + length
     tensors = {}

@@ -412,4 +412,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError as error:  # a missing or unreadable file, a full disk
+        fail(f"{error.filename or ''}: {error.strerror or error}; check the path (and the free space)")
+    except KeyError as error:  # a recipe.json from another version, or edited
+        fail(f"recipe.json has no setting {error}; export the project again with bptt export pytorch")
+    except ValueError as error:  # a damaged model file or recipe.json
+        fail(f"{error}; give a bptt model file and a recipe.json as bptt export pytorch writes them")
