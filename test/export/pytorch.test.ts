@@ -105,6 +105,26 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     });
   }
 
+  it('train.py answers bad input with one line and exit 2 (a missing text, a file that is no model, --out = --model)', () => {
+    const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 4, embed: 0 };
+    const data = prepareData(text, recipe, 'dinos.txt');
+    const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 1);
+    const folder = writeProject('bad-input', { model, tokenizer: data.tokenizer, metadata: modelMetadata(model, data.tokenizer) });
+    const train = join(folder, 'train.py');
+    const notAModel = join(folder, 'recipe.json');
+    for (const [args, mentions] of [
+      [['--data', join(folder, 'missing.txt'), '--out', join(folder, 'o.safetensors')], 'missing.txt: No such file or directory'],
+      [['--data', dinosPath, '--model', notAModel, '--out', join(folder, 'o.safetensors')], 'recipe.json is not a safetensors file'],
+      [['--data', dinosPath, '--out', join(folder, 'model.safetensors')], 'is an input of this run'],
+    ] as const) {
+      const result = spawnSync(python!, [train, ...args], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(mentions);
+      expect(result.stderr.trim()).toMatch(/^train\.py: .+; \S.+$/);
+    }
+  });
+
   /**
    * torchrun with 2 processes on CPU (gloo) running train.py with `args`; its stdout. As --standalone
    * does, but on a free port: --standalone always takes port 29400, where another run on the same
