@@ -55,8 +55,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs a command, failing the test with its stderr if it fails. */
-function run(command: string, args: string[], timeout = 240_000): string {
+/**
+ * Runs a command, failing the test with its stderr if it fails. The time limits are generous: a torchrun
+ * launch starts three Python processes that each import torch, seconds on an idle machine, minutes on a
+ * loaded 2-core one.
+ */
+function run(command: string, args: string[], timeout = 400_000): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   expect(result.status, `${command} ${args.join(' ')}\n${result.stderr}`).toBe(0);
   return result.stdout;
@@ -130,9 +134,10 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
    * does, but on a free port: --standalone always takes port 29400, where another run on the same
    * machine (a parallel test, another checkout's) would join this one's rendezvous or block it.
    */
+  let launches = 0;
   async function torchrun(folder: string, data: string, args: string[]): Promise<string> {
     const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
-    const rendezvous = ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${await freePort()}`, '--rdzv_id', `bptt-test-${process.pid}`];
+    const rendezvous = ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${await freePort()}`, '--rdzv_id', `bptt-test-${process.pid}-${++launches}`];
     // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
     return run(launcher[0], [...launcher.slice(1), ...rendezvous, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', data, ...args, '--log-json']);
   }
@@ -160,7 +165,7 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     const evaluated = runCli(work, ['eval', '--model', out, '--data', dinosPath, '--json']);
     expect(evaluated.status, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout).nats_per_char).toBeLessThan(Math.log(data.tokenizer.size)); // it learned something
-  }, 300_000);
+  }, 900_000);
 
   it('torchrun, streams: a run stopped at a checkpoint and resumed takes bptt\'s steps (carried states, Adam\'s moments)', async () => {
     const recipe: Recipe = { ...DEFAULT_RECIPE, cell: 'gru', hidden: 8, embed: 4, mode: 'stream', documents: 'blank-line', seqLength: 24, batchSize: 6, optimizer: 'adam', learningRate: 0.01, dropout: 0, dtype: 'float64' };
@@ -180,5 +185,5 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     const second = loggedLosses(await torchrun(folder, documents, ['--steps', '4', '--out', out, '--checkpoint', checkpoint, '--resume', checkpoint]));
     expectClose('loss at every step', [...first, ...second], expected, 1e-5);
     expectClose('the weights after the steps', decodeModelFile(readFileSync(out), out).model.params, model.params, 1e-5);
-  }, 300_000);
+  }, 900_000);
 });
