@@ -130,14 +130,14 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
   });
 
   /**
-   * torchrun with 2 processes on CPU (gloo) running train.py with `args`; its stdout. As --standalone
-   * does, but on a free port: --standalone always takes port 29400, where another run on the same
-   * machine (a parallel test, another checkout's) would join this one's rendezvous or block it.
+   * torchrun with 2 processes on CPU (gloo) running train.py with `args`; its stdout. Not --standalone:
+   * that always takes port 29400 (where another run on this machine would meet this one) and a c10d
+   * rendezvous whose heartbeats a starved CPU misses (it failed so on a machine at load 40); the static
+   * rendezvous on a free port is torchrun's plainest single-machine launch.
    */
-  let launches = 0;
   async function torchrun(folder: string, data: string, args: string[]): Promise<string> {
     const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
-    const rendezvous = ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${await freePort()}`, '--rdzv_id', `bptt-test-${process.pid}-${++launches}`];
+    const rendezvous = ['--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
     // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
     return run(launcher[0], [...launcher.slice(1), ...rendezvous, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', data, ...args, '--log-json']);
   }
