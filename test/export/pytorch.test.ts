@@ -3,9 +3,10 @@
  *  - train.py takes the same steps as bptt's Trainer: from the same weights, on the same data (lines,
  *    chunks, streams with resets; bptt's validation split and epoch order), its loss at every step and
  *    the weights after them match bptt's to 1e-5 (float64 models, so any difference is a real one), for
- *    every cell and each optimizer;
- *  - under torchrun with 2 processes (DistributedDataParallel, gloo) it takes the same steps as with one
- *    process, writes a model file, and `bptt eval` reads it.
+ *    every cell, each optimizer and schedule;
+ *  - under torchrun with 2 processes (DistributedDataParallel, gloo) it takes bptt's steps too, writes a
+ *    model file `bptt eval` reads, and a run stopped at a checkpoint and resumed continues exactly;
+ *  - bad input gets one line and exit 2.
  * Under CI=true a missing PyTorch fails the suite (.ci/run installs python3-torch); elsewhere it skips.
  */
 import { spawnSync } from 'node:child_process';
