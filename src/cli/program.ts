@@ -8,6 +8,7 @@ import { BpttError } from '../core/errors.js';
 import { registerBench } from './bench.js';
 import { registerData } from './data.js';
 import { registerEval } from './eval.js';
+import { registerExport } from './export.js';
 import { registerGradcheck } from './gradcheck.js';
 import { registerImport } from './import.js';
 import { registerInfo } from './info.js';
@@ -32,6 +33,7 @@ export function createProgram(writeError: (text: string) => void = (text) => pro
   registerImport(program);
   registerScore(program);
   registerData(program);
+  registerExport(program);
   return program;
 }
 

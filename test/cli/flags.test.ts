@@ -90,6 +90,8 @@ const FLAGS: Record<string, { base: string[]; flags: Record<string, Kind> }> = {
     base: ['state.safetensors', '--out', 'o.safetensors'],
     flags: { '--out': text, '--data': text, '--lowercase': flagSwitch, '--activation': choice(ACTIVATIONS) },
   },
+  // `bptt export onnx|pytorch`: the subcommands' flags (--model, --out, both required text) are in REQUIRED.
+  export: { base: [], flags: {} },
 };
 
 /** Required options and arguments: leaving each out is refused, naming it. */
@@ -100,6 +102,10 @@ const REQUIRED: { command: string; args: string[]; mentions: string }[] = [
   { command: 'info', args: [], mentions: "'FILE'" },
   { command: 'import', args: ['--out', 'o.safetensors'], mentions: "'STATE'" },
   { command: 'import', args: ['state.safetensors'], mentions: "'--out <FILE>'" },
+  { command: 'export', args: ['onnx', '--out', 'm.onnx'], mentions: "'--model <FILE>'" },
+  { command: 'export', args: ['onnx', '--model', 'm.safetensors'], mentions: "'--out <FILE>'" },
+  { command: 'export', args: ['pytorch', '--out', 'project'], mentions: "'--model <FILE>'" },
+  { command: 'export', args: ['pytorch', '--model', 'm.safetensors'], mentions: "'--out <DIR>'" },
 ];
 
 interface Parsed {

@@ -59,7 +59,8 @@ const ALLOWED: Record<string, string[]> = {
   sample: ['core', 'kernels', 'nn', 'model', 'text'],
   testing: ['core', 'kernels', 'nn', 'model'],
   train: ['core', 'kernels', 'nn', 'model', 'optim', 'text', 'data', 'io'],
-  cli: ['core', 'kernels', 'nn', 'model', 'optim', 'text', 'data', 'io', 'sample', 'testing', 'train'],
+  export: ['core', 'kernels', 'nn', 'model', 'optim', 'text', 'data', 'io', 'train'],
+  cli: ['core', 'kernels', 'nn', 'model', 'optim', 'text', 'data', 'io', 'sample', 'testing', 'train', 'export'],
 };
 
 function sourceFiles(dir: string): string[] {
