@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { PYTORCH_TEMPLATES, pytorchProjectFiles } from '../export/pytorch.js';
-import { checkWritable, writeFileAtomic } from './files.js';
-import { checkDistinctOutputs } from './lock.js';
+import { checkWritable, refuseOverlaps, writeFileAtomic } from './files.js';
 import { loadModel } from './model-input.js';
 
 /**
@@ -29,7 +28,7 @@ export function registerExport(program: Command): void {
     .action(async (flags: { model: string; out: string }) => {
       // Loaded here, not with the program: the protobuf code would add a quarter second to every command's start.
       const { exportOnnx } = await import('../export/onnx.js');
-      checkDistinctOutputs([{ flag: '--model', path: flags.model }, { flag: '--out', path: flags.out }]);
+      refuseOverlaps([{ flag: '--model', path: flags.model }], [{ flag: '--out', path: flags.out }]);
       const { model, tokenizer } = loadModel(flags.model);
       checkWritable(flags.out, 'ONNX file');
       writeFileAtomic(flags.out, exportOnnx(model, tokenizer, packageVersion()), 'ONNX file');
