@@ -15,6 +15,7 @@ import { CELLS, type Cell } from '../model/config.js';
 import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import { DEFAULT_RECIPE, modelConfigOf, PRESETS, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { recipeOf } from '../train/recipe-options.js';
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { DTYPES, type DType, type FloatArray } from '../core/arrays.js';
 import { loadTrainingData } from './train-data.js';
@@ -144,56 +145,9 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/** The recipe the flags give: the library's rules (src/train/recipe-options.ts), so `train()` and `bptt train` agree. */
 function recipeFrom(flags: TrainFlags, base: Recipe): Recipe {
-  const recipe: Recipe = { ...base };
-  const set = <K extends keyof Recipe>(key: K, value: Recipe[K] | undefined) => {
-    if (value !== undefined) recipe[key] = value;
-  };
-  set('mode', flags.mode);
-  set('seqLength', flags.seqLength);
-  set('tokens', flags.tokens);
-  set('minCount', flags.minCount);
-  set('documents', flags.documents);
-  set('evaluateEvery', flags.evalEvery);
-  set('lowercase', flags.lowercase);
-  set('cell', flags.cell);
-  set('layers', flags.layers);
-  set('dropout', flags.dropout);
-  set('forgetBias', flags.forgetBias);
-  set('activation', flags.activation);
-  set('hidden', flags.hidden);
-  set('embed', flags.embed);
-  set('batchSize', flags.batch);
-  set('optimizer', flags.optimizer);
-  set('momentum', flags.momentum);
-  set('nesterov', flags.nesterov);
-  set('beta1', flags.beta1);
-  set('beta2', flags.beta2);
-  set('epsilon', flags.eps);
-  set('weightDecay', flags.weightDecay);
-  // Each optimizer has its own default learning rate; the recipe's own optimizer keeps the recipe's; --lr overrides both.
-  const otherOptimizer = flags.optimizer !== undefined && flags.optimizer !== (base.optimizer ?? 'adagrad');
-  set('learningRate', flags.lr ?? (otherOptimizer ? DEFAULT_LEARNING_RATES[flags.optimizer!] : undefined));
-  set('schedule', flags.schedule);
-  set('decayEvery', flags.decayEvery);
-  set('decayFactor', flags.decayFactor);
-  set('scheduleSteps', flags.scheduleSteps);
-  set('minLearningRate', flags.minLr);
-  set('warmup', flags.warmup);
-  set('clipNorm', flags.clipNorm);
-  // Clipping by norm replaces the seed's elementwise clip unless --clip is given too.
-  set('clip', flags.clip ?? (flags.clipNorm !== undefined ? Infinity : undefined));
-  set('validationFraction', flags.val);
-  set('patience', flags.patience);
-  set('seed', flags.seed);
-  set('dtype', flags.dtype);
-  set('shuffle', flags.shuffle);
-  if (flags.epochs !== undefined || flags.time !== undefined || flags.steps !== undefined) {
-    recipe.epochs = flags.epochs;
-    recipe.timeSeconds = flags.time;
-    recipe.steps = flags.steps;
-  }
-  return recipe;
+  return recipeOf(flags, base);
 }
 
 async function train(flags: TrainFlags): Promise<number> {

@@ -1,0 +1,131 @@
+/**
+ * A whole training run in one call, as `bptt train` runs it but without files
+ * or a terminal: text → recipe (DEFAULT_RECIPE and the caller's options) →
+ * tokenizer and train/validation split → model on the fastest kernels →
+ * Trainer, with early stopping, and the weights of the epoch with the best
+ * validation loss kept and returned (what the CLI writes to --out).
+ */
+import type { FloatArray } from '../core/arrays.js';
+import { BpttError } from '../core/errors.js';
+import { MAX_LINE_LENGTH, textLines, type DataMode, type Sequence } from '../data/sequences.js';
+import type { TokenStreams } from '../data/stream.js';
+import type { Kernels } from '../kernels/kernels.js';
+import { loadKernels, type Backend } from '../kernels/select.js';
+import { RnnModel } from '../model/rnn-model.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, trainOptionsOf, type Recipe } from './recipe.js';
+import { recipeOf, type RecipeOptions } from './recipe-options.js';
+import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
+
+/** What `onProgress` receives: every optimizer step, and every validation (each epoch, and every evalEvery steps). */
+export type TrainingProgress = ({ type: 'step' } & StepEvent) | ({ type: 'epoch' | 'evaluation' } & EpochEvent);
+
+/** The options of `fit()` (and of the library's `train()`): `bptt train`'s flags in camelCase, and a few a program needs. */
+export interface FitOptions extends RecipeOptions {
+  /** Start from a named recipe instead of DEFAULT_RECIPE (see PRESETS: 'seed', the notebook exactly). */
+  preset?: string;
+  /** The kernels to compute with (default: `loadKernels(backend)`). */
+  kernels?: Kernels;
+  /** Which kernels to load when `kernels` is not given (default 'auto': the fastest this engine runs). */
+  backend?: Backend;
+  /** Called after every step and every validation. */
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Aborting it stops the run after the current step; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** What to call the text in error messages (default "the training text"). */
+  source?: string;
+}
+
+/** A finished run: the model with the best epoch's weights, and how it got there. */
+export interface FitResult {
+  model: RnnModel;
+  tokenizer: Tokenizer;
+  /** The recipe the run used (options applied to the defaults, the data mode decided). */
+  recipe: Recipe;
+  /** The training text's lines as the tokenizer writes them, for telling new samples from copies (empty in mode stream). */
+  lines: string[];
+  /** Where the run stopped. */
+  position: TrainingPosition;
+  /** Whether early stopping (patience) ended the run. */
+  stoppedEarly: boolean;
+  /** The validation loss (nats per token) of the returned weights; NaN without validation data. */
+  validationLoss: number;
+}
+
+/**
+ * How to read a text given as one string, when no mode is asked for: a list of short lines
+ * (names, words) trains line by line; running text (lines averaging over 80 characters, or any
+ * line too long for mode lines) trains as a stream of characters with the state carried along.
+ * Word tokens cannot stream (their vocabulary needs the whole text counted first): they take
+ * mode lines, or chunks when a line is too long.
+ */
+export function chooseTextMode(text: string, recipe: Pick<Recipe, 'tokens'>): DataMode {
+  const lines = textLines(text);
+  const characters = lines.reduce((sum, line) => sum + line.length, 0);
+  const tooLong = lines.some((line) => line.length > MAX_LINE_LENGTH);
+  const running = tooLong || characters > 80 * Math.max(1, lines.length);
+  if (recipe.tokens === 'word') return tooLong ? 'chunks' : 'lines';
+  return running ? 'stream' : 'lines';
+}
+
+/** The recipe of a run: the preset (or DEFAULT_RECIPE) with the options applied, and the data mode decided. */
+export function fitRecipe(texts: string | readonly string[], options: FitOptions = {}): Recipe {
+  if (options.preset !== undefined && !(options.preset in PRESETS)) {
+    throw new BpttError(`there is no preset ${JSON.stringify(options.preset)}`, `use one of ${Object.keys(PRESETS).join(', ')}, or none`);
+  }
+  const base = options.preset !== undefined ? PRESETS[options.preset] : DEFAULT_RECIPE;
+  const recipe = recipeOf(options, base);
+  // A list of strings is a list of lines; one string is read as whatever it looks like (unless a mode is given).
+  if (options.mode === undefined && options.preset === undefined && typeof texts === 'string') recipe.mode = chooseTextMode(texts, recipe);
+  return recipe;
+}
+
+/** Trains a model on `texts` (lines, or one long text) and returns it with the weights of its best validation epoch. */
+export async function fit(texts: string | readonly string[], options: FitOptions = {}): Promise<FitResult> {
+  options.signal?.throwIfAborted();
+  const source = options.source ?? 'the training text';
+  const text = typeof texts === 'string' ? texts : texts.join('\n');
+  const recipe = fitRecipe(texts, options);
+  const kernels = options.kernels ?? (await loadKernels(options.backend ?? 'auto'));
+
+  let tokenizer: Tokenizer;
+  let train: readonly Sequence[] | TokenStreams;
+  let validation: readonly Sequence[] | TokenStreams;
+  let lines: string[] = [];
+  if (recipe.mode === 'stream') {
+    if (recipe.tokens !== 'char') throw new BpttError('mode stream reads characters only', "use tokens: 'char' with mode stream, or mode lines/chunks for word tokens");
+    const data = prepareStreams(text, recipe, source);
+    ({ tokenizer, train } = data);
+    validation = data.validation ?? [];
+  } else {
+    const data = prepareData(text, recipe, source);
+    ({ tokenizer, train, validation, lines } = data);
+  }
+
+  const model = RnnModel.initialized(modelConfigOf(recipe, tokenizer.size), recipe.seed, kernels);
+  const trainer = new Trainer(model, train, validation, trainOptionsOf(recipe));
+  let best: { params: FloatArray; loss: number } | undefined;
+  const onValidation = (type: 'epoch' | 'evaluation') => (event: EpochEvent) => {
+    if (event.improved) best = { params: model.params.slice(), loss: event.validationLoss };
+    options.onProgress?.({ type, ...event });
+  };
+  trainer.on('epoch', onValidation('epoch'));
+  trainer.on('evaluation', onValidation('evaluation'));
+  if (options.onProgress) trainer.on('step', (event) => options.onProgress!({ type: 'step', ...event }));
+
+  const stop = () => trainer.requestStop();
+  options.signal?.addEventListener('abort', stop);
+  let position: TrainingPosition;
+  try {
+    position = await trainer.run();
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+  options.signal?.throwIfAborted();
+
+  // Like --out: the best validation epoch's weights, not the last (a small data set is overfitted within seconds).
+  if (best) model.params.set(best.params);
+  const hasValidation = !Array.isArray(validation) || validation.length > 0;
+  const validationLoss = best?.loss ?? (hasValidation ? trainer.evaluate(validation).natsPerToken : NaN);
+  return { model, tokenizer, recipe, lines, position, stoppedEarly: trainer.stoppedEarly, validationLoss };
+}
