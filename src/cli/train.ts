@@ -25,7 +25,7 @@ import { checkDistinctOutputs, lockOutput } from './lock.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 import { backendOption, kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
-import { LossHistory, lossChartSvg } from './loss-plot.js';
+import { loadChartLibraries, LossHistory, lossChartSvg } from './loss-plot.js';
 import { defaultThreads, startDataParallel } from './threads.js';
 import type { Backend } from '../kernels/select.js';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
@@ -194,6 +194,7 @@ async function train(flags: TrainFlags): Promise<number> {
   checkWritable(out, 'model file');
   if (flags.checkpoint) checkWritable(flags.checkpoint, 'checkpoint');
   if (flags.plot) checkWritable(flags.plot, 'plot');
+  if (flags.plot) await loadChartLibraries(); // optional packages: missing ones are named now, not after training
   // Before training, not after an hour: another run writing the same files, or too little disk space for them.
   lockOutput(out, 'model file', (line) => process.stderr.write(line));
   if (flags.checkpoint) lockOutput(flags.checkpoint, 'checkpoint', (line) => process.stderr.write(line));
