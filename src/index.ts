@@ -46,9 +46,11 @@ export {
   idArrayFor,
   splitStreams,
   type DocumentBoundary,
+  heldOutStreams,
   type StreamOptions,
   type TokenSource,
 } from './data/stream.js';
+export { chooseMode, type ModeChoice } from './data/auto-mode.js';
 export { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample/sample.js';
 export { generate, type GenerateOptions, type GenerateResult } from './sample/generate.js';
 export { SequenceState, logSoftmax } from './sample/sequence-state.js';
@@ -76,6 +78,8 @@ export {
   prepareData,
   prepareStreams,
   streamsOf,
+  streamEvaluateEvery,
+  TEXT_RECIPE,
   trainOptionsOf,
   type PreparedData,
   type PreparedStreams,

@@ -135,14 +135,25 @@ export class TokenStreams {
 
 /**
  * The training and validation streams of a text: the last `validationFraction`
- * of the tokens is held out (its own streams, so validation text is never
- * trained on), the rest trains.
+ * of the tokens, at most `validationLimit`, is held out (its own streams, so
+ * validation text is never trained on), the rest trains.
  */
-export function splitStreams(source: TokenSource, validationFraction: number, options: StreamOptions): { train: TokenStreams; validation?: TokenStreams } {
-  const held = Math.floor(source.length * validationFraction);
+export function splitStreams(source: TokenSource, validationFraction: number, options: StreamOptions, validationLimit = Infinity): { train: TokenStreams; validation?: TokenStreams } {
+  const held = Math.min(validationLimit, Math.floor(source.length * validationFraction));
   const train = new TokenStreams(source, 0, source.length - held, options);
   if (held === 0) return { train };
-  // The held-out end is short: as many streams as it has windows' worth of tokens, at most B.
+  return { train, validation: heldOutStreams(source, source.length - held, options) };
+}
+
+/**
+ * Tokens [from, N) held out, as streams: as many as they have windows' worth of tokens, at most B.
+ * The same layout for the held-out end of a training text and for a whole text given to
+ * `bptt eval` (from = 0): evaluating the held-out part, written to a file of its own, gives the
+ * loss training reported.
+ */
+export function heldOutStreams(source: TokenSource, from: number, options: StreamOptions): TokenStreams {
+  // The held-out part is short: as many streams as it has windows' worth of tokens, at most B.
+  const held = source.length - from;
   const streams = Math.max(1, Math.min(options.streams, Math.floor((held - 1) / options.steps)));
-  return { train, validation: new TokenStreams(source, source.length - held, source.length, { ...options, streams }) };
+  return new TokenStreams(source, from, source.length, { ...options, streams });
 }

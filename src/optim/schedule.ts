@@ -7,6 +7,8 @@
  *   step       lr(s) = lr · γ^⌊s / N⌋                          (torch StepLR(step_size=N, gamma=γ))
  *   cosine     lr(s) = min + (lr − min) · (1 + cos(π · s / S)) / 2 for s < S, then min
  *                                                               (torch CosineAnnealingLR(T_max=S, eta_min=min))
+ *              A run budgeted in seconds does not know S: there the cosine runs over the
+ *              budget's fraction f ∈ [0, 1] spent (time used / time budgeted) instead of s / S.
  *   warmup W   multiplies any of them by min(1, (s + 1) / W)    (torch LinearLR(start_factor=1/W, total_iters=W−1),
  *                                                                chained with the schedule as ChainedScheduler does)
  */
@@ -31,13 +33,16 @@ export const CONSTANT_SCHEDULE: Schedule = { kind: 'constant' };
 /** torch StepLR's default γ. */
 export const DEFAULT_DECAY_FACTOR = 0.1;
 
-/** The learning rate for step s (0-based) of a run whose base rate is `learningRate`. */
-export function learningRateAt(learningRate: number, schedule: Schedule, step: number): number {
+/**
+ * The learning rate for step s (0-based) of a run whose base rate is `learningRate`; `spent`, the
+ * fraction of a time budget used so far, places a cosine without totalSteps.
+ */
+export function learningRateAt(learningRate: number, schedule: Schedule, step: number, spent?: number): number {
   const warmup = schedule.warmupSteps ? Math.min(1, (step + 1) / schedule.warmupSteps) : 1;
-  return warmup * decayedRate(learningRate, schedule, step);
+  return warmup * decayedRate(learningRate, schedule, step, spent);
 }
 
-function decayedRate(learningRate: number, schedule: Schedule, step: number): number {
+function decayedRate(learningRate: number, schedule: Schedule, step: number, spent: number | undefined): number {
   switch (schedule.kind) {
     case 'constant':
       return learningRate;
@@ -48,10 +53,11 @@ function decayedRate(learningRate: number, schedule: Schedule, step: number): nu
     }
     case 'cosine': {
       const total = schedule.totalSteps;
-      if (!total) throw new BpttError('the cosine schedule needs to know how many steps the run has', 'give --steps or --epochs, or --schedule-steps N with --time');
+      if (!total && spent === undefined) throw new BpttError('the cosine schedule needs to know how many steps the run has', 'give --steps, --epochs or --time, or --schedule-steps N');
       const minimum = schedule.minLearningRate ?? 0;
-      if (step >= total) return minimum;
-      return minimum + ((learningRate - minimum) * (1 + Math.cos((Math.PI * step) / total))) / 2;
+      if (total ? step >= total : spent! >= 1) return minimum;
+      const angle = total ? (Math.PI * step) / total : Math.PI * spent!;
+      return minimum + ((learningRate - minimum) * (1 + Math.cos(angle))) / 2;
     }
   }
 }

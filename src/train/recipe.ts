@@ -35,6 +35,8 @@ export interface Recipe extends Omit<OptimizerSpec, 'name'> {
   dropWhitespaceChunks: boolean;
   /** Fraction of lines (or chunks) held out for validation; in mode 'stream' the end of the text. */
   validationFraction: number;
+  /** Mode 'stream': hold out at most this many tokens (each evaluation reads them all); absent: no limit. */
+  validationLimit?: number;
   cell: Cell;
   /** Stacked recurrent layers. */
   layers: number;
@@ -136,7 +138,47 @@ export const SEED_PRESET: Recipe = {
   seed: 1,
 };
 
+/**
+ * bptt's recipe for running text (a book, a code base, a chat log): what mode 'auto' picks when the
+ * data is not a list of short lines (data/auto-mode.ts). Mode stream, with the settings that gave
+ * the lowest held-out loss per second of training in docs/long-texts.md's sweep on prose, C and
+ * short documents.
+ */
+export const TEXT_RECIPE: Recipe = {
+  ...DEFAULT_RECIPE,
+  mode: 'stream',
+  seqLength: 64,
+  documents: 'blank-line',
+  validationFraction: 0.1,
+  validationLimit: 1 << 18,
+  hidden: 256,
+  embed: 64,
+  dropout: 0,
+  batchSize: 32,
+  optimizer: 'adam',
+  learningRate: 0.002,
+  schedule: 'cosine',
+  shuffle: false,
+  epochs: 10,
+  patience: 3,
+};
+
 export const PRESETS: Record<string, Recipe> = { seed: SEED_PRESET };
+
+/**
+ * Mode stream's default evaluation interval (--eval-every), so that a run that never finishes an
+ * epoch still evaluates and keeps its best model, while evaluating costs little: an evaluation
+ * reads the held-out tokens forward only, about a third of a training step's work per token, so
+ * every N steps with N = 20 × (held-out tokens / tokens per step) / 3 it takes ≈ 5% of the time;
+ * with a budget of S steps, no more than 10 evaluations (N ≥ S/10). Undefined when the epoch
+ * ends first (every epoch is evaluated anyway).
+ */
+export function streamEvaluateEvery(windowsPerEpoch: number, tokensPerStep: number, validationTokens: number, budgetSteps?: number): number | undefined {
+  const byCost = Math.ceil((20 * validationTokens) / (3 * tokensPerStep));
+  const byBudget = budgetSteps === undefined ? 1 : Math.ceil(budgetSteps / 10);
+  const every = Math.max(10, byCost, byBudget);
+  return every < windowsPerEpoch ? every : undefined;
+}
 
 export interface PreparedData {
   tokenizer: Tokenizer;
@@ -214,7 +256,7 @@ export interface PreparedStreams {
 /** Mode 'stream' over token ids already read (from a file, by the CLI): the training and validation streams. */
 export function streamsOf(source: TokenSource, tokenizer: CharTokenizer, recipe: Recipe): PreparedStreams {
   const options = { streams: recipe.batchSize, steps: recipe.seqLength, documents: recipe.documents ?? 'blank-line', endId: tokenizer.endId } as const;
-  return { tokenizer, ...splitStreams(source, recipe.validationFraction, options) };
+  return { tokenizer, ...splitStreams(source, recipe.validationFraction, options, recipe.validationLimit) };
 }
 
 /** Mode 'stream' over a text in memory (a browser, a test): its ids in a compact typed array, then streamsOf. */
@@ -246,6 +288,8 @@ export function trainOptionsOf(recipe: Recipe): TrainOptions {
     seed: recipe.seed,
     patience: recipe.patience,
     evaluateEvery: recipe.evaluateEvery,
+    // A stream run's budget often ends mid-epoch: its last weights are evaluated too (and kept if best).
+    evaluateAtEnd: recipe.mode === 'stream',
   };
 }
 

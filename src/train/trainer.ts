@@ -53,6 +53,12 @@ export interface TrainOptions {
   patience?: number;
   /** Also evaluate every this many steps (an 'evaluation' event), for long epochs (stream mode over a big text). */
   evaluateEvery?: number;
+  /**
+   * Evaluate once more when the budget runs out after the last evaluation (an 'evaluation' event), so
+   * the last weights compete for the best; a time budget then stops training early enough for that
+   * evaluation to fit in it.
+   */
+  evaluateAtEnd?: boolean;
 }
 
 /** Where a run is: enough, with the weights and optimizer state, to resume it exactly. */
@@ -149,6 +155,10 @@ export class Trainer {
   private periodLossSum = 0;
   private periodTokens = 0;
   private stopRequested = false;
+  /** Seconds and tokens of training steps (evaluations excluded), and how long the last evaluation took: to plan the final one. */
+  private trainingSeconds = 0;
+  private trainedTokens = 0;
+  private evaluationSeconds?: number;
   private cachedOrder: { epoch: number; order: number[] } | null = null;
 
   constructor(
@@ -165,7 +175,7 @@ export class Trainer {
     if (!(train instanceof TokenStreams) && train.length === 0) throw new BpttError('there is no training data', 'give a data file with at least one line');
     this.optimizer = createOptimizer(options.optimizer ?? { name: 'adagrad' }, model.params.length, model.config.dtype, model.kernels);
     this.schedule = this.resolveSchedule(options.schedule ?? CONSTANT_SCHEDULE);
-    learningRateAt(options.learningRate, this.schedule, 0); // a schedule missing a setting fails here, not at the first step
+    learningRateAt(options.learningRate, this.schedule, 0, this.spent()); // a schedule missing a setting fails here, not at the first step
   }
 
   on<K extends keyof TrainerEvents>(event: K, listener: Listener<TrainerEvents[K]>): this {
@@ -191,6 +201,35 @@ export class Trainer {
     return order;
   }
 
+  /** The fraction of a time budget used (for a cosine over it, see optim/schedule.ts); undefined without one. */
+  private spent(): number | undefined {
+    const budget = this.timeBudget();
+    return budget === undefined ? undefined : Math.min(1, this.position.elapsedSeconds / Math.max(budget, 1e-9));
+  }
+
+  /** The seconds training may use: the time budget, less what the final evaluation is expected to take (evaluateAtEnd). */
+  private timeBudget(): number | undefined {
+    const { timeBudgetSeconds } = this.options;
+    return timeBudgetSeconds === undefined ? undefined : Math.max(0, timeBudgetSeconds - this.finalEvaluationSeconds());
+  }
+
+  /**
+   * How long the final evaluation will take: as long as the last one, or before any, the validation
+   * tokens at the training speed so far (a forward pass alone costs about a third of a training
+   * step's forward and backward: the estimate errs on the long side).
+   */
+  private finalEvaluationSeconds(): number {
+    if (!this.options.evaluateAtEnd || !this.hasValidation) return 0;
+    if (this.evaluationSeconds !== undefined) return this.evaluationSeconds;
+    if (this.trainedTokens === 0) return 0;
+    const validationTokens = this.validation instanceof TokenStreams ? this.validation.tokens : this.validation.reduce((sum, s) => sum + s.target.length, 0);
+    return (0.5 * validationTokens * this.trainingSeconds) / this.trainedTokens;
+  }
+
+  private get hasValidation(): boolean {
+    return this.validation instanceof TokenStreams || this.validation.length > 0;
+  }
+
   /** A cosine schedule without a length spans the run: --steps, or --epochs × batches per epoch (the smaller). */
   private resolveSchedule(schedule: Schedule): Schedule {
     if (schedule.kind !== 'cosine' || schedule.totalSteps !== undefined) return schedule;
@@ -212,7 +251,8 @@ export class Trainer {
   }
 
   private finished(): boolean {
-    const { epochs, maxSteps, timeBudgetSeconds } = this.options;
+    const { epochs, maxSteps } = this.options;
+    const timeBudgetSeconds = this.timeBudget();
     const p = this.position;
     return (
       this.stopRequested ||
@@ -224,7 +264,8 @@ export class Trainer {
   }
 
   private progress(): number {
-    const { epochs, maxSteps, timeBudgetSeconds } = this.options;
+    const { epochs, maxSteps } = this.options;
+    const timeBudgetSeconds = this.timeBudget();
     const p = this.position;
     const fractions: number[] = [];
     if (epochs !== undefined) fractions.push((p.epoch + p.batchInEpoch / this.batchesPerEpoch) / epochs);
@@ -313,13 +354,15 @@ export class Trainer {
     if (!Number.isFinite(squares) && !allFinite(grads)) throw new DivergenceError(p.step + 1, 'the gradients became NaN or infinite');
     const gradientNorm = Math.sqrt(squares);
     if (this.options.clipNorm !== undefined && clipByGlobalNorm(grads, this.options.clipNorm, gradientNorm)) clipped = grads.length;
-    const learningRate = learningRateAt(this.options.learningRate, this.schedule, p.step);
+    const learningRate = learningRateAt(this.options.learningRate, this.schedule, p.step, this.spent());
     this.optimizer.step(this.model.params, grads, learningRate);
     const seconds = (this.now() - started) / 1000;
 
     p.step++;
     p.batchInEpoch++;
     p.elapsedSeconds += seconds;
+    this.trainingSeconds += seconds;
+    this.trainedTokens += batch.tokens;
     this.epochLossSum += lossSum;
     this.epochTokens += batch.tokens;
     this.periodLossSum += lossSum;
@@ -348,9 +391,10 @@ export class Trainer {
   private validate(): { validationLoss: number; improved: boolean } {
     const p = this.position;
     const started = this.now();
-    const hasValidation = this.validation instanceof TokenStreams || this.validation.length > 0;
-    const validationLoss = hasValidation ? this.evaluate(this.validation).natsPerToken : NaN;
-    p.elapsedSeconds += (this.now() - started) / 1000;
+    const validationLoss = this.hasValidation ? this.evaluate(this.validation).natsPerToken : NaN;
+    const seconds = (this.now() - started) / 1000;
+    p.elapsedSeconds += seconds;
+    if (this.hasValidation) this.evaluationSeconds = seconds;
     this.periodLossSum = 0;
     this.periodTokens = 0;
     const improved = validationLoss < (p.bestValidationLoss ?? Infinity);
@@ -384,6 +428,11 @@ export class Trainer {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = this.now();
       }
+    }
+    // Steps trained since the last evaluation (the budget ran out mid-epoch): evaluate their weights too.
+    if (this.options.evaluateAtEnd && this.hasValidation && !this.stopRequested && this.periodTokens > 0) {
+      const trainLoss = this.periodLossSum / this.periodTokens;
+      this.emit('evaluation', { position: { ...this.position }, trainLoss, ...this.validate() });
     }
     return { ...this.position };
   }

@@ -138,12 +138,12 @@ describe('training in stream mode', () => {
     expect(checks[0][0]).toBe(checks[0][1]);
   });
 
-  it('evaluates every N steps with evaluateEvery', async () => {
+  it('evaluates every N steps with evaluateEvery, and the last weights when the budget ends', async () => {
     const { trainer } = setUp({ steps: 7, evaluateEvery: 3 });
     const at: number[] = [];
     trainer.on('evaluation', (e) => at.push(e.position.step));
     await trainer.run();
-    expect(at).toEqual([3, 6]);
+    expect(at).toEqual([3, 6, 7]);
   });
 
   it.each([

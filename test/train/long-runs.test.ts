@@ -1,0 +1,60 @@
+/**
+ * Runs on long texts: a cosine over a time budget, the final evaluation that
+ * fits in the budget, the text recipe and its default evaluation interval.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { learningRateAt, modelConfigOf, prepareStreams, RnnModel, streamEvaluateEvery, TEXT_RECIPE, Trainer, trainOptionsOf, type Recipe } from '../../src/index.js';
+import { dinosPath } from '../helpers.js';
+
+const dinos = readFileSync(dinosPath, 'utf8');
+
+describe('a cosine over a time budget', () => {
+  const schedule = { kind: 'cosine' as const, minLearningRate: 0.1 };
+  it('falls from lr to min over the fraction of the budget spent', () => {
+    expect(learningRateAt(1, schedule, 123, 0)).toBe(1);
+    expect(learningRateAt(1, schedule, 5, 0.5)).toBeCloseTo(0.55, 12);
+    expect(learningRateAt(1, schedule, 7, 1)).toBe(0.1);
+    expect(learningRateAt(1, schedule, 7, 1.5)).toBe(0.1);
+  });
+  it('still needs a length without a time budget', () => {
+    expect(() => learningRateAt(1, schedule, 0)).toThrow(/needs to know how many steps/);
+  });
+});
+
+describe('a time budget in stream mode', () => {
+  const recipe: Recipe = { ...TEXT_RECIPE, hidden: 8, embed: 4, seqLength: 16, batchSize: 8, epochs: undefined, timeSeconds: 3, validationLimit: undefined };
+  /** A clock that moves 50 ms per reading: a step takes 50 ms, an evaluation too. */
+  const clock = () => {
+    let ms = 0;
+    return () => (ms += 50);
+  };
+
+  it('evaluates the last weights within the budget, on a cosine over it', async () => {
+    const data = prepareStreams(dinos, recipe, 'dinos.txt');
+    const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+    const trainer = new Trainer(model, data.train, data.validation!, trainOptionsOf(recipe), clock());
+    const rates: number[] = [];
+    const evaluations: number[] = [];
+    trainer.on('step', (e) => rates.push(e.learningRate));
+    trainer.on('evaluation', (e) => evaluations.push(e.position.step));
+    const end = await trainer.run();
+    expect(evaluations).toEqual([end.step]); // the only evaluation: the budget ends within the first epoch
+    expect(end.step).toBeLessThan(data.train.windows);
+    expect(end.elapsedSeconds).toBeLessThanOrEqual(recipe.timeSeconds! + 0.05); // the final evaluation fits in the budget
+    expect(end.elapsedSeconds).toBeGreaterThan(recipe.timeSeconds! - 0.5); // the estimate of the evaluation errs long (0.37 s here), not by much
+    expect(rates[0]).toBeCloseTo(recipe.learningRate, 3);
+    expect(rates.at(-1)!).toBeLessThan(0.05 * recipe.learningRate); // cosine near its end
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1]);
+  });
+});
+
+describe('streamEvaluateEvery', () => {
+  it('keeps evaluations at about 5% of the work, and at most 10 per budget', () => {
+    // 110,000 held-out characters, steps of 32 × 64: an evaluation ≈ 18 steps of work → every 359 steps.
+    expect(streamEvaluateEvery(10_000, 2048, 110_000)).toBe(359);
+    expect(streamEvaluateEvery(10_000, 2048, 110_000, 8000)).toBe(800);
+    expect(streamEvaluateEvery(10_000, 2048, 1000)).toBe(10);
+    expect(streamEvaluateEvery(300, 2048, 110_000)).toBeUndefined(); // the epoch ends first
+  });
+});
