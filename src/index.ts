@@ -102,7 +102,7 @@ export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { sliceBatch } from './core/batch.js';
 export { recipeOf, type RecipeOptions } from './train/recipe-options.js';
-export { chooseTextMode, fit, fitRecipe, type FitOptions, type FitResult, type TrainingProgress } from './train/fit.js';
+export { fit, fitRecipe, type FitOptions, type FitResult, type TrainingProgress } from './train/fit.js';
 export { train, loadModel, type LoadOptions } from './api/train.js';
 export { Model, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';
 export { type ModelSource } from './api/source.js';

@@ -7,13 +7,14 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
-import { MAX_LINE_LENGTH, textLines, type DataMode, type Sequence } from '../data/sequences.js';
+import { chooseMode } from '../data/auto-mode.js';
+import { MAX_LINE_LENGTH, textLines, type Sequence } from '../data/sequences.js';
 import type { TokenStreams } from '../data/stream.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { loadKernels, type Backend } from '../kernels/select.js';
 import { RnnModel } from '../model/rnn-model.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, trainOptionsOf, type Recipe } from './recipe.js';
+import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, streamEvaluateEvery, TEXT_RECIPE, trainOptionsOf, type Recipe } from './recipe.js';
 import { recipeOf, type RecipeOptions } from './recipe-options.js';
 import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
 
@@ -53,30 +54,22 @@ export interface FitResult {
 }
 
 /**
- * How to read a text given as one string, when no mode is asked for: a list of short lines
- * (names, words) trains line by line; running text (lines averaging over 80 characters, or any
- * line too long for mode lines) trains as a stream of characters with the state carried along.
- * Word tokens cannot stream (their vocabulary needs the whole text counted first): they take
- * mode lines, or chunks when a line is too long.
+ * The recipe of a run: the preset, or DEFAULT_RECIPE for a list of lines, or for one string the
+ * recipe its shape calls for (data/auto-mode.ts: a list of short lines → DEFAULT_RECIPE, running
+ * text → TEXT_RECIPE, mode stream), with the options applied. Word tokens cannot stream (their
+ * vocabulary needs the whole text counted first): running text in words trains in mode lines, or
+ * in chunks when a line is too long for mode lines.
  */
-export function chooseTextMode(text: string, recipe: Pick<Recipe, 'tokens'>): DataMode {
-  const lines = textLines(text);
-  const characters = lines.reduce((sum, line) => sum + line.length, 0);
-  const tooLong = lines.some((line) => line.length > MAX_LINE_LENGTH);
-  const running = tooLong || characters > 80 * Math.max(1, lines.length);
-  if (recipe.tokens === 'word') return tooLong ? 'chunks' : 'lines';
-  return running ? 'stream' : 'lines';
-}
-
-/** The recipe of a run: the preset (or DEFAULT_RECIPE) with the options applied, and the data mode decided. */
 export function fitRecipe(texts: string | readonly string[], options: FitOptions = {}): Recipe {
   if (options.preset !== undefined && !(options.preset in PRESETS)) {
     throw new BpttError(`there is no preset ${JSON.stringify(options.preset)}`, `use one of ${Object.keys(PRESETS).join(', ')}, or none`);
   }
-  const base = options.preset !== undefined ? PRESETS[options.preset] : DEFAULT_RECIPE;
+  let base = DEFAULT_RECIPE;
+  if (options.preset !== undefined) base = PRESETS[options.preset];
+  else if (options.mode === undefined && typeof texts === 'string' && (options.tokens ?? 'char') === 'char' && chooseMode(texts).mode === 'stream') base = TEXT_RECIPE;
   const recipe = recipeOf(options, base);
-  // A list of strings is a list of lines; one string is read as whatever it looks like (unless a mode is given).
-  if (options.mode === undefined && options.preset === undefined && typeof texts === 'string') recipe.mode = chooseTextMode(texts, recipe);
+  const lines = typeof texts === 'string' ? textLines(texts) : texts;
+  if (options.mode === undefined && recipe.mode === 'lines' && lines.some((line) => line.length > MAX_LINE_LENGTH)) recipe.mode = 'chunks';
   return recipe;
 }
 
@@ -97,6 +90,10 @@ export async function fit(texts: string | readonly string[], options: FitOptions
     const data = prepareStreams(text, recipe, source);
     ({ tokenizer, train } = data);
     validation = data.validation ?? [];
+    // As the CLI does: a run that never finishes an epoch still evaluates, and keeps its best weights.
+    if (recipe.evaluateEvery === undefined && data.validation) {
+      recipe.evaluateEvery = streamEvaluateEvery(data.train.windows, recipe.batchSize * recipe.seqLength, data.validation.tokens, recipe.steps);
+    }
   } else {
     const data = prepareData(text, recipe, source);
     ({ tokenizer, train, validation, lines } = data);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseTextMode, DEFAULT_RECIPE, evaluate, fit, fitRecipe, prepareData, recipeOf, type TrainingProgress } from '../../src/index.js';
+import { DEFAULT_RECIPE, evaluate, fit, fitRecipe, prepareData, recipeOf, TEXT_RECIPE, type TrainingProgress } from '../../src/index.js';
 import { dinosPath } from '../helpers.js';
 
 const names = readFileSync(dinosPath, 'utf8').split('\n').filter(Boolean).slice(0, 300);
@@ -24,22 +24,23 @@ describe('recipeOf: the options of bptt train, in camelCase', () => {
   });
 });
 
-describe('chooseTextMode', () => {
-  it('reads a list of short lines as lines and running text as a stream (word tokens: lines, or chunks)', () => {
-    const prose = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness.\n'.repeat(20);
-    expect(chooseTextMode(names.join('\n'), DEFAULT_RECIPE)).toBe('lines');
-    expect(chooseTextMode(prose, DEFAULT_RECIPE)).toBe('stream');
-    expect(chooseTextMode('x'.repeat(3000), DEFAULT_RECIPE)).toBe('stream');
-    expect(chooseTextMode(prose, { tokens: 'word' })).toBe('lines');
-    expect(chooseTextMode('x '.repeat(3000), { tokens: 'word' })).toBe('chunks');
+describe('fitRecipe: the recipe a text calls for', () => {
+  const prose = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness.\n\n'.repeat(20);
+
+  it('a list is lines with the defaults; one string of short lines too; running text streams with TEXT_RECIPE', () => {
+    expect(fitRecipe(names)).toEqual(DEFAULT_RECIPE);
+    expect(fitRecipe(names.join('\n'))).toEqual(DEFAULT_RECIPE);
+    expect(fitRecipe(prose)).toEqual(TEXT_RECIPE);
+    expect(fitRecipe(prose, { hidden: 64 })).toEqual({ ...TEXT_RECIPE, hidden: 64 });
+    expect(fitRecipe(prose.split('\n')).mode).toBe('lines');
   });
 
-  it('is used for one string only: a list is always lines, and a given mode or preset wins', () => {
-    const prose = 'a long line of running text that goes on and on, well past eighty characters, to the end.\n'.repeat(5);
-    expect(fitRecipe(prose).mode).toBe('stream');
-    expect(fitRecipe(prose.split('\n')).mode).toBe('lines');
-    expect(fitRecipe(prose, { mode: 'chunks' }).mode).toBe('chunks');
+  it('a given mode or preset wins; word tokens read running text as lines, or chunks when a line is too long', () => {
+    expect(fitRecipe(prose, { mode: 'chunks' })).toEqual({ ...DEFAULT_RECIPE, mode: 'chunks' });
     expect(fitRecipe(prose, { preset: 'seed' }).mode).toBe('chunks');
+    expect(fitRecipe(prose, { tokens: 'word' }).mode).toBe('lines');
+    expect(fitRecipe('x '.repeat(3000), { tokens: 'word' }).mode).toBe('chunks');
+    expect(fitRecipe(['x'.repeat(3000), 'y']).mode).toBe('chunks');
     expect(() => fitRecipe(prose, { preset: 'nope' })).toThrow(/no preset "nope"/);
   });
 });
@@ -90,7 +91,7 @@ describe('fit', () => {
   it('streams a long text, and refuses what the recipe cannot train on', async () => {
     const prose = 'the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat by the door.\n'.repeat(30);
     const result = await fit(prose, { ...small, steps: 3, seqLength: 16, batch: 4 });
-    expect(result.recipe.mode).toBe('stream');
+    expect(result.recipe).toMatchObject({ mode: 'stream', optimizer: TEXT_RECIPE.optimizer });
     expect(result.lines).toEqual([]);
     expect(result.position.step).toBe(3);
     await expect(fit(['aaaa', 'aa'], small)).rejects.toThrow(/only one distinct character/);
