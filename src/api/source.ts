@@ -43,9 +43,10 @@ async function fetchBytes(url: URL | string): Promise<Uint8Array> {
 
 async function readFileInNode(path: URL | string): Promise<Uint8Array> {
   if (!runsInNode()) throw new BpttError(`cannot read ${String(path)}: files are read in Node only`, 'fetch the file and pass its bytes, or pass an http(s) URL');
-  // A specifier in a variable: bundlers leave it alone, so browser bundles never include node:fs.
-  const specifier = 'node:fs/promises';
-  const fs = (await import(/* @vite-ignore */ specifier)) as { readFile(path: URL | string): Promise<Uint8Array> };
+  // A specifier computed at run time (and the bundlers' ignore comments): bundlers leave it alone, so a
+  // browser bundle neither includes nor tries to resolve node:fs.
+  const specifier = ['node', 'fs/promises'].join(':');
+  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as { readFile(path: URL | string): Promise<Uint8Array> };
   try {
     return new Uint8Array(await fs.readFile(path));
   } catch (error) {
