@@ -11,7 +11,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELLS, DEFAULT_MODEL_CONFIG, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
-export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
+export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { gradientFlow, type GradientFlow } from './model/gradient-flow.js';
 export { Adagrad } from './optim/adagrad.js';
@@ -21,7 +21,7 @@ export { Adam } from './optim/adam.js';
 export { createOptimizer } from './optim/create-optimizer.js';
 export { clipByGlobalNorm, globalNorm } from './optim/clip.js';
 export { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, SCHEDULES, learningRateAt, type Schedule, type ScheduleKind } from './optim/schedule.js';
-export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
+export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry, type GradcheckOptions } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
 export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
@@ -67,6 +67,7 @@ export {
   type TrainOptions,
   type TrainerEvents,
   type TrainingPosition,
+  type Listener as TrainerListener,
 } from './train/trainer.js';
 export {
   DEFAULT_RECIPE,
@@ -93,6 +94,7 @@ export {
   tensorToFloat32,
   tensorToFloat64,
   type DType as SafetensorsDType,
+  type FloatTensorInput,
   type SafetensorsFile,
   type Tensor,
 } from './io/safetensors.js';

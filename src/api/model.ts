@@ -55,9 +55,11 @@ export interface Score {
 export interface TrainingSummary {
   /** Validation loss (nats per token) of the kept weights; NaN without validation data. */
   validationLoss: number;
-  /** Optimizer steps and epochs the run took, and its training time in seconds. */
+  /** Optimizer steps the run took. */
   steps: number;
+  /** Epochs completed. */
   epochs: number;
+  /** Seconds of training (validation included). */
   seconds: number;
   /** Whether early stopping ended the run. */
   stoppedEarly: boolean;

@@ -50,9 +50,12 @@ export function idArrayFor(vocabSize: number, length: number): Uint8Array | Uint
   return vocabSize <= 0x100 ? new Uint8Array(length) : vocabSize <= 0x10000 ? new Uint16Array(length) : new Uint32Array(length);
 }
 
+/** Where a document ends in mode stream, and the state resets to zero: at a blank line, at every line end, or nowhere. */
 export type DocumentBoundary = 'blank-line' | 'line' | 'none';
+/** Every DocumentBoundary, for option parsers. */
 export const DOCUMENT_BOUNDARIES: readonly DocumentBoundary[] = ['blank-line', 'line', 'none'];
 
+/** How a token stream is cut into parallel streams and windows. */
 export interface StreamOptions {
   /** B: parallel streams (batch rows). */
   streams: number;

@@ -28,6 +28,7 @@ import type { Tokenizer, TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerFromSpec } from '../text/tokenizers.js';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
 
+/** The version of the "bptt" metadata this code writes (and the newest it reads). */
 export const MODEL_FILE_VERSION = 1;
 export const MAX_LAYERS = 16;
 
@@ -73,6 +74,7 @@ function pytorchName(ours: string): string {
 }
 const OPTIMIZER_PREFIX = 'optimizer.';
 
+/** A model file read back: the model, its tokenizer and its metadata. */
 export interface SavedModel {
   model: RnnModel;
   tokenizer: Tokenizer;
@@ -81,6 +83,7 @@ export interface SavedModel {
   checkpoint?: SavedCheckpoint;
 }
 
+/** What a checkpoint holds besides the model: optimizer state and the training position. */
 export interface SavedCheckpoint {
   /** Optimizer state arrays by name (e.g. "memory"), each in the model's flat parameter layout. */
   optimizerState: Record<string, FloatArray>;
@@ -88,6 +91,7 @@ export interface SavedCheckpoint {
   training: Record<string, unknown>;
 }
 
+/** The "bptt" metadata a model file stores for a model and its tokenizer. */
 export function modelMetadata(model: RnnModel, tokenizer: Tokenizer): ModelMetadata {
   const c = model.config;
   const spec = tokenizer.spec();
@@ -287,6 +291,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   };
 }
 
+/** How importStateDict reads a PyTorch state dict. */
 export interface ImportOptions {
   /** The tokens in the index order the PyTorch model was trained with. */
   vocab: string[];

@@ -12,6 +12,7 @@
  */
 import type { DType, FloatArray } from '../core/arrays.js';
 
+/** The numeric kernels every layer computes with: one implementation in pure TypeScript (referenceKernels) and one in WebAssembly (WasmKernels), tested against each other. */
 export interface Kernels {
   readonly name: string;
 
@@ -149,6 +150,7 @@ export interface Kernels {
    */
   rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void;
 
+  /** Adam's (and AdamW's) update (src/optim/adam.ts), in place: m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← keep·p − stepSize·m / (√v / secondCorrection + ε). */
   adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void;
 
   /** out(cols×rows) = A(rows×cols)ᵀ. */

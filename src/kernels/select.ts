@@ -8,7 +8,9 @@ import type { Kernels } from './kernels.js';
 import { referenceKernels } from './reference.js';
 import { WasmKernels, wasmVariantSupported, type WasmVariant } from './wasm/wasm-kernels.js';
 
+/** A kernel backend: auto (the fastest available), the pure-TypeScript reference, or a WebAssembly variant. */
 export type Backend = 'auto' | 'reference' | 'wasm-scalar' | 'wasm-simd' | 'wasm-relaxed';
+/** Every Backend, for option parsers. */
 export const BACKENDS: readonly Backend[] = ['auto', 'reference', 'wasm-scalar', 'wasm-simd', 'wasm-relaxed'];
 
 const VARIANTS: readonly WasmVariant[] = ['relaxed', 'simd', 'scalar'];
@@ -21,6 +23,7 @@ export async function availableBackends(): Promise<Backend[]> {
   return available;
 }
 
+/** The kernels of `backend` (default auto: the fastest this engine runs); a BpttError if this engine cannot run the one asked for. */
 export async function loadKernels(backend: Backend = 'auto'): Promise<Kernels> {
   if (backend === 'reference') return referenceKernels;
   if (backend === 'auto') {

@@ -5,8 +5,11 @@
 import type { DType } from '../core/arrays.js';
 import type { Activation } from '../nn/activation.js';
 
+/** How weights start: seed (the notebook's: weights ~ N(0, 1), biases 0) or scaled (U(±1/√H), PyTorch's). */
 export type InitScheme = 'seed' | 'scaled';
+/** The recurrent cell: rnn (the seed's vanilla RNN), lstm or gru. */
 export type Cell = 'rnn' | 'lstm' | 'gru';
+/** Every Cell, for option parsers. */
 export const CELLS: readonly Cell[] = ['rnn', 'lstm', 'gru'];
 
 /** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM, 3 for the GRU. */
@@ -19,6 +22,7 @@ export function statesPerUnit(cell: Cell): number {
   return cell === 'lstm' ? 2 : 1;
 }
 
+/** A model's architecture: cell, sizes, layers, float type and initialization. */
 export interface ModelConfig {
   /** The recurrent cell: the seed's vanilla RNN, an LSTM or a GRU (docs/derivations/). */
   cell: Cell;
@@ -54,6 +58,7 @@ export interface ModelConfig {
   dropout?: number;
 }
 
+/** The seed's architecture (a sigmoid RNN), without the vocabulary size, which comes from the data. */
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'vocabSize'> = {
   cell: 'rnn',
   activation: 'sigmoid',

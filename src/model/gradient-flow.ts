@@ -23,6 +23,7 @@ import { BpttError } from '../core/errors.js';
 import { statesPerUnit } from './config.js';
 import type { RnnModel } from './rnn-model.js';
 
+/** The seed's Trick 2 table for one sequence: ‖∂J(t)/∂h(k)‖ for every loss term J(t) and step k. */
 export interface GradientFlow {
   /** T: steps of the sequence. */
   steps: number;

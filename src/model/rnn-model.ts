@@ -101,6 +101,7 @@ export interface RnnWeights {
   /** (3H), the GRU's recurrent bias only */ bh: FloatArray;
 }
 
+/** How RnnModel.backward scales and clips the gradients. */
 export interface BackwardOptions {
   /** 1/N: the loss is Σ mask·J(t) / N (see softmax-cross-entropy.ts). */
   scale: number;
@@ -225,6 +226,7 @@ function dropout(k: Kernels, dropped: FloatArray, mask: FloatArray, input: Float
   k.multiply(dropped, mask, input.length);
 }
 
+/** The network: embedding (optional), stacked recurrent layers (RNN, LSTM or GRU), the affine output layer and softmax cross-entropy, with forward, backward (BPTT) and single steps for sampling. Parameters and gradients each live in one flat array. */
 export class RnnModel {
   readonly config: ModelConfig;
   readonly layout: ParameterLayout;

@@ -12,6 +12,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { Recipe } from './recipe.js';
 import type { Trainer, TrainingPosition } from './trainer.js';
 
+/** What a checkpoint records about a run besides the weights: recipe, data, position and optimizer. */
 export interface TrainingState {
   recipe: Recipe;
   position: TrainingPosition;
@@ -23,15 +24,18 @@ export interface TrainingState {
   schedule?: Schedule;
 }
 
+/** The bytes of a checkpoint: the model file plus the optimizer state and the training position. */
 export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
   const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> });
 }
 
+/** A checkpoint read back. */
 export interface LoadedCheckpoint extends SavedModel {
   training: TrainingState;
 }
 
+/** Reads a checkpoint (see encodeCheckpoint); `source` names it in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Kernels): LoadedCheckpoint {
   const saved = decodeModelFile(bytes, source, kernels);
   const training = saved.checkpoint?.training as TrainingState | undefined;

@@ -18,7 +18,10 @@ import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, st
 import { recipeOf, type RecipeOptions } from './recipe-options.js';
 import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
 
-/** What `onProgress` receives: every optimizer step, and every validation (each epoch, and every evalEvery steps). */
+/**
+ * What `onProgress` receives, told apart by `type`: 'step' after every optimizer step (a StepEvent),
+ * 'epoch' after every epoch and 'evaluation' every evalEvery steps (an EpochEvent).
+ */
 export type TrainingProgress = ({ type: 'step' } & StepEvent) | ({ type: 'epoch' | 'evaluation' } & EpochEvent);
 
 /** The options of `fit()` (and of the library's `train()`): `bptt train`'s flags in camelCase, and a few a program needs. */

@@ -163,6 +163,7 @@ export const TEXT_RECIPE: Recipe = {
   patience: 3,
 };
 
+/** Named recipes for --preset. */
 export const PRESETS: Record<string, Recipe> = { seed: SEED_PRESET };
 
 /**
@@ -180,6 +181,7 @@ export function streamEvaluateEvery(windowsPerEpoch: number, tokensPerStep: numb
   return every < windowsPerEpoch ? every : undefined;
 }
 
+/** What prepareData gives: the tokenizer and the train/validation sequences. */
 export interface PreparedData {
   tokenizer: Tokenizer;
   train: Sequence[];
@@ -246,6 +248,7 @@ export function checkVocabulary(distinct: ReadonlySet<string>, source: string, o
   return vocabulary;
 }
 
+/** What prepareStreams gives: the tokenizer and the train/validation streams. */
 export interface PreparedStreams {
   tokenizer: CharTokenizer;
   train: TokenStreams;
@@ -268,11 +271,13 @@ export function prepareStreams(rawText: string, recipe: Recipe, source: string, 
   return streamsOf(new ArrayTokenSource(ids), vocabulary, recipe);
 }
 
+/** The model architecture of a recipe, for a vocabulary of `vocabSize` tokens. */
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
   return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias, dropout: recipe.dropout };
 }
 
+/** The Trainer options of a recipe. */
 export function trainOptionsOf(recipe: Recipe): TrainOptions {
   return {
     batchSize: recipe.batchSize,

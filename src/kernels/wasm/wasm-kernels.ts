@@ -14,6 +14,7 @@
 import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
 
+/** A build of the WebAssembly kernels: scalar, SIMD, or relaxed SIMD (fused multiply-add). */
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
 /** The module's exports: every kernel once per float type (see assembly/kernels.ts). */
@@ -155,6 +156,7 @@ export async function wasmVariantSupported(variant: WasmVariant): Promise<boolea
   return WebAssembly.validate(bytes as BufferSource);
 }
 
+/** The Kernels in WebAssembly, on a shared memory that holds the model's arrays (see loadKernels). */
 export class WasmKernels implements Kernels {
   readonly name: string;
   private readonly staging: Staging;
