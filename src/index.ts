@@ -103,7 +103,7 @@ export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
 export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from './train/data-parallel.js';
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { sliceBatch } from './core/batch.js';
-export { recipeOf, type RecipeOptions } from './train/recipe-options.js';
+export { OPTION_RANGES, checkRecipeOptions, recipeOf, type OptionRange, type RecipeOptions } from './train/recipe-options.js';
 export { fit, fitRecipe, type FitOptions, type FitResult, type TrainingProgress } from './train/fit.js';
 export { train, loadModel, type LoadOptions } from './api/train.js';
 export { Model, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';

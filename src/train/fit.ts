@@ -15,7 +15,7 @@ import { loadKernels, type Backend } from '../kernels/select.js';
 import { RnnModel } from '../model/rnn-model.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, streamEvaluateEvery, TEXT_RECIPE, trainOptionsOf, type Recipe } from './recipe.js';
-import { recipeOf, type RecipeOptions } from './recipe-options.js';
+import { checkRecipeOptions, recipeOf, type RecipeOptions } from './recipe-options.js';
 import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
 
 /**
@@ -39,6 +39,9 @@ export interface FitOptions extends RecipeOptions {
   /** What to call the text in error messages (default "the training text"). */
   source?: string;
 }
+
+/** The options of fit() that are not `bptt train` flags. */
+const FIT_ONLY_OPTIONS: readonly (keyof FitOptions)[] = ['preset', 'kernels', 'backend', 'onProgress', 'signal', 'source'];
 
 /** A finished run: the model with the best epoch's weights, and how it got there. */
 export interface FitResult {
@@ -67,6 +70,7 @@ export function fitRecipe(texts: string | readonly string[], options: FitOptions
   if (options.preset !== undefined && !(options.preset in PRESETS)) {
     throw new BpttError(`there is no preset ${JSON.stringify(options.preset)}`, `use one of ${Object.keys(PRESETS).join(', ')}, or none`);
   }
+  checkRecipeOptions(options, FIT_ONLY_OPTIONS);
   let base = DEFAULT_RECIPE;
   if (options.preset !== undefined) base = PRESETS[options.preset];
   else if (options.mode === undefined && typeof texts === 'string' && (options.tokens ?? 'char') === 'char' && chooseMode(texts).mode === 'stream') base = TEXT_RECIPE;

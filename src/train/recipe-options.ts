@@ -5,14 +5,16 @@
  * (an optimizer's own default learning rate, clipping by norm replacing the
  * elementwise clip, a budget replacing the default epochs) live in one place.
  */
-import type { DType } from '../core/arrays.js';
-import type { DataMode } from '../data/sequences.js';
-import type { DocumentBoundary } from '../data/stream.js';
-import type { Cell } from '../model/config.js';
-import type { Activation } from '../nn/activation.js';
-import { DEFAULT_LEARNING_RATES, type OptimizerName } from '../optim/optimizer.js';
-import type { ScheduleKind } from '../optim/schedule.js';
-import type { TokenizerKind } from '../text/tokenizer.js';
+import { DTYPES, type DType } from '../core/arrays.js';
+import { BpttError } from '../core/errors.js';
+import { DATA_MODES, type DataMode } from '../data/sequences.js';
+import { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../data/stream.js';
+import { MAX_LAYERS } from '../io/model-file.js';
+import { CELLS, type Cell } from '../model/config.js';
+import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { DEFAULT_LEARNING_RATES, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
+import { SCHEDULES, type ScheduleKind } from '../optim/schedule.js';
+import { TOKENIZER_KINDS, type TokenizerKind } from '../text/tokenizer.js';
 import type { Recipe } from './recipe.js';
 
 /**
@@ -151,4 +153,81 @@ export function recipeOf(options: RecipeOptions, base: Recipe): Recipe {
     recipe.steps = options.steps;
   }
   return recipe;
+}
+
+/** The values a numeric option takes: [min, max], whole numbers only if `integer`, min itself excluded if `aboveMin`. */
+export interface OptionRange {
+  min: number;
+  max: number;
+  integer?: boolean;
+  aboveMin?: boolean;
+}
+
+/** The range of every numeric option: the same as `bptt train`'s flags (a test compares them). */
+export const OPTION_RANGES: { readonly [K in keyof RecipeOptions]?: OptionRange } = {
+  seqLength: { min: 1, max: 10_000, integer: true },
+  minCount: { min: 1, max: 1_000_000, integer: true },
+  evalEvery: { min: 1, max: 1e12, integer: true },
+  layers: { min: 1, max: MAX_LAYERS, integer: true },
+  dropout: { min: 0, max: 0.95 },
+  forgetBias: { min: -10, max: 10 },
+  hidden: { min: 1, max: 8192, integer: true },
+  embed: { min: 0, max: 4096, integer: true },
+  batch: { min: 1, max: 65_536, integer: true },
+  lr: { min: 0, max: 100, aboveMin: true },
+  momentum: { min: 0, max: 0.9999 },
+  beta1: { min: 0, max: 0.9999 },
+  beta2: { min: 0, max: 0.999999 },
+  eps: { min: 0, max: 1, aboveMin: true },
+  weightDecay: { min: 0, max: 10 },
+  decayEvery: { min: 1, max: 1e12, integer: true },
+  decayFactor: { min: 0, max: 1, aboveMin: true },
+  scheduleSteps: { min: 1, max: 1e12, integer: true },
+  minLr: { min: 0, max: 100 },
+  warmup: { min: 1, max: 1e12, integer: true },
+  clip: { min: 0, max: Infinity, aboveMin: true },
+  clipNorm: { min: 0, max: 1e6, aboveMin: true },
+  epochs: { min: 1, max: 1_000_000, integer: true },
+  time: { min: 0, max: 1e7, aboveMin: true },
+  steps: { min: 1, max: 1e12, integer: true },
+  patience: { min: 1, max: 1_000_000, integer: true },
+  val: { min: 0, max: 0.9 },
+  seed: { min: 0, max: 2 ** 32 - 1, integer: true },
+};
+
+/** The values each choice option takes. */
+const OPTION_CHOICES: { readonly [K in keyof RecipeOptions]?: readonly unknown[] } = {
+  mode: DATA_MODES,
+  tokens: TOKENIZER_KINDS,
+  documents: DOCUMENT_BOUNDARIES,
+  cell: CELLS,
+  activation: ACTIVATIONS,
+  optimizer: OPTIMIZERS,
+  schedule: SCHEDULES,
+  dtype: DTYPES,
+};
+
+const BOOLEAN_OPTIONS: readonly (keyof RecipeOptions)[] = ['lowercase', 'nesterov', 'shuffle'];
+
+/**
+ * Checks options given to the library (the CLI's parsers check its flags): a value of the wrong
+ * type or out of range is a BpttError naming the option, the value and what it takes.
+ */
+export function checkRecipeOptions(options: RecipeOptions, otherKeys: readonly string[] = []): void {
+  for (const [key, value] of Object.entries(options) as [keyof RecipeOptions, unknown][]) {
+    if (value === undefined) continue;
+    const known = key in OPTION_RANGES || key in OPTION_CHOICES || BOOLEAN_OPTIONS.includes(key) || otherKeys.includes(key);
+    if (!known) throw new BpttError(`there is no option ${JSON.stringify(key)}`, "the options are bptt train's flags in camelCase (docs/library.md), e.g. hidden, lr, time");
+    const range = OPTION_RANGES[key];
+    const choices = OPTION_CHOICES[key];
+    if (range) {
+      const allowed = `give ${range.integer ? 'an integer' : 'a number'} ${range.aboveMin ? 'above' : 'from'} ${range.min} to ${range.max}`;
+      const inRange = typeof value === 'number' && (range.aboveMin ? value > range.min : value >= range.min) && value <= range.max;
+      if (!inRange || Number.isNaN(value) || (range.integer && !Number.isInteger(value))) throw new BpttError(`option ${key} is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`, allowed);
+    } else if (choices) {
+      if (!choices.includes(value)) throw new BpttError(`option ${key} is ${JSON.stringify(value)}`, `use one of ${choices.join(', ')}`);
+    } else if (BOOLEAN_OPTIONS.includes(key) && typeof value !== 'boolean') {
+      throw new BpttError(`option ${key} is ${JSON.stringify(value)}`, 'give true or false');
+    }
+  }
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RECIPE, evaluate, fit, fitRecipe, prepareData, recipeOf, TEXT_RECIPE, type TrainingProgress } from '../../src/index.js';
-import { dinosPath } from '../helpers.js';
+import { join } from 'node:path';
+import { DEFAULT_RECIPE, evaluate, fit, fitRecipe, OPTION_RANGES, prepareData, recipeOf, TEXT_RECIPE, type TrainingProgress } from '../../src/index.js';
+import { dinosPath, repoRoot } from '../helpers.js';
 
 const names = readFileSync(dinosPath, 'utf8').split('\n').filter(Boolean).slice(0, 300);
 const small = { hidden: 24, embed: 8, batch: 32 } as const;
@@ -21,6 +22,34 @@ describe('recipeOf: the options of bptt train, in camelCase', () => {
     const timed = recipeOf({ time: 10 }, DEFAULT_RECIPE);
     expect([timed.epochs, timed.timeSeconds, timed.patience]).toEqual([undefined, 10, DEFAULT_RECIPE.patience]);
     expect(recipeOf({ batch: 4, val: 0.2, minLr: 0.001, evalEvery: 7, eps: 1e-6 }, DEFAULT_RECIPE)).toMatchObject({ batchSize: 4, validationFraction: 0.2, minLearningRate: 0.001, evaluateEvery: 7, epsilon: 1e-6 });
+  });
+});
+
+describe('the options are checked as the flags are', () => {
+  it('refuses a value out of range, of the wrong type, or an option that does not exist, naming it', () => {
+    expect(() => fitRecipe(names, { hidden: 0 })).toThrow('option hidden is 0; give an integer from 1 to 8192');
+    expect(() => fitRecipe(names, { batch: 2.5 })).toThrow('option batch is 2.5; give an integer');
+    expect(() => fitRecipe(names, { lr: 0 })).toThrow('option lr is 0; give a number above 0');
+    expect(() => fitRecipe(names, { time: Number.NaN })).toThrow('option time is NaN');
+    expect(() => fitRecipe(names, { cell: 'transformer' as never })).toThrow('option cell is "transformer"; use one of rnn, lstm, gru');
+    expect(() => fitRecipe(names, { shuffle: 'yes' as never })).toThrow('option shuffle is "yes"; give true or false');
+    expect(() => fitRecipe(names, { hiden: 64 } as never)).toThrow('there is no option "hiden"');
+    expect(fitRecipe(names, { clip: Infinity, val: 0, seed: 0, onProgress: () => {} }).clip).toBe(Infinity);
+  });
+
+  it("OPTION_RANGES are bptt train's flag ranges", () => {
+    // The CLI declares each flag's range in its parser, e.g. integerOption('--hidden', 1, 8192).
+    const cli = readFileSync(join(repoRoot, 'src', 'cli', 'train.ts'), 'utf8');
+    const constants: Record<string, number> = { MAX_LAYERS: 16, '2 ** 32 - 1': 2 ** 32 - 1, Infinity };
+    const value = (text: string) => constants[text.trim()] ?? Number(text.replace(/_/g, ''));
+    let compared = 0;
+    for (const [, kind, flag, min, max, rest] of cli.matchAll(/(integerOption|numberOption)\('--([a-z0-9-]+)', ([^,]+), ([^,)]+)(, \{ exclusiveMin: true \})?\)/g)) {
+      const key = flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as keyof typeof OPTION_RANGES;
+      if (key === ('print' as never) || key === ('threads' as never)) continue; // CLI-only flags
+      expect(OPTION_RANGES[key], flag).toEqual({ min: value(min), max: value(max), ...(kind === 'integerOption' ? { integer: true } : {}), ...(rest ? { aboveMin: true } : {}) });
+      compared++;
+    }
+    expect(compared).toBe(Object.keys(OPTION_RANGES).length);
   });
 });
 
