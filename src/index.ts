@@ -80,6 +80,8 @@ export {
   prepareStreams,
   streamsOf,
   streamEvaluateEvery,
+  streamReadingOf,
+  evaluationStreams,
   TEXT_RECIPE,
   trainOptionsOf,
   type PreparedData,
@@ -87,7 +89,7 @@ export {
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,

@@ -55,11 +55,11 @@ def main():
     parser.add_argument("--out", help="append the JSON lines here too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        startup, _, _, _ = run(args.text, ["--mode", "stream", "--val", "0.1", "--hidden", "8", "--embed", "4", "--batch", "1", "--seq-length", "1"], 1, workdir)
+        startup, _, _, _ = run(args.text, ["--mode", "stream", "--val", "0", "--hidden", "8", "--embed", "4", "--batch", "1", "--seq-length", "1"], 1, workdir)
         for spec in args.config:
             name, _, flag_text = spec.partition(":")
             flags = shlex.split(flag_text)
-            cpu, _, _, _ = run(args.text, flags, CALIBRATE, workdir)
+            cpu, _, _, _ = run(args.text, flags + ["--val", "0"], CALIBRATE, workdir)  # no evaluation in the calibration
             per_step = max(1e-3, (cpu - startup) / CALIBRATE)
             steps = max(1, int(args.cpu_budget / per_step))
             cpu, wall, loss, stderr = run(args.text, flags, steps, workdir)

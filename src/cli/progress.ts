@@ -1,7 +1,8 @@
 /**
  * Shows a training run's progress: on a terminal, a live bar with loss,
- * tokens/s and ETA (cli-progress); otherwise (a log file, CI) one plain line
- * per epoch.
+ * tokens/s and ETA (cli-progress); otherwise (a log file, CI) plain lines: one
+ * at the first step, then at least every PROGRESS_EVERY_SECONDS, and one per
+ * epoch and evaluation.
  */
 import cliProgress from 'cli-progress';
 import type { EpochEvent, StepEvent } from '../train/trainer.js';
@@ -9,33 +10,59 @@ import type { EpochEvent, StepEvent } from '../train/trainer.js';
 export interface Progress {
   step(event: StepEvent): void;
   epoch(event: EpochEvent): void;
+  /** An evaluation between epochs (--eval-every, or at the end of a budget). */
+  evaluation(event: EpochEvent): void;
   stop(): void;
 }
+
+/** Without a terminal, a step line at least this often (seconds): a run nobody watches still says how it goes. */
+export const PROGRESS_EVERY_SECONDS = 10;
 
 const formatLoss = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '-');
 const formatRate = (value: number) => Math.round(value).toLocaleString('en-US');
 
-export function createProgress(stream: NodeJS.WriteStream, describeBudget: () => string): Progress {
+/** `now`: milliseconds (a test passes its own clock). */
+export function createProgress(stream: NodeJS.WriteStream, describeBudget: () => string, now: () => number = Date.now): Progress {
   let tokensPerSecond = 0;
   let validationLoss = NaN;
   if (!stream.isTTY) {
     let lastProgress = 0;
-    let started = Date.now();
+    let started = now();
+    let lastLine = -Infinity;
+    let smoothedLoss = NaN;
+    const eta = () => {
+      const elapsed = (now() - started) / 1000;
+      const seconds = lastProgress > 0 ? (elapsed * (1 - lastProgress)) / lastProgress : NaN;
+      return Number.isFinite(seconds) ? `${Math.ceil(seconds)}s` : '-';
+    };
     return {
       step(event) {
         tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
+        smoothedLoss = Number.isNaN(smoothedLoss) ? event.loss : 0.95 * smoothedLoss + 0.05 * event.loss;
         lastProgress = event.progress;
+        if (now() - lastLine < PROGRESS_EVERY_SECONDS * 1000) return;
+        lastLine = now();
+        stream.write(
+          `step ${event.position.step} (${Math.floor(100 * event.progress)}% of ${describeBudget()})  epoch ${event.position.epoch}  loss ${formatLoss(smoothedLoss)}  ` +
+            `lr ${event.learningRate.toPrecision(3)}  ${formatRate(tokensPerSecond)} tok/s  ${event.position.elapsedSeconds.toFixed(0)} s  eta ${eta()}\n`,
+        );
       },
       epoch(event) {
-        const elapsed = (Date.now() - started) / 1000;
-        const eta = lastProgress > 0 ? (elapsed * (1 - lastProgress)) / lastProgress : NaN;
+        lastLine = now();
         stream.write(
           `epoch ${event.position.epoch} (${describeBudget()})  train ${formatLoss(event.trainLoss)}  val ${formatLoss(event.validationLoss)}  ` +
-            `${formatRate(tokensPerSecond)} tok/s  step ${event.position.step}  eta ${Number.isFinite(eta) ? `${Math.ceil(eta)}s` : '-'}\n`,
+            `${formatRate(tokensPerSecond)} tok/s  step ${event.position.step}  eta ${eta()}\n`,
+        );
+      },
+      evaluation(event) {
+        lastLine = now();
+        stream.write(
+          `step ${event.position.step} evaluated  train ${formatLoss(event.trainLoss)}  val ${formatLoss(event.validationLoss)}${event.improved ? ' (best so far)' : ''}  ` +
+            `${formatRate(tokensPerSecond)} tok/s  ${event.position.elapsedSeconds.toFixed(0)} s  eta ${eta()}\n`,
         );
       },
       stop() {
-        started = Date.now();
+        started = now();
       },
     };
   }
@@ -66,6 +93,10 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     epoch(event) {
       validationLoss = event.validationLoss;
       bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
+    },
+    evaluation(event) {
+      validationLoss = event.validationLoss;
+      bar.update({ val: formatLoss(validationLoss) });
     },
     stop() {
       bar.stop();

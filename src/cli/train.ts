@@ -223,17 +223,17 @@ async function train(flags: TrainFlags): Promise<number> {
   trainer.on('step', (event) => progress.step(event));
   // --out keeps the best model by validation loss (the checkpoint keeps the latest, to resume).
   let best: { params: FloatArray; at: string; loss: number } | null = null;
-  const onValidation = (event: EpochEvent) => {
+  const onValidation = (event: EpochEvent, kind: 'epoch' | 'evaluation') => {
     lastValidation = event.validationLoss;
-    progress.epoch(event);
+    progress[kind](event);
     if (event.improved) {
       best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
       writeFileAtomic(out, encodeModelFile(model, data.tokenizer), 'model file');
     }
     writeCheckpoint();
   };
-  trainer.on('epoch', onValidation);
-  trainer.on('evaluation', onValidation); // --eval-every: the same, every N steps
+  trainer.on('epoch', (event) => onValidation(event, 'epoch'));
+  trainer.on('evaluation', (event) => onValidation(event, 'evaluation')); // --eval-every and the end of a budget: the same
 
   let interrupted = false;
   const onInterrupt = () => {

@@ -9,12 +9,9 @@
  * shorter), so consecutive windows of a row are consecutive text, and the
  * trainer starts each window from the state the previous one ended in.
  *
- * Documents: a row's state is reset to zero at a document boundary, exactly at
- * the step where the next document starts (batch.resets), even mid-window:
- *   'line'        each line is a document (name lists): reset where the input is '\n'
- *   'blank-line'  documents are separated by blank lines: reset where the input is
- *                 the second '\n' of "\n\n" (the model still learns to end a document)
- *   'none'        the whole text is one document
+ * Documents: a row's state is reset to zero at a document boundary (see
+ * text/documents.ts), exactly at the step where the next document starts
+ * (batch.resets), even mid-window.
  * The step that resets reads '\n' from h = 0 and predicts the document's first
  * character, exactly as mode 'lines' starts each name.
  *
@@ -23,6 +20,9 @@
  */
 import type { Batch } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
+import { startsDocument, type DocumentBoundary } from '../text/documents.js';
+
+export { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../text/documents.js';
 
 /** Token ids of a text, read on demand: an array in memory, or a file (see src/cli/token-file.ts). */
 export interface TokenSource {
@@ -50,10 +50,6 @@ export function idArrayFor(vocabSize: number, length: number): Uint8Array | Uint
   return vocabSize <= 0x100 ? new Uint8Array(length) : vocabSize <= 0x10000 ? new Uint16Array(length) : new Uint32Array(length);
 }
 
-/** Where a document ends in mode stream, and the state resets to zero: at a blank line, at every line end, or nowhere. */
-export type DocumentBoundary = 'blank-line' | 'line' | 'none';
-/** Every DocumentBoundary, for option parsers. */
-export const DOCUMENT_BOUNDARIES: readonly DocumentBoundary[] = ['blank-line', 'line', 'none'];
 
 /** How a token stream is cut into parallel streams and windows. */
 export interface StreamOptions {
@@ -124,7 +120,7 @@ export class TokenStreams {
         inputs[t * B + b] = input;
         targets[t * B + b] = ids[before + t + 1];
         const previous = before + t > 0 ? ids[before + t - 1] : -1;
-        if (input === endId && (documents === 'line' || (documents === 'blank-line' && previous === endId))) {
+        if (startsDocument(documents, previous, input, endId)) {
           resets[t * B + b] = 1;
           anyReset = true;
         }

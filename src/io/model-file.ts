@@ -24,6 +24,7 @@ import { CELLS, gatesPerUnit, type Cell, type ModelConfig } from '../model/confi
 import { parameterSpecs, RnnModel } from '../model/rnn-model.js';
 import { ParameterLayout } from '../core/parameters.js';
 import { ACTIVATIONS, type Activation } from '../nn/activation.js';
+import { DOCUMENT_BOUNDARIES, type DocumentBoundary } from '../text/documents.js';
 import type { Tokenizer, TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerFromSpec } from '../text/tokenizers.js';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
@@ -51,6 +52,18 @@ export interface ModelMetadata {
   lowercase: boolean;
   dtype: DType;
   init: ModelConfig['init'];
+  /** A model trained on running text (mode stream): how it read the text. Absent: trained on lines (or chunks). */
+  stream?: StreamReading;
+}
+
+/** How mode stream read a text: `bptt eval` reads held-out text the same way, `bptt sample` writes passages. */
+export interface StreamReading {
+  /** B: parallel streams (the batch). */
+  streams: number;
+  /** T: the window length. */
+  steps: number;
+  /** Where documents start (the state resets there). */
+  documents: DocumentBoundary;
 }
 
 /** Our parameter name → PyTorch's tensor name. */
@@ -91,8 +104,8 @@ export interface SavedCheckpoint {
   training: Record<string, unknown>;
 }
 
-/** The "bptt" metadata a model file stores for a model and its tokenizer. */
-export function modelMetadata(model: RnnModel, tokenizer: Tokenizer): ModelMetadata {
+/** The "bptt" metadata a model file stores for a model and its tokenizer (and, in mode stream, how it read its text). */
+export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, stream?: StreamReading): ModelMetadata {
   const c = model.config;
   const spec = tokenizer.spec();
   return {
@@ -108,11 +121,12 @@ export function modelMetadata(model: RnnModel, tokenizer: Tokenizer): ModelMetad
     lowercase: spec.lowercase,
     dtype: c.dtype,
     init: c.init,
+    ...(stream ? { stream: { streams: stream.streams, steps: stream.steps, documents: stream.documents } } : {}),
   };
 }
 
-/** The bytes of a model file (or, with `checkpoint`, of a checkpoint). */
-export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint): Uint8Array {
+/** The bytes of a model file (or, with `checkpoint`, of a checkpoint); `stream`: how a stream-mode model read its text. */
+export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint, stream?: StreamReading): Uint8Array {
   if (tokenizer.size !== model.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.size} tokens, model expects ${model.config.vocabSize}`);
   const fileDType = model.config.dtype === 'float64' ? 'F64' : 'F32';
   const tensors: Record<string, FloatTensorInput> = {};
@@ -127,7 +141,7 @@ export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoin
   if (!model.layout.has('bh')) {
     for (let layer = 0; layer < model.config.layers; layer++) tensors[secondBias(layer)] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
   }
-  const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer)) };
+  const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer, stream)) };
   if (checkpoint) {
     for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
     metadata.bptt_training = JSON.stringify(checkpoint.training);
@@ -275,6 +289,15 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     if (typeof m.unknown !== 'string') fail('metadata "unknown" (the unknown token of a word model) is missing', hint);
   } else fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads the tokenizers "char" and "word"');
   const init = m.init === 'seed' || m.init === 'scaled' ? m.init : 'scaled';
+  let stream: StreamReading | undefined;
+  if (m.stream !== undefined) {
+    const s = m.stream as Record<string, unknown>;
+    const counts = [s?.streams, s?.steps];
+    if (typeof s !== 'object' || s === null || counts.some((v) => typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 1_000_000) || !DOCUMENT_BOUNDARIES.includes(s.documents as DocumentBoundary)) {
+      fail(`metadata "stream" is ${JSON.stringify(m.stream)}, not {streams, steps, documents}`, hint);
+    }
+    stream = { streams: s.streams as number, steps: s.steps as number, documents: s.documents as DocumentBoundary };
+  }
   return {
     version,
     cell: m.cell as Cell,
@@ -288,6 +311,7 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     lowercase: m.lowercase === true,
     dtype: m.dtype === 'float64' ? 'float64' : 'float32',
     init,
+    ...(stream ? { stream } : {}),
   };
 }
 

@@ -2,12 +2,14 @@
  * Generating text: start from h0 = 0, feed '\n' (the start of a line, as in
  * training), then the prime text, then repeatedly sample a token from
  * softmax(θ/temperature) and feed it back, until '\n' (or the stop text) or
- * the length limit.
+ * the length limit. A passage (`length`, for models of running text) is
+ * `length` tokens that go on past line ends, as char-rnn's `-length` does.
  */
 import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import type { DocumentBoundary } from '../text/documents.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
 import { endsWithStop, SequenceState } from './sequence-state.js';
@@ -25,6 +27,13 @@ export interface GenerateOptions {
   topP?: number;
   /** Most tokens (characters or words) generated after the prime. */
   maxLength?: number;
+  /**
+   * A passage of running text: exactly this many tokens after the prime (fewer only at `stop`);
+   * a line end does not end it. Replaces maxLength.
+   */
+  length?: number;
+  /** Where documents start in running text (the model's training setting): the state resets there. Default 'none'. */
+  documents?: DocumentBoundary;
   /**
    * A sample also ends when its generated text ends with this text, which is
    * cut off (the end-of-sequence token always ends a sample).
@@ -48,7 +57,9 @@ export interface GenerateResult {
 
 /** Samples `count` lines from a model (see the top of this file); with `exclude`, only lines not in it. */
 export function generate(model: RnnModel, tokenizer: Tokenizer, options: GenerateOptions = {}): GenerateResult {
-  const { prime = '', count = 10, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, stop } = options;
+  const { prime = '', count = 10, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, stop, length, documents } = options;
+  const passage = length !== undefined;
+  const limit = length ?? maxLength;
   const primeIds = encodePrime(tokenizer, prime, options);
   const random = new Random(seed, SAMPLING_STREAM);
   const probs = new Float64Array(model.config.vocabSize);
@@ -58,11 +69,11 @@ export function generate(model: RnnModel, tokenizer: Tokenizer, options: Generat
   let rejected = 0;
   while (samples.length < count && attempts < count * maxAttemptsPerSample) {
     attempts++;
-    const sequence = SequenceState.start(model, tokenizer, primeIds);
+    const sequence = SequenceState.start(model, tokenizer, primeIds, documents);
     const generated: number[] = [];
-    while (generated.length < maxLength) {
+    while (generated.length < limit) {
       const next = chooseToken(sequence.logits, probs, options, random);
-      if (next === tokenizer.endId) break;
+      if (next === tokenizer.endId && !passage) break;
       generated.push(next);
       if (endsWithStop(tokenizer, generated, stop)) break;
       sequence.feed(next);

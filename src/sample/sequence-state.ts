@@ -10,6 +10,7 @@
  */
 import { allocate, type FloatArray } from '../core/arrays.js';
 import type { RnnModel } from '../model/rnn-model.js';
+import { startsDocument, type DocumentBoundary } from '../text/documents.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 
 /** A sequence being read or generated token by token: the model's state after the tokens fed so far, and the logits for the next one. */
@@ -20,21 +21,29 @@ export class SequenceState {
   readonly logits: FloatArray;
   private next: FloatArray;
   private readonly id = new Int32Array(1);
+  /** The last token fed (−1 before any): a document starts at '\n' after '\n' with documents 'blank-line'. */
+  private previous = -1;
 
   private constructor(
     private readonly model: RnnModel,
     state: FloatArray,
     logits: FloatArray,
+    /** Where documents start in running text: the state resets to zero there, as in training (mode stream). */
+    private readonly documents: DocumentBoundary = 'none',
+    private readonly endId = -1,
   ) {
     this.state = state;
     this.logits = logits;
     this.next = allocate(model.config.dtype, model.stateSize);
   }
 
-  /** h0 = 0, then the end token (the start of a line) and the prime's tokens fed. */
-  static start(model: RnnModel, tokenizer: Tokenizer, primeIds: readonly number[]): SequenceState {
+  /**
+   * h0 = 0, then the end token (the start of a line) and the prime's tokens fed; with `documents`
+   * (a model trained on running text) the state resets where a document starts, in the prime and after.
+   */
+  static start(model: RnnModel, tokenizer: Tokenizer, primeIds: readonly number[], documents: DocumentBoundary = 'none'): SequenceState {
     const { dtype, vocabSize: V } = model.config;
-    const sequence = new SequenceState(model, allocate(dtype, model.stateSize), allocate(dtype, V));
+    const sequence = new SequenceState(model, allocate(dtype, model.stateSize), allocate(dtype, V), documents, tokenizer.endId);
     sequence.feed(tokenizer.endId);
     for (const token of primeIds) sequence.feed(token);
     return sequence;
@@ -42,6 +51,8 @@ export class SequenceState {
 
   /** Feeds one token: the state moves to h(t) and logits to θ(t). */
   feed(token: number): void {
+    if (this.documents !== 'none' && startsDocument(this.documents, this.previous, token, this.endId)) this.state.fill(0);
+    this.previous = token;
     this.id[0] = token;
     this.model.step(this.id, this.state, this.next, this.logits);
     this.state.set(this.next);
@@ -49,7 +60,9 @@ export class SequenceState {
 
   /** An independent copy (beam search branches a sequence). */
   clone(): SequenceState {
-    return new SequenceState(this.model, this.state.slice(), this.logits.slice());
+    const copy = new SequenceState(this.model, this.state.slice(), this.logits.slice(), this.documents, this.endId);
+    copy.previous = this.previous;
+    return copy;
   }
 
   /** The top layer's h(t): (H), the vector the affine layer (2.1) turned into the current logits. A view. */

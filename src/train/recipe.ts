@@ -6,7 +6,8 @@
 import type { DType } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
-import { ArrayTokenSource, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
+import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
+import type { StreamReading } from '../io/model-file.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
 import type { OptimizerName, OptimizerSpec } from '../optim/optimizer.js';
@@ -269,6 +270,20 @@ export function prepareStreams(rawText: string, recipe: Recipe, source: string, 
   const ids = idArrayFor(vocabulary.size, codes.length);
   ids.set(codes);
   return streamsOf(new ArrayTokenSource(ids), vocabulary, recipe);
+}
+
+/** How a recipe of mode stream reads its text, recorded in the model file; undefined in other modes. */
+export function streamReadingOf(recipe: Recipe): StreamReading | undefined {
+  return recipe.mode === 'stream' ? { streams: recipe.batchSize, steps: recipe.seqLength, documents: recipe.documents ?? 'blank-line' } : undefined;
+}
+
+/**
+ * A text to evaluate a stream-mode model on, as streams laid out as training laid out its
+ * held-out end (data/stream.ts, heldOutStreams): the held-out part of a training text, written
+ * to a file of its own, evaluates to the loss training reported.
+ */
+export function evaluationStreams(source: TokenSource, tokenizer: Tokenizer, reading: StreamReading): TokenStreams {
+  return heldOutStreams(source, 0, { streams: reading.streams, steps: reading.steps, documents: reading.documents, endId: tokenizer.endId });
 }
 
 /** The model architecture of a recipe, for a vocabulary of `vocabSize` tokens. */

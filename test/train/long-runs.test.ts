@@ -4,7 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, modelConfigOf, prepareStreams, RnnModel, streamEvaluateEvery, TEXT_RECIPE, Trainer, trainOptionsOf, type Recipe } from '../../src/index.js';
+import {
+  ArrayTokenSource,
+  decodeModelFile,
+  encodeModelFile,
+  evaluateStreams,
+  evaluationStreams,
+  learningRateAt,
+  modelConfigOf,
+  prepareStreams,
+  RnnModel,
+  streamEvaluateEvery,
+  streamReadingOf,
+  TEXT_RECIPE,
+  Trainer,
+  trainOptionsOf,
+  type Recipe,
+} from '../../src/index.js';
 import { dinosPath } from '../helpers.js';
 
 const dinos = readFileSync(dinosPath, 'utf8');
@@ -56,5 +72,27 @@ describe('streamEvaluateEvery', () => {
     expect(streamEvaluateEvery(10_000, 2048, 110_000, 8000)).toBe(800);
     expect(streamEvaluateEvery(10_000, 2048, 1000)).toBe(10);
     expect(streamEvaluateEvery(300, 2048, 110_000)).toBeUndefined(); // the epoch ends first
+  });
+});
+
+describe('evaluating a stream-mode model on held-out text', () => {
+  it('gives the loss training reported on the held-out end, read from the model file', async () => {
+    const recipe: Recipe = { ...TEXT_RECIPE, hidden: 12, embed: 6, seqLength: 20, batchSize: 6, epochs: undefined, steps: 15, documents: 'line' };
+    const data = prepareStreams(dinos, recipe, 'dinos.txt');
+    const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed);
+    const trainer = new Trainer(model, data.train, data.validation!, trainOptionsOf(recipe));
+    let reported = NaN;
+    trainer.on('evaluation', (e) => (reported = e.validationLoss));
+    await trainer.run();
+    expect(Number.isFinite(reported)).toBe(true);
+
+    // The held-out end as a text of its own, and the model as written to a file.
+    const held = dinos.slice(dinos.length - (data.validation!.to - data.validation!.from));
+    const saved = decodeModelFile(encodeModelFile(model, data.tokenizer, undefined, streamReadingOf(recipe)), 'model.safetensors');
+    expect(saved.metadata.stream).toEqual({ streams: 6, steps: 20, documents: 'line' });
+    const ids = Int32Array.from(saved.tokenizer.encode(held));
+    const streams = evaluationStreams(new ArrayTokenSource(ids), saved.tokenizer, saved.metadata.stream!);
+    expect(streams.streams).toBe(data.validation!.streams);
+    expect(evaluateStreams(saved.model, streams).natsPerToken).toBe(reported);
   });
 });

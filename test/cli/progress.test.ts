@@ -1,0 +1,25 @@
+/** Progress without a terminal: a line at the first step, then at least every PROGRESS_EVERY_SECONDS, and at evaluations. */
+import { describe, expect, it } from 'vitest';
+import { createProgress, PROGRESS_EVERY_SECONDS } from '../../src/cli/progress.js';
+import type { EpochEvent, StepEvent } from '../../src/index.js';
+
+describe('progress without a terminal', () => {
+  it('prints a step line at the first step and then every PROGRESS_EVERY_SECONDS', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (text: string) => lines.push(text) } as unknown as NodeJS.WriteStream;
+    let ms = 0;
+    const progress = createProgress(stream, () => '160 s', () => ms);
+    const position = { step: 0, epoch: 0, batchInEpoch: 0, elapsedSeconds: 0 };
+    const step = (s: number): StepEvent => ({ position: { ...position, step: s, elapsedSeconds: ms / 1000 }, loss: 2, tokens: 2048, tokensPerSecond: 10_000, clippedFraction: 0, gradientNorm: 1, learningRate: 0.002, progress: ms / 160_000 });
+    // A step every second for 35 s: lines at steps 1, 11, 21 and 31.
+    for (let s = 1; s <= 35; s++) {
+      progress.step(step(s));
+      ms += 1000;
+    }
+    expect(lines.map((line) => line.split(' ')[1])).toEqual(['1', String(1 + PROGRESS_EVERY_SECONDS), String(1 + 2 * PROGRESS_EVERY_SECONDS), String(1 + 3 * PROGRESS_EVERY_SECONDS)]);
+    expect(lines[1]).toMatch(/^step 11 \(6% of 160 s\)  epoch 0  loss 2\.0000  lr 0\.00200  10,000 tok\/s  10 s  eta \d+s\n$/);
+    const evaluation: EpochEvent = { position: { ...position, step: 36, elapsedSeconds: 36 }, trainLoss: 1.9, validationLoss: 1.8, improved: true };
+    progress.evaluation(evaluation);
+    expect(lines.at(-1)).toMatch(/^step 36 evaluated  train 1\.9000  val 1\.8000 \(best so far\)/);
+  });
+});
