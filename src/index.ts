@@ -108,5 +108,5 @@ export { sliceBatch } from './core/batch.js';
 export { OPTION_RANGES, checkRecipeOptions, recipeOf, type OptionRange, type RecipeOptions } from './train/recipe-options.js';
 export { fit, fitRecipe, type FitOptions, type FitResult, type TrainingProgress } from './train/fit.js';
 export { train, loadModel, type LoadOptions } from './api/train.js';
-export { Model, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';
+export { Model, type ModelDetails, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';
 export { type ModelSource } from './api/source.js';

@@ -6,6 +6,6 @@ import { readModelSource, type ModelSource } from './source.js';
 
 export async function readModel(source: ModelSource, kernels: Kernels): Promise<Model> {
   const { bytes, name } = await readModelSource(source);
-  const { model, tokenizer } = decodeModelFile(bytes, name, kernels);
-  return new Model(model, tokenizer);
+  const { model, tokenizer, metadata } = decodeModelFile(bytes, name, kernels);
+  return new Model(model, tokenizer, { stream: metadata.stream });
 }

@@ -6,7 +6,7 @@
 import { batchFromRows } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
 import { textLines } from '../data/sequences.js';
-import { encodeModelFile } from '../io/model-file.js';
+import { encodeModelFile, type StreamReading } from '../io/model-file.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { generate } from '../sample/generate.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -25,6 +25,8 @@ export interface SampleOptions {
   prime?: string;
   /** Most tokens generated after the prime (default 100). */
   maxLength?: number;
+  /** A passage of running text instead of a line: exactly this many tokens after the prime (a line end does not end it). */
+  length?: number;
   /** A sample also ends where its text ends with this (cut off); the end of a line always ends one. */
   stop?: string;
   /** Random seed; without one the n-th call of this model's sample() uses seed n, so a program's samples are reproducible and each call gives new ones. */
@@ -65,26 +67,43 @@ export interface TrainingSummary {
   stoppedEarly: boolean;
 }
 
+/** What a Model knows besides its network and tokenizer. */
+export interface ModelDetails {
+  /** The lines it was trained on, as its tokenizer writes them (for `novel: true`). */
+  trainingLines?: readonly string[];
+  /** How it was trained (a model from `train()`). */
+  training?: TrainingSummary;
+  /** A model of running text (mode stream): how it read the text; its documents rule applies when sampling, and the model file keeps it. */
+  stream?: StreamReading;
+}
+
 /** A trained model with its tokenizer: sample, score, save (`toBytes`). */
 export class Model {
   private calls = 0;
+  /** The lines it was trained on, as its tokenizer writes them (for `novel: true`); empty when unknown. */
+  readonly trainingLines: readonly string[];
+  /** How it was trained, for a model from `train()`. */
+  readonly training?: TrainingSummary;
+  /** How a model of running text read it (mode stream); undefined for models of lines. */
+  readonly stream?: StreamReading;
 
   constructor(
     /** The network (its config, weights and kernels). */
     readonly rnn: RnnModel,
     /** The vocabulary: characters or words. */
     readonly tokenizer: Tokenizer,
-    /** The lines it was trained on, as its tokenizer writes them (for `novel: true`); empty when unknown. */
-    readonly trainingLines: readonly string[] = [],
-    /** How it was trained, for a model from `train()`. */
-    readonly training?: TrainingSummary,
-  ) {}
+    details: ModelDetails = {},
+  ) {
+    this.trainingLines = details.trainingLines ?? [];
+    this.training = details.training;
+    this.stream = details.stream;
+  }
 
   /** New text from the model: `count` samples, each one line. */
   sample(options: SampleOptions = {}): string[] {
     const { novel, seed, ...rest } = options;
     this.calls++;
-    return generate(this.rnn, this.tokenizer, { ...rest, seed: seed ?? this.calls, exclude: this.excluded(novel) }).samples;
+    return generate(this.rnn, this.tokenizer, { ...rest, documents: this.stream?.documents, seed: seed ?? this.calls, exclude: this.excluded(novel) }).samples;
   }
 
   /** The lines samples must differ from, as the tokenizer writes them (word models respace text). */
@@ -119,6 +138,6 @@ export class Model {
 
   /** The model file: safetensors bytes, the same file `bptt train` writes (PyTorch loads it; `loadModel` reads it). */
   toBytes(): Uint8Array {
-    return encodeModelFile(this.rnn, this.tokenizer);
+    return encodeModelFile(this.rnn, this.tokenizer, undefined, this.stream);
   }
 }

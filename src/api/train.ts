@@ -6,6 +6,7 @@
 import type { Kernels } from '../kernels/kernels.js';
 import { loadKernels, type Backend } from '../kernels/select.js';
 import { fit, type FitOptions } from '../train/fit.js';
+import { streamReadingOf } from '../train/recipe.js';
 import { readModel } from './load.js';
 import { Model } from './model.js';
 import type { ModelSource } from './source.js';
@@ -23,7 +24,8 @@ import type { ModelSource } from './source.js';
 export async function train(texts: string | readonly string[], options: FitOptions = {}): Promise<Model> {
   const result = await fit(texts, options);
   const { step, epoch, elapsedSeconds } = result.position;
-  return new Model(result.model, result.tokenizer, result.lines, { validationLoss: result.validationLoss, steps: step, epochs: epoch, seconds: elapsedSeconds, stoppedEarly: result.stoppedEarly });
+  const training = { validationLoss: result.validationLoss, steps: step, epochs: epoch, seconds: elapsedSeconds, stoppedEarly: result.stoppedEarly };
+  return new Model(result.model, result.tokenizer, { trainingLines: result.lines, training, stream: streamReadingOf(result.recipe) });
 }
 
 /** Where `loadModel` computes. */

@@ -82,4 +82,15 @@ describe('train / sample / score / toBytes / loadModel', () => {
     await expect(loadModel(join(tmpdir(), 'no-such-model.safetensors'))).rejects.toThrow(/does not exist/);
     await expect(loadModel(new Uint8Array([1, 2, 3]))).rejects.toThrow(BpttError);
   });
+
+  it('a model of running text streams, keeps how it read the text in its file, and samples passages', async () => {
+    const prose = 'The rain in the valley fell all night, and by morning the river had risen over the old stone bridge.\n\n'.repeat(40);
+    const streamed = await train(prose, { steps: 4, hidden: 16, embed: 8, seqLength: 16, batch: 4 });
+    expect(streamed.stream).toEqual({ streams: 4, steps: 16, documents: 'blank-line' });
+    expect(streamed.trainingLines).toEqual([]);
+    const again = await loadModel(streamed.toBytes());
+    expect(again.stream).toEqual(streamed.stream);
+    const [passage] = again.sample({ count: 1, length: 40 });
+    expect([...passage].length).toBe(40);
+  });
 });
