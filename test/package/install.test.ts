@@ -62,6 +62,12 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
     expect(installed.packages).toContain('bptt');
     expect(installed.packages.length).toBeLessThanOrEqual(INSTALL_LIMITS.packages);
     expect(installed.bytes).toBeLessThanOrEqual(INSTALL_LIMITS.bytes);
+    // The README and docs/library.md state the count and the limits.
+    for (const doc of ['README.md', join('docs', 'library.md')]) {
+      const text = readFileSync(join(repoRoot, doc), 'utf8');
+      expect(text, doc).toContain(`${installed.packages.length} packages`);
+    }
+    expect(readFileSync(join(repoRoot, 'docs', 'library.md'), 'utf8')).toContain(`limits: ${INSTALL_LIMITS.packages} packages and ${INSTALL_LIMITS.bytes / 1e6} MB`);
     // The optional packages stay out unless asked for.
     for (const optional of ['word-list', 'pokemon', 'superheroes', 'd3-scale', 'd3-shape']) expect(installed.packages).not.toContain(optional);
   });
