@@ -89,7 +89,7 @@ export {
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading, type TrainingDataRecord } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,

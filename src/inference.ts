@@ -11,7 +11,7 @@ import type { ModelSource } from './api/source.js';
 
 export { Model, type ModelDetails, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';
 export type { ModelSource } from './api/source.js';
-export type { StreamReading } from './io/model-file.js';
+export type { StreamReading, TrainingDataRecord } from './io/model-file.js';
 export { BpttError } from './core/errors.js';
 
 /** Reads a model file (bytes, a URL, or a path in Node); `kernels` defaults to the pure-TypeScript ones. */

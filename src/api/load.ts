@@ -7,5 +7,5 @@ import { readModelSource, type ModelSource } from './source.js';
 export async function readModel(source: ModelSource, kernels: Kernels): Promise<Model> {
   const { bytes, name } = await readModelSource(source);
   const { model, tokenizer, metadata } = decodeModelFile(bytes, name, kernels);
-  return new Model(model, tokenizer, { stream: metadata.stream });
+  return new Model(model, tokenizer, { stream: metadata.stream, data: metadata.data });
 }

@@ -6,7 +6,7 @@
 import { batchFromRows } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
 import { textLines } from '../data/sequences.js';
-import { encodeModelFile, type StreamReading } from '../io/model-file.js';
+import { encodeModelFile, type StreamReading, type TrainingDataRecord } from '../io/model-file.js';
 import type { RnnModel } from '../model/rnn-model.js';
 import { generate } from '../sample/generate.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -75,6 +75,8 @@ export interface ModelDetails {
   training?: TrainingSummary;
   /** A model of running text (mode stream): how it read the text; its documents rule applies when sampling, and the model file keeps it. */
   stream?: StreamReading;
+  /** What it was trained on, as its model file records it (name, lines, fingerprint). */
+  data?: TrainingDataRecord;
 }
 
 /** A trained model with its tokenizer: sample, score, save (`toBytes`). */
@@ -86,6 +88,8 @@ export class Model {
   readonly training?: TrainingSummary;
   /** How a model of running text read it (mode stream); undefined for models of lines. */
   readonly stream?: StreamReading;
+  /** What it was trained on (name, lines, fingerprint), as the model file records it. */
+  readonly data?: TrainingDataRecord;
 
   constructor(
     /** The network (its config, weights and kernels). */
@@ -97,6 +101,7 @@ export class Model {
     this.trainingLines = details.trainingLines ?? [];
     this.training = details.training;
     this.stream = details.stream;
+    this.data = details.data;
   }
 
   /** New text from the model: `count` samples, each one line. */
@@ -138,6 +143,6 @@ export class Model {
 
   /** The model file: safetensors bytes, the same file `bptt train` writes (PyTorch loads it; `loadModel` reads it). */
   toBytes(): Uint8Array {
-    return encodeModelFile(this.rnn, this.tokenizer, undefined, this.stream);
+    return encodeModelFile(this.rnn, this.tokenizer, undefined, this.data, this.stream);
   }
 }

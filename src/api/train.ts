@@ -25,7 +25,7 @@ export async function train(texts: string | readonly string[], options: FitOptio
   const result = await fit(texts, options);
   const { step, epoch, elapsedSeconds } = result.position;
   const training = { validationLoss: result.validationLoss, steps: step, epochs: epoch, seconds: elapsedSeconds, stoppedEarly: result.stoppedEarly };
-  return new Model(result.model, result.tokenizer, { trainingLines: result.lines, training, stream: streamReadingOf(result.recipe) });
+  return new Model(result.model, result.tokenizer, { trainingLines: result.lines, training, stream: streamReadingOf(result.recipe), data: result.data });
 }
 
 /** Where `loadModel` computes. */

@@ -5,40 +5,17 @@
  */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { availableBackends, BACKENDS, loadKernels, type Backend } from '../kernels/select.js';
+import { availableBackends, loadKernels, type Backend } from '../kernels/select.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
-import { benchmarkTraining, trainingFlopsPerToken } from '../train/benchmark.js';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, SEED_PRESET, type Recipe } from '../train/recipe.js';
+import { benchmarkTraining, trainingFlopsPerToken, WORKLOADS } from '../train/benchmark.js';
+import { modelConfigOf, prepareData } from '../train/recipe.js';
 import { loadCorpus } from './corpus.js';
-import { choiceOption, integerOption, numberOption } from './options.js';
+import { addFlags, checkedFlags } from './flags.js';
 import { startDataParallel } from './threads.js';
 import { availableParallelism } from 'node:os';
 
-/** The workloads: the seed's notebook (in float32), and a small, latency-bound one. */
-/**
- * The small workloads' shape, fixed here rather than taken from the defaults (which may change): the
- * peers in bench/peers run exactly this, one layer, no dropout, Adagrad 0.1.
- */
-const SMALL_SHAPE: Recipe = { ...DEFAULT_RECIPE, layers: 1, hidden: 128, embed: 0, dropout: 0, batchSize: 32, learningRate: 0.1, clip: 5, validationFraction: 0, patience: undefined };
-
-export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
-  seed: {
-    describe: 'the seed: sigmoid RNN, D_h 256, V 27, batches of 512 chunks of 15 steps, one-hot, Adagrad, float32',
-    recipe: { ...SEED_PRESET, dtype: 'float32' },
-  },
-  small: {
-    describe: 'small: tanh RNN, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
-    recipe: { ...SMALL_SHAPE, cell: 'rnn', activation: 'tanh' },
-  },
-  lstm: {
-    describe: 'lstm: LSTM, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
-    recipe: { ...SMALL_SHAPE, cell: 'lstm' },
-  },
-  gru: {
-    describe: 'gru: GRU, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
-    recipe: { ...SMALL_SHAPE, cell: 'gru' },
-  },
-};
+/** The workloads live in the library (src/train/benchmark.ts); re-exported for the benches that import them from here. */
+export { WORKLOADS };
 
 interface BenchFlags {
   preset?: string;
@@ -49,15 +26,9 @@ interface BenchFlags {
 }
 
 export function registerBench(program: Command): void {
-  program
-    .command('bench')
-    .description('training throughput (tokens/s) per kernel backend, with ratios to the pure-TypeScript reference')
-    .option('--preset <name>', `one workload: ${Object.keys(WORKLOADS).join(', ')} (default: all)`, choiceOption('--preset', Object.keys(WORKLOADS)))
-    .option('--backend <name>', 'one backend besides the reference (default: every one available)', choiceOption('--backend', BACKENDS))
-    .option('--threads <N>', 'threads for the WebAssembly backends (default: 1 and every core)', integerOption('--threads', 1, 64))
-    .option('--seconds <S>', 'timed seconds per backend and workload', numberOption('--seconds', 0, 600, { exclusiveMin: true }), 3)
-    .option('--json', 'print one JSON object per measurement')
-    .action(async (flags: BenchFlags) => {
+  addFlags(program.command('bench').description('training throughput (tokens/s) per kernel backend, with ratios to the pure-TypeScript reference'), 'bench')
+    .action(async (values: Record<string, unknown>) => {
+      const flags = checkedFlags<BenchFlags>('bench', values);
       const corpus = loadCorpus('dinosaurs');
       const backends: Backend[] = flags.backend && flags.backend !== 'auto' ? [...new Set<Backend>(['reference', flags.backend])] : await availableBackends();
       if (!backends.includes('reference')) backends.push('reference');

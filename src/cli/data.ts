@@ -2,13 +2,11 @@
 import type { Command } from 'commander';
 import { BUILT_IN_CORPORA, textStatistics } from '../data/corpora.js';
 import { builtInText, corpusInstalled, corpusPackage } from './corpus.js';
+import { addFlags, checkedFlags } from './flags.js';
 
 export function registerData(program: Command): void {
-  program
-    .command('data')
-    .description('list the built-in corpora (for --data NAME) with their npm packages and sizes')
-    .option('--json', 'print one JSON object per corpus')
-    .action((flags: { json?: boolean }) => {
+  addFlags(program.command('data').description('list the built-in corpora (for --data NAME) with their npm packages and sizes'), 'data').action((values: Record<string, unknown>) => {
+      const flags = checkedFlags<{ json?: boolean }>('data', values);
       const rows = BUILT_IN_CORPORA.map((corpus) => {
         if (!corpusInstalled(corpus)) {
           return { name: corpus.name, package: corpus.packageName, installed: false, lines: null, characters: null, distinct_characters: null, description: `${corpus.description} (not installed: npm install ${corpus.packageName})` };

@@ -4,8 +4,8 @@
  * a temporary name beside its destination, flushed, then renamed over it
  * (rename is atomic on POSIX file systems).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { dirname, join, basename, resolve } from 'node:path';
 import { BpttError } from '../core/errors.js';
 
 export function readBytes(path: string, what: string): Uint8Array {
@@ -119,5 +119,49 @@ export function checkWritable(path: string, what: string): void {
     throw new BpttError(failure.message.split('; ')[0].replaceAll(probe, path), failure.hint);
   } finally {
     rmSync(probe, { force: true });
+  }
+}
+
+/** A file named on the command line: the flag that named it and its path (undefined: not given). */
+export interface NamedPath {
+  flag: string;
+  path: string | undefined;
+}
+
+/**
+ * What a path is, whatever its spelling: device and inode when the file exists (so a hard link, a
+ * symbolic link, `./x` and `../d/x` are the same file), else its folder's real path and its name.
+ */
+function identity(path: string): string {
+  try {
+    const stats = statSync(path);
+    return `inode ${stats.dev}:${stats.ino}`;
+  } catch {
+    let folder = resolve(dirname(path));
+    try {
+      folder = realpathSync(folder);
+    } catch {
+      // a missing folder: checkWritable reports it
+    }
+    return `path ${join(folder, basename(path))}`;
+  }
+}
+
+/**
+ * Refuses, before anything is written, an output that is the same file as an input or as another output
+ * (compared by identity, not spelling). `mayEqual` lists the pairs [output flag, input flag] that may be one
+ * file (a resumed run updates the checkpoint it resumed from).
+ */
+export function refuseOverlaps(inputs: readonly NamedPath[], outputs: readonly NamedPath[], mayEqual: readonly (readonly [string, string])[] = []): void {
+  const inputIds = inputs.filter((i) => i.path !== undefined).map((i) => ({ ...i, id: identity(i.path!) }));
+  const seen: (NamedPath & { id: string })[] = [];
+  for (const output of outputs) {
+    if (output.path === undefined) continue;
+    const id = identity(output.path);
+    const input = inputIds.find((i) => i.id === id && !mayEqual.some(([o, inp]) => o === output.flag && inp === i.flag));
+    if (input) throw new BpttError(`${output.flag} ${output.path} is the same file as ${input.flag} ${input.path}: writing it would destroy the input`, `give ${output.flag} another path`);
+    const other = seen.find((o) => o.id === id);
+    if (other) throw new BpttError(`${other.flag} and ${output.flag} name the same file ${output.path}`, `give ${output.flag} another path`);
+    seen.push({ ...output, id });
   }
 }

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { batchFromRows } from '../core/batch.js';
 import { Random } from '../core/random.js';
 import { RnnModel } from '../model/rnn-model.js';
-import { ACTIVATIONS, type Activation } from '../nn/activation.js';
-import { CELLS, type Cell } from '../model/config.js';
+import type { Activation } from '../nn/activation.js';
+import type { Cell } from '../model/config.js';
 import { gradcheck, gradcheckPasses, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, GRADCHECK_SMALL_GRADIENT } from '../testing/gradcheck.js';
-import { choiceOption, integerOption } from './options.js';
+import { addFlags, checkedFlags } from './flags.js';
 
 interface GradcheckFlags {
   cell: Cell;
@@ -19,17 +19,9 @@ interface GradcheckFlags {
 }
 
 export function registerGradcheck(program: Command): void {
-  program
-    .command('gradcheck')
-    .description('compare every gradient of a small random model with central finite differences (float64); exit 1 if any is off')
-    .option('--cell <name>', 'rnn, lstm or gru', choiceOption('--cell', CELLS), 'rnn')
-    .option('--layers <N>', 'stacked layers', integerOption('--layers', 1, 4), 1)
-    .option('--activation <name>', 'sigmoid, tanh or relu', choiceOption('--activation', ACTIVATIONS), 'sigmoid')
-    .option('--embed <D>', 'embedding size; 0 = one-hot input', integerOption('--embed', 0, 64), 0)
-    .option('--hidden <N>', 'hidden size', integerOption('--hidden', 1, 64), 10)
-    .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
-    .option('--json', 'print one JSON object')
-    .action((flags: GradcheckFlags) => {
+  addFlags(program.command('gradcheck').description('compare every gradient of a small random model with central finite differences (float64); exit 1 if any is off'), 'gradcheck')
+    .action((values: Record<string, unknown>) => {
+      const flags = checkedFlags<GradcheckFlags>('gradcheck', values);
       const vocabSize = 7;
       const steps = 6;
       const model = RnnModel.initialized({ cell: flags.cell, activation: flags.activation, vocabSize, hidden: flags.hidden, embed: flags.embed, layers: flags.layers, dtype: 'float64', init: 'scaled' }, flags.seed);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseSafetensors } from '../io/safetensors.js';
 import { readBytes } from './files.js';
+import { addFlags, checkedFlags } from './flags.js';
 import { loadModel } from './model-input.js';
 import type { ModelMetadata } from '../io/model-file.js';
 
@@ -14,12 +15,10 @@ function vocabularyText(metadata: ModelMetadata): string {
 }
 
 export function registerInfo(program: Command): void {
-  program
-    .command('info')
-    .description("a model file's architecture, parameter count, tensors and metadata")
+  addFlags(program.command('info').description("a model file's architecture, parameter count, tensors and metadata"), 'info')
     .argument('<FILE>', 'model file or checkpoint written by bptt (or a PyTorch state dict with bptt metadata)')
-    .option('--json', 'print one JSON object')
-    .action((path: string, flags: { json?: boolean }) => {
+    .action((path: string, values: Record<string, unknown>) => {
+      const flags = checkedFlags<{ json?: boolean }>('info', values);
       const { model, metadata, checkpoint } = loadModel(path);
       const file = parseSafetensors(readBytes(path, 'model file'), path);
       const tensors = [...file.tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));

@@ -17,7 +17,7 @@
  * runs taking over the same stale lock in the same instant are not told apart.
  */
 import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { BpttError } from '../core/errors.js';
 import { fileError } from './files.js';
 
@@ -104,15 +104,4 @@ function pidOf(entry: string, prefix: string, suffix: string): number | undefine
   if (!entry.startsWith(prefix) || !entry.endsWith(suffix)) return undefined;
   const digits = entry.slice(prefix.length, entry.length - suffix.length);
   return /^\d+$/.test(digits) ? Number(digits) : undefined;
-}
-
-/** Refuses an output path given twice: the two files would overwrite each other. */
-export function checkDistinctOutputs(outputs: readonly { flag: string; path: string | undefined }[]): void {
-  const seen = new Map<string, string>();
-  for (const { flag, path } of outputs) {
-    if (path === undefined) continue;
-    const other = seen.get(resolve(path));
-    if (other) throw new BpttError(`${other} and ${flag} name the same file ${path}`, `give ${flag} another path`);
-    seen.set(resolve(path), flag);
-  }
 }

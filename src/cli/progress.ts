@@ -21,24 +21,32 @@ export const PROGRESS_EVERY_SECONDS = 10;
 const formatLoss = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '-');
 const formatRate = (value: number) => Math.round(value).toLocaleString('en-US');
 
-/** `now`: milliseconds (a test passes its own clock). */
+/** `now`: the clock in milliseconds (a test gives its own). */
 export function createProgress(stream: NodeJS.WriteStream, describeBudget: () => string, now: () => number = Date.now): Progress {
   let tokensPerSecond = 0;
   let validationLoss = NaN;
   if (!stream.isTTY) {
     let lastProgress = 0;
+    // Where this process started: a resumed run begins part-way, and only what it did itself measures its speed.
+    let startProgress: number | undefined;
     let started = now();
     let lastLine = -Infinity;
     let smoothedLoss = NaN;
     const eta = () => {
       const elapsed = (now() - started) / 1000;
-      const seconds = lastProgress > 0 ? (elapsed * (1 - lastProgress)) / lastProgress : NaN;
+      const done = lastProgress - (startProgress ?? 0);
+      const seconds = done > 0 ? (elapsed * (1 - lastProgress)) / done : NaN;
       return Number.isFinite(seconds) ? `${Math.ceil(seconds)}s` : '-';
     };
     return {
       step(event) {
         tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
         smoothedLoss = Number.isNaN(smoothedLoss) ? event.loss : 0.95 * smoothedLoss + 0.05 * event.loss;
+        if (startProgress === undefined) {
+          // The first step's own share of the work is unknown: measure from its end.
+          startProgress = event.progress;
+          started = now();
+        }
         lastProgress = event.progress;
         if (now() - lastLine < PROGRESS_EVERY_SECONDS * 1000) return;
         lastLine = now();
@@ -77,10 +85,15 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1000, 0, { epoch: 0, loss: '-', val: '-', rate: '-' });
   let smoothedLoss = NaN;
+  let startedBar = false;
   return {
     step(event) {
+      if (!startedBar) {
+        // Started at the first step's progress: a resumed run's earlier part does not count as done in no time.
+        bar.start(1000, Math.round(event.progress * 1000), { epoch: event.position.epoch, loss: '-', val: '-', rate: '-' });
+        startedBar = true;
+      }
       tokensPerSecond = tokensPerSecond === 0 ? event.tokensPerSecond : 0.9 * tokensPerSecond + 0.1 * event.tokensPerSecond;
       smoothedLoss = Number.isNaN(smoothedLoss) ? event.loss : 0.95 * smoothedLoss + 0.05 * event.loss;
       bar.update(Math.round(event.progress * 1000), {
@@ -92,11 +105,11 @@ export function createProgress(stream: NodeJS.WriteStream, describeBudget: () =>
     },
     epoch(event) {
       validationLoss = event.validationLoss;
-      bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
+      if (startedBar) bar.update({ epoch: event.position.epoch, val: formatLoss(validationLoss) });
     },
     evaluation(event) {
       validationLoss = event.validationLoss;
-      bar.update({ val: formatLoss(validationLoss) });
+      if (startedBar) bar.update({ val: formatLoss(validationLoss) });
     },
     stop() {
       bar.stop();

@@ -1,4 +1,5 @@
 /** `bptt sample`: generate text from a trained model, or its most likely completions (--beam), or explain one sample (--explain). */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BpttError } from '../core/errors.js';
 import { generate, type GenerateOptions } from '../sample/generate.js';
@@ -6,9 +7,12 @@ import { beamSearch, type BeamCompletion } from '../sample/beam.js';
 import { explainSample, type Explanation } from '../sample/explain.js';
 import { textLines } from '../data/sequences.js';
 import { loadCorpus } from './corpus.js';
-import { kernelsFor, loadModel, withModelOptions } from './model-input.js';
+import { findCorpus } from '../data/corpora.js';
+import type { TrainingDataRecord } from '../io/model-file.js';
+import { fingerprint } from '../train/recipe.js';
+import { kernelsFor, loadModel } from './model-input.js';
 import type { Backend } from '../kernels/select.js';
-import { integerOption, numberOption } from './options.js';
+import { addFlags, checkedFlags } from './flags.js';
 
 interface SampleFlags {
   model: string;
@@ -20,7 +24,7 @@ interface SampleFlags {
   topP?: number;
   stop?: string;
   novel?: boolean;
-  data: string;
+  data?: string;
   seed: number;
   beam?: number;
   lengthPenalty: number;
@@ -31,29 +35,15 @@ interface SampleFlags {
 }
 
 export function registerSample(program: Command): void {
-  withModelOptions(program.command('sample').description('generate samples (e.g. new names) from a trained model'))
-    .option('--prime <TEXT>', 'text every sample starts with', '')
-    .option('--count <N>', 'number of samples', integerOption('--count', 1, 100_000), 10)
-    .option('--temperature <X>', 'below 1: safer, above 1: wilder; 0: always the most likely token', numberOption('--temperature', 0, 100), 1)
-    .option('--top-k <K>', 'sample only among the K most likely tokens', integerOption('--top-k', 1, 1_000_000))
-    .option('--top-p <P>', 'sample only among the most likely tokens that together have probability P', numberOption('--top-p', 0, 1, { exclusiveMin: true }))
-    .option('--max-length <N>', 'most tokens (characters or words) per sample after the prime', integerOption('--max-length', 1, 1_000_000), 100)
-    .option('--stop <TEXT>', 'also end a sample when its generated text ends with TEXT (cut off); the end of a line always ends it')
-    .option('--novel', 'reject samples that appear in the training data (see --data)')
-    .option('--data <file|name>', 'the training data, for --novel', 'dinosaurs')
-    .option('--seed <N>', 'random seed', integerOption('--seed', 0, 2 ** 32 - 1), 1)
-    .option('--beam <K>', 'beam search: the K most likely completions with their log-probabilities, no sampling', integerOption('--beam', 1, 10_000))
-    .option('--length-penalty <A>', 'for --beam: rank by log p / tokens^A (0: total log-probability, 1: per token)', numberOption('--length-penalty', 0, 10), 0)
-    .option('--explain [TEXT]', 'one sample (or TEXT) token by token: its probability, the likeliest alternatives')
-    .option('--alternatives <N>', 'for --explain: alternatives listed per token', integerOption('--alternatives', 0, 1_000_000), 5)
-    .option('--json', 'with --beam: one JSON object per completion; with --explain: the explanation as JSON')
-    .action(async (flags: SampleFlags) => {
+  addFlags(program.command('sample').description('generate samples (e.g. new names) from a trained model'), 'sample')
+    .action(async (values: Record<string, unknown>) => {
+      const flags = checkedFlags<SampleFlags>('sample', values);
       if (flags.stop === '') throw new BpttError('--stop is empty', 'give the text that ends a sample, e.g. --stop " "');
       if (flags.beam !== undefined && flags.explain !== undefined) throw new BpttError('--beam and --explain do not go together', 'use one of them');
-      const { model, tokenizer } = loadModel(flags.model, await kernelsFor(flags.backend));
+      const { model, tokenizer, metadata } = loadModel(flags.model, await kernelsFor(flags.backend));
       // Word models respace text: compare samples with the training lines as the model would write them.
       const asWritten = (line: string) => (tokenizer.kind === 'word' ? tokenizer.decode(tokenizer.encode(line)) : line);
-      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(loadCorpus(flags.data).text)).map(asWritten)) : undefined;
+      const exclude = flags.novel ? new Set(textLines(tokenizer.normalize(trainingText(flags, metadata.data))).map(asWritten)) : undefined;
       const options: GenerateOptions = {
         prime: flags.prime,
         count: flags.count,
@@ -84,6 +74,20 @@ export function registerSample(program: Command): void {
         if (result.samples.length < flags.count) process.stderr.write(`only ${result.samples.length} novel samples found; try a higher --temperature\n`);
       }
     });
+}
+
+/**
+ * The text --novel compares samples with: --data, else the training data the model file records (when
+ * it is at hand and unchanged). Without either, no novelty can be claimed: refused.
+ */
+function trainingText(flags: SampleFlags, record: TrainingDataRecord | undefined): string {
+  if (flags.data !== undefined) return loadCorpus(flags.data).text;
+  if (!record) throw new BpttError(`${flags.model} does not record what it was trained on (it was written by an older bptt, or imported)`, 'pass --data with its training text to check novelty');
+  const builtIn = findCorpus(record.source) !== undefined;
+  if (!builtIn && !existsSync(record.source)) throw new BpttError(`${flags.model} was trained on ${record.source} (${record.lines} lines), which is not at hand here`, 'pass --data with that text to check novelty');
+  const text = loadCorpus(record.source).text;
+  if (fingerprint(text) !== record.fingerprint) throw new BpttError(`${record.source} has changed since ${flags.model} was trained on it (its fingerprint differs)`, 'pass --data with the text the model was trained on');
+  return text;
 }
 
 /** "tyrannosaurus  log p = -12.345  (0.881 per token)", marked when cut at --max-length. */

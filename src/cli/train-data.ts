@@ -20,6 +20,8 @@ export interface TrainingData {
   /** A short name for default output files. */
   name: string;
   fingerprint: string;
+  /** Lines of the text (0 in mode stream, which does not count them). */
+  lineCount: number;
   tokenizer: Tokenizer;
   train: readonly Sequence[] | TokenStreams;
   /** Empty for none. */
@@ -55,6 +57,7 @@ export function loadTrainingData(spec: string, recipe: Recipe, given?: Tokenizer
       source: spec,
       name: streamed ? corpusName(spec) : spec,
       fingerprint: corpus?.fingerprint ?? fingerprint(text!),
+      lineCount: 0,
       tokenizer: data.tokenizer,
       train: data.train,
       validation: validation ?? [],
@@ -72,6 +75,7 @@ export function loadTrainingData(spec: string, recipe: Recipe, given?: Tokenizer
     source: corpus.source,
     name: corpus.name,
     fingerprint: fingerprint(corpus.text),
+    lineCount: data.lines.length,
     tokenizer: data.tokenizer,
     train: data.train,
     validation: data.validation,

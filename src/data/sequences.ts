@@ -110,3 +110,14 @@ export function* batches(sequences: readonly Sequence[], order: readonly number[
     yield batchFromRows(picked.map((s) => s.input), picked.map((s) => s.target));
   }
 }
+
+/**
+ * The order of `count` training sequences in epoch `epoch`: a seeded shuffle of every epoch, the first
+ * included (a list sorted by name would otherwise teach its first letters first); or, with
+ * `firstEpochInOrder` (the seed notebook), the data order in epoch 0; or the data order always.
+ */
+export function epochOrder(count: number, epoch: number, options: { shuffle: boolean; firstEpochInOrder?: boolean; seed: number }): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  if (options.shuffle && (epoch > 0 || !options.firstEpochInOrder)) new Random(options.seed, epoch).shuffle(order);
+  return order;
+}

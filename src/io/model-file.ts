@@ -52,6 +52,8 @@ export interface ModelMetadata {
   lowercase: boolean;
   dtype: DType;
   init: ModelConfig['init'];
+  /** What the model was trained on (absent in files written before bptt recorded it, and in imports). */
+  data?: TrainingDataRecord;
   /** A model trained on running text (mode stream): how it read the text. Absent: trained on lines (or chunks). */
   stream?: StreamReading;
 }
@@ -64,6 +66,21 @@ export interface StreamReading {
   steps: number;
   /** Where documents start (the state resets there). */
   documents: DocumentBoundary;
+}
+
+/**
+ * The record `bptt train` keeps of its training data in the model file, so that `sample --novel`
+ * compares samples with the text the model learned and not with some default.
+ */
+export interface TrainingDataRecord {
+  /** A built-in corpus's name, or the data file's absolute path. */
+  source: string;
+  /** Lines of the text. */
+  lines: number;
+  /** fingerprint() (src/train/recipe.ts) of the text as read. */
+  fingerprint: string;
+  /** The training run, the same through its resumes: tells the run's own model file from another's. */
+  run?: string;
 }
 
 /** Our parameter name → PyTorch's tensor name. */
@@ -104,8 +121,8 @@ export interface SavedCheckpoint {
   training: Record<string, unknown>;
 }
 
-/** The "bptt" metadata a model file stores for a model and its tokenizer (and, in mode stream, how it read its text). */
-export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, stream?: StreamReading): ModelMetadata {
+/** The "bptt" metadata a model file stores for a model and its tokenizer (what it was trained on, and in mode stream how it read its text). */
+export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, data?: TrainingDataRecord, stream?: StreamReading): ModelMetadata {
   const c = model.config;
   const spec = tokenizer.spec();
   return {
@@ -121,12 +138,13 @@ export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, stream?: St
     lowercase: spec.lowercase,
     dtype: c.dtype,
     init: c.init,
+    ...(data ? { data } : {}),
     ...(stream ? { stream: { streams: stream.streams, steps: stream.steps, documents: stream.documents } } : {}),
   };
 }
 
-/** The bytes of a model file (or, with `checkpoint`, of a checkpoint); `stream`: how a stream-mode model read its text. */
-export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint, stream?: StreamReading): Uint8Array {
+/** The bytes of a model file (or, with `checkpoint`, of a checkpoint); `data`: what it was trained on; `stream`: how a stream-mode model read it. */
+export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoint?: SavedCheckpoint, data?: TrainingDataRecord, stream?: StreamReading): Uint8Array {
   if (tokenizer.size !== model.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.size} tokens, model expects ${model.config.vocabSize}`);
   const fileDType = model.config.dtype === 'float64' ? 'F64' : 'F32';
   const tensors: Record<string, FloatTensorInput> = {};
@@ -141,7 +159,7 @@ export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, checkpoin
   if (!model.layout.has('bh')) {
     for (let layer = 0; layer < model.config.layers; layer++) tensors[secondBias(layer)] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
   }
-  const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer, stream)) };
+  const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer, data, stream)) };
   if (checkpoint) {
     for (const [state, flat] of Object.entries(checkpoint.optimizerState)) addAll(`${OPTIMIZER_PREFIX}${state}.`, flat);
     metadata.bptt_training = JSON.stringify(checkpoint.training);
@@ -312,7 +330,15 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
     dtype: m.dtype === 'float64' ? 'float64' : 'float32',
     init,
     ...(stream ? { stream } : {}),
+    ...(dataRecord(m.data) ? { data: m.data as TrainingDataRecord } : {}),
   };
+}
+
+/** Whether a metadata "data" value is a usable record (a damaged one is left out: it only informs). */
+function dataRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const d = value as Record<string, unknown>;
+  return typeof d.source === 'string' && typeof d.fingerprint === 'string' && typeof d.lines === 'number' && (d.run === undefined || typeof d.run === 'string');
 }
 
 /** How importStateDict reads a PyTorch state dict. */

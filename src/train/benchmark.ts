@@ -8,7 +8,7 @@ import type { Sequence } from '../data/sequences.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { gatesPerUnit, type ModelConfig } from '../model/config.js';
 import { RnnModel } from '../model/rnn-model.js';
-import { modelConfigOf, trainOptionsOf, type Recipe } from './recipe.js';
+import { DEFAULT_RECIPE, modelConfigOf, SEED_PRESET, trainOptionsOf, type Recipe } from './recipe.js';
 import type { DataParallel } from './data-parallel.js';
 import { Trainer } from './trainer.js';
 
@@ -67,3 +67,29 @@ export async function benchmarkTraining(
   parallel?.close();
   return { backend: kernels.name, threads: parallel?.threads ?? 1, tokensPerSecond: tokens / (elapsed / 1000), steps, tokens, seconds: elapsed / 1000 };
 }
+
+/**
+ * The small workloads' shape, fixed here rather than taken from the defaults (which may change): the
+ * peers in bench/peers run exactly this, one layer, no dropout, Adagrad 0.1.
+ */
+const SMALL_SHAPE: Recipe = { ...DEFAULT_RECIPE, layers: 1, hidden: 128, embed: 0, dropout: 0, batchSize: 32, learningRate: 0.1, clip: 5, validationFraction: 0, patience: undefined };
+
+export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
+  seed: {
+    describe: 'the seed: sigmoid RNN, D_h 256, V 27, batches of 512 chunks of 15 steps, one-hot, Adagrad, float32',
+    recipe: { ...SEED_PRESET, dtype: 'float32' },
+  },
+  small: {
+    describe: 'small: tanh RNN, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
+    recipe: { ...SMALL_SHAPE, cell: 'rnn', activation: 'tanh' },
+  },
+  lstm: {
+    describe: 'lstm: LSTM, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
+    recipe: { ...SMALL_SHAPE, cell: 'lstm' },
+  },
+  gru: {
+    describe: 'gru: GRU, D_h 128, batches of 32 names, one-hot, Adagrad, float32',
+    recipe: { ...SMALL_SHAPE, cell: 'gru' },
+  },
+};
+

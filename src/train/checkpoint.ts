@@ -6,7 +6,7 @@
  */
 import { BpttError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { decodeModelFile, encodeModelFile, type SavedModel } from '../io/model-file.js';
+import { decodeModelFile, encodeModelFile, type SavedModel, type TrainingDataRecord } from '../io/model-file.js';
 import type { Schedule } from '../optim/schedule.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import type { Recipe } from './recipe.js';
@@ -16,8 +16,15 @@ import type { Trainer, TrainingPosition } from './trainer.js';
 export interface TrainingState {
   recipe: Recipe;
   position: TrainingPosition;
+  /** --data as given (a built-in corpus's name, or a path relative to `folder`). */
   dataSource: string;
   dataFingerprint: string;
+  /** The working folder the run started in: relative paths above resolve against it (absent in older checkpoints). */
+  folder?: string;
+  /** The run's output files, as absolute paths: a resume keeps writing them (absent in older checkpoints). */
+  outputs?: { out: string; log?: string };
+  /** The run's identity, the same through its resumes; its model files record it too (TrainingDataRecord.run). */
+  runId?: string;
   /** The optimizer's scalars (Optimizer.counters); absent in checkpoints written before there were any. */
   optimizerCounters?: Record<string, number>;
   /** The schedule as the run started it (a cosine's length fixed then); absent in older checkpoints (constant). */
@@ -25,9 +32,9 @@ export interface TrainingState {
 }
 
 /** The bytes of a checkpoint: the model file plus the optimizer state and the training position. */
-export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>): Uint8Array {
+export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>, data?: TrainingDataRecord): Uint8Array {
   const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
-  return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> });
+  return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data);
 }
 
 /** A checkpoint read back. */
@@ -42,6 +49,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Ke
   if (!saved.checkpoint || !training?.recipe || !training.position || typeof training.position.step !== 'number') {
     throw new BpttError(`${source} is a model file, not a checkpoint`, 'resume from the file given to --checkpoint, or start from this one with --init');
   }
+  // Checkpoints from before runs had an id kept the data order in their first epoch.
+  if (training.runId === undefined && training.recipe.firstEpochInOrder === undefined) training.recipe.firstEpochInOrder = true;
   // JSON has no Infinity: a run without elementwise clipping saved clip as null.
   if (training.recipe.clip === null) training.recipe.clip = Infinity;
   // Dropout is a training setting, not part of the model file's architecture: the run's recipe has it.

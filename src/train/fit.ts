@@ -14,7 +14,8 @@ import type { Kernels } from '../kernels/kernels.js';
 import { loadKernels, type Backend } from '../kernels/select.js';
 import { RnnModel } from '../model/rnn-model.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, prepareStreams, PRESETS, streamEvaluateEvery, TEXT_RECIPE, trainOptionsOf, type Recipe } from './recipe.js';
+import type { TrainingDataRecord } from '../io/model-file.js';
+import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, prepareStreams, PRESETS, streamEvaluateEvery, TEXT_RECIPE, trainOptionsOf, type Recipe } from './recipe.js';
 import { checkRecipeOptions, recipeOf, type RecipeOptions } from './recipe-options.js';
 import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
 
@@ -36,7 +37,7 @@ export interface FitOptions extends RecipeOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Aborting it stops the run after the current step; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** What to call the text in error messages (default "the training text"). */
+  /** What to call the text in error messages and in the model file's record of its data (default "the training text"). */
   source?: string;
 }
 
@@ -57,6 +58,8 @@ export interface FitResult {
   stoppedEarly: boolean;
   /** The validation loss (nats per token) of the returned weights; NaN without validation data. */
   validationLoss: number;
+  /** What the model file records of the training text: its name (`source`), lines and fingerprint. */
+  data: TrainingDataRecord;
 }
 
 /**
@@ -131,5 +134,6 @@ export async function fit(texts: string | readonly string[], options: FitOptions
   if (best) model.params.set(best.params);
   const hasValidation = !Array.isArray(validation) || validation.length > 0;
   const validationLoss = best?.loss ?? (hasValidation ? trainer.evaluate(validation).natsPerToken : NaN);
-  return { model, tokenizer, recipe, lines, position, stoppedEarly: trainer.stoppedEarly, validationLoss };
+  const data = { source, lines: textLines(text).length, fingerprint: fingerprint(text) };
+  return { model, tokenizer, recipe, lines, position, stoppedEarly: trainer.stoppedEarly, validationLoss, data };
 }

@@ -70,7 +70,10 @@ export interface Recipe extends Omit<OptimizerSpec, 'name'> {
   epochs?: number;
   timeSeconds?: number;
   steps?: number;
+  /** Shuffle the training sequences in every epoch (mode stream reads its streams in order). */
   shuffle: boolean;
+  /** Keep the data order in the first epoch, as the seed notebook does (absent: the first epoch is shuffled too). */
+  firstEpochInOrder?: boolean;
   seed: number;
   /** Early stopping: epochs without a better validation loss before training stops. */
   patience?: number;
@@ -136,6 +139,7 @@ export const SEED_PRESET: Recipe = {
   clip: 5,
   epochs: 400,
   shuffle: true,
+  firstEpochInOrder: true,
   seed: 1,
 };
 
@@ -305,6 +309,7 @@ export function trainOptionsOf(recipe: Recipe): TrainOptions {
     timeBudgetSeconds: recipe.timeSeconds,
     maxSteps: recipe.steps,
     shuffle: recipe.shuffle,
+    firstEpochInOrder: recipe.firstEpochInOrder,
     seed: recipe.seed,
     patience: recipe.patience,
     evaluateEvery: recipe.evaluateEvery,

@@ -15,10 +15,9 @@
  * the state the previous one ended in (carriedState, part of the position).
  */
 import { BpttError } from '../core/errors.js';
-import { Random } from '../core/random.js';
 import type { Batch } from '../core/batch.js';
 import { allocate, type FloatArray } from '../core/arrays.js';
-import { batches, type Sequence } from '../data/sequences.js';
+import { batches, epochOrder, type Sequence } from '../data/sequences.js';
 import { TokenStreams } from '../data/stream.js';
 import type { DataParallel } from './data-parallel.js';
 import type { RnnModel } from '../model/rnn-model.js';
@@ -47,8 +46,10 @@ export interface TrainOptions {
   timeBudgetSeconds?: number;
   /** ... or after this many optimizer steps, whichever comes first. */
   maxSteps?: number;
-  /** Shuffle the training sequences between epochs (the first epoch keeps the data order, as the notebook does). */
+  /** Shuffle the training sequences in every epoch (see epochOrder). */
   shuffle: boolean;
+  /** Keep the data order in the first epoch, as the seed notebook does (absent: shuffle it too). */
+  firstEpochInOrder?: boolean;
   seed: number;
   /** Early stopping: stop after this many epochs without a new best validation loss. */
   patience?: number;
@@ -200,11 +201,10 @@ export class Trainer {
     return Math.ceil(this.train.length / this.options.batchSize);
   }
 
-  /** The order of training sequences in an epoch: data order first, then a seeded shuffle per epoch. */
+  /** The order of training sequences in an epoch (data/sequences.ts). */
   epochOrder(epoch: number): number[] {
     if (this.cachedOrder?.epoch === epoch) return this.cachedOrder.order;
-    const order = (this.train as readonly Sequence[]).map((_, i) => i);
-    if (this.options.shuffle && epoch > 0) new Random(this.options.seed, epoch).shuffle(order);
+    const order = epochOrder((this.train as readonly Sequence[]).length, epoch, this.options);
     this.cachedOrder = { epoch, order };
     return order;
   }

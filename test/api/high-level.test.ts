@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BpttError, decodeModelFile, loadModel, Model, train } from '../../src/index.js';
+import { BpttError, decodeModelFile, fingerprint, loadModel, Model, train } from '../../src/index.js';
 import { loadModel as loadForInference } from '../../src/inference.js';
 import { dinosPath } from '../helpers.js';
 
@@ -56,6 +56,7 @@ describe('train / sample / score / toBytes / loadModel', () => {
     const bytes = model.toBytes();
     const decoded = decodeModelFile(bytes, 'bytes');
     expect(Array.from(decoded.model.params)).toEqual(Array.from(model.rnn.params));
+    expect(decoded.metadata.data).toEqual({ source: 'the training text', lines: names.length, fingerprint: fingerprint(names.join('\n')) });
     const folder = mkdtempSync(join(tmpdir(), 'bptt-api-'));
     const path = join(folder, 'names.safetensors');
     writeFileSync(path, bytes);

@@ -118,10 +118,11 @@ describe.concurrent('bptt train: bad data files', () => {
     expectUserError(await runCliAsync(dir, ['sample', '--model', modelPath, '--novel', '--data', 'missing.txt']), ['missing.txt', 'does not exist']);
   });
 
-  it('rejects eval data with characters the model does not know', async () => {
+  it('eval --strict rejects data with characters the model does not know', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'digits.txt'), 'Aardonyx\nT-Rex 2\n');
-    expectUserError(await runCliAsync(dir, ['eval', '--model', modelPath, '--data', 'digits.txt']), ['digits.txt', 'line 2', '"-"', 'vocabulary']);
+    expectUserError(await runCliAsync(dir, ['eval', '--model', modelPath, '--data', 'digits.txt', '--strict']), ['digits.txt', 'line 2', '"-"', 'vocabulary']);
+    expectUserError(await runCliAsync(dir, ['score', '--model', modelPath, '--strict', 'T-Rex']), ['T-Rex', '"-"', 'vocabulary']);
   });
 });
 

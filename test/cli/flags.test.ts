@@ -74,8 +74,8 @@ const FLAGS: Record<string, { base: string[]; flags: Record<string, Kind> }> = {
       '--alternatives': integer(0, 1_000_000), '--json': flagSwitch,
     },
   },
-  eval: { base: ['--model', 'm.safetensors'], flags: { '--model': text, '--backend': backend, '--data': text, '--json': flagSwitch } },
-  score: { base: ['--model', 'm.safetensors', 'tyrannosaurus'], flags: { '--model': text, '--backend': backend, '--json': flagSwitch } },
+  eval: { base: ['--model', 'm.safetensors'], flags: { '--model': text, '--backend': backend, '--data': text, '--json': flagSwitch, '--strict': flagSwitch } },
+  score: { base: ['--model', 'm.safetensors', 'tyrannosaurus'], flags: { '--model': text, '--backend': backend, '--json': flagSwitch, '--strict': flagSwitch, '--file': text } },
   gradcheck: {
     base: [],
     flags: { '--cell': choice(CELLS), '--layers': integer(1, 4), '--activation': choice(ACTIVATIONS), '--embed': integer(0, 64), '--hidden': integer(1, 64), '--seed': seed, '--json': flagSwitch },
@@ -97,7 +97,6 @@ const REQUIRED: { command: string; args: string[]; mentions: string }[] = [
   { command: 'sample', args: [], mentions: "'--model <FILE>'" },
   { command: 'eval', args: [], mentions: "'--model <FILE>'" },
   { command: 'score', args: ['tyrannosaurus'], mentions: "'--model <FILE>'" },
-  { command: 'score', args: ['--model', 'm.safetensors'], mentions: "'TEXT'" },
   { command: 'info', args: [], mentions: "'FILE'" },
   { command: 'import', args: ['--out', 'o.safetensors'], mentions: "'STATE'" },
   { command: 'import', args: ['state.safetensors'], mentions: "'--out <FILE>'" },

@@ -119,7 +119,7 @@ describe.concurrent('bptt train → sample → eval on the dinosaur names', () =
     const stdoutLines = outputLines(result.stdout);
     expect(stdoutLines).toHaveLength(1);
     const report = JSON.parse(stdoutLines[0]) as Record<string, number>;
-    expect(Object.keys(report).sort()).toEqual(['bits_per_char', 'chars', 'lines', 'nats_per_char', 'perplexity']);
+    expect(Object.keys(report).sort()).toEqual(['bits_per_char', 'chars', 'lines', 'nats_per_char', 'perplexity', 'unknown']);
     const nats = report.nats_per_char;
     expect(Number.isFinite(nats) && nats > 0).toBe(true);
     expect(report.bits_per_char).toBeCloseTo(nats / Math.LN2, 12);
@@ -168,7 +168,7 @@ describe.concurrent('novelty on a data set the model has memorised', () => {
   /** Two names the model learns by heart, so that many samples are copies of the data. */
   async function memorise(cwd: string, text: string, extra: string[] = []): Promise<CliResult> {
     writeFileSync(join(cwd, 'names.txt'), text);
-    return runCliAsync(cwd, ['train', '--data', 'names.txt', ...extra, '--val', '0', '--batch', '2', '--epochs', '200', '--hidden', '8', '--activation', 'tanh', '--lr', '0.3', '--print', '10', '--out', 'names.safetensors']);
+    return runCliAsync(cwd, ['train', '--data', 'names.txt', ...extra, '--val', '0', '--batch', '2', '--epochs', '200', '--hidden', '8', '--cell', 'rnn', '--activation', 'tanh', '--lr', '0.3', '--print', '10', '--out', 'names.safetensors']);
   }
 
   it('sample --novel rejects every copy of a training line', async () => {

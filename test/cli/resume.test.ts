@@ -23,8 +23,8 @@ const scenarios: Scenario[] = [
   { name: 'float64, within the first epoch', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64'], total: 10, stopAt: 4, dtype: 'F64' },
   // 1,382 training lines in batches of 512: 3 batches per epoch, so the run crosses two epoch
   // boundaries (validation, checkpoints, a reshuffle) and stops in the middle of the second epoch.
-  { name: 'float32, across epochs with shuffling, embedding and sigmoid', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--activation', 'sigmoid'], total: 10, stopAt: 4, dtype: 'F32' },
-  { name: 'float64, stopped exactly at an epoch boundary', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--activation', 'tanh', '--dtype', 'float64'], total: 8, stopAt: 3, dtype: 'F64' },
+  { name: 'float32, across epochs with shuffling, embedding and sigmoid', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--cell', 'rnn', '--activation', 'sigmoid'], total: 10, stopAt: 4, dtype: 'F32' },
+  { name: 'float64, stopped exactly at an epoch boundary', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--cell', 'rnn', '--activation', 'tanh', '--dtype', 'float64'], total: 8, stopAt: 3, dtype: 'F64' },
   // Every optimizer's state (and Adam's step count) and the schedules survive the checkpoint. A cosine is
   // fixed when a run starts, so both runs give it the same length.
   { name: 'adamw, cosine with warmup, clipping by norm, across epochs', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--optimizer', 'adamw', '--schedule', 'cosine', '--schedule-steps', '10', '--warmup', '3', '--clip-norm', '1'], total: 10, stopAt: 4, dtype: 'F32' },

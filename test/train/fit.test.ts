@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { DEFAULT_RECIPE, evaluate, fit, fitRecipe, OPTION_RANGES, prepareData, recipeOf, TEXT_RECIPE, type TrainingProgress } from '../../src/index.js';
-import { dinosPath, repoRoot } from '../helpers.js';
+import { FLAGS, flagKey } from '../../src/cli/flags.js';
+import { dinosPath } from '../helpers.js';
 
 const names = readFileSync(dinosPath, 'utf8').split('\n').filter(Boolean).slice(0, 300);
 const small = { hidden: 24, embed: 8, batch: 32 } as const;
@@ -37,20 +37,27 @@ describe('the options are checked as the flags are', () => {
     expect(fitRecipe(names, { clip: Infinity, val: 0, seed: 0, onProgress: () => {} }).clip).toBe(Infinity);
   });
 
-  it("OPTION_RANGES are bptt train's flag ranges", () => {
-    // The CLI declares each flag's range in its parser, e.g. integerOption('--hidden', 1, 8192).
-    const cli = readFileSync(join(repoRoot, 'src', 'cli', 'train.ts'), 'utf8');
-    const constants: Record<string, number> = { MAX_LAYERS: 16, '2 ** 32 - 1': 2 ** 32 - 1, Infinity };
-    const value = (text: string) => constants[text.trim()] ?? Number(text.replace(/_/g, ''));
+  it("OPTION_RANGES are bptt train's flag ranges (src/cli/flags.ts), checked at each end", () => {
     let compared = 0;
-    for (const [, kind, flag, min, max, rest] of cli.matchAll(/(integerOption|numberOption)\('--([a-z0-9-]+)', ([^,]+), ([^,)]+)(, \{ exclusiveMin: true \})?\)/g)) {
-      const key = flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as keyof typeof OPTION_RANGES;
-      if (key === ('print' as never) || key === ('threads' as never)) continue; // CLI-only flags
-      expect(OPTION_RANGES[key], flag).toEqual({ min: value(min), max: value(max), ...(kind === 'integerOption' ? { integer: true } : {}), ...(rest ? { aboveMin: true } : {}) });
+    for (const flag of FLAGS.filter((f) => f.commands.includes('train') && f.parse)) {
+      const key = flagKey(flag.name) as keyof typeof OPTION_RANGES;
+      const range = OPTION_RANGES[key];
+      if (!range) continue;
+      const parse = (value: number) => flag.parse!(String(value));
+      if (range.aboveMin) expect(() => parse(range.min), flag.name).toThrow();
+      else expect(parse(range.min), flag.name).toBe(range.min);
+      expect(() => parse(range.min - 1), flag.name).toThrow();
+      if (Number.isFinite(range.max)) {
+        expect(parse(range.max), flag.name).toBe(range.max);
+        expect(() => parse(range.max + (range.integer ? 1 : range.max * 1e-3)), flag.name).toThrow();
+      }
+      if (range.integer) expect(() => parse(range.min + 0.5), flag.name).toThrow();
+      else expect(parse((range.min + Math.min(range.max, range.min + 1)) / 2), flag.name).toBeTypeOf('number');
       compared++;
     }
     expect(compared).toBe(Object.keys(OPTION_RANGES).length);
   });
+
 });
 
 describe('fitRecipe: the recipe a text calls for', () => {

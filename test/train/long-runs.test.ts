@@ -88,7 +88,7 @@ describe('evaluating a stream-mode model on held-out text', () => {
 
     // The held-out end as a text of its own, and the model as written to a file.
     const held = dinos.slice(dinos.length - (data.validation!.to - data.validation!.from));
-    const saved = decodeModelFile(encodeModelFile(model, data.tokenizer, undefined, streamReadingOf(recipe)), 'model.safetensors');
+    const saved = decodeModelFile(encodeModelFile(model, data.tokenizer, undefined, undefined, streamReadingOf(recipe)), 'model.safetensors');
     expect(saved.metadata.stream).toEqual({ streams: 6, steps: 20, documents: 'line' });
     const ids = Int32Array.from(saved.tokenizer.encode(held));
     const streams = evaluationStreams(new ArrayTokenSource(ids), saved.tokenizer, saved.metadata.stream!);

@@ -28,6 +28,8 @@ interface KernelExports {
 
 const PAGE = 65536;
 const MAXIMUM_PAGES = 16384; // 1 GiB; reserved address space, not memory in use
+/** The most bytes the kernels' heap can hold (wasm32 could address 4 GiB; bptt reserves this much). */
+export const WASM_HEAP_BYTES = MAXIMUM_PAGES * PAGE;
 
 type Staged = Float32Array | Float64Array | Int32Array;
 
