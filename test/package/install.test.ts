@@ -115,6 +115,13 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
     const plot = run('npx', ['bptt', 'train', '--steps', '1', '--hidden', '8', '--plot', 'out/loss.svg', '--out', 'out/p.safetensors']);
     expect(plot.status).toBe(2);
     expect(plot.stderr).toContain('run npm install d3-scale d3-shape to use --plot');
+    // The library reads the CLI's model file and scores as `bptt score` does.
+    const scored = run('npx', ['bptt', 'score', '--model', 'out/d.safetensors', '--json', 'Tyrannosaurus']);
+    expect(scored.status, scored.stderr).toBe(0);
+    writeFileSync(join(project, 'score.mjs'), "import { loadModel } from 'bptt';\nconsole.log(JSON.stringify((await loadModel('out/d.safetensors')).score('Tyrannosaurus')));\n");
+    const library = run('node', ['score.mjs']);
+    expect(library.status, library.stderr).toBe(0);
+    expect(JSON.parse(library.stdout).logProbability).toBeCloseTo(JSON.parse(scored.stdout).log_prob, 4);
     const data = run('npx', ['bptt', 'data']);
     expect(data.status, data.stderr).toBe(0);
     expect(data.stdout).toMatch(/dinosaurs\s+dinosaurs@/);
