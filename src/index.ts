@@ -11,7 +11,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
-export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type BackwardOptions } from './model/rnn-model.js';
+export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
 export { gradientFlow, type GradientFlow } from './model/gradient-flow.js';
 export { derive, type Derivation, type DerivedStep } from './model/derivation.js';
@@ -22,7 +22,7 @@ export { Adam } from './optim/adam.js';
 export { createOptimizer } from './optim/create-optimizer.js';
 export { clipByGlobalNorm, globalNorm } from './optim/clip.js';
 export { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, SCHEDULES, learningRateAt, type Schedule, type ScheduleKind } from './optim/schedule.js';
-export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry } from './testing/gradcheck.js';
+export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry, type GradcheckOptions } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
 export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
@@ -69,6 +69,7 @@ export {
   type TrainOptions,
   type TrainerEvents,
   type TrainingPosition,
+  type Listener as TrainerListener,
 } from './train/trainer.js';
 export {
   DEFAULT_RECIPE,
@@ -98,6 +99,7 @@ export {
   tensorToFloat32,
   tensorToFloat64,
   type SafetensorsDType,
+  type FloatTensorInput,
   type SafetensorsFile,
   type Tensor,
 } from './io/safetensors.js';
@@ -108,3 +110,8 @@ export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';
+export { OPTION_RANGES, checkRecipeOptions, recipeOf, type OptionRange, type RecipeOptions } from './train/recipe-options.js';
+export { fit, fitRecipe, type FitOptions, type FitResult, type TrainingProgress } from './train/fit.js';
+export { train, loadModel, type LoadOptions } from './api/train.js';
+export { Model, type ModelDetails, type SampleOptions, type Score, type TrainingSummary } from './api/model.js';
+export { type ModelSource } from './api/source.js';

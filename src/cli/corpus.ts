@@ -2,6 +2,8 @@
  * Where training text comes from: a file, or a built-in corpus from an npm
  * data package (src/data/corpora.ts; the default, `dinosaurs`: 1,318
  * dinosaur names). This file reads the package's data file from node_modules.
+ * Only the default's package is a dependency of bptt; the others are optional
+ * (`npm install word-list` for `--data words`), and a missing one is named.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +30,17 @@ export function corpusPackage(corpus: BuiltInCorpus): { folder: string; version:
     const manifest = join(folder, 'package.json');
     if (existsSync(manifest)) return { folder, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
   }
-  throw new BpttError(`the npm package ${corpus.packageName} of the built-in corpus ${corpus.name} is not installed`, 'reinstall bptt (npm install)');
+  throw new BpttError(`the built-in corpus ${corpus.name} comes in the npm package ${corpus.packageName}, which is not installed`, `run npm install ${corpus.packageName} to use --data ${corpus.name}`);
+}
+
+/** Whether a built-in corpus's package is installed (all but the default one are optional). */
+export function corpusInstalled(corpus: BuiltInCorpus): boolean {
+  try {
+    corpusPackage(corpus);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function builtInText(corpus: BuiltInCorpus): string {

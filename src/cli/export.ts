@@ -27,7 +27,7 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <FILE>', 'the .onnx file to write')
     .action(async (flags: { model: string; out: string }) => {
       // Loaded here, not with the program: the protobuf code would add a quarter second to every command's start.
-      const { exportOnnx } = await import('../export/onnx.js');
+      const { exportOnnx } = await loadOnnxExport();
       refuseOverlaps([{ flag: '--model', path: flags.model }], [{ flag: '--out', path: flags.out }]);
       const { model, tokenizer } = loadModel(flags.model);
       checkWritable(flags.out, 'ONNX file');
@@ -59,4 +59,14 @@ export function registerExport(program: Command): void {
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
   return manifest.version;
+}
+
+/** The ONNX writer and its protobuf code (the optional package onnx-proto), or one line saying how to install it. */
+async function loadOnnxExport(): Promise<typeof import('../export/onnx.js')> {
+  try {
+    return await import('../export/onnx.js');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new BpttError('bptt export onnx writes its protobuf with the npm package onnx-proto, which is not installed', 'run npm install onnx-proto to use bptt export onnx');
+  }
 }

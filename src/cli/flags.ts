@@ -24,6 +24,7 @@ import { DEFAULT_DECAY_FACTOR, SCHEDULES } from '../optim/schedule.js';
 import { TOKENIZER_KINDS } from '../text/tokenizer.js';
 import { WORKLOADS } from '../train/benchmark.js';
 import { DEFAULT_RECIPE, PRESETS, type Recipe } from '../train/recipe.js';
+import { recipeOf, type RecipeOptions } from '../train/recipe-options.js';
 import { choiceOption, integerOption, numberOption } from './options.js';
 
 export const COMMANDS = ['train', 'sample', 'eval', 'score', 'gradcheck', 'bench', 'info', 'import', 'data'] as const;
@@ -286,21 +287,8 @@ export function flagOfField(field: keyof Recipe): string | undefined {
  * (--epochs, --time, --steps) is replaced as a whole when any of it is given.
  */
 export function recipeFromFlags(values: Record<string, unknown>, given: ReadonlySet<string>, base: Recipe): Recipe {
-  const recipe: Recipe = { ...base };
-  const fields = recipe as unknown as Record<string, unknown>;
-  for (const flag of flagsOf('train')) {
-    const key = flagKey(flag.name);
-    if (flag.recipe && given.has(key)) fields[flag.recipe] = values[key];
-  }
-  const optimizer = values.optimizer as OptimizerName | undefined;
-  if (!given.has('lr') && optimizer !== undefined && optimizer !== (base.optimizer ?? 'adagrad')) recipe.learningRate = DEFAULT_LEARNING_RATES[optimizer];
-  if (!given.has('clip') && given.has('clipNorm')) recipe.clip = Infinity;
-  if (given.has('epochs') || given.has('time') || given.has('steps')) {
-    recipe.epochs = values.epochs as number | undefined;
-    recipe.timeSeconds = values.time as number | undefined;
-    recipe.steps = values.steps as number | undefined;
-  }
-  return recipe;
+  // The given flags are the library's RecipeOptions (camelCase): its rules (train/recipe-options.ts), so train() and bptt train agree.
+  return recipeOf(Object.fromEntries([...given].map((key) => [key, values[key]])) as RecipeOptions, base);
 }
 
 /**

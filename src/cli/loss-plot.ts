@@ -4,9 +4,29 @@
  * validation loss per epoch, against the optimizer step. d3-scale gives the
  * scales and their ticks, d3-shape the paths; the SVG around them is a short
  * template. Pure (no node:), so a browser could draw the same chart.
+ *
+ * d3-scale and d3-shape are optional peer dependencies (a library user who
+ * never plots does not install them): loadChartLibraries() imports them once,
+ * before a run, and says how to install them if they are missing.
  */
-import { scaleLinear } from 'd3-scale';
-import { line } from 'd3-shape';
+import { BpttError } from '../core/errors.js';
+
+interface ChartLibraries {
+  scaleLinear: (typeof import('d3-scale'))['scaleLinear'];
+  line: (typeof import('d3-shape'))['line'];
+}
+let libraries: ChartLibraries | undefined;
+
+/** Imports d3-scale and d3-shape for lossChartSvg; a BpttError saying how to install them if they are missing. */
+export async function loadChartLibraries(): Promise<void> {
+  if (libraries) return;
+  try {
+    const [{ scaleLinear }, { line }] = await Promise.all([import('d3-scale'), import('d3-shape')]);
+    libraries = { scaleLinear, line };
+  } catch {
+    throw new BpttError('--plot draws its chart with the npm packages d3-scale and d3-shape, which are not installed', 'run npm install d3-scale d3-shape to use --plot');
+  }
+}
 
 /** Per-step series are thinned to at most this many points (every k-th step) to keep the file small. */
 export const MAX_STEP_POINTS = 1000;
@@ -69,7 +89,10 @@ interface Series {
   dots: boolean;
 }
 
+/** The chart as SVG text; loadChartLibraries() must have been awaited first. */
 export function lossChartSvg(history: LossHistory, options: ChartOptions): string {
+  if (!libraries) throw new Error('lossChartSvg needs await loadChartLibraries() first');
+  const { scaleLinear, line } = libraries;
   const series: Series[] = [
     { id: 'train-step', label: 'training loss, per step', points: thin(history.steps), color: '#c6dbef', width: 1, dots: false },
     { id: 'train-smoothed', label: `training loss, smoothed (β = ${SMOOTHING})`, points: thin(history.smoothed), color: '#3182bd', width: 1.5, dots: false },

@@ -33,7 +33,7 @@ import { corpusName } from './corpus.js';
 import { checkFreeSpace, checkWritable, fileError, probePath, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
 import { addFlags, givenFlags, recipeFromFlags, refuseIneffective, refuseOnResume, withDefaults } from './flags.js';
 import { lockOutput } from './lock.js';
-import { LossHistory, lossChartSvg } from './loss-plot.js';
+import { loadChartLibraries, LossHistory, lossChartSvg } from './loss-plot.js';
 import { kernelsFor } from './model-input.js';
 import { createProgress } from './progress.js';
 import { defaultThreads, startDataParallel } from './threads.js';
@@ -170,6 +170,7 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   checkWritable(out, 'model file');
   if (checkpointPath) checkWritable(checkpointPath, 'checkpoint');
   if (flags.plot) checkWritable(flags.plot, 'plot');
+  if (flags.plot) await loadChartLibraries(); // optional packages: missing ones are named now, not after training
   if (logPath) checkWritable(logPath, 'log file');
   // Before training, not after an hour: another run writing the same files, or too little disk space for them.
   lockOutput(out, 'model file', (line) => process.stderr.write(line));

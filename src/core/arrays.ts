@@ -4,10 +4,13 @@
  * model: float32 to train fast, float64 for gradient checks and reference tests.
  */
 export type FloatArray = Float32Array | Float64Array;
+/** The float type of a model's parameters and activations: float32 (fast) or float64 (exact, for gradient checks). */
 export type DType = 'float32' | 'float64';
 
+/** Every DType, for option parsers. */
 export const DTYPES: readonly DType[] = ['float32', 'float64'];
 
+/** A zeroed Float32Array or Float64Array of `length` elements. */
 export function allocate(dtype: DType, length: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }

@@ -20,6 +20,7 @@ export type Init =
   | { kind: 'normal'; std: number } // N(0, std²)
   | { kind: 'uniform'; limit: number }; // U(-limit, limit)
 
+/** One named parameter tensor of a model: its shape and how it is initialized. */
 export interface ParameterSpec {
   name: string;
   /** Row-major (out, in) for matrices, as in the seed: z = Wh·h means Wh has shape (H, H). */
@@ -27,11 +28,13 @@ export interface ParameterSpec {
   init: Init;
 }
 
+/** A parameter's place in the flat array: `size` scalars from `offset` on. */
 export interface ParameterSlot extends ParameterSpec {
   offset: number;
   size: number;
 }
 
+/** Every parameter of a model laid out in one flat array, so optimizers and files loop over one array; named views give each tensor. */
 export class ParameterLayout {
   readonly slots: readonly ParameterSlot[];
   /** Total number of scalars across all parameters. */
@@ -52,6 +55,7 @@ export class ParameterLayout {
     this.size = offset;
   }
 
+  /** Whether the layout has a parameter `name`. */
   has(name: string): boolean {
     return this.byName.has(name);
   }

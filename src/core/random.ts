@@ -66,10 +66,12 @@ export class Random {
     return items;
   }
 
+  /** The generator's state (four 32-bit words), to save in a checkpoint. */
   getState(): number[] {
     return Array.from(this.state);
   }
 
+  /** Restores a state from getState(). */
   setState(words: readonly number[]): void {
     if (words.length !== 4 || words.every((word) => word === 0)) throw new Error('random state must be four words, not all zero');
     this.state.set(words);

@@ -27,6 +27,7 @@ export const LIST_BLANK_FRACTION = 0.02;
 /** A list indents (almost) no lines: at most this fraction starts with a space or tab. */
 export const LIST_INDENTED_FRACTION = 0.05;
 
+/** What chooseMode decided for a text, and why. */
 export interface ModeChoice {
   mode: 'lines' | 'stream';
   /** Why, in a few words, with the numbers that decided it (printed by the CLI). */

@@ -31,6 +31,7 @@ function jsonList(contents: string): string[] {
   return items as string[];
 }
 
+/** The corpora `--data NAME` knows: each one's npm package, data file and how its contents become a training text. */
 export const BUILT_IN_CORPORA: readonly BuiltInCorpus[] = [
   {
     name: 'dinosaurs',
@@ -45,12 +46,15 @@ export const BUILT_IN_CORPORA: readonly BuiltInCorpus[] = [
   { name: 'words', description: 'English words, lower case', packageName: 'word-list', file: 'words.txt', toText: (txt) => uniqueLines(txt.split('\n')) },
 ];
 
+/** The corpus `bptt train` trains on without --data. */
 export const DEFAULT_CORPUS = 'dinosaurs';
 
+/** The built-in corpus called `name`, or undefined. */
 export function findCorpus(name: string): BuiltInCorpus | undefined {
   return BUILT_IN_CORPORA.find((corpus) => corpus.name === name);
 }
 
+/** Size and alphabet of a text, as `bptt data` lists them. */
 export interface TextStatistics {
   /** Non-empty lines. */
   lines: number;
@@ -60,6 +64,7 @@ export interface TextStatistics {
   distinctCharacters: number;
 }
 
+/** Non-empty lines, characters and distinct characters of a text (line ends not counted). */
 export function textStatistics(text: string): TextStatistics {
   const distinct = new Set<string>();
   let characters = 0;

@@ -17,6 +17,7 @@ import { BpttError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 
+/** One training example: the token ids fed in, and at each position the id that should come next. */
 export interface Sequence {
   input: number[];
   target: number[];
@@ -24,6 +25,7 @@ export interface Sequence {
 
 /** 'stream' (long texts, truncated BPTT with carried state) lives in stream.ts. */
 export type DataMode = 'lines' | 'chunks' | 'stream';
+/** Every DataMode, for option parsers. */
 export const DATA_MODES: readonly DataMode[] = ['lines', 'chunks', 'stream'];
 
 /** Lines longer than this are better served by mode 'chunks'. */
@@ -34,6 +36,7 @@ export function textLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/).filter((line) => line.length > 0);
 }
 
+/** Mode lines: each line as a sequence, fed as "\n" + line and predicting line + "\n" (a line over MAX_LINE_LENGTH tokens fails). */
 export function lineSequences(lines: readonly string[], tokenizer: Tokenizer, source = 'the data'): Sequence[] {
   const end = tokenizer.endId;
   return lines.map((line, i) => {
@@ -48,6 +51,7 @@ export function lineSequences(lines: readonly string[], tokenizer: Tokenizer, so
   });
 }
 
+/** How chunkSequences cuts a text. */
 export interface ChunkOptions {
   /** T: steps per chunk; a chunk holds T + 1 characters. */
   steps: number;
@@ -59,6 +63,7 @@ export interface ChunkOptions {
   dropWhitespaceEdges: boolean;
 }
 
+/** Mode chunks: the text cut into consecutive chunks of T + 1 tokens, each predicting its own next tokens. */
 export function chunkSequences(text: string, tokenizer: Tokenizer, options: ChunkOptions, source = 'the data'): Sequence[] {
   const ids = tokenizer.encode(text, source);
   const size = options.steps + 1;

@@ -51,6 +51,7 @@ export function idArrayFor(vocabSize: number, length: number): Uint8Array | Uint
 }
 
 
+/** How a token stream is cut into parallel streams and windows. */
 export interface StreamOptions {
   /** B: parallel streams (batch rows). */
   streams: number;

@@ -29,6 +29,7 @@ import type { Tokenizer, TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerFromSpec } from '../text/tokenizers.js';
 import { parseSafetensors, serializeSafetensors, tensorToFloat32, tensorToFloat64, type FloatTensorInput, type Tensor } from './safetensors.js';
 
+/** The version of the "bptt" metadata this code writes (and the newest it reads). */
 export const MODEL_FILE_VERSION = 1;
 export const MAX_LAYERS = 16;
 
@@ -103,6 +104,7 @@ function pytorchName(ours: string): string {
 }
 const OPTIMIZER_PREFIX = 'optimizer.';
 
+/** A model file read back: the model, its tokenizer and its metadata. */
 export interface SavedModel {
   model: RnnModel;
   tokenizer: Tokenizer;
@@ -111,6 +113,7 @@ export interface SavedModel {
   checkpoint?: SavedCheckpoint;
 }
 
+/** What a checkpoint holds besides the model: optimizer state and the training position. */
 export interface SavedCheckpoint {
   /** Optimizer state arrays by name (e.g. "memory"), each in the model's flat parameter layout. */
   optimizerState: Record<string, FloatArray>;
@@ -118,6 +121,7 @@ export interface SavedCheckpoint {
   training: Record<string, unknown>;
 }
 
+/** The "bptt" metadata a model file stores for a model and its tokenizer (what it was trained on, and in mode stream how it read its text). */
 export function modelMetadata(model: RnnModel, tokenizer: Tokenizer, data?: TrainingDataRecord, stream?: StreamReading): ModelMetadata {
   const c = model.config;
   const spec = tokenizer.spec();
@@ -348,6 +352,7 @@ function dataRecord(value: unknown): boolean {
   return typeof d.source === 'string' && typeof d.fingerprint === 'string' && typeof d.lines === 'number' && (d.run === undefined || typeof d.run === 'string');
 }
 
+/** How importStateDict reads a PyTorch state dict. */
 export interface ImportOptions {
   /** The tokens in the index order the PyTorch model was trained with. */
   vocab: string[];

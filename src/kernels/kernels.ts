@@ -12,6 +12,7 @@
  */
 import type { DType, FloatArray } from '../core/arrays.js';
 
+/** The numeric kernels every layer computes with: one implementation in pure TypeScript (referenceKernels) and one in WebAssembly (WasmKernels), tested against each other. */
 export interface Kernels {
   readonly name: string;
 

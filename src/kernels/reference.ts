@@ -8,6 +8,7 @@
 import { allocate, type FloatArray } from '../core/arrays.js';
 import type { Kernels } from './kernels.js';
 
+/** The kernels in plain TypeScript: the definition the WebAssembly ones are tested against, and what float64 models and engines without WebAssembly use. */
 export const referenceKernels: Kernels = {
   name: 'reference',
 

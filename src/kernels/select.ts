@@ -9,7 +9,9 @@ import { NATIVE_HOWTO, NativeKernels, loadNativeAddon } from './native/native-ke
 import { referenceKernels } from './reference.js';
 import { WasmKernels, wasmVariantSupported, type WasmVariant } from './wasm/wasm-kernels.js';
 
+/** A kernel backend: auto (the fastest available), the pure-TypeScript reference, a WebAssembly variant, or the native kernels. */
 export type Backend = 'auto' | 'reference' | 'wasm-scalar' | 'wasm-simd' | 'wasm-relaxed' | 'native';
+/** Every Backend, for option parsers. */
 export const BACKENDS: readonly Backend[] = ['auto', 'reference', 'wasm-scalar', 'wasm-simd', 'wasm-relaxed', 'native'];
 
 const VARIANTS: readonly WasmVariant[] = ['relaxed', 'simd', 'scalar'];
@@ -22,6 +24,7 @@ export async function availableBackends(): Promise<Backend[]> {
   return available;
 }
 
+/** The kernels of `backend` (default auto: the fastest this engine runs); a BpttError if this engine cannot run the one asked for. */
 export async function loadKernels(backend: Backend = 'auto'): Promise<Kernels> {
   if (backend === 'reference') return referenceKernels;
   if (backend === 'auto') {

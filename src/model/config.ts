@@ -14,6 +14,7 @@ export type { Cell } from '../nn/cells.js';
 export type InitScheme = 'seed' | 'scaled';
 /** The notebook's initialisation: weights ~ N(0, 1) unscaled, biases 0. */
 export const NOTEBOOK_INIT: InitScheme = 'seed';
+/** Every Cell, for option parsers. */
 export const CELLS = Object.keys(CELL_TYPES) as readonly Cell[];
 
 /** Pre-activations per hidden unit: 1 for the vanilla RNN, 4 gates for the LSTM, 3 for the GRU. */
@@ -26,6 +27,7 @@ export function statesPerUnit(cell: Cell): number {
   return CELL_TYPES[cell].statesPerUnit;
 }
 
+/** A model's architecture: cell, sizes, layers, float type and initialization. */
 export interface ModelConfig {
   /** The recurrent cell: the seed's vanilla RNN, an LSTM or a GRU (docs/derivations/). */
   cell: Cell;

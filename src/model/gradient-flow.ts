@@ -22,6 +22,7 @@ import { batchFromRows } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
 import type { RnnModel } from './rnn-model.js';
 
+/** The seed's Trick 2 table for one sequence: ‖∂J(t)/∂h(k)‖ for every loss term J(t) and step k. */
 export interface GradientFlow {
   /** T: steps of the sequence. */
   steps: number;

@@ -30,6 +30,7 @@ import { GrowingBuffers, Workspace } from './workspace.js';
 export { layerParameterName, parameterSpecs, type RnnLayerWeights, type RnnWeights } from './parameter-specs.js';
 export { setStateRows, stateRows } from './state-layout.js';
 
+/** How RnnModel.backward scales and clips the gradients. */
 export interface BackwardOptions {
   /** 1/N: the loss is Σ mask·J(t) / N (see softmax-cross-entropy.ts). */
   scale: number;
@@ -46,6 +47,7 @@ export interface BackwardOptions {
   clipParameterGradients?: boolean;
 }
 
+/** The network: embedding (optional), stacked recurrent layers (RNN, LSTM or GRU), the affine output layer and softmax cross-entropy, with forward, backward (BPTT) and single steps for sampling. Parameters and gradients each live in one flat array. */
 export class RnnModel {
   readonly config: ModelConfig;
   readonly layout: ParameterLayout;

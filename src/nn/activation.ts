@@ -10,7 +10,9 @@
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
 
+/** σ of Eq. 1.2 for the vanilla RNN. */
 export type Activation = 'sigmoid' | 'tanh' | 'relu';
+/** Every Activation, for option parsers. */
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'tanh', 'relu'];
 
 /** In place: values hold z on entry and h = σ(z) on return. */

@@ -17,6 +17,7 @@ import type { Optimizer } from './optimizer.js';
 
 export const ADAGRAD_EPSILON = 1e-8;
 
+/** Adagrad, the seed's optimizer: p ← p − lr·g / √(Σ g² + ε). */
 export class Adagrad implements Optimizer {
   readonly name = 'adagrad';
   readonly state: { memory: FloatArray };

@@ -14,6 +14,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { addWeightDecay } from './weight-decay.js';
 import type { Optimizer } from './optimizer.js';
 
+/** Adam, and AdamW (decoupled weight decay), with bias-corrected moments. */
 export class Adam implements Optimizer {
   readonly state: { firstMoment: FloatArray; secondMoment: FloatArray };
   /** step: t, the number of updates taken. */

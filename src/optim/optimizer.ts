@@ -11,6 +11,7 @@ import type { FloatArray } from '../core/arrays.js';
 
 /** The optimizers bptt has, in the order a menu would offer them. */
 export const OPTIMIZERS = ['adagrad', 'sgd', 'rmsprop', 'adam', 'adamw'] as const;
+/** The optimizers bptt has (docs/optimizers.md). */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** How each is usually written. */
 export const OPTIMIZER_LABELS: Record<OptimizerName, string> = { adagrad: 'Adagrad', sgd: 'SGD', rmsprop: 'RMSprop', adam: 'Adam', adamw: 'AdamW' };
@@ -57,6 +58,7 @@ export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
   adamw: 5e-3,
 };
 
+/** An OptimizerSpec with every absent hyperparameter filled in from OPTIMIZER_DEFAULTS. */
 export function optimizerSettings(spec: OptimizerSpec): OptimizerSettings {
   const defaults = OPTIMIZER_DEFAULTS[spec.name];
   const settings = { ...defaults, name: spec.name } as OptimizerSettings;
@@ -66,6 +68,7 @@ export function optimizerSettings(spec: OptimizerSpec): OptimizerSettings {
   return settings;
 }
 
+/** An optimizer: updates parameters in place from their gradients; `state` holds its arrays (saved in checkpoints). */
 export interface Optimizer {
   readonly name: OptimizerName;
   /** Named state arrays (e.g. Adagrad's memory), each the length of the parameters. */

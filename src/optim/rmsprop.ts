@@ -12,6 +12,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { addWeightDecay } from './weight-decay.js';
 import type { Optimizer } from './optimizer.js';
 
+/** RMSprop, with optional momentum. */
 export class RmsProp implements Optimizer {
   readonly name = 'rmsprop';
   readonly state: { squareAverage: FloatArray; momentumBuffer?: FloatArray };

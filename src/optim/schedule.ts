@@ -14,9 +14,12 @@
  */
 import { BpttError } from '../core/errors.js';
 
+/** Every ScheduleKind, for option parsers. */
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
+/** How the learning rate changes with the step: constant, step (decays by a factor every N steps) or cosine. */
 export type ScheduleKind = (typeof SCHEDULES)[number];
 
+/** A learning-rate schedule and its settings (learningRateAt computes the rate at a step). */
 export interface Schedule {
   kind: ScheduleKind;
   /** step: multiply the rate by `decayFactor` every `decayEvery` steps. */
@@ -29,6 +32,7 @@ export interface Schedule {
   warmupSteps?: number;
 }
 
+/** The learning rate never changes. */
 export const CONSTANT_SCHEDULE: Schedule = { kind: 'constant' };
 /** torch StepLR's default γ. */
 export const DEFAULT_DECAY_FACTOR = 0.1;

@@ -12,6 +12,7 @@ import { BpttError } from '../core/errors.js';
 import { addWeightDecay } from './weight-decay.js';
 import type { Optimizer } from './optimizer.js';
 
+/** Stochastic gradient descent, with optional (Nesterov) momentum and weight decay. */
 export class Sgd implements Optimizer {
   readonly name = 'sgd';
   /** No state without momentum; the momentum buffer b with it. */

@@ -17,6 +17,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { encodePrime, withoutStop } from './generate.js';
 import { endsWithStop, logSoftmax, SequenceState } from './sequence-state.js';
 
+/** The options of beamSearch. */
 export interface BeamSearchOptions {
   /** Text every completion starts with (it is part of the returned text). */
   prime?: string;
@@ -36,6 +37,7 @@ export interface BeamSearchOptions {
   exclude?: ReadonlySet<string>;
 }
 
+/** One completion beamSearch found, with its probability. */
 export interface BeamCompletion {
   /** The prime followed by the generated text (without the stop text). */
   text: string;

@@ -15,6 +15,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { chooseToken, encodePrime, SAMPLING_STREAM, withoutStop, type GenerateOptions } from './generate.js';
 import { endsWithStop, logSoftmax, SequenceState } from './sequence-state.js';
 
+/** One token of an explained sample: its probability, the likeliest alternatives, and the hidden state behind the prediction. */
 export interface ExplainedToken {
   id: number;
   /** tokenizer.decode([id]); "\n" for the end token. */
@@ -29,6 +30,7 @@ export interface ExplainedToken {
   hidden: Float32Array;
 }
 
+/** A sample (or a given text) token by token, with its total log-probability. */
 export interface Explanation {
   /** The prime: fed to the model, not explained. */
   prime: string;
@@ -42,6 +44,7 @@ export interface Explanation {
   natsPerToken: number;
 }
 
+/** The options of explainSample: those of generate, and what to explain. */
 export interface ExplainOptions extends GenerateOptions {
   /** How many other tokens to list per token (default 5). */
   alternatives?: number;

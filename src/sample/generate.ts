@@ -14,6 +14,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { argmax, keepTopK, keepTopP, sampleIndex, softmaxWithTemperature } from './sample.js';
 import { endsWithStop, SequenceState } from './sequence-state.js';
 
+/** The options of generate. */
 export interface GenerateOptions {
   /** Text every sample starts with (it is part of the returned samples). */
   prime?: string;
@@ -45,6 +46,7 @@ export interface GenerateOptions {
   maxAttemptsPerSample?: number;
 }
 
+/** The samples generate drew, and how many it rejected. */
 export interface GenerateResult {
   samples: string[];
   /** Samples drawn in all, rejected ones included. */
@@ -53,6 +55,7 @@ export interface GenerateResult {
   rejected: number;
 }
 
+/** Samples `count` lines from a model (see the top of this file); with `exclude`, only lines not in it. */
 export function generate(model: RnnModel, tokenizer: Tokenizer, options: GenerateOptions = {}): GenerateResult {
   const { prime = '', count = 10, maxLength = 100, seed = 1, exclude, maxAttemptsPerSample = 100, stop, length, documents } = options;
   const passage = length !== undefined;

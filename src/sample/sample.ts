@@ -32,6 +32,7 @@ export function sampleIndex(probs: ArrayLike<number>, coin: number): number {
   return probs.length - 1;
 }
 
+/** The index of the largest value (the first, on ties). */
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

@@ -13,6 +13,7 @@ import type { RnnModel } from '../model/rnn-model.js';
 import { startsDocument, type DocumentBoundary } from '../text/documents.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 
+/** A sequence being read or generated token by token: the model's state after the tokens fed so far, and the logits for the next one. */
 export class SequenceState {
   /** The recurrent state after the tokens fed so far: (S), one row of model.step's layout. */
   readonly state: FloatArray;

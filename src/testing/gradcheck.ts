@@ -15,6 +15,7 @@
 import type { Batch } from '../core/batch.js';
 import type { RnnModel } from '../model/rnn-model.js';
 
+/** One parameter's comparison of the analytic gradient with the numerical one. */
 export interface GradcheckEntry {
   /** Parameter name, or 'h0' for the initial hidden state. */
   name: string;
@@ -23,6 +24,7 @@ export interface GradcheckEntry {
   maxAbsoluteError: number;
 }
 
+/** The options of gradcheck. */
 export interface GradcheckOptions {
   /** The loss is Σ mask·J(t) · scale. */
   scale: number;
@@ -33,11 +35,14 @@ export interface GradcheckOptions {
   dropoutSeed?: number;
 }
 
+/** The largest relative error a float64 gradient check accepts. */
 export const GRADCHECK_RELATIVE_TOLERANCE = 1e-6;
+/** Differences below this count as equal (gradients near zero, where relative errors mean nothing). */
 export const GRADCHECK_ABSOLUTE_TOLERANCE = 1e-9;
 export const GRADCHECK_SMALL_GRADIENT = 1e-6;
 const SMALL_GRADIENT = GRADCHECK_SMALL_GRADIENT;
 
+/** Whether every entry of a gradient check is within the tolerances. */
 export function gradcheckPasses(results: readonly GradcheckEntry[]): boolean {
   return results.every((r) => r.maxRelativeError < GRADCHECK_RELATIVE_TOLERANCE && r.maxAbsoluteError < GRADCHECK_ABSOLUTE_TOLERANCE);
 }

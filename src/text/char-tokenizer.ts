@@ -13,6 +13,7 @@ import { END_OF_SEQUENCE, TokenVocabulary, type Tokenizer, type TokenizerSpec } 
 
 export { END_OF_SEQUENCE };
 
+/** Characters as tokens: the vocabulary is the distinct characters of the training text, "\n" among them. */
 export class CharTokenizer extends TokenVocabulary implements Tokenizer {
   readonly kind = 'char' as const;
   readonly unit = 'char' as const;
@@ -30,6 +31,7 @@ export class CharTokenizer extends TokenVocabulary implements Tokenizer {
     return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), options);
   }
 
+  /** Whether a token (a character) is in the vocabulary. */
   has(token: string): boolean {
     return this.index.has(token);
   }

@@ -8,6 +8,7 @@
  *   'none'        the whole text is one document
  */
 export type DocumentBoundary = 'blank-line' | 'line' | 'none';
+/** Every DocumentBoundary, for option parsers. */
 export const DOCUMENT_BOUNDARIES: readonly DocumentBoundary[] = ['blank-line', 'line', 'none'];
 
 /** Whether the step reading `input` (after `previous`, −1 at the text's start) starts a document from h = 0. */

@@ -12,7 +12,9 @@ import { BpttError } from '../core/errors.js';
 /** The token that ends (and, as input, starts) a sequence. */
 export const END_OF_SEQUENCE = '\n';
 
+/** What a token is: a character, or a word or punctuation mark. */
 export type TokenizerKind = 'char' | 'word';
+/** Every TokenizerKind, for option parsers. */
 export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['char', 'word'];
 
 /** What a model file stores about its tokenizer (the "bptt" metadata's tokenizer fields). */
@@ -26,6 +28,7 @@ export interface TokenizerSpec {
   unknown?: string;
 }
 
+/** What every part of bptt needs from a tokenizer (CharTokenizer or WordTokenizer). */
 export interface Tokenizer {
   readonly kind: TokenizerKind;
   /** Token strings in index order. */

@@ -7,6 +7,7 @@ import { CharTokenizer } from './char-tokenizer.js';
 import type { Tokenizer, TokenizerKind, TokenizerSpec } from './tokenizer.js';
 import { DEFAULT_MIN_COUNT, WordTokenizer } from './word-tokenizer.js';
 
+/** Which tokenizer tokenizerForText builds. */
 export interface TokenizerOptions {
   kind: TokenizerKind;
   lowercase: boolean;

@@ -30,6 +30,7 @@
 import { BpttError } from '../core/errors.js';
 import { END_OF_SEQUENCE, TokenVocabulary, type Tokenizer, type TokenizerSpec } from './tokenizer.js';
 
+/** The token that stands for every word outside a word vocabulary. */
 export const UNKNOWN_TOKEN = '<unk>';
 /** Words seen fewer times than this in the training text become UNKNOWN_TOKEN. */
 export const DEFAULT_MIN_COUNT = 2;
@@ -70,12 +71,14 @@ export function joinWords(pieces: Iterable<string>): string {
   return text;
 }
 
+/** How WordTokenizer.fromText builds a vocabulary. */
 export interface WordTokenizerOptions {
   lowercase?: boolean;
   /** The token standing for every piece outside the vocabulary. */
   unknown?: string;
 }
 
+/** Words and punctuation marks as tokens; words seen fewer than minCount times become the unknown token. */
 export class WordTokenizer extends TokenVocabulary implements Tokenizer {
   readonly kind = 'word' as const;
   readonly unit = 'token' as const;

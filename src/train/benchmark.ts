@@ -30,6 +30,7 @@ export function trainingFlopsPerToken(config: ModelConfig): number {
   return flops;
 }
 
+/** What benchmarkTraining measured. */
 export interface BenchmarkResult {
   backend: string;
   tokensPerSecond: number;

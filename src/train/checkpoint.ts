@@ -16,6 +16,7 @@ import type { Trainer, TrainingPosition } from './trainer.js';
 /** A position as a checkpoint stores it (JSON): the carried state as a list of numbers. */
 export type SavedPosition = Omit<TrainingPosition, 'carriedState'> & { carriedState?: number[] };
 
+/** What a checkpoint records about a run besides the weights: recipe, data, position and optimizer. */
 export interface TrainingState {
   recipe: Recipe;
   position: SavedPosition;
@@ -34,6 +35,7 @@ export interface TrainingState {
   schedule?: Schedule;
 }
 
+/** The bytes of a checkpoint: the model file plus the optimizer state and the training position. */
 export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>, data?: TrainingDataRecord): Uint8Array {
   const { carriedState, ...position } = trainer.position;
   const saved: SavedPosition = carriedState ? { ...position, carriedState: Array.from(carriedState) } : position;
@@ -41,10 +43,12 @@ export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: 
   return encodeModelFile(trainer.model, tokenizer, { checkpoint: { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data });
 }
 
+/** A checkpoint read back. */
 export interface LoadedCheckpoint extends SavedModel {
   training: TrainingState;
 }
 
+/** Reads a checkpoint (see encodeCheckpoint); `source` names it in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Kernels): LoadedCheckpoint {
   const saved = decodeModelFile(bytes, source, kernels);
   const training = saved.checkpoint?.training as TrainingState | undefined;

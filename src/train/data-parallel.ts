@@ -39,6 +39,7 @@ export interface ReplicaInit {
   paramsAddress: number;
 }
 
+/** What the main thread asks a replica to compute: the gradients of its rows of a batch. */
 export interface ReplicaStepRequest {
   batch: Batch;
   scale: number;
@@ -51,6 +52,7 @@ export interface ReplicaStepRequest {
   wantFinalState?: boolean;
 }
 
+/** A replica's answer: its loss, its clipping count and where its gradients are. */
 export interface ReplicaStepResult {
   lossSum: number;
   clipped: number;
@@ -62,7 +64,9 @@ export interface ReplicaStepResult {
 
 /** A replica on another thread. */
 export interface ReplicaChannel {
+  /** Computes a replica's share of a step. */
   step(request: ReplicaStepRequest): Promise<ReplicaStepResult>;
+  /** Ends the replica's thread. */
   close(): void;
 }
 
@@ -70,12 +74,14 @@ export interface ReplicaChannel {
 export class Replica {
   private constructor(private readonly model: RnnModel) {}
 
+  /** A replica on this thread, on the main model's shared memory. */
   static async create(init: ReplicaInit, createKernels: (variant: ReplicaInit['variant'], memory: WebAssembly.Memory) => Promise<SharedMemoryKernels>): Promise<Replica> {
     const kernels = await createKernels(init.variant, init.memory);
     const shared = kernels.view(init.config.dtype, init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
     return new Replica(new RnnModel(init.config, kernels, shared));
   }
 
+  /** Forward and backward over the request's rows; the gradients stay in the shared memory. */
   step(request: ReplicaStepRequest): ReplicaStepResult {
     const lossSum = this.model.forward(request.batch, request.h0, request.dropoutSeed);
     const finalState = request.wantFinalState ? this.model.finalState().slice() : undefined;
@@ -194,6 +200,7 @@ export class DataParallel {
     return { lossSum, clipped, finalState };
   }
 
+  /** Ends the replicas' threads. */
   close(): void {
     for (const replica of this.replicas) replica.close();
   }

@@ -165,6 +165,7 @@ export const TEXT_RECIPE: Recipe = {
   patience: 3,
 };
 
+/** Named recipes for --preset. */
 export const PRESETS: Record<string, Recipe> = { seed: NOTEBOOK_PRESET };
 
 /**
@@ -182,6 +183,7 @@ export function streamEvaluateEvery(windowsPerEpoch: number, tokensPerStep: numb
   return every < windowsPerEpoch ? every : undefined;
 }
 
+/** What prepareData gives: the tokenizer and the train/validation sequences. */
 export interface PreparedData {
   tokenizer: Tokenizer;
   train: Sequence[];
@@ -248,6 +250,7 @@ export function checkVocabulary(distinct: ReadonlySet<string>, source: string, o
   return vocabulary;
 }
 
+/** What prepareStreams gives: the tokenizer and the train/validation streams. */
 export interface PreparedStreams {
   tokenizer: CharTokenizer;
   train: TokenStreams;
@@ -284,11 +287,13 @@ export function evaluationStreams(source: TokenSource, tokenizer: Tokenizer, rea
   return heldOutStreams(source, 0, { streams: reading.streams, steps: reading.steps, documents: reading.documents, endId: tokenizer.endId });
 }
 
+/** The model architecture of a recipe, for a vocabulary of `vocabSize` tokens. */
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
   return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias, dropout: recipe.dropout };
 }
 
+/** The Trainer options of a recipe. */
 export function trainOptionsOf(recipe: Recipe): TrainOptions {
   return {
     batchSize: recipe.batchSize,

@@ -26,6 +26,7 @@ import { createOptimizer } from '../optim/create-optimizer.js';
 import type { Optimizer, OptimizerSpec } from '../optim/optimizer.js';
 import { CONSTANT_SCHEDULE, learningRateAt, type Schedule } from '../optim/schedule.js';
 
+/** How a Trainer trains: batch size, optimizer, learning rate and schedule, clipping, budget and early stopping. */
 export interface TrainOptions {
   /** Sequences per minibatch (the seed: 512). */
   batchSize: number;
@@ -90,6 +91,7 @@ export interface TrainerSetup {
   parallel?: DataParallel;
 }
 
+/** What the Trainer emits after every optimizer step. */
 export interface StepEvent {
   position: TrainingPosition;
   /** Mean nats per real token of this batch. */
@@ -106,6 +108,7 @@ export interface StepEvent {
   progress: number;
 }
 
+/** What the Trainer emits after every epoch (and evaluation): the losses, and whether this is the best model so far. */
 export interface EpochEvent {
   position: TrainingPosition;
   /** Mean nats per character over the epoch's training batches. */
@@ -116,6 +119,7 @@ export interface EpochEvent {
   improved: boolean;
 }
 
+/** The Trainer's events and what each carries. */
 export interface TrainerEvents {
   step: StepEvent;
   epoch: EpochEvent;
@@ -123,6 +127,7 @@ export interface TrainerEvents {
   evaluation: EpochEvent;
 }
 
+/** A model's loss on some data. */
 export interface EvaluationResult {
   natsPerToken: number;
   tokens: number;
@@ -149,8 +154,10 @@ function allFinite(values: ArrayLike<number>): boolean {
   return true;
 }
 
-type Listener<E> = (event: E) => void;
+/** A function Trainer.on calls with each event of its kind. */
+export type Listener<E> = (event: E) => void;
 
+/** The training loop (see the top of this file): run() trains until the budget is spent, emitting step and epoch events. */
 export class Trainer {
   readonly optimizer: Optimizer;
   /** The schedule, with a cosine's length filled in from the budget when the run started (a checkpoint keeps it). */
@@ -191,6 +198,7 @@ export class Trainer {
     learningRateAt(options.learningRate, this.schedule, 0, this.spent()); // a schedule missing a setting fails here, not at the first step
   }
 
+  /** Calls `listener` on every `event`. */
   on<K extends keyof TrainerEvents>(event: K, listener: Listener<TrainerEvents[K]>): this {
     this.listeners[event].push(listener);
     return this;

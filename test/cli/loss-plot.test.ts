@@ -1,6 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
-import { LossHistory, lossChartSvg, MAX_STEP_POINTS, thin } from '../../src/cli/loss-plot.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadChartLibraries, LossHistory, lossChartSvg, MAX_STEP_POINTS, thin } from '../../src/cli/loss-plot.js';
+
+beforeAll(loadChartLibraries);
 
 /** The points of an SVG path drawn by straight segments: one per M or L command. */
 const pathPoints = (d: string) => (d.match(/[ML]/g) ?? []).length;

@@ -15,6 +15,7 @@ import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
 import { WasmKernelCalls, type Staged } from './generated/calls.js';
 
+/** A build of the WebAssembly kernels: scalar, SIMD, or relaxed SIMD (fused multiply-add). */
 export type WasmVariant = 'scalar' | 'simd' | 'relaxed';
 
 /** The module's exports: every kernel once per float type (see assembly/kernels.ts). */
