@@ -274,7 +274,8 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
       .slice(0, rows)
       .reduce((sum, n) => sum + n, 0);
   const batchSize = recipe.batchSize;
-  const steps = streams ? recipe.seqLength : Math.max(1, ...(train as readonly Sequence[]).map((s) => s.input.length));
+  // (A loop, not Math.max(...lengths): a text in mode chunks can make millions of sequences.)
+  const steps = streams ? recipe.seqLength : (train as readonly Sequence[]).reduce((most, s) => Math.max(most, s.input.length), 1);
   const positions = streams ? batchSize * recipe.seqLength : longest(train as readonly Sequence[], batchSize);
   const validation = data.validation;
   const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
