@@ -24,6 +24,8 @@ export interface LayerPass {
   packed: PackedBatch;
   /** B: rows of the batch. */
   rows: number;
+  /** H: hidden size. */
+  hidden: number;
   /** The cell's shape for `rows` rows of this layer, the first `zeroStateRows` of which read the zero state. */
   shape: (rows: number, zeroStateRows?: number) => CellShape;
   /** Rows of step t that read the zero state (a prefix): all of step 0's when there is no initial state. */
@@ -35,9 +37,8 @@ export interface LayerPass {
  * input half Wx·x(t) + b1 of every position is where the cell wants it (inputHalf) and the
  * initial state in the state's first B rows.
  */
-export function forwardThroughTime({ k, ws, w, packed, rows: B, shape, zeroStateRowsAt }: LayerPass): void {
+export function forwardThroughTime({ k, ws, w, packed, rows: B, hidden: H, shape, zeroStateRowsAt }: LayerPass): void {
   const T = packed.offsets.length - 1;
-  const H = ws.h.length / (B + packed.offsets[T]);
   packRecurrentForward(k, ws.WhForward, w.Wh, shape(B)); // once for all T steps
   for (let t = 0; t < T; t++) {
     const place = stepPlace(packed, B, t);
@@ -58,10 +59,9 @@ export function forwardThroughTime({ k, ws, w, packed, rows: B, shape, zeroState
  * gives what T sweeps, one per J(t), would.
  */
 export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInput): void {
-  const { k, ws, w, packed, rows: B, shape, zeroStateRowsAt } = pass;
+  const { k, ws, w, packed, rows: B, hidden: H, shape, zeroStateRowsAt } = pass;
   const T = packed.offsets.length - 1;
   const P = packed.offsets[T];
-  const H = ws.gamma.length / P;
   const cell = ws.cell;
   packRecurrentBackward(k, ws.WhBackward, w.Wh, shape(B)); // once for all T steps
   const [gammaPrev] = ws.gradPrev; // (B×H) γ(t−1), passed from step t to step t − 1
@@ -89,7 +89,7 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
   // ∂J/∂Wh(k) = dz(k)·h(k−1)ᵀ: one product over the P real positions, with h(k−1) of each
   // position stacked in the same order. Step 0's positions come first: those that read the zero
   // state add nothing to dWh.
-  cell.weightGradients(k, g, ws.gamma, stackedPreviousStates(pass, H), input, shape(P, zeroStateRowsAt(0)));
+  cell.weightGradients(k, g, ws.gamma, stackedPreviousStates(pass), input, shape(P, zeroStateRowsAt(0)));
 }
 
 /**
@@ -97,7 +97,7 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
  * are simply the first P rows of the h buffer (h0, then h(1), ...); otherwise the rows each step
  * reads (zeros where a row resets) are gathered into h's statePrevCopy.
  */
-function stackedPreviousStates({ ws, packed, rows: B }: LayerPass, H: number): FloatArray {
+function stackedPreviousStates({ ws, packed, rows: B, hidden: H }: LayerPass): FloatArray {
   const T = packed.offsets.length - 1;
   const P = packed.offsets[T];
   if (P === T * B && !packed.resets) return ws.h.subarray(0, P * H);
