@@ -74,11 +74,10 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
     // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t): step t + 1 passed back that sum in gammaPrev.
     // Rows whose last real token is at step t receive nothing from later steps.
     k.add(gamma, gammaPrev, rowsAfter * H);
-    for (const block of ws.gradPrev.slice(1)) block.fill(0, rowsAfter * H, place.rows * H); // nor κ
+    for (let i = 1; i < ws.gradPrev.length; i++) ws.gradPrev[i].fill(0, rowsAfter * H, place.rows * H); // nor κ
     const prev = previousState(ws.state, ws.statePrevCopy, packed, place, t, H);
-    const gradPrev = ws.gradPrev.map((block) => block.subarray(0, place.rows * H));
     // (5.1.1) dz(t) = γ(t) ∘ σ'(z(t)), then (6.2) γ(t−1) = Whᵀ dz(t) (plus what a gated cell passes directly).
-    cell.backwardStep(k, gradPrev, gamma, nextState(ws.state, place, H), prev, place.at, ws.WhBackward, shape(place.rows, zeroStateRowsAt(t)));
+    cell.backwardStep(k, ws.gradPrev, gamma, nextState(ws.state, place, H), prev, place.at, ws.WhBackward, shape(place.rows, zeroStateRowsAt(t)));
     stopAtDocumentBoundaries(ws.gradPrev, packed, place, t, H);
     rowsAfter = place.rows;
   }

@@ -85,7 +85,8 @@ export interface RecurrentCell {
 
   /**
    * One step backward. On entry gamma (rows×H) is the accumulated γ(t) = ∂J/∂h(t) (Trick 2) and
-   * gradPrev[1..] the other carried gradients from step t + 1 (the LSTM's κ). Writes the step's
+   * gradPrev[1..] the other carried gradients from step t + 1 (the LSTM's κ); gradPrev's blocks may
+   * be longer than rows×H (the first rows are the step's). Writes the step's
    * ∂J/∂z into the cell's caches (the RNN: in place of gamma), and gradPrev = ∂J/∂(prev):
    * γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t))) + the local term each cell adds (6.2).
    */
