@@ -13,7 +13,8 @@ import { KERNEL_SIGNATURES, kernelParams, type KernelName, type KernelParam } fr
 export const generatedCallsPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'kernels', 'wasm', 'generated', 'calls.ts');
 
 const tsType = (p: KernelParam): string => {
-  if (p.kind === 'array') return p.element === 'int32' ? 'Int32Array' : p.element === 'float32' ? 'Float32Array' : p.nullable ? 'FloatArray | null' : 'FloatArray';
+  if (p.kind === 'array')
+    return p.element === 'int32' ? 'Int32Array' : p.element === 'float32' ? 'Float32Array' : p.nullable ? 'FloatArray | null' : 'FloatArray';
   return p.type === 'bool' ? 'boolean' : p.type === 'dtype' ? 'DType' : 'number';
 };
 

@@ -21,7 +21,13 @@ const T = inputs.length;
 
 const fmt = (v: number) => (v >= 0 ? ' ' : '') + v.toFixed(4);
 const vec = (v: ArrayLike<number>) => `(${Array.from(v, fmt).join(', ')})`;
-const mat = (m: ArrayLike<number>, rows: number, cols: number) => `[${Array.from({ length: rows }, (_, i) => Array.from(m).slice(i * cols, (i + 1) * cols).map(fmt).join(' ')).join('; ')}]`;
+const mat = (m: ArrayLike<number>, rows: number, cols: number) =>
+  `[${Array.from({ length: rows }, (_, i) =>
+    Array.from(m)
+      .slice(i * cols, (i + 1) * cols)
+      .map(fmt)
+      .join(' '),
+  ).join('; ')}]`;
 
 function section(cell: 'rnn' | 'lstm'): string {
   const config: ModelConfig = { cell, activation: 'sigmoid', vocabSize: V, hidden: H, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' };
@@ -40,7 +46,10 @@ function section(cell: 'rnn' | 'lstm'): string {
   const S = model.stateSize;
   let state = allocate('float64', S);
   const logits = allocate('float64', V);
-  lines.push('| t | x(t) | y(t) | h(t) | ' + (cell === 'lstm' ? 'c(t) | ' : '') + 'ŷ(t) | J(t) |', '|---|---|---|---|' + (cell === 'lstm' ? '---|' : '') + '---|---|');
+  lines.push(
+    '| t | x(t) | y(t) | h(t) | ' + (cell === 'lstm' ? 'c(t) | ' : '') + 'ŷ(t) | J(t) |',
+    '|---|---|---|---|' + (cell === 'lstm' ? '---|' : '') + '---|---|',
+  );
   for (let t = 0; t < T; t++) {
     const next = allocate('float64', S);
     model.step(Int32Array.of(inputs[t]), state, next, logits);
@@ -82,7 +91,7 @@ function section(cell: 'rnn' | 'lstm'): string {
       prev = next;
     }
     const dWh = new Float64Array(H * H);
-    lines.push('Each step\'s (5.2), `∂J/∂W_h(k) = (γ(k) ∘ σ\'(z(k))) h(k−1)ᵀ` with `σ\' = h(1 − h)`, and their sum (4.1):', '');
+    lines.push("Each step's (5.2), `∂J/∂W_h(k) = (γ(k) ∘ σ'(z(k))) h(k−1)ᵀ` with `σ' = h(1 − h)`, and their sum (4.1):", '');
     for (let k = T; k >= 1; k--) {
       const g = new Float64Array(H);
       for (let t = k; t <= T; t++) gamma(t, k).forEach((v, j) => (g[j] += v));

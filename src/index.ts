@@ -10,6 +10,8 @@ export { batchFromRows, type Batch } from './core/batch.js';
 export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
+export { CELL_TYPES } from './nn/cells.js';
+export type { CellType, RecurrentCell } from './nn/recurrent-cell.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';

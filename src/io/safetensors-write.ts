@@ -1,5 +1,21 @@
 /** The safetensors writer (the format: safetensors.ts). */
-import { describe, DTYPE_BITS, DTYPE_NAMES, fail, formatShape, isPlainObject, isSafetensorsDType, isSize, LONE_SURROGATE, MAX_HEADER_BYTES, METADATA_KEY, quote, type FloatTensorInput, type SafetensorsDType, type Tensor } from './safetensors-format.js';
+import {
+  describe,
+  DTYPE_BITS,
+  DTYPE_NAMES,
+  fail,
+  formatShape,
+  isPlainObject,
+  isSafetensorsDType,
+  isSize,
+  LONE_SURROGATE,
+  MAX_HEADER_BYTES,
+  METADATA_KEY,
+  quote,
+  type FloatTensorInput,
+  type SafetensorsDType,
+  type Tensor,
+} from './safetensors-format.js';
 
 /**
  * Writes tensors and optional string metadata as a safetensors file.
@@ -14,10 +30,7 @@ import { describe, DTYPE_BITS, DTYPE_NAMES, fail, formatShape, isPlainObject, is
  * its element size, so readers can view the data as typed arrays in place.
  * The output depends only on the contents, not on the order of the keys.
  */
-export function serializeSafetensors(
-  tensors: Record<string, FloatTensorInput | Tensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function serializeSafetensors(tensors: Record<string, FloatTensorInput | Tensor>, metadata?: Record<string, string>): Uint8Array {
   const where = 'cannot write safetensors';
 
   // 1. Check each tensor and turn it into little-endian bytes.
@@ -44,10 +57,18 @@ export function serializeSafetensors(
     if ('data' in input) {
       const data: unknown = input.data;
       if ((dtype !== 'F32' && dtype !== 'F64') || !(data instanceof Float32Array || data instanceof Float64Array)) {
-        fail(where, `${what} has dtype ${dtype} with "data"`, 'numbers can be written as F32 or F64 from a Float32Array or Float64Array; pass "bytes" for other dtypes');
+        fail(
+          where,
+          `${what} has dtype ${dtype} with "data"`,
+          'numbers can be written as F32 or F64 from a Float32Array or Float64Array; pass "bytes" for other dtypes',
+        );
       }
       if (data.length !== elements) {
-        fail(where, `${what} has shape ${formatShape(shape)} (${elements} elements) but ${data.length} values`, 'make the data length the product of the shape');
+        fail(
+          where,
+          `${what} has shape ${formatShape(shape)} (${elements} elements) but ${data.length} values`,
+          'make the data length the product of the shape',
+        );
       }
       bytes = encodeFloats(data, dtype);
     } else if ('bytes' in input && input.bytes instanceof Uint8Array) {
@@ -57,7 +78,11 @@ export function serializeSafetensors(
       }
       bytes = input.bytes;
     } else {
-      fail(where, `${what} has neither "data" (a Float32Array or Float64Array) nor "bytes" (a Uint8Array)`, 'pass {dtype, shape, data} or {dtype, shape, bytes}');
+      fail(
+        where,
+        `${what} has neither "data" (a Float32Array or Float64Array) nor "bytes" (a Uint8Array)`,
+        'pass {dtype, shape, data} or {dtype, shape, bytes}',
+      );
     }
     items.push({ name, dtype, shape: shape.slice(), bytes });
   }
@@ -73,7 +98,11 @@ export function serializeSafetensors(
     const pairs: string[] = [];
     for (const [key, value] of Object.entries(metadata)) {
       if (typeof value !== 'string') {
-        fail(where, `metadata value for key ${quote(key)} is ${describe(value)}, not a string`, 'safetensors metadata may only map strings to strings; convert the value with String() or JSON.stringify()');
+        fail(
+          where,
+          `metadata value for key ${quote(key)} is ${describe(value)}, not a string`,
+          'safetensors metadata may only map strings to strings; convert the value with String() or JSON.stringify()',
+        );
       }
       if (LONE_SURROGATE.test(key) || LONE_SURROGATE.test(value)) {
         fail(where, `metadata entry ${quote(key)} is not valid Unicode`, 'remove unpaired surrogate characters');
@@ -86,9 +115,7 @@ export function serializeSafetensors(
   for (const item of items) {
     const begin = offset;
     offset += item.bytes.length;
-    parts.push(
-      `${JSON.stringify(item.name)}:{"dtype":"${item.dtype}","shape":[${item.shape.join(',')}],"data_offsets":[${begin},${offset}]}`,
-    );
+    parts.push(`${JSON.stringify(item.name)}:{"dtype":"${item.dtype}","shape":[${item.shape.join(',')}],"data_offsets":[${begin},${offset}]}`);
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   // Pad with spaces so that the data starts at a multiple of 8 (8 + header length).
@@ -116,7 +143,8 @@ function encodeFloats(data: Float32Array | Float64Array, dtype: 'F32' | 'F64'): 
   const bytes = new Uint8Array(data.length * size);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < data.length; i++) {
-    if (dtype === 'F32') view.setFloat32(i * 4, data[i], true); // rounds a float64 to nearest
+    if (dtype === 'F32')
+      view.setFloat32(i * 4, data[i], true); // rounds a float64 to nearest
     else view.setFloat64(i * 8, data[i], true);
   }
   return bytes;

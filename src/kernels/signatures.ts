@@ -39,11 +39,26 @@ export type KernelName = Exclude<keyof Kernels, 'name'>;
 
 export const KERNEL_SIGNATURES: Record<KernelName, KernelSignature> = {
   allocate: { params: 'dtype:dtype length:int', returns: 'array', wasm: { byHand: true } },
-  matmulABt: { params: 'out:F[m * n]! a:F[m * k] b:F[n * k] m:int k:int n:int accumulate:bool', returns: 'void', wasm: { extra: ['this.scratchFor(out, m, k, n)'] } },
-  matmulAB: { params: 'out:F[m * n]! a:F[m * k] b:F[k * n] m:int k:int n:int accumulate:bool', returns: 'void', wasm: { extra: ['this.scratchFor(out, m, k, n)'] } },
+  matmulABt: {
+    params: 'out:F[m * n]! a:F[m * k] b:F[n * k] m:int k:int n:int accumulate:bool',
+    returns: 'void',
+    wasm: { extra: ['this.scratchFor(out, m, k, n)'] },
+  },
+  matmulAB: {
+    params: 'out:F[m * n]! a:F[m * k] b:F[k * n] m:int k:int n:int accumulate:bool',
+    returns: 'void',
+    wasm: { extra: ['this.scratchFor(out, m, k, n)'] },
+  },
   packedSize: { params: 'dtype:dtype k:int n:int', returns: 'number', wasm: { byHand: true } },
-  pack: { params: "packed:F[this.packedSize(packed instanceof Float64Array ? 'float64' : 'float32', k, n)]! b:F[k * n] k:int n:int transposed:bool", returns: 'void' },
-  matmulPacked: { params: 'out:F[m * n]! a:F[m * k] packed:F[packed.length] m:int k:int n:int accumulate:bool', returns: 'void', wasm: { extra: ['this.scratch(32 * out.BYTES_PER_ELEMENT)'] } },
+  pack: {
+    params: "packed:F[this.packedSize(packed instanceof Float64Array ? 'float64' : 'float32', k, n)]! b:F[k * n] k:int n:int transposed:bool",
+    returns: 'void',
+  },
+  matmulPacked: {
+    params: 'out:F[m * n]! a:F[m * k] packed:F[packed.length] m:int k:int n:int accumulate:bool',
+    returns: 'void',
+    wasm: { extra: ['this.scratch(32 * out.BYTES_PER_ELEMENT)'] },
+  },
   matmulAtBAccumulate: { params: 'out:F[m * n]! a:F[k * m] b:F[k * n] m:int k:int n:int', returns: 'void', wasm: { extra: ['this.scratchFor(out, m, k, n)'] } },
   addBias: { params: 'out:F[rows * cols]! bias:F[cols] rows:int cols:int', returns: 'void' },
   sumRowsAccumulate: { params: 'sums:F[cols]! a:F[rows * cols] rows:int cols:int', returns: 'void' },
@@ -69,12 +84,17 @@ export const KERNEL_SIGNATURES: Record<KernelName, KernelSignature> = {
   softmaxCrossEntropyBackward: { params: 'probs:F[rows * vocab]! targets:I32[rows] mask:F32[rows] scale:float rows:int vocab:int', returns: 'void' },
   lstmGates: { params: 'gates:F[4 * rows * hidden]! c:F[rows * hidden]! h:F[rows * hidden]! cPrev:F[rows * hidden] rows:int hidden:int', returns: 'void' },
   lstmGatesBackward: {
-    params: 'dGates:F[4 * rows * hidden]! kappa:F[rows * hidden]! gamma:F[rows * hidden] gates:F[4 * rows * hidden] c:F[rows * hidden] cPrev:F[rows * hidden] rows:int hidden:int',
+    params:
+      'dGates:F[4 * rows * hidden]! kappa:F[rows * hidden]! gamma:F[rows * hidden] gates:F[4 * rows * hidden] c:F[rows * hidden] cPrev:F[rows * hidden] rows:int hidden:int',
     returns: 'void',
   },
-  gruGates: { params: 'gates:F[3 * rows * hidden]! p:F[3 * rows * hidden] qn:F[rows * hidden]! hPrev:F[rows * hidden] h:F[rows * hidden]! rows:int hidden:int', returns: 'void' },
+  gruGates: {
+    params: 'gates:F[3 * rows * hidden]! p:F[3 * rows * hidden] qn:F[rows * hidden]! hPrev:F[rows * hidden] h:F[rows * hidden]! rows:int hidden:int',
+    returns: 'void',
+  },
   gruGatesBackward: {
-    params: 'dq:F[3 * rows * hidden]! dp:F[3 * rows * hidden]! gammaPrev:F[rows * hidden]! gamma:F[rows * hidden] gates:F[3 * rows * hidden] qn:F[rows * hidden] hPrev:F[rows * hidden] rows:int hidden:int',
+    params:
+      'dq:F[3 * rows * hidden]! dp:F[3 * rows * hidden]! gammaPrev:F[rows * hidden]! gamma:F[rows * hidden] gates:F[3 * rows * hidden] qn:F[rows * hidden] hPrev:F[rows * hidden] rows:int hidden:int',
     returns: 'void',
   },
   sumOfSquares: { params: 'values:F[length] length:int', returns: 'number' },
@@ -83,12 +103,14 @@ export const KERNEL_SIGNATURES: Record<KernelName, KernelSignature> = {
   multiply: { params: 'out:F[length]! a:F[length] length:int', returns: 'void' },
   adagradStep: { params: 'params:F[length]! grads:F[length] memory:F[length]! learningRate:float epsilon:float length:int', returns: 'void' },
   rmspropStep: {
-    params: 'params:F[length]! grads:F[length] squareAverage:F[length]! momentumBuffer:F?[length]! length:int learningRate:float alpha:float epsilon:float momentum:float',
+    params:
+      'params:F[length]! grads:F[length] squareAverage:F[length]! momentumBuffer:F?[length]! length:int learningRate:float alpha:float epsilon:float momentum:float',
     returns: 'void',
     wasm: { byHand: true },
   },
   adamStep: {
-    params: 'params:F[length]! grads:F[length] firstMoment:F[length]! secondMoment:F[length]! length:int beta1:float beta2:float epsilon:float stepSize:float secondCorrection:float keep:float',
+    params:
+      'params:F[length]! grads:F[length] firstMoment:F[length]! secondMoment:F[length]! length:int beta1:float beta2:float epsilon:float stepSize:float secondCorrection:float keep:float',
     returns: 'void',
   },
   transpose: { params: 'out:F[rows * cols]! a:F[rows * cols] rows:int cols:int', returns: 'void' },

@@ -185,6 +185,7 @@ export class RnnModel {
       w: this.layerWeights[layer],
       packed,
       rows: B,
+      hidden: this.config.hidden,
       shape: (rows, zeroStateRows = 0) => this.cellShape(rows, layer, zeroStateRows),
       zeroStateRowsAt: (t) => this.zeroStateRowsAt(packed, t),
     };

@@ -77,7 +77,8 @@ export function stopAtDocumentBoundaries(gradPrev: CarriedState, packed: PackedB
 export function stateRows(state: FloatArray, rows: number, hidden: number, from: number, to: number): FloatArray {
   const blocks = state.length / (rows * hidden);
   const part = state.slice(0, blocks * (to - from) * hidden);
-  for (let block = 0; block < blocks; block++) part.set(state.subarray((block * rows + from) * hidden, (block * rows + to) * hidden), block * (to - from) * hidden);
+  for (let block = 0; block < blocks; block++)
+    part.set(state.subarray((block * rows + from) * hidden, (block * rows + to) * hidden), block * (to - from) * hidden);
   return part;
 }
 
@@ -85,5 +86,6 @@ export function stateRows(state: FloatArray, rows: number, hidden: number, from:
 export function setStateRows(state: FloatArray, rows: number, hidden: number, from: number, part: FloatArray): void {
   const blocks = state.length / (rows * hidden);
   const partRows = part.length / (blocks * hidden);
-  for (let block = 0; block < blocks; block++) state.set(part.subarray(block * partRows * hidden, (block + 1) * partRows * hidden), (block * rows + from) * hidden);
+  for (let block = 0; block < blocks; block++)
+    state.set(part.subarray(block * partRows * hidden, (block + 1) * partRows * hidden), (block * rows + from) * hidden);
 }

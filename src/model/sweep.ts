@@ -24,6 +24,8 @@ export interface LayerPass {
   packed: PackedBatch;
   /** B: rows of the batch. */
   rows: number;
+  /** H: hidden size. */
+  hidden: number;
   /** The cell's shape for `rows` rows of this layer, the first `zeroStateRows` of which read the zero state. */
   shape: (rows: number, zeroStateRows?: number) => CellShape;
   /** Rows of step t that read the zero state (a prefix): all of step 0's when there is no initial state. */
@@ -35,9 +37,8 @@ export interface LayerPass {
  * input half Wx·x(t) + b1 of every position is where the cell wants it (inputHalf) and the
  * initial state in the state's first B rows.
  */
-export function forwardThroughTime({ k, ws, w, packed, rows: B, shape, zeroStateRowsAt }: LayerPass): void {
+export function forwardThroughTime({ k, ws, w, packed, rows: B, hidden: H, shape, zeroStateRowsAt }: LayerPass): void {
   const T = packed.offsets.length - 1;
-  const H = ws.h.length / (B + packed.offsets[T]);
   packRecurrentForward(k, ws.WhForward, w.Wh, shape(B)); // once for all T steps
   for (let t = 0; t < T; t++) {
     const place = stepPlace(packed, B, t);
@@ -58,10 +59,9 @@ export function forwardThroughTime({ k, ws, w, packed, rows: B, shape, zeroState
  * gives what T sweeps, one per J(t), would.
  */
 export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInput): void {
-  const { k, ws, w, packed, rows: B, shape, zeroStateRowsAt } = pass;
+  const { k, ws, w, packed, rows: B, hidden: H, shape, zeroStateRowsAt } = pass;
   const T = packed.offsets.length - 1;
   const P = packed.offsets[T];
-  const H = ws.gamma.length / P;
   const cell = ws.cell;
   packRecurrentBackward(k, ws.WhBackward, w.Wh, shape(B)); // once for all T steps
   const [gammaPrev] = ws.gradPrev; // (B×H) γ(t−1), passed from step t to step t − 1
@@ -74,11 +74,10 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
     // Trick 2: γ(t) = γ_t(t) + Σ_{t' > t} γ_t'(t): step t + 1 passed back that sum in gammaPrev.
     // Rows whose last real token is at step t receive nothing from later steps.
     k.add(gamma, gammaPrev, rowsAfter * H);
-    for (const block of ws.gradPrev.slice(1)) block.fill(0, rowsAfter * H, place.rows * H); // nor κ
+    for (let i = 1; i < ws.gradPrev.length; i++) ws.gradPrev[i].fill(0, rowsAfter * H, place.rows * H); // nor κ
     const prev = previousState(ws.state, ws.statePrevCopy, packed, place, t, H);
-    const gradPrev = ws.gradPrev.map((block) => block.subarray(0, place.rows * H));
     // (5.1.1) dz(t) = γ(t) ∘ σ'(z(t)), then (6.2) γ(t−1) = Whᵀ dz(t) (plus what a gated cell passes directly).
-    cell.backwardStep(k, gradPrev, gamma, nextState(ws.state, place, H), prev, place.at, ws.WhBackward, shape(place.rows, zeroStateRowsAt(t)));
+    cell.backwardStep(k, ws.gradPrev, gamma, nextState(ws.state, place, H), prev, place.at, ws.WhBackward, shape(place.rows, zeroStateRowsAt(t)));
     stopAtDocumentBoundaries(ws.gradPrev, packed, place, t, H);
     rowsAfter = place.rows;
   }
@@ -89,7 +88,7 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
   // ∂J/∂Wh(k) = dz(k)·h(k−1)ᵀ: one product over the P real positions, with h(k−1) of each
   // position stacked in the same order. Step 0's positions come first: those that read the zero
   // state add nothing to dWh.
-  cell.weightGradients(k, g, ws.gamma, stackedPreviousStates(pass, H), input, shape(P, zeroStateRowsAt(0)));
+  cell.weightGradients(k, g, ws.gamma, stackedPreviousStates(pass), input, shape(P, zeroStateRowsAt(0)));
 }
 
 /**
@@ -97,7 +96,7 @@ export function backThroughTime(pass: LayerPass, g: LayerWeights, input: CellInp
  * are simply the first P rows of the h buffer (h0, then h(1), ...); otherwise the rows each step
  * reads (zeros where a row resets) are gathered into h's statePrevCopy.
  */
-function stackedPreviousStates({ ws, packed, rows: B }: LayerPass, H: number): FloatArray {
+function stackedPreviousStates({ ws, packed, rows: B, hidden: H }: LayerPass): FloatArray {
   const T = packed.offsets.length - 1;
   const P = packed.offsets[T];
   if (P === T * B && !packed.resets) return ws.h.subarray(0, P * H);

@@ -80,11 +80,15 @@ export const gruCell: CellType = {
         dp = view('dInput', P * units);
       },
       inputHalf: (_h, P, units) => p.subarray(0, P * units),
-      forwardStep(k, [h], [hPrev], at, w, WhPacked, s) {
+      forwardStep(k, next, prev, at, w, WhPacked, s) {
+        const h = next[0];
+        const hPrev = prev[0];
         const { rows, units, hidden } = s;
         gruCellForward(k, rowsOf(gates, at, rows, units), rowsOf(p, at, rows, units), rowsOf(qn, at, rows, hidden), h, hPrev, w.bh, WhPacked, s); // (G.1)–(G.4)
       },
-      backwardStep(k, [gammaPrev], gamma, _next, [hPrev], at, WhPacked, s) {
+      backwardStep(k, gradPrev, gamma, _next, prev, at, WhPacked, s) {
+        const gammaPrev = gradPrev[0];
+        const hPrev = prev[0];
         const { rows, units, hidden } = s;
         gruCellBackwardStep(k, gammaPrev, rowsOf(dq, at, rows, units), rowsOf(dp, at, rows, units), gamma, rowsOf(gates, at, rows, units), rowsOf(qn, at, rows, hidden), hPrev, WhPacked, s); // (G.5)–(G.10)
       },

@@ -74,11 +74,12 @@ export const lstmCell: CellType = {
         dGates = view('dGates', P * units);
       },
       inputHalf: (_h, P, units) => gates.subarray(0, P * units),
-      forwardStep(k, [h, c], [hPrev, cPrev], at, _w, WhPacked, s) {
-        lstmCellForward(k, rowsOf(gates, at, s), c, h, hPrev, cPrev, WhPacked, s); // (L.1)–(L.4)
+      // Carried state: [h, c]; its gradients: [γ, κ].
+      forwardStep(k, next, prev, at, _w, WhPacked, s) {
+        lstmCellForward(k, rowsOf(gates, at, s), next[1], next[0], prev[0], prev[1], WhPacked, s); // (L.1)–(L.4)
       },
-      backwardStep(k, [gammaPrev, kappa], gamma, [, c], [, cPrev], at, WhPacked, s) {
-        lstmCellBackwardStep(k, gammaPrev, kappa, rowsOf(dGates, at, s), gamma, rowsOf(gates, at, s), c, cPrev, WhPacked, s); // (L.5)–(L.11)
+      backwardStep(k, gradPrev, gamma, next, prev, at, WhPacked, s) {
+        lstmCellBackwardStep(k, gradPrev[0], gradPrev[1], rowsOf(dGates, at, s), gamma, rowsOf(gates, at, s), next[1], prev[1], WhPacked, s); // (L.5)–(L.11)
       },
       weightGradients(k, g, _gamma, hPrev, input, s) {
         rnnCellWeightGradients(k, g, dGates, hPrev, input, s); // (L.10) summed over k, Eq. 4.1

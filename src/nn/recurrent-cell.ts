@@ -85,11 +85,21 @@ export interface RecurrentCell {
 
   /**
    * One step backward. On entry gamma (rows×H) is the accumulated γ(t) = ∂J/∂h(t) (Trick 2) and
-   * gradPrev[1..] the other carried gradients from step t + 1 (the LSTM's κ). Writes the step's
+   * gradPrev[1..] the other carried gradients from step t + 1 (the LSTM's κ); gradPrev's blocks may
+   * be longer than rows×H (the first rows are the step's). Writes the step's
    * ∂J/∂z into the cell's caches (the RNN: in place of gamma), and gradPrev = ∂J/∂(prev):
    * γ(t−1) = Whᵀ (γ(t) ∘ σ'(z(t))) + the local term each cell adds (6.2).
    */
-  backwardStep(k: Kernels, gradPrev: CarriedState, gamma: FloatArray, next: CarriedState, prev: CarriedState, at: number, WhPacked: FloatArray, s: CellShape): void;
+  backwardStep(
+    k: Kernels,
+    gradPrev: CarriedState,
+    gamma: FloatArray,
+    next: CarriedState,
+    prev: CarriedState,
+    at: number,
+    WhPacked: FloatArray,
+    s: CellShape,
+  ): void;
 
   /**
    * The tied weights' gradients, Eq. 4.1: Σ over every step of (5.2), as products over all P
@@ -117,7 +127,17 @@ export function packRecurrentBackward(k: Kernels, packed: FloatArray, Wh: FloatA
 }
 
 /** out (+)= A·B (B packed) over rows [from, rows) of A and out; rows before `from` are left alone. */
-export function matmulPackedRowsFrom(k: Kernels, out: FloatArray, a: FloatArray, packed: FloatArray, from: number, rows: number, inner: number, cols: number, accumulate: boolean): void {
+export function matmulPackedRowsFrom(
+  k: Kernels,
+  out: FloatArray,
+  a: FloatArray,
+  packed: FloatArray,
+  from: number,
+  rows: number,
+  inner: number,
+  cols: number,
+  accumulate: boolean,
+): void {
   if (from >= rows) return;
   k.matmulPacked(from > 0 ? out.subarray(from * cols) : out, from > 0 ? a.subarray(from * inner) : a, packed, rows - from, inner, cols, accumulate);
 }

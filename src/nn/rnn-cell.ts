@@ -90,11 +90,11 @@ export const rnnCell: CellType = {
   create: () => ({
     shape() {},
     inputHalf: (h) => h,
-    forwardStep(k, [h], [hPrev], _at, _w, WhPacked, s) {
-      rnnCellForward(k, h, hPrev, WhPacked, s); // (1.1), (1.2)
+    forwardStep(k, next, prev, _at, _w, WhPacked, s) {
+      rnnCellForward(k, next[0], prev[0], WhPacked, s); // (1.1), (1.2): h(t) from h(t−1)
     },
-    backwardStep(k, [gammaPrev], gamma, [h], _prev, _at, WhPacked, s) {
-      rnnCellBackwardStep(k, gammaPrev, gamma, gamma, h, WhPacked, s); // dz(t) in place of γ(t); (6.2)
+    backwardStep(k, gradPrev, gamma, next, _prev, _at, WhPacked, s) {
+      rnnCellBackwardStep(k, gradPrev[0], gamma, gamma, next[0], WhPacked, s); // dz(t) in place of γ(t); (6.2) into γ(t−1)
     },
     weightGradients(k, g, dz, hPrev, input, s) {
       rnnCellWeightGradients(k, g, dz, hPrev, input, s); // (5.2) summed, Eq. 4.1

@@ -1,9 +1,9 @@
 /**
  * Every code name the docs cite is real: each `camelCase` or `Class.member` name in backticks in
  * README.md and docs/ must occur in the source (src/, scripts/, test/, bench/, web/), so a rename
- * cannot leave a stale pointer behind.
+ * cannot leave a stale pointer behind; and every file path they cite under src/, test/, scripts/, bench/ or web/ exists.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -42,6 +42,11 @@ describe('the docs', () => {
   it.each(docs.map((path) => [path.slice(root.length + 1), path]))('%s cites only names that exist in the code', (_, path) => {
     const missing = [...new Set(citedNames(readFileSync(path, 'utf8')))].filter((name) => !words.has(name));
     expect(missing).toEqual([]);
+  });
+
+  it.each(docs.map((path) => [path.slice(root.length + 1), path]))('%s cites only files that exist', (_, path) => {
+    const cited = readFileSync(path, 'utf8').match(/\b(?:src|test|scripts|bench|web)\/[\w./-]+\.(?:ts|py|mjs|md|sh|json)\b/g) ?? [];
+    expect([...new Set(cited)].filter((file) => !existsSync(join(root, file)))).toEqual([]);
   });
 
   it('finds the names it checks (the check is not vacuous)', () => {

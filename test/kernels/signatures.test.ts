@@ -24,7 +24,10 @@ describe('the kernel signature table', () => {
   });
 
   it('the WebAssembly backend has every kernel with the same parameters', () => {
-    for (const name of names) expect((WasmKernels.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.length, name).toBe(kernelParams(KERNEL_SIGNATURES[name]).length);
+    for (const name of names)
+      expect((WasmKernels.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.length, name).toBe(
+        kernelParams(KERNEL_SIGNATURES[name]).length,
+      );
   });
 
   it('the compiled module exports name_f32 and name_f64 taking the arrays, the scalars and the declared extras', async () => {
@@ -44,6 +47,10 @@ describe('the kernel signature table', () => {
     for (const name of names) {
       for (const p of kernelParams(KERNEL_SIGNATURES[name])) if (p.kind === 'array') expect(p.length.trim(), `${name}.${p.name}`).not.toBe('');
     }
-    expect(kernelParams(KERNEL_SIGNATURES.matmulABt).filter((p) => p.kind === 'array' && p.output).map((p) => p.name)).toEqual(['out']);
+    expect(
+      kernelParams(KERNEL_SIGNATURES.matmulABt)
+        .filter((p) => p.kind === 'array' && p.output)
+        .map((p) => p.name),
+    ).toEqual(['out']);
   });
 });

@@ -11,7 +11,8 @@ const H = 4;
 const V = 5;
 const config: ModelConfig = { cell: 'rnn', activation: 'sigmoid', vocabSize: V, hidden: H, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' };
 
-const matrix = (flat: ArrayLike<number>, rows: number, cols: number): Matrix => Array.from({ length: rows }, (_, i) => Array.from(flat).slice(i * cols, (i + 1) * cols));
+const matrix = (flat: ArrayLike<number>, rows: number, cols: number): Matrix =>
+  Array.from({ length: rows }, (_, i) => Array.from(flat).slice(i * cols, (i + 1) * cols));
 const blogWeights = (m: RnnModel): BlogWeights => {
   const w = m.weights;
   return { Wh: matrix(w.Wh, H, H), Wx: matrix(w.Wx, H, V), b1: Array.from(w.b1), U: matrix(w.U, V, H), b2: Array.from(w.b2) };
@@ -44,7 +45,12 @@ describe('the blog-exact oracle', () => {
   it('summed over sequences, is the real model on a packed batch of rows of different lengths', () => {
     const model = RnnModel.initialized(config, 11, referenceKernels);
     const rows = [5, 2, 7, 1, 4].map(sequence);
-    const lossSum = model.forward(batchFromRows(rows.map((r) => r.slice(0, -1)), rows.map((r) => r.slice(1))));
+    const lossSum = model.forward(
+      batchFromRows(
+        rows.map((r) => r.slice(0, -1)),
+        rows.map((r) => r.slice(1)),
+      ),
+    );
     model.backward({ scale: 1, clip: Infinity });
     const each = rows.map((r) => blogBptt(blogWeights(model), r.slice(0, -1), r.slice(1)));
     expect(Math.abs(lossSum - each.reduce((s, o) => s + o.loss, 0)) / lossSum).toBeLessThan(1e-12);
