@@ -1,5 +1,5 @@
 # The native kernels (src/kernels/native/), built by node-gyp from `npm install` through
-# scripts/build-native.mjs, which never fails the install. One binary: the kernels compiled once
+# src/kernels/native/build.mjs, which never fails the install. One binary: the kernels compiled once
 # per instruction set (AVX-512, AVX2+FMA, portable), the CPU picks at run time (addon.cc).
 {
   'variables': {

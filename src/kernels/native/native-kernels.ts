@@ -1,6 +1,6 @@
 /**
  * The native backend: the Kernels interface over C++ kernels (./addon.cc, ./kernels-impl.h),
- * compiled by node-gyp at install time (scripts/build-native.mjs) into
+ * compiled by node-gyp at install time (src/kernels/native/build.mjs) into
  * build/Release/bptt_native.node. Node only; the browser keeps WebAssembly.
  *
  * One binary holds the kernels once per instruction set (AVX-512, AVX2+FMA, portable) and

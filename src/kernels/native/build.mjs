@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const strict = process.argv.includes('--strict') || process.env.BPTT_REQUIRE_NATIVE === '1'; // CI: see .ci/run
-const root = join(dirname(new URL(import.meta.url).pathname), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'); // the package's root, where binding.gyp is
 
 // node-gyp: the one npm runs scripts with (npm_config_node_gyp), else npm's bundled copy, else a global one.
 function findNodeGyp() {
