@@ -74,6 +74,7 @@ export function pytorchRecipe(saved: SavedModel): PytorchRecipe {
     clip_norm: recipe.clipNorm ?? null,
     dropout: recipe.dropout ?? 0,
     shuffle: recipe.shuffle,
+    first_epoch_in_order: recipe.firstEpochInOrder ?? false,
     seed: recipe.seed,
     drop_whitespace_chunks: recipe.dropWhitespaceChunks,
   };

@@ -139,18 +139,19 @@ def sequences_of(text, meta, recipe, source):
 class EpochOrder(DistributedSampler):
     """bptt's batches, each shared out among the processes.
 
-    Epoch e visits the training sequences in data order (e = 0) or shuffled by Random(seed, e), N at a
-    time (N = the batch size); process r of W takes rows r, r + W, ... of each batch. A process whose
+    Epoch e visits the training sequences shuffled by Random(seed, e) (the first epoch in data order only
+    when the recipe says firstEpochInOrder, as the seed's preset does), N at a time (N = the batch size); process r of W takes rows r, r + W, ... of each batch. A process whose
     share of a short last batch is empty gets one row with weight 0, so every process takes every step.
     """
 
-    def __init__(self, count, batch_size, shuffle, seed, rank, world):
+    def __init__(self, count, batch_size, shuffle, first_in_order, seed, rank, world):
         super().__init__(range(count), num_replicas=world, rank=rank, shuffle=False)
         self.count, self.batch_size, self.shuffle_epochs, self.seed_value = count, batch_size, shuffle, seed
+        self.first_in_order = first_in_order
 
     def batches(self):
         order = list(range(self.count))
-        if self.shuffle_epochs and self.epoch > 0:
+        if self.shuffle_epochs and (self.epoch > 0 or not self.first_in_order):
             Random(self.seed_value, self.epoch).shuffle(order)
         for start in range(0, self.count, self.batch_size):
             rows = order[start : start + self.batch_size][self.rank :: self.num_replicas]
@@ -312,7 +313,7 @@ def main():
             fail(f"{world} processes are more than the {N} streams of recipe.json's batch_size")
     else:
         sequences = sequences_of(text, meta, recipe, args.data)
-        sampler = EpochOrder(len(sequences), N, recipe["shuffle"], recipe["seed"], rank, world)
+        sampler = EpochOrder(len(sequences), N, recipe["shuffle"], recipe.get("first_epoch_in_order", False), recipe["seed"], rank, world)
         batches_per_epoch = math.ceil(len(sequences) / N)
     total = args.steps if args.steps is not None else args.epochs * batches_per_epoch
 
