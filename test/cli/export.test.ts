@@ -35,7 +35,7 @@ describe.concurrent('bptt export', () => {
     const dir = freshDir();
     const model = modelFile(dir);
     const before = readFileSync(model);
-    expectUserError(await runCliAsync(dir, ['export', 'onnx', '--model', model, '--out', model]), ['--model and --out name the same file']);
+    expectUserError(await runCliAsync(dir, ['export', 'onnx', '--model', model, '--out', model]), ['--out', 'is the same file as --model']);
     expect(readFileSync(model).equals(before)).toBe(true);
   });
 
