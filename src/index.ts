@@ -31,6 +31,7 @@ export {
   MAX_LINE_LENGTH,
   batches,
   chunkSequences,
+  epochOrder,
   lineSequences,
   splitValidation,
   textLines,
@@ -88,7 +89,7 @@ export {
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading } from './io/model-file.js';
+export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type StreamReading, type TrainingDataRecord } from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,
@@ -102,4 +103,5 @@ export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernel
 export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
 export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from './train/data-parallel.js';
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
+export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';

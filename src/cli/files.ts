@@ -102,6 +102,11 @@ export function checkFreeSpace(targets: readonly { path: string; bytes: number; 
   }
 }
 
+/** The file checkWritable writes and deletes beside `path`. */
+export function probePath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.probe`);
+}
+
 /**
  * Fails now, before any training, if `path` cannot take a new file: its folder
  * is missing or read-only, the disk is full, or the path is a directory or a
@@ -111,7 +116,7 @@ export function checkWritable(path: string, what: string): void {
   const folder = dirname(path);
   if (!existsSync(folder)) throw new BpttError(`the folder ${folder} for ${what} ${path} does not exist`, 'create it first or choose another path');
   refuseSpecialFile(path, what);
-  const probe = join(folder, `.${basename(path)}.probe`);
+  const probe = probePath(path);
   try {
     writeAndFlush(probe, new Uint8Array(64 * 1024));
   } catch (error) {

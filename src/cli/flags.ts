@@ -8,7 +8,10 @@
  * (`npm run docs:cli`; test/cli/docs-cli.test.ts fails when the page differs from the table).
  *
  * Adding a flag is one entry here (plus its row in test/cli/flags.test.ts, the independent check of
- * every range) and the code that reads it: nothing else lists flags.
+ * every range) and the code that reads it: nothing else lists flags. A flag several commands share with
+ * one meaning lists them all in `commands`; the same name with another meaning is another entry. A new
+ * command: its name in COMMANDS, its flags here, its intro in flag-docs.ts, and in program.ts a command
+ * built with addFlags(command, name) whose action reads checkedFlags(name, values). Then `npm run docs:cli`.
  */
 import type { Command } from 'commander';
 import { DTYPES } from '../core/arrays.js';

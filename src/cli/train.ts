@@ -30,7 +30,7 @@ import { DEFAULT_RECIPE, fingerprint, modelConfigOf, PRESETS, streamEvaluateEver
 import { chooseMode } from '../data/auto-mode.js';
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
-import { checkFreeSpace, checkWritable, fileError, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
+import { checkFreeSpace, checkWritable, fileError, probePath, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
 import { addFlags, givenFlags, recipeFromFlags, refuseIneffective, refuseOnResume, withDefaults } from './flags.js';
 import { lockOutput } from './lock.js';
 import { LossHistory, lossChartSvg } from './loss-plot.js';
@@ -138,8 +138,10 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
     { flag: '--log', path: logPath },
     { flag: '--plot', path: flags.plot },
   ];
+  // What writing them makes beside them: the lock files (lock.ts) and the write probes (checkWritable).
+  const beside = outputs.flatMap(({ flag, path }) => (path === undefined ? [] : [{ flag: `${flag}'s lock file`, path: `${path}.lock` }, { flag: `${flag}'s write probe`, path: probePath(path) }]));
   // Before anything is written: no output may be an input (the checkpoint resumed from is updated in place).
-  refuseOverlaps(inputs, outputs, [['--checkpoint', '--resume']]);
+  refuseOverlaps(inputs, [...outputs, ...beside], [['--checkpoint', '--resume']]);
 
   // --val-data: all of --data trains, the held-out text is the other file.
   if (flags.valData) recipe.validationFraction = 0;
@@ -249,11 +251,11 @@ function takeArchitecture(recipe: Recipe, initial: SavedModel, path: string, val
  * folder the run started in. A built-in corpus's name stays a name.
  */
 function recordedPath(path: string, folder: string | undefined, checkpointPath: string): string {
-  if (findCorpus(path) || isAbsolute(path)) return path;
+  if (findCorpus(path)) return path;
   const resolved = resolve(folder ?? process.cwd(), path);
   if (!existsSync(resolved)) {
-    const where = folder ? `relative to ${folder}, where its run started` : 'relative to the folder its run started in, which this older checkpoint does not record';
-    throw new BpttError(`data file ${path} (recorded in the checkpoint ${checkpointPath}, ${where}) does not exist`, `pass --data with the file's path now`);
+    const where = isAbsolute(path) ? '' : folder ? `, relative to ${folder}, where its run started` : ', relative to the folder its run started in, which this older checkpoint does not record';
+    throw new BpttError(`data file ${path} (recorded in the checkpoint ${checkpointPath}${where}) does not exist`, `pass --data with the file's path now`);
   }
   return resolved;
 }
@@ -270,7 +272,8 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
       .slice(0, rows)
       .reduce((sum, n) => sum + n, 0);
   const batchSize = recipe.batchSize;
-  const steps = streams ? recipe.seqLength : Math.max(1, ...(train as readonly Sequence[]).map((s) => s.input.length));
+  // (A loop, not Math.max(...lengths): a text in mode chunks can make millions of sequences.)
+  const steps = streams ? recipe.seqLength : (train as readonly Sequence[]).reduce((most, s) => Math.max(most, s.input.length), 1);
   const positions = streams ? batchSize * recipe.seqLength : longest(train as readonly Sequence[], batchSize);
   const validation = data.validation;
   const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
@@ -279,16 +282,14 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   const wasm = kernels instanceof WasmKernels;
   const limit = wasm ? WASM_HEAP_BYTES : totalmem();
   if (estimate.bytes <= limit) return;
+  // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
-  const lower =
-    largest === estimate.weights
-      ? config.vocabSize > 4 * config.hidden
-        ? `the vocabulary (${config.vocabSize} tokens: raise --min-count) or --hidden`
-        : '--hidden (or --layers, --embed)'
-      : largest === estimate.activations
-        ? `--batch or ${streams || recipe.mode === 'chunks' ? '--seq-length' : 'the longest lines'} (${batchSize} × ${steps} steps per batch)`
-        : '--threads';
-  const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --dtype float64 runs the TypeScript kernels in ordinary memory)` : `this machine's ${gib(limit)} of memory`;
+  const vocabulary = config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count' : ''})`] : [];
+  const length = streams || recipe.mode === 'chunks' ? '--seq-length' : `the longest lines (${steps} steps)`;
+  const flags =
+    largest === estimate.weights ? ['--hidden', '--embed', '--layers', ...vocabulary] : largest === estimate.activations ? ['--hidden', '--batch', length, ...vocabulary] : ['--threads'];
+  const lower = flags.length > 1 ? `${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}` : flags[0];
+  const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --backend reference runs in ordinary memory, slower)` : `this machine's ${gib(limit)} of memory`;
   throw new BpttError(
     `this run needs about ${gib(estimate.bytes)} (weights, gradients and optimizer state ${gib(estimate.weights)}, activations ${gib(estimate.activations)}, thread replicas ${gib(estimate.threads)}), more than ${what}`,
     `lower ${lower}`,

@@ -31,7 +31,9 @@ export interface TrainingState {
 }
 
 export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>, data?: TrainingDataRecord): Uint8Array {
-  const training: TrainingState = { ...state, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
+  // The first epoch's order is written out: a checkpoint without it is older than first-epoch shuffling.
+  const recipe = { ...state.recipe, firstEpochInOrder: state.recipe.firstEpochInOrder ?? false };
+  const training: TrainingState = { ...state, recipe, position: { ...trainer.position }, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
   return encodeModelFile(trainer.model, tokenizer, { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data);
 }
 
@@ -45,8 +47,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Ke
   if (!saved.checkpoint || !training?.recipe || !training.position || typeof training.position.step !== 'number') {
     throw new BpttError(`${source} is a model file, not a checkpoint`, 'resume from the file given to --checkpoint, or start from this one with --init');
   }
-  // Checkpoints from before runs had an id kept the data order in their first epoch.
-  if (training.runId === undefined && training.recipe.firstEpochInOrder === undefined) training.recipe.firstEpochInOrder = true;
+  // Checkpoints from before the first epoch was shuffled do not say: their runs kept its data order.
+  if (training.recipe.firstEpochInOrder === undefined) training.recipe.firstEpochInOrder = true;
   // JSON has no Infinity: a run without elementwise clipping saved clip as null.
   if (training.recipe.clip === null) training.recipe.clip = Infinity;
   // Dropout is a training setting, not part of the model file's architecture: the run's recipe has it.

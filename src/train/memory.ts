@@ -56,7 +56,12 @@ function layerWorkspace(config: ModelConfig, layer: number, P: number, B: number
   if (cell === 'gru') perPosition += H + 2 * units; // q_n, dInput, the input part
   if (dropout) perPosition += 2 * H; // mask and masked values, between layers or before the output
   const perRow = 2 * H + (cell === 'lstm' ? 2 * H : 0) + 2 * L * statesPerUnit(cell) * H; // h0 rows, γ, κ, initial and final state
-  return P * perPosition + B * perRow + 2 * units * H; // + the packed Wh, twice
+  return P * perPosition + B * perRow;
+}
+
+/** Elements allocated once whatever the batch: each layer's packed Wh, twice (forward and backward). */
+function packedWeights(config: ModelConfig): number {
+  return 2 * config.layers * gatesPerUnit(config.cell) * config.hidden * config.hidden;
 }
 
 /** Elements of all layers' workspaces. */
@@ -83,7 +88,7 @@ export function trainingMemory(config: ModelConfig, run: RunShape): MemoryEstima
   const trainShare = workspace(config, Math.min(positions, rowsPerThread * run.steps), rowsPerThread, run.dropout);
   const evaluation = run.evaluationRows > 0 ? workspace(config, run.evaluationPositions, run.evaluationRows, false) : 0;
   const weights = (2 + run.optimizerArrays) * P;
-  const activations = GROWTH * (Math.max(trainShare, evaluation) + (threads - 1) * trainShare);
+  const activations = GROWTH * (Math.max(trainShare, evaluation) + (threads - 1) * trainShare) + threads * packedWeights(config);
   const replicas = (threads - 1) * P;
   return { bytes: bytesPer * (weights + activations + replicas), weights: bytesPer * weights, activations: bytesPer * activations, threads: bytesPer * replicas };
 }

@@ -110,6 +110,7 @@ export const DEFAULT_RECIPE: Recipe = {
   epochs: 25,
   patience: 5,
   shuffle: true,
+  firstEpochInOrder: false,
   seed: 1,
 };
 

@@ -61,10 +61,17 @@ describe('bptt score', () => {
     expect(fed.text).toBe('fed');
   });
 
-  it('names a character the model does not know', () => {
-    const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', 'abz']);
+  it('with --strict, names a character the model does not know', () => {
+    const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', '--strict', 'abz']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('"z" (U+007A)');
+  });
+
+  it('without --strict, skips it and says so', () => {
+    const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', '--json', 'abz']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).unknown).toBe(1);
+    expect(result.stderr).toContain('skipped 1 character the model does not know (the first: "z")');
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModelFile } from '../../src/io/model-file.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
-import { cliEntry, describeRun, dinosPath, expectUserError, freshDir, runCliAsync, Sentinels } from './cli-helpers.js';
+import { cliEntry, describeRun, dinosPath, expectUserError, freshDir, runCliAsync, Sentinels, startCli } from './cli-helpers.js';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../helpers.js';
@@ -90,7 +90,7 @@ describe.concurrent('2 and 3. a resume keeps its run’s files, from any folder'
     expect(decodeModelFile(readFileSync(join(dir, 'project', 'm.safetensors')), 'm').metadata.data?.source).toBe(join(dir, 'project', 'data', 'names.txt'));
   });
 
-  it('an older checkpoint’s relative data path that is missing is named with where it came from and how to override it', async () => {
+  it('a checkpoint’s data path that is missing is named with where it came from and how to override it', async () => {
     const dir = freshDir();
     mkdirSync(join(dir, 'project', 'data'), { recursive: true });
     writeFileSync(join(dir, 'project', 'data', 'names.txt'), names());
@@ -143,10 +143,9 @@ describe.concurrent('6. sample --novel checks novelty against what the model was
     expectUserError(await runCliAsync(dir, ['sample', '--model', 'm.safetensors', '--novel']), ['changed', '--data']);
   });
 
-  it('a model file without a record (imported) refuses to claim novelty', async () => {
-    const dir = freshDir();
-    ok(await runCliAsync(dir, ['import', join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors'), '--out', 'm.safetensors']), 'import');
-    expectUserError(await runCliAsync(dir, ['sample', '--model', 'm.safetensors', '--novel']), ['does not record', '--data']);
+  it('a model file without a record (written before there were records) refuses to claim novelty', async () => {
+    const model = join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors');
+    expectUserError(await runCliAsync(freshDir(), ['sample', '--model', model, '--novel']), ['does not record', '--data']);
   });
 });
 
@@ -202,9 +201,7 @@ describe.concurrent('8. a flag that has no effect is refused with one line sayin
     [['--data', 'dinosaurs'], ['--data', 'no effect', '--novel']],
     [['--beam', '3', '--temperature', '0.5'], ['--temperature', 'no effect']],
   ])('sample %j', async (args, mentions) => {
-    const dir = freshDir();
-    ok(await runCliAsync(dir, ['import', model, '--out', 'm.safetensors']), 'import');
-    expectUserError(await runCliAsync(dir, ['sample', '--model', 'm.safetensors', ...args]), mentions);
+    expectUserError(await runCliAsync(freshDir(), ['sample', '--model', model, ...args]), mentions);
   });
 });
 
@@ -217,5 +214,16 @@ describe.concurrent('the smaller things', () => {
     expect(result.stderr).not.toContain('1 epochs');
     expect(result.stderr).toContain('5 samples:');
     expect(result.stderr).not.toContain('* marks a copy');
+  });
+
+  it('Ctrl-C without --checkpoint says what was kept where, and how to be able to continue', async () => {
+    const dir = freshDir();
+    const run = startCli(dir, ['train', '--data', dinosPath, '--cell', 'rnn', '--hidden', '16', '--time', '60', '--print', '0', '--threads', '1', '--out', 'm.safetensors']);
+    await run.stderrMatches(/^epoch 2 /m);
+    run.child.kill('SIGINT');
+    const result = await run.result;
+    expect(result.status, describeRun(result)).toBe(130);
+    expect(result.stderr).toMatch(/Interrupted at step \d+; no checkpoint \(train with --checkpoint FILE to be able to continue an interrupted run\); the best model so far \(epoch \d+, validation loss \d\.\d{4}\) is in m\.safetensors/);
+    expect(existsSync(join(dir, 'm.safetensors'))).toBe(true);
   });
 });

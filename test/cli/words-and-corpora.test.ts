@@ -85,7 +85,7 @@ describe.concurrent('word tokens on the command line', () => {
   it('too few words seen --min-count times is a user error', async () => {
     writeFileSync(join(dir, 'unique.txt'), 'alpha beta\ngamma delta\n');
     expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--tokens', 'word', '--out', 'u.safetensors']), ['unique.txt', 'fewer than two different words seen at least 2 times', '--min-count']);
-    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--min-count', '3', '--out', 'u.safetensors']), ['--min-count applies to word tokens only']);
+    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--min-count', '3', '--out', 'u.safetensors']), ['--min-count has no effect here', '--tokens word']);
   });
 });
 
