@@ -295,7 +295,6 @@ describe.concurrent('bad flags', () => {
     [['--optimizer', 'adam', '--momentum', '0.9'], ['--momentum', 'adam', 'sgd or rmsprop']],
     [['--decay-every', '10'], ['--decay-every', '--schedule step']],
     [['--schedule', 'step'], ['--decay-every']],
-    [['--schedule', 'cosine', '--time', '5'], ['cosine', '--schedule-steps']],
     [['--schedule', 'cosine', '--lr', '0.01', '--min-lr', '0.1'], ['--min-lr', '0.1', '--lr']],
   ])('train %j: exit 2, one line', async (args, mentions) => {
     const { dir, sentinels, outputArgs } = trainTargets();

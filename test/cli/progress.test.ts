@@ -39,7 +39,6 @@ describe('createProgress (plain lines)', () => {
   });
 });
 
-
 describe('progress without a terminal', () => {
   it('prints a step line at the first step and then every PROGRESS_EVERY_SECONDS', () => {
     const lines: string[] = [];
