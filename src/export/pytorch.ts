@@ -44,6 +44,8 @@ export interface PytorchRecipe {
   clip_norm: number | null;
   dropout: number;
   shuffle: boolean;
+  /** Epoch 0 in data order (the seed preset) instead of shuffled. */
+  first_epoch_in_order: boolean;
   seed: number;
   drop_whitespace_chunks: boolean;
 }
