@@ -281,7 +281,7 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
   const evaluationPositions = validation instanceof TokenStreams ? validation.streams * recipe.seqLength : longest(validation, evaluationRows);
   const estimate = trainingMemory(config, { batchSize, steps, positions, threads, optimizerArrays, evaluationRows, evaluationPositions, dropout: (recipe.dropout ?? 0) > 0 });
-  // The WebAssembly and native kernels keep every array in one memory of at most 4 GiB.
+  // The WebAssembly and native kernels keep every array in one WebAssembly memory of at most 1 GiB (WASM_HEAP_BYTES, NATIVE_HEAP_BYTES).
   const heap = kernels instanceof WasmKernels ? WASM_HEAP_BYTES : kernels instanceof NativeKernels ? NATIVE_HEAP_BYTES : undefined;
   const wasm = heap !== undefined;
   const limit = heap ?? totalmem();

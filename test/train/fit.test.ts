@@ -127,7 +127,7 @@ describe('fit', () => {
   it('streams a long text, and refuses what the recipe cannot train on', async () => {
     const prose = 'the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat by the door.\n'.repeat(30);
     const result = await fit(prose, { ...small, steps: 3, seqLength: 16, batch: 4 });
-    expect(result.recipe).toMatchObject({ mode: 'stream', optimizer: TEXT_RECIPE.optimizer });
+    expect(result.recipe).toMatchObject({ mode: 'stream', documents: TEXT_RECIPE.documents, learningRate: TEXT_RECIPE.learningRate, validationLimit: TEXT_RECIPE.validationLimit });
     expect(result.lines).toEqual([]);
     expect(result.position.step).toBe(3);
     await expect(fit(['aaaa', 'aa'], small)).rejects.toThrow(/only one distinct character/);

@@ -78,7 +78,7 @@ export function kernelThreads(kernels: Kernels): number {
 type Call = (...args: unknown[]) => number;
 
 const PAGE = 65536;
-const MAXIMUM_PAGES = 65536; // 4 GiB of address space reserved (as a WebAssembly memory's most), not memory in use
+const MAXIMUM_PAGES = 16384; // 1 GiB of address space reserved (as for the WebAssembly kernels; the top pointer is an int32), not memory in use
 /** The most the native kernels' arrays can hold: the shared memory's maximum size. */
 export const NATIVE_HEAP_BYTES = MAXIMUM_PAGES * PAGE;
 const ALIGN = 64; // a cache line, and an AVX-512 vector
