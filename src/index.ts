@@ -11,7 +11,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELL_TYPES } from './nn/cells.js';
-export type { CellType, RecurrentCell } from './nn/recurrent-cell.js';
+export type { BufferView, CarriedState, CellInput, CellShape, CellType, LayerWeights, RecurrentCell } from './nn/recurrent-cell.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
@@ -72,6 +72,7 @@ export {
   type TrainerEvents,
   type TrainingPosition,
   type Listener as TrainerListener,
+  type TrainerSetup,
 } from './train/trainer.js';
 export {
   DEFAULT_RECIPE,
@@ -93,7 +94,7 @@ export {
   type PreparedStreams,
   type Recipe,
 } from './train/recipe.js';
-export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type TrainingState } from './train/checkpoint.js';
+export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type SavedPosition, type TrainingState } from './train/checkpoint.js';
 export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type TrainingDataRecord, type StreamReading, type ModelFileExtras } from './io/model-file.js';
 export {
   parseSafetensors,
@@ -107,8 +108,9 @@ export {
 } from './io/safetensors.js';
 export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernels/select.js';
 export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
-export { kernelThreads, loadNativeAddon, NativeKernels, nativeInstructionSets } from './kernels/native/native-kernels.js';
-export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from './train/data-parallel.js';
+export { kernelThreads, loadNativeAddon, NativeKernels, nativeInstructionSets, type NativeAddon, type NativeAvailability, type NativeIsaKernels } from './kernels/native/native-kernels.js';
+export type { Staged } from './kernels/wasm/generated/calls.js';
+export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult, type GradientRequest, type GradientResult, type SharedMemoryKernels, type SharedMemoryView } from './train/data-parallel.js';
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';

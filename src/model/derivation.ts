@@ -36,6 +36,7 @@ import { rnnCellBackwardStep } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { RnnModel } from './rnn-model.js';
 
+/** One time step of a derivation: its forward values (1.1)–(3.3) and its backward ones (5.2), (6.2). */
 export interface DerivedStep {
   /** x(t) and y(t) as token ids. */
   input: number;
@@ -77,6 +78,7 @@ export interface DerivedStep {
   dWh: Float64Array;
 }
 
+/** One sequence walked through the blog's equations: every step's values, the loss and the summed gradients. */
 export interface Derivation {
   steps: DerivedStep[];
   /** (3.3) J = Σ_t J(t). */

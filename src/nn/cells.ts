@@ -7,6 +7,8 @@ import { lstmCell } from './lstm-cell.js';
 import type { CellType } from './recurrent-cell.js';
 import { rnnCell } from './rnn-cell.js';
 
+/** Every recurrent cell bptt trains, by name: each one's forward and backward step (recurrent-cell.ts). */
 export const CELL_TYPES = { rnn: rnnCell, lstm: lstmCell, gru: gruCell } as const satisfies Record<string, CellType>;
 
+/** A cell's name: rnn (the seed's vanilla RNN), lstm or gru. */
 export type Cell = keyof typeof CELL_TYPES;

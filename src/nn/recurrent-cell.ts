@@ -27,6 +27,7 @@ export interface LayerWeights {
   bh: FloatArray;
 }
 
+/** The sizes one cell step works with: rows of the batch, hidden units, input width. */
 export interface CellShape {
   rows: number; // B
   hidden: number; // H

@@ -27,6 +27,7 @@ import type { WasmVariant } from '../kernels/wasm/wasm-kernels.js';
 /** Kernels whose arrays live in a memory other threads can share (WasmKernels, NativeKernels). */
 export interface SharedMemoryKernels extends Kernels {
   readonly memory: WebAssembly.Memory;
+  /** The values at an address of the shared memory (another thread's array). */
   view(dtype: DType, address: number, length: number): FloatArray;
 }
 
@@ -117,6 +118,7 @@ export interface GradientRequest {
   wantFinalState?: boolean;
 }
 
+/** What one gradient computation returns: the summed loss, the clipped entries, and (stream mode) the final state. */
 export interface GradientResult {
   lossSum: number;
   clipped: number;
@@ -125,6 +127,7 @@ export interface GradientResult {
 
 /** Where a replica's gradients are read from: the shared WebAssembly memory (WasmKernels.view). */
 export interface SharedMemoryView {
+  /** The values at an address of the shared memory (a replica's gradients). */
   view(dtype: ModelConfig['dtype'], address: number, length: number): FloatArray;
 }
 

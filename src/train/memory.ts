@@ -18,6 +18,7 @@
 import { gatesPerUnit, statesPerUnit, type ModelConfig } from '../model/config.js';
 import { parameterSpecs } from '../model/rnn-model.js';
 
+/** What a run's memory depends on besides the model: batch, steps, threads, optimizer arrays, evaluation. */
 export interface RunShape {
   /** Rows per batch (streams in mode stream). */
   batchSize: number;
@@ -36,6 +37,7 @@ export interface RunShape {
   dropout: boolean;
 }
 
+/** The bytes a run needs, in total and by part (weights and optimizer state, activations, thread replicas). */
 export interface MemoryEstimate {
   bytes: number;
   /** The three parts and the flags that make each smaller, for the message. */

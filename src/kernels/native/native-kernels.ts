@@ -19,17 +19,22 @@ import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
 
 /** The addon's functions for one instruction set, in the argument order of Kernels (addon.cc). */
-interface NativeIsaKernels {
+export interface NativeIsaKernels {
   isa: string;
+  /** Elements that pack() writes for a K×N matrix (Kernels.packedSize). */
   packedSize(float64: boolean, k: number, n: number): number;
+  /** This instruction set's multiply-add peak on one core, in FLOP/s, measured with `rounds` rounds (bptt bench). */
   multiplyAddPeak(rounds: number): number;
   [kernel: string]: unknown;
 }
 
-interface NativeAddon {
+/** The loaded addon: its instruction sets and, for each, the kernels (addon.cc). */
+export interface NativeAddon {
   isas: string[];
   kernels: Record<string, NativeIsaKernels>;
+  /** Sizes the pool that splits each kernel call (BPTT_NATIVE_THREADS=pool). */
   setThreads(threads: number): void;
+  /** The pool's size. */
   threads(): number;
 }
 
