@@ -29,7 +29,10 @@ if (!baselinePath || !workload) {
 // The generated file names its variant in its first line: "(relaxed: --enable simd ...)".
 const variant = (/\((scalar|simd|relaxed):/.exec(readFileSync(baselinePath, 'utf8'))?.[1] ?? 'relaxed') as WasmVariant;
 const { bytesBase64 } = (await import(pathToFileURL(baselinePath).href)) as { bytesBase64: string };
-const baseline = await WasmKernels.fromBytes(variant, Uint8Array.from(atob(bytesBase64), (c) => c.charCodeAt(0)));
+const baseline = await WasmKernels.fromBytes(
+  variant,
+  Uint8Array.from(atob(bytesBase64), (c) => c.charCodeAt(0)),
+);
 const current = await WasmKernels.create(variant);
 
 const { recipe } = workload;
@@ -60,4 +63,6 @@ while (performance.now() - started < Number(secondsText) * 1000 || stepRatios.le
 const [old, now] = runs.map((run) => (run.tokens / run.milliseconds) * 1000);
 stepRatios.sort((a, b) => a - b);
 console.log(`${preset}, wasm-${variant}, 1 thread: baseline ${old.toFixed(0)} tokens/s, current ${now.toFixed(0)} tokens/s`);
-console.log(`current / baseline = ${(now / old).toFixed(3)}; median per-step ratio ${stepRatios[stepRatios.length >> 1].toFixed(3)} over ${stepRatios.length} pairs`);
+console.log(
+  `current / baseline = ${(now / old).toFixed(3)}; median per-step ratio ${stepRatios[stepRatios.length >> 1].toFixed(3)} over ${stepRatios.length} pairs`,
+);

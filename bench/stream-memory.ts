@@ -31,7 +31,28 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** A synthetic text of about `megabytes` MB, written 1 MB at a time (never held whole). */
 function writeSyntheticText(path: string, megabytes: number): void {
-  const words = ['the', 'river', 'ran', 'past', 'old', 'stone', 'houses', 'and', 'a', 'dinosaur', 'named', 'Ænid', 'über', 'café', 'naïve', 'said', 'so', 'Tyrannosaurus', 'ate', '🦕'];
+  const words = [
+    'the',
+    'river',
+    'ran',
+    'past',
+    'old',
+    'stone',
+    'houses',
+    'and',
+    'a',
+    'dinosaur',
+    'named',
+    'Ænid',
+    'über',
+    'café',
+    'naïve',
+    'said',
+    'so',
+    'Tyrannosaurus',
+    'ate',
+    '🦕',
+  ];
   let seed = 12345;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const fd = openSync(path, 'w');
@@ -54,14 +75,44 @@ try {
   for (const mb of sizesMb) {
     const data = join(folder, `synthetic-${mb}mb.txt`);
     writeSyntheticText(data, mb);
-    const args = ['train', '--data', data, '--mode', 'stream', '--seq-length', '64', '--batch', '32', '--hidden', '256', '--cell', 'lstm', '--steps', steps, '--val', '0.001', '--eval-every', '100', '--print', '0', '--out', join(folder, 'model.safetensors')];
+    const args = [
+      'train',
+      '--data',
+      data,
+      '--mode',
+      'stream',
+      '--seq-length',
+      '64',
+      '--batch',
+      '32',
+      '--hidden',
+      '256',
+      '--cell',
+      'lstm',
+      '--steps',
+      steps,
+      '--val',
+      '0.001',
+      '--eval-every',
+      '100',
+      '--print',
+      '0',
+      '--out',
+      join(folder, 'model.safetensors'),
+    ];
     const started = performance.now();
-    const run = spawnSync(process.execPath, ['--import', join(repoRoot, 'bench/report-peak-rss.mjs'), '--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', join(repoRoot, 'bench/report-peak-rss.mjs'), '--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
     const seconds = (performance.now() - started) / 1000;
     if (run.status !== 0) throw new Error(`bptt train failed on ${mb} MB:\n${run.stderr}`);
     const peakKb = Number(/peak-rss-kb (\d+)/.exec(run.stderr)![1]);
     results.push({ mb, peakMb: peakKb / 1024, seconds });
-    console.log(`${String(mb).padStart(5)} MB text: peak RSS ${(peakKb / 1024).toFixed(0)} MB, ${seconds.toFixed(1)} s (${steps} steps of 32 streams × 64 characters, LSTM 256, reading the file twice included)`);
+    console.log(
+      `${String(mb).padStart(5)} MB text: peak RSS ${(peakKb / 1024).toFixed(0)} MB, ${seconds.toFixed(1)} s (${steps} steps of 32 streams × 64 characters, LSTM 256, reading the file twice included)`,
+    );
     rmSync(data);
   }
 } finally {

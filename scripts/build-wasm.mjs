@@ -14,7 +14,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = 'src/kernels/wasm/assembly/kernels.ts';
-const common = ['-O3', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '16384', '--noAssert', '--enable', 'threads'];
+const common = [
+  '-O3',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '16384',
+  '--noAssert',
+  '--enable',
+  'threads',
+];
 const variants = {
   scalar: ['--disable', 'simd'],
   simd: ['--enable', 'simd'],

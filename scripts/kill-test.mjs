@@ -31,7 +31,9 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: options } = parseArgs({ options: { kills: { type: 'string', default: '50' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({
+  options: { kills: { type: 'string', default: '50' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } },
+});
 const targetKills = Number(options.kills);
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -93,7 +95,19 @@ const expected = readFileSync(join(reference, 'm.safetensors'));
 log(`uninterrupted run: ${straight.seconds.toFixed(2)} s`);
 
 // 4. Chains of killed and resumed runs.
-const counts = { kills: 0, killsAtRandomTime: 0, killsOnWrite: 0, killsMidWrite: 0, checkpointsVerified: 0, checkpointAbsentBeforeFirstWrite: 0, modelFilesVerified: 0, staleLocksTakenOver: 0, temporaryFilesLeft: 0, chains: 0, chainsBitwiseEqual: 0 };
+const counts = {
+  kills: 0,
+  killsAtRandomTime: 0,
+  killsOnWrite: 0,
+  killsMidWrite: 0,
+  checkpointsVerified: 0,
+  checkpointAbsentBeforeFirstWrite: 0,
+  modelFilesVerified: 0,
+  staleLocksTakenOver: 0,
+  temporaryFilesLeft: 0,
+  chains: 0,
+  chainsBitwiseEqual: 0,
+};
 const failures = [];
 const hidden = (dir) => readdirSync(dir).filter((name) => name.startsWith('.'));
 const locks = (dir) => readdirSync(dir).filter((name) => name.endsWith('.lock'));

@@ -78,7 +78,15 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 mkdirSync(artifacts, { recursive: true });
 const browser = await chromium.launch({
   executablePath: chromiumPath,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 } });
@@ -91,7 +99,11 @@ try {
     page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
   };
   watch(page);
-  const hooks = () => page.evaluate(() => { const { charts, ...rest } = window.playground; return rest; });
+  const hooks = () =>
+    page.evaluate(() => {
+      const { charts: _charts, ...rest } = window.playground;
+      return rest;
+    }); // the charts do not serialise
   const waitReady = async (action) => {
     const readyBefore = (await hooks()).ready;
     await action();
@@ -136,7 +148,14 @@ try {
 
   await check("the controls start from the CLI's default recipe (DEFAULT_RECIPE)", async () => {
     const recipe = library('bptt.DEFAULT_RECIPE');
-    const shown = await page.evaluate(() => Object.fromEntries(['cell', 'hidden', 'layers', 'embed', 'dropout', 'optimizer', 'lr', 'batch', 'clip', 'seed', 'epochs', 'patience'].map((id) => [id, document.querySelector(`#${id}`).value])));
+    const shown = await page.evaluate(() =>
+      Object.fromEntries(
+        ['cell', 'hidden', 'layers', 'embed', 'dropout', 'optimizer', 'lr', 'batch', 'clip', 'seed', 'epochs', 'patience'].map((id) => [
+          id,
+          document.querySelector(`#${id}`).value,
+        ]),
+      ),
+    );
     const expected = {
       cell: recipe.cell === 'rnn' ? `rnn-${recipe.activation}` : recipe.cell,
       hidden: String(recipe.hidden),
@@ -153,8 +172,13 @@ try {
     };
     expect(JSON.stringify(shown) === JSON.stringify(expected), `page: ${JSON.stringify(shown)}; DEFAULT_RECIPE: ${JSON.stringify(expected)}`);
     const summary = await page.textContent('#model-summary');
-    expect(summary.includes(`${recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase()}, hidden ${recipe.hidden}`), `model summary: ${summary}`);
-    return Object.entries(shown).map(([k, v]) => `${k} ${v}`).join(', ');
+    expect(
+      summary.includes(`${recipe.cell === 'rnn' ? `${recipe.activation} RNN` : recipe.cell.toUpperCase()}, hidden ${recipe.hidden}`),
+      `model summary: ${summary}`,
+    );
+    return Object.entries(shown)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   });
 
   /** How late a main-thread task scheduled every 20 ms runs, over `seconds`: median, p95 and max (ms). */
@@ -271,7 +295,10 @@ try {
     await page.evaluate(() => (document.querySelector('#inside-readout').dataset.novel = ''));
     await page.click('#explain');
     await page.waitForFunction(() => document.querySelector('#inside-readout').dataset.novel !== '', undefined, { timeout: 10_000 });
-    return page.evaluate(() => ({ novel: document.querySelector('#inside-readout').dataset.novel === 'true', text: document.querySelector('#inside-readout').textContent.split(' (')[0] }));
+    return page.evaluate(() => ({
+      novel: document.querySelector('#inside-readout').dataset.novel === 'true',
+      text: document.querySelector('#inside-readout').textContent.split(' (')[0],
+    }));
   };
 
   await check('inside a sample: characters with probabilities and a hidden-state map', async () => {
@@ -309,7 +336,10 @@ try {
     best = h.best;
     const lowest = h.epochs.reduce((a, b) => (b.validationLoss < a.validationLoss ? b : a));
     expect(/stopped early after epoch \d+: 3 epochs without a better validation loss/.test(h.finished), `finished: ${h.finished}`);
-    expect(best && best.epoch === lowest.epoch && best.validationLoss === lowest.validationLoss, `best ${JSON.stringify(best)}, lowest ${JSON.stringify(lowest)}`);
+    expect(
+      best && best.epoch === lowest.epoch && best.validationLoss === lowest.validationLoss,
+      `best ${JSON.stringify(best)}, lowest ${JSON.stringify(lowest)}`,
+    );
     expect(h.epochs.at(-1).epoch === best.epoch + 3, `last epoch ${h.epochs.at(-1).epoch}, best ${best.epoch}`);
     expect(h.overfittingCues > 0, 'no overfitting cue was shown');
     const note = await page.textContent('#fit-note');
@@ -330,7 +360,10 @@ try {
     const headerLength = Number(bytes.readBigUInt64LE(0));
     const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
     const metadata = JSON.parse(header.__metadata__.bptt);
-    expect(metadata.cell === 'rnn' && metadata.activation === 'sigmoid' && header['rnn.weight_hh_l0'].shape.join() === '192,192', `header: ${JSON.stringify(metadata)}`);
+    expect(
+      metadata.cell === 'rnn' && metadata.activation === 'sigmoid' && header['rnn.weight_hh_l0'].shape.join() === '192,192',
+      `header: ${JSON.stringify(metadata)}`,
+    );
     const { savedBest } = await hooks();
     expect(savedBest?.epoch === best?.epoch, `saved ${JSON.stringify(savedBest)}, best ${JSON.stringify(best)}`);
     savedBytes = bytes.length;
@@ -393,7 +426,11 @@ try {
         const column = [...document.querySelectorAll(`${table} th`)].findIndex((th) => th.textContent.startsWith(header));
         return [...document.querySelectorAll(`${table} tbody tr`)].map((tr) => Number(tr.cells[column].querySelector('button')?.dataset.value ?? NaN));
       };
-      return { losses: values('#derive-forward', 'J(t)'), gammas: values('#derive-backward', '‖γ(t)‖'), relative: Number(document.querySelector('#derive-check').dataset.difference) };
+      return {
+        losses: values('#derive-forward', 'J(t)'),
+        gammas: values('#derive-backward', '‖γ(t)‖'),
+        relative: Number(document.querySelector('#derive-check').dataset.difference),
+      };
     });
     const { flow } = await hooks();
     const T = flow.steps;
@@ -444,14 +481,17 @@ try {
     return detail.split('\n')[1];
   });
 
-  await check('loading the saved model back gives the same samples for the same seed, and clears the last model\'s samples', async () => {
+  await check("loading the saved model back gives the same samples for the same seed, and clears the last model's samples", async () => {
     await waitReady(() => page.setInputFiles('#model-file', modelPath));
     const drawn = await page.locator('#sample-list li').count();
     expect(drawn === 0, `the Drawn list still shows ${drawn} samples of the previous model`);
     const summary = await page.textContent('#model-summary');
     expect(/Loaded playground-model\.safetensors: sigmoid RNN, hidden 192/.test(summary ?? ''), `summary: ${summary}`);
     const validationLoss = Number(await page.getAttribute('#model-summary', 'data-validation-loss'));
-    expect(Math.abs(validationLoss - best.validationLoss) < 1e-5, `the loaded file's validation loss ${validationLoss}, the best epoch's ${best.validationLoss}`);
+    expect(
+      Math.abs(validationLoss - best.validationLoss) < 1e-5,
+      `the loaded file's validation loss ${validationLoss}, the best epoch's ${best.validationLoss}`,
+    );
     const after = await sampleWith(7);
     expect(after.join() === before.join(), `before: ${before.join()} after: ${after.join()}`);
     return `${savedBytes.toLocaleString('en-US')} bytes; validation loss ${validationLoss.toFixed(4)} = the best epoch's; ${after.slice(0, 3).join(', ')}`;
@@ -494,7 +534,9 @@ try {
     const textRecipe = library('bptt.TEXT_RECIPE');
     expect(model.includes(`windows of ${textRecipe.seqLength} characters per epoch`), `model summary: ${model}`);
     // As `bptt train` without flags on running text: TEXT_RECIPE.
-    const shown = await page.evaluate(() => ['hidden', 'embed', 'optimizer', 'lr', 'batch', 'dropout'].map((id) => document.querySelector(`#${id}`).value).join());
+    const shown = await page.evaluate(() =>
+      ['hidden', 'embed', 'optimizer', 'lr', 'batch', 'dropout'].map((id) => document.querySelector(`#${id}`).value).join(),
+    );
     const expected = [textRecipe.hidden, textRecipe.embed, textRecipe.optimizer, textRecipe.learningRate, textRecipe.batchSize, textRecipe.dropout ?? 0].join();
     expect(shown === expected, `controls ${shown}; TEXT_RECIPE ${expected}`);
     await page.evaluate(() => (window.playground.losses = []));
@@ -507,7 +549,7 @@ try {
     return `${choice.reason}; controls ${shown}; ${passages.length} passages of 160 characters`;
   });
 
-  await check('a short running text trains in mode lines, as the CLI decides (too short for the text recipe\'s streams)', async () => {
+  await check("a short running text trains in mode lines, as the CLI decides (too short for the text recipe's streams)", async () => {
     const text = 'A first short paragraph of running text.\n\nA second one, just as short.\n\nAnd a third.\n';
     await page.fill('#paste', text);
     await waitReady(() => page.click('#use-paste'));
@@ -529,11 +571,21 @@ try {
     await small.click('#start');
     const layout = await small.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
-      sections: [...document.querySelectorAll('main > section')].map((s) => ({ id: s.id, left: Math.round(s.getBoundingClientRect().left), right: Math.round(s.getBoundingClientRect().right) })),
-      wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest('.maps, .table-scroll') && e.getClientRects().length > 0).map((e) => e.id || e.tagName).slice(0, 5),
+      sections: [...document.querySelectorAll('main > section')].map((s) => ({
+        id: s.id,
+        left: Math.round(s.getBoundingClientRect().left),
+        right: Math.round(s.getBoundingClientRect().right),
+      })),
+      wide: [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest('.maps, .table-scroll') && e.getClientRects().length > 0)
+        .map((e) => e.id || e.tagName)
+        .slice(0, 5),
     }));
     expect(layout.scrollWidth <= 390, `the page is ${layout.scrollWidth} px wide`);
-    expect(new Set(layout.sections.map((s) => s.left)).size === 1 && layout.sections.every((s) => s.right <= 390), `sections: ${JSON.stringify(layout.sections)}`);
+    expect(
+      new Set(layout.sections.map((s) => s.left)).size === 1 && layout.sections.every((s) => s.right <= 390),
+      `sections: ${JSON.stringify(layout.sections)}`,
+    );
     expect(layout.wide.length === 0, `wider than the screen: ${layout.wide.join(', ')}`);
     await small.waitForTimeout(300);
     // The top of the page down to the charts, as a phone shows it.

@@ -12,6 +12,8 @@ const extraArgs = process.argv.slice(2);
 
 console.log('> tsc --noEmit');
 const typeErrors = run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+console.log('> npm run lint (ESLint, Prettier)');
+const lintErrors = run('npm', ['run', '--silent', 'lint']);
 console.log('> the committed WebAssembly kernels match a fresh build');
 const staleWasm = run('node', ['scripts/build-wasm.mjs', '--check']);
 
@@ -42,6 +44,10 @@ if (extraArgs.length === 0) {
 }
 if (typeErrors !== 0) {
   console.log('type check failed');
+  failed += 1;
+}
+if (lintErrors !== 0) {
+  console.log('lint failed (npm run format fixes the formatting)');
   failed += 1;
 }
 if (staleWasm !== 0) {

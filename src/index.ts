@@ -14,7 +14,17 @@ export { CELL_TYPES } from './nn/cells.js';
 export type { BufferView, CarriedState, CellInput, CellShape, CellType, LayerWeights, RecurrentCell } from './nn/recurrent-cell.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
-export { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZER_LABELS, OPTIMIZERS, optimizerSettings, type Optimizer, type OptimizerName, type OptimizerSettings, type OptimizerSpec } from './optim/optimizer.js';
+export {
+  DEFAULT_LEARNING_RATES,
+  OPTIMIZER_DEFAULTS,
+  OPTIMIZER_LABELS,
+  OPTIMIZERS,
+  optimizerSettings,
+  type Optimizer,
+  type OptimizerName,
+  type OptimizerSettings,
+  type OptimizerSpec,
+} from './optim/optimizer.js';
 export { gradientFlow, type GradientFlow } from './model/gradient-flow.js';
 export { derive, type Derivation, type DerivedStep } from './model/derivation.js';
 export { Adagrad } from './optim/adagrad.js';
@@ -24,7 +34,15 @@ export { Adam } from './optim/adam.js';
 export { createOptimizer } from './optim/create-optimizer.js';
 export { clipByGlobalNorm, globalNorm } from './optim/clip.js';
 export { CONSTANT_SCHEDULE, DEFAULT_DECAY_FACTOR, SCHEDULES, learningRateAt, type Schedule, type ScheduleKind } from './optim/schedule.js';
-export { gradcheck, gradcheckPasses, numericalDerivative, GRADCHECK_ABSOLUTE_TOLERANCE, GRADCHECK_RELATIVE_TOLERANCE, type GradcheckEntry, type GradcheckOptions } from './testing/gradcheck.js';
+export {
+  gradcheck,
+  gradcheckPasses,
+  numericalDerivative,
+  GRADCHECK_ABSOLUTE_TOLERANCE,
+  GRADCHECK_RELATIVE_TOLERANCE,
+  type GradcheckEntry,
+  type GradcheckOptions,
+} from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
 export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
@@ -95,7 +113,20 @@ export {
   type Recipe,
 } from './train/recipe.js';
 export { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint, type SavedPosition, type TrainingState } from './train/checkpoint.js';
-export { MODEL_FILE_VERSION, decodeModelFile, encodeModelFile, importStateDict, type ImportOptions, modelMetadata, type ModelMetadata, type SavedCheckpoint, type SavedModel, type TrainingDataRecord, type StreamReading, type ModelFileExtras } from './io/model-file.js';
+export {
+  MODEL_FILE_VERSION,
+  decodeModelFile,
+  encodeModelFile,
+  importStateDict,
+  type ImportOptions,
+  modelMetadata,
+  type ModelMetadata,
+  type SavedCheckpoint,
+  type SavedModel,
+  type TrainingDataRecord,
+  type StreamReading,
+  type ModelFileExtras,
+} from './io/model-file.js';
 export {
   parseSafetensors,
   serializeSafetensors,
@@ -108,9 +139,29 @@ export {
 } from './io/safetensors.js';
 export { BACKENDS, availableBackends, loadKernels, type Backend } from './kernels/select.js';
 export { WasmKernels, type WasmVariant } from './kernels/wasm/wasm-kernels.js';
-export { kernelThreads, loadNativeAddon, NativeKernels, nativeInstructionSets, type NativeAddon, type NativeAvailability, type NativeIsaKernels } from './kernels/native/native-kernels.js';
+export {
+  kernelThreads,
+  loadNativeAddon,
+  NativeKernels,
+  nativeInstructionSets,
+  type NativeAddon,
+  type NativeAvailability,
+  type NativeIsaKernels,
+} from './kernels/native/native-kernels.js';
 export type { Staged } from './kernels/wasm/generated/calls.js';
-export { DataParallel, Replica, splitRows, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult, type GradientRequest, type GradientResult, type SharedMemoryKernels, type SharedMemoryView } from './train/data-parallel.js';
+export {
+  DataParallel,
+  Replica,
+  splitRows,
+  type ReplicaChannel,
+  type ReplicaInit,
+  type ReplicaStepRequest,
+  type ReplicaStepResult,
+  type GradientRequest,
+  type GradientResult,
+  type SharedMemoryKernels,
+  type SharedMemoryView,
+} from './train/data-parallel.js';
 export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';

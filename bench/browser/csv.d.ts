@@ -1,1 +1,4 @@
-declare module "*.csv" { const text: string; export default text; }
+declare module '*.csv' {
+  const text: string;
+  export default text;
+}

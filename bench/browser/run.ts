@@ -27,7 +27,14 @@ const presets = process.argv.includes('--preset') ? [argument('--preset', 'seed'
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const site = mkdtempSync(join(tmpdir(), 'bptt-browser-bench-'));
-await build({ entryPoints: [join(here, 'worker.ts')], bundle: true, format: 'esm', outfile: join(site, 'worker.js'), loader: { '.csv': 'text' }, logLevel: 'warning' });
+await build({
+  entryPoints: [join(here, 'worker.ts')],
+  bundle: true,
+  format: 'esm',
+  outfile: join(site, 'worker.js'),
+  loader: { '.csv': 'text' },
+  logLevel: 'warning',
+});
 copyFileSync(join(here, 'index.html'), join(site, 'index.html'));
 const server = createServer((request, response) => {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -50,7 +57,15 @@ const port = (server.address() as { port: number }).port;
 enableRelaxedSimd();
 const browser = await chromium.launch({
   executablePath: chromiumPath,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const corpus = loadCorpus('dinosaurs');
@@ -72,7 +87,15 @@ try {
     console.log(`  Chromium ${browser.version()} (Web Worker, ${inBrowser.backend}, 1 thread): ${inBrowser.tokens_per_s.toLocaleString('en-US')} tokens/s`);
     console.log(`  Node ${process.version} (${inNode.backend}, 1 thread): ${Math.round(inNode.tokensPerSecond).toLocaleString('en-US')} tokens/s`);
     console.log(`  browser / Node = ${ratio.toFixed(2)}`);
-    console.log(JSON.stringify({ workload: preset, browser_tokens_per_s: inBrowser.tokens_per_s, node_tokens_per_s: Math.round(inNode.tokensPerSecond), ratio, backend: inBrowser.backend }));
+    console.log(
+      JSON.stringify({
+        workload: preset,
+        browser_tokens_per_s: inBrowser.tokens_per_s,
+        node_tokens_per_s: Math.round(inNode.tokensPerSecond),
+        ratio,
+        backend: inBrowser.backend,
+      }),
+    );
   }
 } finally {
   await browser.close();

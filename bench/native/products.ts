@@ -50,7 +50,9 @@ for (const dtype of ['float32', 'float64'] as DType[]) {
             ? () => kernels.matmulABt(out, a, b, m, k, n, false)
             : () => kernels.matmulAB(out, a, b, m, k, n, false);
     const us = bestMicroseconds(call, m * k * n > 1e7 ? 20 : 200);
-    console.log(`${kernels.name} ${dtype} ${kind.padEnd(6)} ${`${m}×${k}×${n}`.padEnd(13)} ${us.toFixed(0).padStart(7)} µs ${((2 * m * k * n) / us / 1e3).toFixed(1).padStart(6)} GFLOP/s`);
+    console.log(
+      `${kernels.name} ${dtype} ${kind.padEnd(6)} ${`${m}×${k}×${n}`.padEnd(13)} ${us.toFixed(0).padStart(7)} µs ${((2 * m * k * n) / us / 1e3).toFixed(1).padStart(6)} GFLOP/s`,
+    );
   }
 }
 console.log(`${kernels.name} multiply-add peak, float32: ${kernels.multiplyAddPeak().toFixed(1)} GFLOP/s (wall clock, best of 0.3 s)`);

@@ -17,9 +17,15 @@ for (let round = 1; round <= Number(rounds); round++) {
     const { recipe } = WORKLOADS[name];
     const data = prepareData(corpus.text, recipe, corpus.source);
     const results: string[] = [];
-    for (const [mode, threads] of [['pool', 1], ['pool', 2], ['workers', 2]] as const) {
+    for (const [mode, threads] of [
+      ['pool', 1],
+      ['pool', 2],
+      ['workers', 2],
+    ] as const) {
       process.env.BPTT_NATIVE_THREADS = mode; // read by startDataParallel
-      const result = await benchmarkTraining(NativeKernels.create(), recipe, data.train, data.tokenizer.size, Number(seconds), (model) => startDataParallel(model, threads));
+      const result = await benchmarkTraining(NativeKernels.create(), recipe, data.train, data.tokenizer.size, Number(seconds), (model) =>
+        startDataParallel(model, threads),
+      );
       results.push(`${threads === 1 ? '1 thread' : `${mode}, 2 threads`} ${Math.round(result.tokensPerSecond).toLocaleString('en-US')}`);
     }
     console.log(`round ${round}, ${name}: ${results.join('   ')}`);

@@ -11,7 +11,18 @@
  * milliseconds per step and the update's share of the step.
  */
 import { loadCorpus } from '../../src/cli/corpus.js';
-import { DEFAULT_LEARNING_RATES, DEFAULT_RECIPE, loadKernels, modelConfigOf, OPTIMIZERS, prepareData, RnnModel, Trainer, trainOptionsOf, type OptimizerName } from '../../src/index.js';
+import {
+  DEFAULT_LEARNING_RATES,
+  DEFAULT_RECIPE,
+  loadKernels,
+  modelConfigOf,
+  OPTIMIZERS,
+  prepareData,
+  RnnModel,
+  Trainer,
+  trainOptionsOf,
+  type OptimizerName,
+} from '../../src/index.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const kernels = await loadKernels('auto');
@@ -49,5 +60,7 @@ console.log(`${kernels.name} kernels, ${trainers.adagrad.model.params.length} pa
 console.log('optimizer  ms/training step  ms/update  update/step');
 for (const optimizer of OPTIMIZERS) {
   const t = totals[optimizer];
-  console.log(`${optimizer.padEnd(9)}  ${(t.step / t.steps).toFixed(3).padStart(15)}  ${(t.update / t.steps).toFixed(3).padStart(9)}  ${(t.update / t.step).toFixed(3).padStart(11)}`);
+  console.log(
+    `${optimizer.padEnd(9)}  ${(t.step / t.steps).toFixed(3).padStart(15)}  ${(t.update / t.steps).toFixed(3).padStart(9)}  ${(t.update / t.step).toFixed(3).padStart(11)}`,
+  );
 }

@@ -115,7 +115,11 @@ export class Model {
   private excluded(novel: SampleOptions['novel']): Set<string> | undefined {
     if (novel === undefined || novel === false) return undefined;
     if (novel === true) {
-      if (this.trainingLines.length === 0) throw new BpttError('novel: true needs the lines the model was trained on, which only a model from train() knows', 'give them: sample({ novel: lines })');
+      if (this.trainingLines.length === 0)
+        throw new BpttError(
+          'novel: true needs the lines the model was trained on, which only a model from train() knows',
+          'give them: sample({ novel: lines })',
+        );
       return new Set(this.trainingLines);
     }
     const tokenizer = this.tokenizer;

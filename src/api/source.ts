@@ -35,14 +35,18 @@ async function fetchBytes(url: URL | string): Promise<Uint8Array> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new BpttError(`cannot fetch the model file ${String(url)}: ${error instanceof Error ? error.message : String(error)}`, 'check the URL and that the server is reachable');
+    throw new BpttError(
+      `cannot fetch the model file ${String(url)}: ${error instanceof Error ? error.message : String(error)}`,
+      'check the URL and that the server is reachable',
+    );
   }
   if (!response.ok) throw new BpttError(`cannot fetch the model file ${String(url)}: HTTP ${response.status}`, 'check the URL');
   return new Uint8Array(await response.arrayBuffer());
 }
 
 async function readFileInNode(path: URL | string): Promise<Uint8Array> {
-  if (!runsInNode()) throw new BpttError(`cannot read ${String(path)}: files are read in Node only`, 'fetch the file and pass its bytes, or pass an http(s) URL');
+  if (!runsInNode())
+    throw new BpttError(`cannot read ${String(path)}: files are read in Node only`, 'fetch the file and pass its bytes, or pass an http(s) URL');
   // A specifier computed at run time (and the bundlers' ignore comments): bundlers leave it alone, so a
   // browser bundle neither includes nor tries to resolve node:fs.
   const specifier = ['node', 'fs/promises'].join(':');
@@ -51,6 +55,9 @@ async function readFileInNode(path: URL | string): Promise<Uint8Array> {
     return new Uint8Array(await fs.readFile(path));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new BpttError(`cannot read the model file ${String(path)}${code === 'ENOENT' ? ': it does not exist' : `: ${code ?? String(error)}`}`, 'check the path');
+    throw new BpttError(
+      `cannot read the model file ${String(path)}${code === 'ENOENT' ? ': it does not exist' : `: ${code ?? String(error)}`}`,
+      'check the path',
+    );
   }
 }

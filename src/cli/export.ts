@@ -37,7 +37,9 @@ export function registerExport(program: Command): void {
 
   command
     .command('pytorch')
-    .description('write a PyTorch project (model.py, train.py for torchrun, the weights) that continues training the model and writes a bptt model file; see docs/scale-out.md')
+    .description(
+      'write a PyTorch project (model.py, train.py for torchrun, the weights) that continues training the model and writes a bptt model file; see docs/scale-out.md',
+    )
     .requiredOption('--model <FILE>', 'model file (or checkpoint: its recipe is kept) written by bptt train')
     .requiredOption('--out <DIR>', 'a new (or empty) folder for the project')
     .action((flags: { model: string; out: string }) => {
@@ -46,7 +48,8 @@ export function registerExport(program: Command): void {
       if (existsSync(folder) && readdirSync(folder).length > 0) {
         throw new BpttError(`the folder ${folder} is not empty`, 'give a new folder for the project: bptt export never overwrites files there');
       }
-      if (resolve(flags.model).startsWith(`${resolve(folder)}/`)) throw new BpttError(`the model file ${flags.model} is inside ${folder}`, 'give another folder');
+      if (resolve(flags.model).startsWith(`${resolve(folder)}/`))
+        throw new BpttError(`the model file ${flags.model} is inside ${folder}`, 'give another folder');
       mkdirSync(folder, { recursive: true });
       const files: Record<string, Uint8Array> = { ...pytorchProjectFiles(saved) };
       for (const name of PYTORCH_TEMPLATES) files[name] = readFileSync(join(TEMPLATES, name));
@@ -67,6 +70,9 @@ async function loadOnnxExport(): Promise<typeof import('../export/onnx.js')> {
     return await import('../export/onnx.js');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new BpttError('bptt export onnx writes its protobuf with the npm package onnx-proto, which is not installed', 'run npm install onnx-proto to use bptt export onnx');
+    throw new BpttError(
+      'bptt export onnx writes its protobuf with the npm package onnx-proto, which is not installed',
+      'run npm install onnx-proto to use bptt export onnx',
+    );
   }
 }

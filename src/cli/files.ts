@@ -21,7 +21,8 @@ export function fileError(error: unknown, path: string, what: string): BpttError
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new BpttError(`${what} ${path} does not exist`, 'check the path');
   if (code === 'EISDIR') return new BpttError(`${what} ${path} is a directory`, 'give the path of a file');
-  if (code === 'EACCES' || code === 'EPERM') return new BpttError(`${what} ${path} cannot be accessed (permission denied)`, 'check the file permissions or choose another path');
+  if (code === 'EACCES' || code === 'EPERM')
+    return new BpttError(`${what} ${path} cannot be accessed (permission denied)`, 'check the file permissions or choose another path');
   if (code === 'ENOSPC') return new BpttError(`no space left on the device to write ${what} ${path}`, 'free some disk space or choose another path');
   if (code === 'EROFS') return new BpttError(`${what} ${path} is on a read-only file system`, 'choose another path');
   return new BpttError(`${what} ${path}: ${(error as Error).message}`, 'check the path');
@@ -97,7 +98,10 @@ export function checkFreeSpace(targets: readonly { path: string; bytes: number; 
     const stats = statfsSync(folder);
     const free = stats.bavail * stats.bsize;
     if (bytes > free) {
-      throw new BpttError(`not enough disk space for ${names.join(' and ')}: about ${megabytes(bytes)} needed, ${megabytes(free)} free in ${folder}`, 'free some disk space or choose another path');
+      throw new BpttError(
+        `not enough disk space for ${names.join(' and ')}: about ${megabytes(bytes)} needed, ${megabytes(free)} free in ${folder}`,
+        'free some disk space or choose another path',
+      );
     }
   }
 }
@@ -164,7 +168,11 @@ export function refuseOverlaps(inputs: readonly NamedPath[], outputs: readonly N
     if (output.path === undefined) continue;
     const id = identity(output.path);
     const input = inputIds.find((i) => i.id === id && !mayEqual.some(([o, inp]) => o === output.flag && inp === i.flag));
-    if (input) throw new BpttError(`${output.flag} ${output.path} is the same file as ${input.flag} ${input.path}: writing it would destroy the input`, `give ${output.flag} another path`);
+    if (input)
+      throw new BpttError(
+        `${output.flag} ${output.path} is the same file as ${input.flag} ${input.path}: writing it would destroy the input`,
+        `give ${output.flag} another path`,
+      );
     const other = seen.find((o) => o.id === id);
     if (other) throw new BpttError(`${other.flag} and ${output.flag} name the same file ${output.path}`, `give ${output.flag} another path`);
     seen.push({ ...output, id });

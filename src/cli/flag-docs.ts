@@ -6,7 +6,8 @@
 import { COMMANDS, defaultTextOf, flagsOf, type CommandName } from './flags.js';
 
 const INTRO: Record<CommandName, string> = {
-  train: 'Train a model; the defaults are `DEFAULT_RECIPE` (src/train/recipe.ts). A flag that would have no effect with the others (e.g. `--activation` with `--cell lstm`) is refused with one line saying why. With `--resume`, only the flags marked "yes" may be given: the rest is the checkpoint\'s recipe; the run keeps writing its own model file, checkpoint and log unless `--out`, `--checkpoint` or `--log` say otherwise.',
+  train:
+    'Train a model; the defaults are `DEFAULT_RECIPE` (src/train/recipe.ts). A flag that would have no effect with the others (e.g. `--activation` with `--cell lstm`) is refused with one line saying why. With `--resume`, only the flags marked "yes" may be given: the rest is the checkpoint\'s recipe; the run keeps writing its own model file, checkpoint and log unless `--out`, `--checkpoint` or `--log` say otherwise.',
   sample: 'Generate samples from a model file, its most likely completions (`--beam`), or one sample explained (`--explain`).',
   eval: 'The mean loss of a model on a text. Characters the model does not know are skipped and counted (`unknown` in `--json`); `--strict` refuses them.',
   score: 'The log-probability of each string (arguments, and the lines of `--file`; `-` reads standard input).',

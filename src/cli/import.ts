@@ -17,16 +17,28 @@ interface ImportFlags {
 }
 
 export function registerImport(program: Command): void {
-  addFlags(program.command('import').description('turn a PyTorch state dict (safetensors: rnn.* of nn.RNN/nn.LSTM/nn.GRU, fc.*, optional embedding.*) into a bptt model file'), 'import')
+  addFlags(
+    program
+      .command('import')
+      .description('turn a PyTorch state dict (safetensors: rnn.* of nn.RNN/nn.LSTM/nn.GRU, fc.*, optional embedding.*) into a bptt model file'),
+    'import',
+  )
     .argument('<STATE>', 'the state dict, e.g. from safetensors.torch.save_file(model.state_dict(), path)')
     .action((state: string, values: Record<string, unknown>) => {
       const flags = checkedFlags<ImportFlags>('import', values);
-      refuseOverlaps([{ flag: 'STATE', path: state }, { flag: '--data', path: findCorpus(flags.data) ? undefined : flags.data }], [{ flag: '--out', path: flags.out }]);
+      refuseOverlaps(
+        [
+          { flag: 'STATE', path: state },
+          { flag: '--data', path: findCorpus(flags.data) ? undefined : flags.data },
+        ],
+        [{ flag: '--out', path: flags.out }],
+      );
       const vocab = [...CharTokenizer.fromText(loadCorpus(flags.data).text, { lowercase: flags.lowercase }).tokens];
       checkWritable(flags.out, 'model file');
       const bytes = importStateDict(readBytes(state, 'state dict'), state, { vocab, activation: flags.activation, lowercase: flags.lowercase ?? false });
       const cell = decodeModelFile(bytes, state).metadata.cell;
-      if (values.activation !== undefined && cell !== 'rnn') throw new BpttError(`--activation has no effect here: ${state} holds an ${cell.toUpperCase()}, which has its own gate functions`, 'drop it');
+      if (values.activation !== undefined && cell !== 'rnn')
+        throw new BpttError(`--activation has no effect here: ${state} holds an ${cell.toUpperCase()}, which has its own gate functions`, 'drop it');
       writeFileAtomic(flags.out, bytes, 'model file');
       process.stderr.write(`Imported ${state} into ${flags.out}; see bptt info ${flags.out}\n`);
     });

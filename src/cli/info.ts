@@ -51,7 +51,8 @@ export function registerInfo(program: Command): void {
           `${vocabularyText(metadata)}${metadata.lowercase ? ' (lower-cases its input)' : ''}, ` +
           `${model.params.length.toLocaleString('en-US')} parameters, ${model.config.dtype}\n`,
       );
-      if (metadata.data) process.stdout.write(`  trained on ${metadata.data.source} (${metadata.data.lines} lines, fingerprint ${metadata.data.fingerprint})\n`);
+      if (metadata.data)
+        process.stdout.write(`  trained on ${metadata.data.source} (${metadata.data.lines} lines, fingerprint ${metadata.data.fingerprint})\n`);
       for (const t of tensors) process.stdout.write(`  ${t.name.padEnd(28)} ${t.dtype}  [${t.shape.join(', ')}]\n`);
       if (checkpoint) {
         const position = (checkpoint.training as { position?: { step: number; epoch: number } }).position;

@@ -24,7 +24,10 @@ export async function loadChartLibraries(): Promise<void> {
     const [{ scaleLinear }, { line }] = await Promise.all([import('d3-scale'), import('d3-shape')]);
     libraries = { scaleLinear, line };
   } catch {
-    throw new BpttError('--plot draws its chart with the npm packages d3-scale and d3-shape, which are not installed', 'run npm install d3-scale d3-shape to use --plot');
+    throw new BpttError(
+      '--plot draws its chart with the npm packages d3-scale and d3-shape, which are not installed',
+      'run npm install d3-scale d3-shape to use --plot',
+    );
   }
 }
 
@@ -101,22 +104,39 @@ export function lossChartSvg(history: LossHistory, options: ChartOptions): strin
   ];
   const all = series.flatMap((s) => s.points);
   const lastStep = Math.max(1, ...all.map((p) => p.step));
-  const x = scaleLinear().domain([0, lastStep]).range([MARGIN.left, WIDTH - MARGIN.right]).nice();
-  const y = scaleLinear().domain(lossRange(history)).range([HEIGHT - MARGIN.bottom, MARGIN.top]).nice();
+  const x = scaleLinear()
+    .domain([0, lastStep])
+    .range([MARGIN.left, WIDTH - MARGIN.right])
+    .nice();
+  const y = scaleLinear()
+    .domain(lossRange(history))
+    .range([HEIGHT - MARGIN.bottom, MARGIN.top])
+    .nice();
   const path = line<LossPoint>()
     .x((p) => x(p.step))
     .y((p) => y(p.loss));
   const round = (value: number) => Math.round(value * 10) / 10;
 
-  const xTicks = x.ticks(8).map((t) => `<g transform="translate(${round(x(t))},${HEIGHT - MARGIN.bottom})"><line y2="5" stroke="#333"/><text y="18" text-anchor="middle">${x.tickFormat(8)(t)}</text></g>`);
-  const yTicks = y.ticks(6).map((t) => `<g transform="translate(${MARGIN.left},${round(y(t))})"><line x2="${WIDTH - MARGIN.left - MARGIN.right}" stroke="#eee"/><line x2="-5" stroke="#333"/><text x="-8" dy="0.32em" text-anchor="end">${y.tickFormat(6)(t)}</text></g>`);
+  const xTicks = x
+    .ticks(8)
+    .map(
+      (t) =>
+        `<g transform="translate(${round(x(t))},${HEIGHT - MARGIN.bottom})"><line y2="5" stroke="#333"/><text y="18" text-anchor="middle">${x.tickFormat(8)(t)}</text></g>`,
+    );
+  const yTicks = y
+    .ticks(6)
+    .map(
+      (t) =>
+        `<g transform="translate(${MARGIN.left},${round(y(t))})"><line x2="${WIDTH - MARGIN.left - MARGIN.right}" stroke="#eee"/><line x2="-5" stroke="#333"/><text x="-8" dy="0.32em" text-anchor="end">${y.tickFormat(6)(t)}</text></g>`,
+    );
   const curves = series.map((s) => {
     const dots = s.dots ? s.points.map((p) => `<circle cx="${round(x(p.step))}" cy="${round(y(p.loss))}" r="3" fill="${s.color}"/>`).join('') : '';
     const d = s.points.length > 0 ? path.digits(1)(s.points) : '';
     return `<g class="series" id="${s.id}" clip-path="url(#plot-area)"><path d="${d ?? ''}" fill="none" stroke="${s.color}" stroke-width="${s.width}"/>${dots}</g>`;
   });
   const legend = series.map(
-    (s, i) => `<g transform="translate(${WIDTH - MARGIN.right - 230},${MARGIN.top + 8 + i * 18})"><line x2="22" stroke="${s.color}" stroke-width="${Math.max(2, s.width)}"/><text x="28" dy="0.32em">${escapeXml(s.label)}</text></g>`,
+    (s, i) =>
+      `<g transform="translate(${WIDTH - MARGIN.right - 230},${MARGIN.top + 8 + i * 18})"><line x2="22" stroke="${s.color}" stroke-width="${Math.max(2, s.width)}"/><text x="28" dy="0.32em">${escapeXml(s.label)}</text></g>`,
   );
   const bottom = HEIGHT - MARGIN.bottom;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">
@@ -142,7 +162,11 @@ ${curves.join('\n')}
  */
 function lossRange(history: LossHistory): [number, number] {
   const steps = history.steps.map((p) => p.loss).sort((a, b) => a - b);
-  const kept = [...steps.slice(0, Math.max(1, Math.ceil(steps.length * 0.95))), ...history.trainEpochs.map((p) => p.loss), ...history.validationEpochs.map((p) => p.loss)];
+  const kept = [
+    ...steps.slice(0, Math.max(1, Math.ceil(steps.length * 0.95))),
+    ...history.trainEpochs.map((p) => p.loss),
+    ...history.validationEpochs.map((p) => p.loss),
+  ];
   return kept.length > 0 ? [Math.min(...kept), Math.max(...kept)] : [0, 1];
 }
 

@@ -37,5 +37,7 @@ export function knownText(tokenizer: Tokenizer, text: string, strict: boolean): 
 
 /** The line on stderr about skipped characters (empty when none were). */
 export function unknownNote(unknown: number, first: string | undefined, unit: string): string {
-  return unknown === 0 ? '' : `skipped ${unknown} character${unknown === 1 ? '' : 's'} the model does not know (the first: ${JSON.stringify(first)}); the loss is over the other ${unit}s (--strict refuses such a text)\n`;
+  return unknown === 0
+    ? ''
+    : `skipped ${unknown} character${unknown === 1 ? '' : 's'} the model does not know (the first: ${JSON.stringify(first)}); the loss is over the other ${unit}s (--strict refuses such a text)\n`;
 }

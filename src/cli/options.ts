@@ -7,7 +7,8 @@ import { BpttError } from '../core/errors.js';
 export function integerOption(flag: string, min: number, max: number) {
   return (text: string): number => {
     const value = Number(text);
-    if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a whole number`, `give an integer from ${min} to ${max}`);
+    if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value))
+      throw new BpttError(`${flag} ${JSON.stringify(text)} is not a whole number`, `give an integer from ${min} to ${max}`);
     if (value < min || value > max) throw new BpttError(`${flag} ${value} is out of range`, `give an integer from ${min} to ${max}`);
     return value;
   };
@@ -18,7 +19,8 @@ export function numberOption(flag: string, min: number, max: number, { exclusive
     const value = Number(text);
     const range = `${exclusiveMin ? 'above' : 'from'} ${min} ${exclusiveMin ? 'and up' : ''} to ${max}`.replace('  ', ' ');
     // Decimal notation only: Number() would also take "0x1f", "0b1" and "" (as 0).
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) || !Number.isFinite(value)) throw new BpttError(`${flag} ${JSON.stringify(text)} is not a number`, `give a number ${range}`);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) || !Number.isFinite(value))
+      throw new BpttError(`${flag} ${JSON.stringify(text)} is not a number`, `give a number ${range}`);
     if (value > max || value < min || (exclusiveMin && value === min)) throw new BpttError(`${flag} ${value} is out of range`, `give a number ${range}`);
     return value;
   };

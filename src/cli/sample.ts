@@ -36,8 +36,8 @@ interface SampleFlags {
 }
 
 export function registerSample(program: Command): void {
-  addFlags(program.command('sample').description('generate samples (e.g. new names) from a trained model'), 'sample')
-    .action(async (values: Record<string, unknown>) => {
+  addFlags(program.command('sample').description('generate samples (e.g. new names) from a trained model'), 'sample').action(
+    async (values: Record<string, unknown>) => {
       const flags = checkedFlags<SampleFlags>('sample', values);
       if (flags.stop === '') throw new BpttError('--stop is empty', 'give the text that ends a sample, e.g. --stop " "');
       if (flags.beam !== undefined && flags.explain !== undefined) throw new BpttError('--beam and --explain do not go together', 'use one of them');
@@ -78,7 +78,8 @@ export function registerSample(program: Command): void {
         process.stderr.write(`${result.rejected} of ${result.attempts} samples were in the training data and rejected (novelty ${rate.toFixed(1)}%)\n`);
         if (result.samples.length < flags.count) process.stderr.write(`only ${result.samples.length} novel samples found; try a higher --temperature\n`);
       }
-    });
+    },
+  );
 }
 
 /**
@@ -87,11 +88,23 @@ export function registerSample(program: Command): void {
  */
 function trainingText(flags: SampleFlags, record: TrainingDataRecord | undefined): string {
   if (flags.data !== undefined) return loadCorpus(flags.data).text;
-  if (!record) throw new BpttError(`${flags.model} does not record what it was trained on (it was written by an older bptt, or imported)`, 'pass --data with its training text to check novelty');
+  if (!record)
+    throw new BpttError(
+      `${flags.model} does not record what it was trained on (it was written by an older bptt, or imported)`,
+      'pass --data with its training text to check novelty',
+    );
   const builtIn = findCorpus(record.source) !== undefined;
-  if (!builtIn && !existsSync(record.source)) throw new BpttError(`${flags.model} was trained on ${record.source} (${record.lines} lines), which is not at hand here`, 'pass --data with that text to check novelty');
+  if (!builtIn && !existsSync(record.source))
+    throw new BpttError(
+      `${flags.model} was trained on ${record.source} (${record.lines} lines), which is not at hand here`,
+      'pass --data with that text to check novelty',
+    );
   const text = loadCorpus(record.source).text;
-  if (fingerprint(text) !== record.fingerprint) throw new BpttError(`${record.source} has changed since ${flags.model} was trained on it (its fingerprint differs)`, 'pass --data with the text the model was trained on');
+  if (fingerprint(text) !== record.fingerprint)
+    throw new BpttError(
+      `${record.source} has changed since ${flags.model} was trained on it (its fingerprint differs)`,
+      'pass --data with the text the model was trained on',
+    );
   return text;
 }
 
@@ -111,7 +124,9 @@ function formatExplanation(explanation: Explanation): string {
   const lines = [`prime ${showToken(explanation.prime)}, text ${showToken(explanation.text)}`, 'step  token   probability   log p     most likely others'];
   explanation.tokens.forEach((token, t) => {
     const others = token.alternatives.map((other) => `${showToken(other.text)} ${other.probability.toFixed(3)}`).join(', ');
-    lines.push(`${String(t + 1).padStart(4)}  ${showToken(token.text).padEnd(6)}  ${token.probability.toFixed(4).padStart(11)}   ${token.logProbability.toFixed(3).padStart(7)}   ${others}`);
+    lines.push(
+      `${String(t + 1).padStart(4)}  ${showToken(token.text).padEnd(6)}  ${token.probability.toFixed(4).padStart(11)}   ${token.logProbability.toFixed(3).padStart(7)}   ${others}`,
+    );
   });
   lines.push(`log p = ${explanation.logProbability.toFixed(3)} over ${explanation.tokens.length} tokens (${explanation.natsPerToken.toFixed(4)} nats/token)`);
   return `${lines.join('\n')}\n`;

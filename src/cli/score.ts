@@ -18,7 +18,12 @@ interface ScoreFlags {
 }
 
 export function registerScore(program: Command): void {
-  addFlags(program.command('score').description('log-probability and nats per character (per token for word models) of each given string under a model (end of line included)'), 'score')
+  addFlags(
+    program
+      .command('score')
+      .description('log-probability and nats per character (per token for word models) of each given string under a model (end of line included)'),
+    'score',
+  )
     .argument('[TEXT...]', 'strings to score, e.g. names (or give --file)')
     .action(async (texts: string[], values: Record<string, unknown>) => {
       const flags = checkedFlags<ScoreFlags>('score', values);
@@ -38,7 +43,10 @@ export function registerScore(program: Command): void {
         const logProb = -natsPerToken * tokens;
         const report = { text, log_prob: logProb, [`nats_per_${unit}`]: natsPerToken, [`${unit}s`]: tokens, unknown: known.unknown };
         if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else process.stdout.write(`${text}\tlog p = ${logProb.toFixed(3)}\t${natsPerToken.toFixed(4)} nats/${unit}${known.unknown ? `\t(${known.unknown} unknown skipped)` : ''}\n`);
+        else
+          process.stdout.write(
+            `${text}\tlog p = ${logProb.toFixed(3)}\t${natsPerToken.toFixed(4)} nats/${unit}${known.unknown ? `\t(${known.unknown} unknown skipped)` : ''}\n`,
+          );
       }
       process.stderr.write(unknownNote(unknownTotal, firstUnknown, unit));
     });

@@ -79,13 +79,17 @@ function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   const underTsx = import.meta.url.endsWith('.ts');
   const script = new URL(underTsx ? './replica-worker.ts' : './replica-worker.js', import.meta.url);
   const entry = underTsx
-    ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(script.href)});`)}`)
+    ? new URL(
+        `data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(script.href)});`)}`,
+      )
     : script;
   const worker = new Worker(entry);
   const { port1, port2 } = new MessageChannel();
   const flags = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   return new Promise((resolve, reject) => {
-    worker.once('message', (message: { type: string; error?: string }) => (message.type === 'ready' ? resolve(new WorkerChannel(worker, port1, new Int32Array(flags))) : reject(new Error(message.error))));
+    worker.once('message', (message: { type: string; error?: string }) =>
+      message.type === 'ready' ? resolve(new WorkerChannel(worker, port1, new Int32Array(flags))) : reject(new Error(message.error)),
+    );
     worker.once('error', reject);
     worker.postMessage({ type: 'init', init, port: port2, flags }, [port2]);
   });

@@ -130,12 +130,20 @@ export function textBeginning(spec: string): string | undefined {
  * --val-data: a held-out text of its own, read as the training text is (its vocabulary): the
  * streams of mode stream laid out as bptt eval lays them out, or the lines (chunks) of the other modes.
  */
-export function loadValidationData(spec: string, recipe: Recipe, tokenizer: Tokenizer): { validation: readonly Sequence[] | TokenStreams; summary: string; close(): void } {
+export function loadValidationData(
+  spec: string,
+  recipe: Recipe,
+  tokenizer: Tokenizer,
+): { validation: readonly Sequence[] | TokenStreams; summary: string; close(): void } {
   const reading = streamReadingOf(recipe);
   if (reading) {
     const corpus = readStreamCorpus(spec, { lowercase: recipe.lowercase }, tokenizer as CharTokenizer);
     const validation = evaluationStreams(corpus.tokens, tokenizer, reading);
-    return { validation, summary: `${validation.tokens.toLocaleString('en-US')} validation characters from ${spec} in ${validation.streams} streams`, close: () => corpus.close() };
+    return {
+      validation,
+      summary: `${validation.tokens.toLocaleString('en-US')} validation characters from ${spec} in ${validation.streams} streams`,
+      close: () => corpus.close(),
+    };
   }
   const corpus = loadCorpus(spec);
   const validation = prepareData(corpus.text, { ...recipe, validationFraction: 0 }, corpus.source, tokenizer).train;

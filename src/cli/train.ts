@@ -26,7 +26,17 @@ import { generate } from '../sample/generate.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import type { DataParallel } from '../train/data-parallel.js';
 import { trainingMemory } from '../train/memory.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, PRESETS, streamEvaluateEvery, streamReadingOf, TEXT_RECIPE, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import {
+  DEFAULT_RECIPE,
+  fingerprint,
+  modelConfigOf,
+  PRESETS,
+  streamEvaluateEvery,
+  streamReadingOf,
+  TEXT_RECIPE,
+  trainOptionsOf,
+  type Recipe,
+} from '../train/recipe.js';
 import { chooseMode } from '../data/auto-mode.js';
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
@@ -57,11 +67,12 @@ interface TrainFlags {
 }
 
 export function registerTrain(program: Command): void {
-  addFlags(program.command('train').description('train a character- or word-level RNN on a text (default: the built-in dinosaur names) and print a few samples'), 'train').action(
-    async (values: Record<string, unknown>) => {
-      process.exitCode = await train(values);
-    },
-  );
+  addFlags(
+    program.command('train').description('train a character- or word-level RNN on a text (default: the built-in dinosaur names) and print a few samples'),
+    'train',
+  ).action(async (values: Record<string, unknown>) => {
+    process.exitCode = await train(values);
+  });
 }
 
 async function train(values: Record<string, unknown>): Promise<number> {
@@ -93,7 +104,8 @@ interface PreparedRun {
 async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   const given = givenFlags(values);
   const flags = withDefaults<TrainFlags>('train', values);
-  if (flags.resume && flags.init) throw new BpttError('--resume and --init both given', "use --resume to continue a run, or --init to start a new run from a model's weights");
+  if (flags.resume && flags.init)
+    throw new BpttError('--resume and --init both given', "use --resume to continue a run, or --init to start a new run from a model's weights");
 
   const kernels = await kernelsFor(flags.backend);
   let checkpoint: LoadedCheckpoint | undefined;
@@ -140,7 +152,14 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
     { flag: '--plot', path: flags.plot },
   ];
   // What writing them makes beside them: the lock files (lock.ts) and the write probes (checkWritable).
-  const beside = outputs.flatMap(({ flag, path }) => (path === undefined ? [] : [{ flag: `${flag}'s lock file`, path: `${path}.lock` }, { flag: `${flag}'s write probe`, path: probePath(path) }]));
+  const beside = outputs.flatMap(({ flag, path }) =>
+    path === undefined
+      ? []
+      : [
+          { flag: `${flag}'s lock file`, path: `${path}.lock` },
+          { flag: `${flag}'s write probe`, path: probePath(path) },
+        ],
+  );
   // Before anything is written: no output may be an input (the checkpoint resumed from is updated in place).
   refuseOverlaps(inputs, [...outputs, ...beside], [['--checkpoint', '--resume']]);
 
@@ -160,7 +179,10 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
     recipe.evaluateEvery = streamEvaluateEvery(data.train.windows, recipe.batchSize * recipe.seqLength, data.validation.tokens, budgetSteps);
   }
   if (checkpoint && checkpoint.training.dataFingerprint !== data.fingerprint) {
-    throw new BpttError(`the data ${data.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`, 'resume with the same --data, or start a new run');
+    throw new BpttError(
+      `the data ${data.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`,
+      'resume with the same --data, or start a new run',
+    );
   }
 
   const config = checkpoint?.model.config ?? modelConfigOf(recipe, data.tokenizer.size);
@@ -199,7 +221,12 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
   // A cosine spans the budget the run started with: a resume with a longer budget continues at its minimum.
   if (recipe.schedule === 'cosine') recipe.scheduleSteps = trainer.schedule.totalSteps;
   const source = findCorpus(data.source) ? data.source : resolve(data.source);
-  const record: TrainingDataRecord = { source, lines: data.lineCount, fingerprint: data.fingerprint, run: training?.runId ?? runIdentity(recipe, data.fingerprint, flags.init) };
+  const record: TrainingDataRecord = {
+    source,
+    lines: data.lineCount,
+    fingerprint: data.fingerprint,
+    run: training?.runId ?? runIdentity(recipe, data.fingerprint, flags.init),
+  };
   return { flags, recipe, data, model, trainer, parallel, checkpoint, out: resolve(out), checkpointPath, logPath, record, folder, modeLine };
 }
 
@@ -215,10 +242,18 @@ function autoMode(spec: string, words: boolean): { base: Recipe; line?: string }
   // A short text fills too few windows of the text recipe's streams (and its held-out end fewer still).
   const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
   if (choice.mode === 'stream' && beginning.length < least) {
-    return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${least} for the text recipe's streams); --mode stream to stream it anyway` };
+    return {
+      base: DEFAULT_RECIPE,
+      line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${least} for the text recipe's streams); --mode stream to stream it anyway`,
+    };
   }
-  if (choice.mode === 'lines') return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}); --mode stream to read it as running text` };
-  if (words) return { base: { ...DEFAULT_RECIPE, mode: 'chunks' }, line: `Mode auto: chunks (${choice.reason}; mode stream reads characters only, and --tokens word was given)` };
+  if (choice.mode === 'lines')
+    return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}); --mode stream to read it as running text` };
+  if (words)
+    return {
+      base: { ...DEFAULT_RECIPE, mode: 'chunks' },
+      line: `Mode auto: chunks (${choice.reason}; mode stream reads characters only, and --tokens word was given)`,
+    };
   const r = TEXT_RECIPE;
   return {
     base: TEXT_RECIPE,
@@ -241,11 +276,27 @@ function runIdentity(recipe: Recipe, dataFingerprint: string, init: string | und
 /** --init: the architecture is the file's; a flag that contradicts it is refused. */
 function takeArchitecture(recipe: Recipe, initial: SavedModel, path: string, values: Record<string, unknown>): void {
   const c = initial.model.config;
-  for (const [flag, key, inFile] of [['--cell', 'cell', c.cell], ['--layers', 'layers', c.layers], ['--hidden', 'hidden', c.hidden], ['--embed', 'embed', c.embed], ['--activation', 'activation', c.activation], ['--tokens', 'tokens', initial.tokenizer.kind]] as const) {
+  for (const [flag, key, inFile] of [
+    ['--cell', 'cell', c.cell],
+    ['--layers', 'layers', c.layers],
+    ['--hidden', 'hidden', c.hidden],
+    ['--embed', 'embed', c.embed],
+    ['--activation', 'activation', c.activation],
+    ['--tokens', 'tokens', initial.tokenizer.kind],
+  ] as const) {
     const given = values[key];
-    if (given !== undefined && given !== inFile) throw new BpttError(`${flag} ${String(given)} differs from ${path}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
+    if (given !== undefined && given !== inFile)
+      throw new BpttError(`${flag} ${String(given)} differs from ${path}, which has ${inFile}`, `drop ${flag}: the architecture comes from the --init file`);
   }
-  Object.assign(recipe, { tokens: initial.tokenizer.kind, cell: c.cell, layers: c.layers, hidden: c.hidden, embed: c.embed, activation: c.activation, dtype: (values.dtype as Recipe['dtype'] | undefined) ?? c.dtype });
+  Object.assign(recipe, {
+    tokens: initial.tokenizer.kind,
+    cell: c.cell,
+    layers: c.layers,
+    hidden: c.hidden,
+    embed: c.embed,
+    activation: c.activation,
+    dtype: (values.dtype as Recipe['dtype'] | undefined) ?? c.dtype,
+  });
 }
 
 /**
@@ -256,7 +307,11 @@ function recordedPath(path: string, folder: string | undefined, checkpointPath: 
   if (findCorpus(path)) return path;
   const resolved = resolve(folder ?? process.cwd(), path);
   if (!existsSync(resolved)) {
-    const where = isAbsolute(path) ? '' : folder ? `, relative to ${folder}, where its run started` : ', relative to the folder its run started in, which this older checkpoint does not record';
+    const where = isAbsolute(path)
+      ? ''
+      : folder
+        ? `, relative to ${folder}, where its run started`
+        : ', relative to the folder its run started in, which this older checkpoint does not record';
     throw new BpttError(`data file ${path} (recorded in the checkpoint ${checkpointPath}${where}) does not exist`, `pass --data with the file's path now`);
   }
   return resolved;
@@ -280,7 +335,16 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   const validation = data.validation;
   const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
   const evaluationPositions = validation instanceof TokenStreams ? validation.streams * recipe.seqLength : longest(validation, evaluationRows);
-  const estimate = trainingMemory(config, { batchSize, steps, positions, threads, optimizerArrays, evaluationRows, evaluationPositions, dropout: (recipe.dropout ?? 0) > 0 });
+  const estimate = trainingMemory(config, {
+    batchSize,
+    steps,
+    positions,
+    threads,
+    optimizerArrays,
+    evaluationRows,
+    evaluationPositions,
+    dropout: (recipe.dropout ?? 0) > 0,
+  });
   // The WebAssembly and native kernels keep every array in one WebAssembly memory of at most 1 GiB (WASM_HEAP_BYTES, NATIVE_HEAP_BYTES).
   const heap = kernels instanceof WasmKernels ? WASM_HEAP_BYTES : kernels instanceof NativeKernels ? NATIVE_HEAP_BYTES : undefined;
   const wasm = heap !== undefined;
@@ -288,12 +352,19 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   if (estimate.bytes <= limit) return;
   // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
-  const vocabulary = config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count' : ''})`] : [];
+  const vocabulary =
+    config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count' : ''})`] : [];
   const length = streams || recipe.mode === 'chunks' ? '--seq-length' : `the longest lines (${steps} steps)`;
   const flags =
-    largest === estimate.weights ? ['--hidden', '--embed', '--layers', ...vocabulary] : largest === estimate.activations ? ['--hidden', '--batch', length, ...vocabulary] : ['--threads'];
+    largest === estimate.weights
+      ? ['--hidden', '--embed', '--layers', ...vocabulary]
+      : largest === estimate.activations
+        ? ['--hidden', '--batch', length, ...vocabulary]
+        : ['--threads'];
   const lower = flags.length > 1 ? `${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}` : flags[0];
-  const what = wasm ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --backend reference runs in ordinary memory, slower)` : `this machine's ${gib(limit)} of memory`;
+  const what = wasm
+    ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --backend reference runs in ordinary memory, slower)`
+    : `this machine's ${gib(limit)} of memory`;
   throw new BpttError(
     `this run needs about ${gib(estimate.bytes)} (weights, gradients and optimizer state ${gib(estimate.weights)}, activations ${gib(estimate.activations)}, thread replicas ${gib(estimate.threads)}), more than ${what}`,
     `lower ${lower}`,
@@ -316,7 +387,9 @@ async function runTraining(run: PreparedRun): Promise<Outcome> {
   const err = process.stderr;
   if (run.modeLine) err.write(`${run.modeLine}\n`);
   const threadCount = parallel?.threads ?? kernelThreads(model.kernels);
-  err.write(`${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${threadCount} thread${threadCount > 1 ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`);
+  err.write(
+    `${checkpoint ? 'Resuming' : 'Training'} ${describeModel(recipe, model)} on ${data.source}: ${data.summary}, vocabulary ${data.tokenizer.size}${data.vocabularyNote}; ${model.kernels.name} kernels, ${threadCount} thread${threadCount > 1 ? 's' : ''}; batch ${recipe.batchSize}, ${optimizationText(recipe)}, ${budgetText(recipe)}\n`,
+  );
 
   const outcome: Outcome = { interrupted: false, lastValidation: NaN, best: null, lastCheckpointEpoch: undefined };
   const outputs = { out, ...(logPath ? { log: resolve(logPath) } : {}) };
@@ -328,9 +401,32 @@ async function runTraining(run: PreparedRun): Promise<Outcome> {
   const progress = createProgress(err, () => budgetText(recipe));
   const log = logPath ? openLog(logPath) : undefined;
   if (log) {
-    trainer.on('step', (e) => log({ type: 'step', step: e.position.step, epoch: e.position.epoch, loss: e.loss, tokens: e.tokens, tokens_per_s: e.tokensPerSecond, clipped_fraction: e.clippedFraction, gradient_norm: e.gradientNorm, learning_rate: e.learningRate, seconds: e.position.elapsedSeconds }));
+    trainer.on('step', (e) =>
+      log({
+        type: 'step',
+        step: e.position.step,
+        epoch: e.position.epoch,
+        loss: e.loss,
+        tokens: e.tokens,
+        tokens_per_s: e.tokensPerSecond,
+        clipped_fraction: e.clippedFraction,
+        gradient_norm: e.gradientNorm,
+        learning_rate: e.learningRate,
+        seconds: e.position.elapsedSeconds,
+      }),
+    );
     for (const type of ['evaluation', 'epoch'] as const) {
-      trainer.on(type, (e) => log({ type, step: e.position.step, epoch: e.position.epoch, train_loss: e.trainLoss, validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss, improved: e.improved, seconds: e.position.elapsedSeconds }));
+      trainer.on(type, (e) =>
+        log({
+          type,
+          step: e.position.step,
+          epoch: e.position.epoch,
+          train_loss: e.trainLoss,
+          validation_loss: Number.isNaN(e.validationLoss) ? null : e.validationLoss,
+          improved: e.improved,
+          seconds: e.position.elapsedSeconds,
+        }),
+      );
     }
   }
   const history = new LossHistory();
@@ -347,7 +443,11 @@ async function runTraining(run: PreparedRun): Promise<Outcome> {
     outcome.lastValidation = event.validationLoss;
     progress[kind](event);
     if (event.improved) {
-      outcome.best = { params: model.params.slice(), at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`, loss: event.validationLoss };
+      outcome.best = {
+        params: model.params.slice(),
+        at: recipe.evaluateEvery ? `step ${event.position.step}` : `epoch ${event.position.epoch}`,
+        loss: event.validationLoss,
+      };
       writeFileAtomic(out, encodeModelFile(model, data.tokenizer, { data: record, stream: streamReadingOf(recipe) }), 'model file');
     }
     writeCheckpoint();
@@ -385,7 +485,10 @@ function outOfMemory(error: unknown): BpttError | undefined {
 function writePlot(run: PreparedRun, history: LossHistory): void {
   if (!run.flags.plot) return;
   const { recipe, data } = run;
-  const svg = lossChartSvg(history, { title: `${unitName(recipe)} (hidden ${recipe.hidden}) on ${data.name}: loss per ${data.tokenizer.unit}`, unit: data.tokenizer.unit });
+  const svg = lossChartSvg(history, {
+    title: `${unitName(recipe)} (hidden ${recipe.hidden}) on ${data.name}: loss per ${data.tokenizer.unit}`,
+    unit: data.tokenizer.unit,
+  });
   writeFileAtomic(run.flags.plot, new TextEncoder().encode(svg), 'plot');
 }
 
@@ -396,14 +499,24 @@ function finish(run: PreparedRun, outcome: Outcome): number {
   const relativeOut = displayPath(out);
   if (outcome.diverged) {
     const error = outcome.diverged;
-    const kept = !checkpointPath ? '' : outcome.lastCheckpointEpoch !== undefined ? `the checkpoint ${checkpointPath} keeps epoch ${outcome.lastCheckpointEpoch}, the last good one; ` : `no checkpoint was written in this run (${checkpointPath} is as it was); `;
-    err.write(`bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower the learning rate (--lr ${recipe.learningRate}: try ${recipe.learningRate / 10}) or --clip and train again\n`);
+    const kept = !checkpointPath
+      ? ''
+      : outcome.lastCheckpointEpoch !== undefined
+        ? `the checkpoint ${checkpointPath} keeps epoch ${outcome.lastCheckpointEpoch}, the last good one; `
+        : `no checkpoint was written in this run (${checkpointPath} is as it was); `;
+    err.write(
+      `bptt: training diverged at step ${error.step}: ${error.what}; nothing was written after that; ${kept}lower the learning rate (--lr ${recipe.learningRate}: try ${recipe.learningRate / 10}) or --clip and train again\n`,
+    );
     return 1;
   }
   if (outcome.interrupted) {
     const best = outcome.best as Outcome['best'];
-    const model = best ? `the best model so far (${best.at}, validation loss ${best.loss.toFixed(4)}) is in ${relativeOut}` : `no model file was written (no epoch ended with a better validation loss)`;
-    const resume = checkpointPath ? `checkpoint written to ${checkpointPath} (continue with --resume ${checkpointPath})` : 'no checkpoint (train with --checkpoint FILE to be able to continue an interrupted run)';
+    const model = best
+      ? `the best model so far (${best.at}, validation loss ${best.loss.toFixed(4)}) is in ${relativeOut}`
+      : `no model file was written (no epoch ended with a better validation loss)`;
+    const resume = checkpointPath
+      ? `checkpoint written to ${checkpointPath} (continue with --resume ${checkpointPath})`
+      : 'no checkpoint (train with --checkpoint FILE to be able to continue an interrupted run)';
     err.write(`Interrupted at step ${trainer.position.step}; ${resume}; ${model}\n`);
     return 130;
   }
@@ -416,10 +529,13 @@ function finish(run: PreparedRun, outcome: Outcome): number {
     // Resumed, and no epoch since beat the best of the run(s) before: --out holds that best already, if this
     // run wrote it. Keep it and sample from it, as an unbroken run does; a file another run wrote is not ours.
     const earlier = decodeModelFile(readBytes(out, 'model file'), out);
-    if (earlier.metadata.data?.run === record.run && earlier.model.params.length === model.params.length) kept = { params: earlier.model.params, at: `epoch ${bestEpoch}`, loss: bestValidationLoss };
-    else note = ` (no epoch beat this run's best, ${bestValidationLoss.toFixed(4)} at epoch ${bestEpoch}, but ${relativeOut} holds another run's model: it is replaced by the last weights)`;
+    if (earlier.metadata.data?.run === record.run && earlier.model.params.length === model.params.length)
+      kept = { params: earlier.model.params, at: `epoch ${bestEpoch}`, loss: bestValidationLoss };
+    else
+      note = ` (no epoch beat this run's best, ${bestValidationLoss.toFixed(4)} at epoch ${bestEpoch}, but ${relativeOut} holds another run's model: it is replaced by the last weights)`;
   }
-  if (kept) model.params.set(kept.params); // the best epoch's weights are in --out already; sample from them too
+  if (kept)
+    model.params.set(kept.params); // the best epoch's weights are in --out already; sample from them too
   else writeFileAtomic(out, encodeModelFile(model, data.tokenizer, { data: record, stream: streamReadingOf(recipe) }), 'model file');
   const epochs = trainer.position.epoch;
   err.write(

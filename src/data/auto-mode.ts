@@ -64,10 +64,12 @@ export function chooseMode(text: string): ModeChoice {
   const blankFraction = blank / all.length;
   const indentedFraction = indented / lines;
   const percent = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
-  if (blankFraction > LIST_BLANK_FRACTION) return { mode: 'stream', reason: `running text: ${percent(blankFraction)} of lines are blank (paragraphs or documents)` };
+  if (blankFraction > LIST_BLANK_FRACTION)
+    return { mode: 'stream', reason: `running text: ${percent(blankFraction)} of lines are blank (paragraphs or documents)` };
   if (median > LIST_MEDIAN_LENGTH) return { mode: 'stream', reason: `running text: lines are long (median ${median} characters)` };
   if (p90 > LIST_P90_LENGTH) return { mode: 'stream', reason: `running text: many lines are long (10% over ${p90} characters)` };
-  if (indentedFraction > LIST_INDENTED_FRACTION) return { mode: 'stream', reason: `running text: ${percent(indentedFraction)} of lines are indented (code or verse)` };
+  if (indentedFraction > LIST_INDENTED_FRACTION)
+    return { mode: 'stream', reason: `running text: ${percent(indentedFraction)} of lines are indented (code or verse)` };
   const counted = sample.length < text.length ? `the first ${lines.toLocaleString('en-US')}` : lines.toLocaleString('en-US');
   return { mode: 'lines', reason: `a list of short lines: ${counted} lines, median ${median} characters, ${blank === 0 ? 'no' : 'almost no'} blank lines` };
 }

@@ -35,7 +35,7 @@ function jsonList(contents: string): string[] {
 export const BUILT_IN_CORPORA: readonly BuiltInCorpus[] = [
   {
     name: 'dinosaurs',
-    description: 'dinosaur names (the seed\'s data set)',
+    description: "dinosaur names (the seed's data set)",
     packageName: 'dinosaurs',
     file: 'dinosaurs.csv',
     // The package's list holds 1,325 lines, 7 of them repeats: each name is kept once.

@@ -108,7 +108,10 @@ export function splitValidation<T>(items: readonly T[], fraction: number, seed: 
 export function* batches(sequences: readonly Sequence[], order: readonly number[], batchSize: number): Generator<Batch> {
   for (let start = 0; start < order.length; start += batchSize) {
     const picked = order.slice(start, start + batchSize).map((i) => sequences[i]);
-    yield batchFromRows(picked.map((s) => s.input), picked.map((s) => s.target));
+    yield batchFromRows(
+      picked.map((s) => s.input),
+      picked.map((s) => s.target),
+    );
   }
 }
 

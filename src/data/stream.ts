@@ -50,7 +50,6 @@ export function idArrayFor(vocabSize: number, length: number): Uint8Array | Uint
   return vocabSize <= 0x100 ? new Uint8Array(length) : vocabSize <= 0x10000 ? new Uint16Array(length) : new Uint32Array(length);
 }
 
-
 /** How a token stream is cut into parallel streams and windows. */
 export interface StreamOptions {
   /** B: parallel streams (batch rows). */
@@ -137,7 +136,12 @@ export class TokenStreams {
  * of the tokens, at most `validationLimit`, is held out (its own streams, so
  * validation text is never trained on), the rest trains.
  */
-export function splitStreams(source: TokenSource, validationFraction: number, options: StreamOptions, validationLimit = Infinity): { train: TokenStreams; validation?: TokenStreams } {
+export function splitStreams(
+  source: TokenSource,
+  validationFraction: number,
+  options: StreamOptions,
+  validationLimit = Infinity,
+): { train: TokenStreams; validation?: TokenStreams } {
   const held = Math.min(validationLimit, Math.floor(source.length * validationFraction));
   const train = new TokenStreams(source, 0, source.length - held, options);
   if (held === 0) return { train };

@@ -142,7 +142,8 @@ export function exportOnnx(model: RnnModel, tokenizer: Tokenizer, producerVersio
     // Inputs X, W, R, B, sequence_lens (none: every row runs all steps), initial_h (, initial_c).
     const inputs = [input, name('W'), name('R'), name('B'), '', name('h0'), ...(lstm ? [name('c0')] : [])];
     if (cell === 'rnn') nodes.push(node('RNN', inputs, outputs, [hiddenSize, attribute('activations', [ACTIVATION_NAMES[activation]])]));
-    else if (cell === 'lstm') nodes.push(node('LSTM', inputs, outputs, [hiddenSize])); // σ, tanh, tanh: the defaults, bptt's (L.2)–(L.4)
+    else if (cell === 'lstm')
+      nodes.push(node('LSTM', inputs, outputs, [hiddenSize])); // σ, tanh, tanh: the defaults, bptt's (L.2)–(L.4)
     else nodes.push(node('GRU', inputs, outputs, [hiddenSize, attribute('linear_before_reset', 1)]));
     // Y is [time, directions = 1, batch, hidden]: drop the directions axis for the next layer.
     nodes.push(node('Squeeze', [name('Y'), 'axis_1'], [name('h')]));
@@ -150,7 +151,8 @@ export function exportOnnx(model: RnnModel, tokenizer: Tokenizer, producerVersio
     finalH.push(name('Y_h'));
     finalC.push(name('Y_c'));
   }
-  const concat = (parts: string[], out: string) => nodes.push(parts.length === 1 ? node('Identity', parts, [out]) : node('Concat', parts, [out], [attribute('axis', 0)]));
+  const concat = (parts: string[], out: string) =>
+    nodes.push(parts.length === 1 ? node('Identity', parts, [out]) : node('Concat', parts, [out], [attribute('axis', 0)]));
   concat(finalH, ONNX_NAMES.hn);
   if (lstm) concat(finalC, ONNX_NAMES.cn);
 

@@ -63,7 +63,16 @@ export function pytorchRecipe(saved: SavedModel): PytorchRecipe {
     documents: recipe.documents ?? 'blank-line',
     validation_fraction: recipe.validationFraction,
     batch_size: recipe.batchSize,
-    optimizer: { name, lr: recipe.learningRate, momentum: settings.momentum, nesterov: settings.nesterov, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon, weight_decay: settings.weightDecay },
+    optimizer: {
+      name,
+      lr: recipe.learningRate,
+      momentum: settings.momentum,
+      nesterov: settings.nesterov,
+      beta1: settings.beta1,
+      beta2: settings.beta2,
+      epsilon: settings.epsilon,
+      weight_decay: settings.weightDecay,
+    },
     schedule: {
       kind: schedule.kind,
       decay_every: schedule.decayEvery ?? null,

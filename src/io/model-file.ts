@@ -168,7 +168,8 @@ export function encodeModelFile(model: RnnModel, tokenizer: Tokenizer, extras: M
   const units = gatesPerUnit(model.config.cell) * model.config.hidden;
   // The seed's one bias b1 is PyTorch's bias_ih; its bias_hh is zeros (the GRU has its own, written above).
   if (!model.layout.has('bh')) {
-    for (let layer = 0; layer < model.config.layers; layer++) tensors[secondBias(layer)] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
+    for (let layer = 0; layer < model.config.layers; layer++)
+      tensors[secondBias(layer)] = { dtype: fileDType, shape: [units], data: allocate(model.config.dtype, units) };
   }
   const metadata: Record<string, string> = { format: 'pt', bptt: JSON.stringify(modelMetadata(model, tokenizer, data, stream)) };
   if (checkpoint) {
@@ -229,9 +230,13 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
   const checkedTensor = (name: string, shape: readonly number[]): Tensor => {
     const tensor: Tensor | undefined = file.tensors.get(name);
     if (!tensor) return fail(`tensor ${name} is missing`, 'the file is incomplete or from another architecture; train again or re-export it');
-    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(`tensor ${name} has dtype ${tensor.dtype}`, 'bptt reads F32 and F64 tensors; convert the weights to float32');
+    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64')
+      fail(`tensor ${name} has dtype ${tensor.dtype}`, 'bptt reads F32 and F64 tensors; convert the weights to float32');
     if (tensor.shape.length !== shape.length || tensor.shape.some((dim, i) => dim !== shape[i])) {
-      fail(`tensor ${name} has shape [${tensor.shape.join(', ')}], the metadata implies [${shape.join(', ')}]`, 'the file is damaged or its metadata does not match its weights');
+      fail(
+        `tensor ${name} has shape [${tensor.shape.join(', ')}], the metadata implies [${shape.join(', ')}]`,
+        'the file is damaged or its metadata does not match its weights',
+      );
     }
     return tensor;
   };
@@ -239,7 +244,8 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     const tensor = checkedTensor(name, shape);
     const values = dtype === 'float64' ? tensorToFloat64(tensor, name) : tensorToFloat32(tensor, name);
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) fail(`tensor ${name} holds a non-finite value (${values[i]}) at index ${i}`, 'the weights are unusable; use an earlier checkpoint');
+      if (!Number.isFinite(values[i]))
+        fail(`tensor ${name} holds a non-finite value (${values[i]}) at index ${i}`, 'the weights are unusable; use an earlier checkpoint');
     }
     return values;
   };
@@ -281,7 +287,8 @@ export function decodeModelFile(bytes: Uint8Array, source: string, kernels?: Ker
     } catch {
       fail('its "bptt_training" metadata is not valid JSON', 'the checkpoint is damaged; use another one');
     }
-    if (typeof training !== 'object' || training === null || Array.isArray(training)) fail('a checkpoint without a training position', 'the checkpoint is damaged; use another one');
+    if (typeof training !== 'object' || training === null || Array.isArray(training))
+      fail('a checkpoint without a training position', 'the checkpoint is damaged; use another one');
     const optimizerState: Record<string, FloatArray> = {};
     for (const state of optimizerStates) {
       const flat = model.layout.allocate(dtype);
@@ -299,11 +306,13 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   const m = value as Record<string, unknown>;
   const positiveInteger = (key: string, min: number) => {
     const v = m[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > 1_000_000) fail(`metadata "${key}" is ${JSON.stringify(v)}, not an integer ≥ ${min}`, hint);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > 1_000_000)
+      fail(`metadata "${key}" is ${JSON.stringify(v)}, not an integer ≥ ${min}`, hint);
     return v as number;
   };
   const version = positiveInteger('version', 1);
-  if (version > MODEL_FILE_VERSION) fail(`the file has format version ${version}; this bptt reads up to ${MODEL_FILE_VERSION}`, 'upgrade bptt (npm install bptt@latest)');
+  if (version > MODEL_FILE_VERSION)
+    fail(`the file has format version ${version}; this bptt reads up to ${MODEL_FILE_VERSION}`, 'upgrade bptt (npm install bptt@latest)');
   if (!CELLS.includes(m.cell as Cell)) fail(`cell ${JSON.stringify(m.cell)} is not supported`, `this version of bptt reads the cells ${CELLS.join(', ')}`);
   if (!ACTIVATIONS.includes(m.activation as Activation)) fail(`activation ${JSON.stringify(m.activation)} is not one of ${ACTIVATIONS.join(', ')}`, hint);
   const layers = positiveInteger('layers', 1);
@@ -314,7 +323,8 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
       fail('metadata "vocab" is not a list of at least two single characters', hint);
     }
   } else if (m.tokenizer === 'word') {
-    if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || t === '')) fail('metadata "vocab" is not a list of at least two tokens', hint);
+    if (!Array.isArray(vocab) || vocab.length < 2 || vocab.some((t) => typeof t !== 'string' || t === ''))
+      fail('metadata "vocab" is not a list of at least two tokens', hint);
     if (typeof m.unknown !== 'string') fail('metadata "unknown" (the unknown token of a word model) is missing', hint);
   } else fail(`tokenizer ${JSON.stringify(m.tokenizer)} is not supported`, 'this version of bptt reads the tokenizers "char" and "word"');
   const init = m.init === 'seed' || m.init === 'scaled' ? m.init : 'scaled';
@@ -322,7 +332,12 @@ function checkMetadata(value: unknown, fail: (problem: string, hint: string) => 
   if (m.stream !== undefined) {
     const s = m.stream as Record<string, unknown>;
     const counts = [s?.streams, s?.steps];
-    if (typeof s !== 'object' || s === null || counts.some((v) => typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 1_000_000) || !DOCUMENT_BOUNDARIES.includes(s.documents as DocumentBoundary)) {
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      counts.some((v) => typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 1_000_000) ||
+      !DOCUMENT_BOUNDARIES.includes(s.documents as DocumentBoundary)
+    ) {
       fail(`metadata "stream" is ${JSON.stringify(m.stream)}, not {streams, steps, documents}`, hint);
     }
     stream = { streams: s.streams as number, steps: s.steps as number, documents: s.documents as DocumentBoundary };
@@ -374,7 +389,8 @@ export function importStateDict(bytes: Uint8Array, source: string, options: Impo
   };
   const shapeOf = (name: string) => file.tensors.get(name)?.shape;
   const recurrent = shapeOf(PYTORCH_NAMES.Wh);
-  if (!recurrent || recurrent.length !== 2) return fail(`has no 2-D tensor ${PYTORCH_NAMES.Wh}`, 'save the state dict of a module with attributes rnn (nn.RNN, nn.LSTM or nn.GRU) and fc (nn.Linear)');
+  if (!recurrent || recurrent.length !== 2)
+    return fail(`has no 2-D tensor ${PYTORCH_NAMES.Wh}`, 'save the state dict of a module with attributes rnn (nn.RNN, nn.LSTM or nn.GRU) and fc (nn.Linear)');
   let layers = 1;
   while (file.tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
   const [rows, hidden] = recurrent;
@@ -382,7 +398,10 @@ export function importStateDict(bytes: Uint8Array, source: string, options: Impo
   if (!cell) return fail(`${PYTORCH_NAMES.Wh} has shape [${rows}, ${hidden}], which is no RNN, GRU or LSTM`, 'its rows must be 1, 3 or 4 times its columns');
   const vocabSize = shapeOf(PYTORCH_NAMES.U)?.[0];
   if (vocabSize !== options.vocab.length) {
-    fail(`fc.weight has ${vocabSize ?? 'no'} rows but the vocabulary has ${options.vocab.length} tokens`, 'give the data (and --lowercase) the model was trained on');
+    fail(
+      `fc.weight has ${vocabSize ?? 'no'} rows but the vocabulary has ${options.vocab.length} tokens`,
+      'give the data (and --lowercase) the model was trained on',
+    );
   }
   const embed = shapeOf(PYTORCH_NAMES.embedding)?.[1] ?? 0;
   const metadata: ModelMetadata = {

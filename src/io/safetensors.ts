@@ -31,7 +31,22 @@
  * This module works on bytes only (no `node:` imports), so it runs in browsers
  * too; reading and writing the actual files is the caller's job.
  */
-import { describe, DTYPE_BITS, DTYPE_NAMES, fail, formatShape, isPlainObject, isSafetensorsDType, isSize, MAX_HEADER_BYTES, METADATA_KEY, quote, type SafetensorsDType, type SafetensorsFile, type Tensor } from './safetensors-format.js';
+import {
+  describe,
+  DTYPE_BITS,
+  DTYPE_NAMES,
+  fail,
+  formatShape,
+  isPlainObject,
+  isSafetensorsDType,
+  isSize,
+  MAX_HEADER_BYTES,
+  METADATA_KEY,
+  quote,
+  type SafetensorsDType,
+  type SafetensorsFile,
+  type Tensor,
+} from './safetensors-format.js';
 
 export { DTYPE_BITS, MAX_HEADER_BYTES, type FloatTensorInput, type SafetensorsDType, type SafetensorsFile, type Tensor } from './safetensors-format.js';
 export { serializeSafetensors } from './safetensors-write.js';
@@ -57,21 +72,13 @@ interface Entry {
 export function parseSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
   // 1. The 8-byte header length.
   if (bytes.length < 8) {
-    fail(
-      source,
-      `file is ${bytes.length} bytes long, shorter than the 8-byte header length`,
-      'the file is not a safetensors file or is truncated',
-    );
+    fail(source, `file is ${bytes.length} bytes long, shorter than the 8-byte header length`, 'the file is not a safetensors file or is truncated');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // A u64 can exceed 2^53, where JS numbers stop being exact, so read it as a BigInt.
   const declaredLength = view.getBigUint64(0, true);
   if (declaredLength > BigInt(bytes.length - 8)) {
-    fail(
-      source,
-      `header length ${declaredLength} exceeds the file size ${bytes.length}`,
-      'the file is not a safetensors file or is truncated',
-    );
+    fail(source, `header length ${declaredLength} exceeds the file size ${bytes.length}`, 'the file is not a safetensors file or is truncated');
   }
   if (declaredLength > BigInt(MAX_HEADER_BYTES)) {
     fail(
@@ -166,11 +173,7 @@ function readMetadata(value: unknown, source: string | undefined): Record<string
   const pairs: [string, string][] = [];
   for (const [key, item] of Object.entries(value)) {
     if (typeof item !== 'string') {
-      fail(
-        source,
-        `"__metadata__" value for key ${quote(key)} is ${describe(item)}, not a string`,
-        'safetensors metadata may only map strings to strings',
-      );
+      fail(source, `"__metadata__" value for key ${quote(key)} is ${describe(item)}, not a string`, 'safetensors metadata may only map strings to strings');
     }
     pairs.push([key, item]);
   }
@@ -202,11 +205,7 @@ function readEntry(name: string, value: unknown, bufferLength: number, source: s
   for (let i = 0; i < rawShape.length; i++) {
     const dim: unknown = rawShape[i];
     if (!isSize(dim)) {
-      fail(
-        source,
-        `${what} shape dimension ${i} is ${describe(dim)}`,
-        'dimensions must be whole numbers from 0 to 2^53-1; the file is corrupt',
-      );
+      fail(source, `${what} shape dimension ${i} is ${describe(dim)}`, 'dimensions must be whole numbers from 0 to 2^53-1; the file is corrupt');
     }
     shape.push(dim === 0 ? 0 : dim); // turn a JSON -0 into 0
   }
@@ -225,11 +224,7 @@ function readEntry(name: string, value: unknown, bufferLength: number, source: s
   }
   const [begin, end] = offsets as unknown[];
   if (!isSize(begin) || !isSize(end)) {
-    fail(
-      source,
-      `${what} has "data_offsets" [${describe(begin)}, ${describe(end)}], not whole numbers from 0 to 2^53-1`,
-      corrupt,
-    );
+    fail(source, `${what} has "data_offsets" [${describe(begin)}, ${describe(end)}], not whole numbers from 0 to 2^53-1`, corrupt);
   }
   if (begin > end) {
     fail(source, `${what} has "data_offsets" [${begin}, ${end}] whose begin is after its end`, corrupt);

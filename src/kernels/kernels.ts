@@ -103,7 +103,16 @@ export interface Kernels {
    * the next step, writes dGates = ∂J/∂z (rows×4H) and, in place of kappa,
    * ∂J/∂c(t−1) through this step.
    */
-  lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void;
+  lstmGatesBackward(
+    dGates: FloatArray,
+    kappa: FloatArray,
+    gamma: FloatArray,
+    gates: FloatArray,
+    c: FloatArray,
+    cPrev: FloatArray,
+    rows: number,
+    hidden: number,
+  ): void;
 
   /**
    * The GRU's gate arithmetic (docs/derivations/gru.md, G.2–G.4), per row:
@@ -118,7 +127,17 @@ export interface Kernels {
    * writes dq and dp (rows×3H each) and gammaPrev = γ ∘ u (rows×H), to which the
    * caller adds Whᵀ dq.
    */
-  gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void;
+  gruGatesBackward(
+    dq: FloatArray,
+    dp: FloatArray,
+    gammaPrev: FloatArray,
+    gamma: FloatArray,
+    gates: FloatArray,
+    qn: FloatArray,
+    hPrev: FloatArray,
+    rows: number,
+    hidden: number,
+  ): void;
 
   /**
    * Σ values², accumulated in float64: the squared gradient norm. A NaN or ±Infinity anywhere makes
@@ -142,7 +161,17 @@ export interface Kernels {
    * RMSprop's update (src/optim/rmsprop.ts), in place: v ← α·v + (1 − α)·g²; d = g / (√v + ε);
    * with momentum μ > 0, b ← μ·b + d and p ← p − lr·b; without (μ = 0, momentumBuffer null), p ← p − lr·d.
    */
-  rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void;
+  rmspropStep(
+    params: FloatArray,
+    grads: FloatArray,
+    squareAverage: FloatArray,
+    momentumBuffer: FloatArray | null,
+    length: number,
+    learningRate: number,
+    alpha: number,
+    epsilon: number,
+    momentum: number,
+  ): void;
 
   /**
    * Adam's update (src/optim/adam.ts), in place for every entry: p ← p·keep (AdamW's decoupled
@@ -150,7 +179,19 @@ export interface Kernels {
    * p ← p − stepSize·m / (√v / secondCorrection + ε), with the bias corrections of step t folded
    * into stepSize = lr / (1 − β1ᵗ) and secondCorrection = √(1 − β2ᵗ).
    */
-  adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void;
+  adamStep(
+    params: FloatArray,
+    grads: FloatArray,
+    firstMoment: FloatArray,
+    secondMoment: FloatArray,
+    length: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    stepSize: number,
+    secondCorrection: number,
+    keep: number,
+  ): void;
 
   /** out(cols×rows) = A(rows×cols)ᵀ. */
   transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void;

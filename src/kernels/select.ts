@@ -42,7 +42,10 @@ export async function loadKernels(backend: Backend = 'auto'): Promise<Kernels> {
   }
   const variant = backend.slice('wasm-'.length) as WasmVariant;
   if (!(await wasmVariantSupported(variant))) {
-    throw new BpttError(`this JavaScript engine cannot run the ${backend} kernels`, `use --backend auto (it picks the fastest one available)${variant === 'relaxed' ? ', or run Node with --experimental-wasm-relaxed-simd' : ''}`);
+    throw new BpttError(
+      `this JavaScript engine cannot run the ${backend} kernels`,
+      `use --backend auto (it picks the fastest one available)${variant === 'relaxed' ? ', or run Node with --experimental-wasm-relaxed-simd' : ''}`,
+    );
   }
   return WasmKernels.create(variant);
 }

@@ -31,7 +31,17 @@ import { affineBackward, affineForward } from '../nn/affine.js';
 import { activationForward } from '../nn/activation.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
-import { cellInputGradient, inputPreactivation, inputWeightGradients, packRecurrentBackward, packRecurrentForward, recurrentPreactivation, recurrentWeightGradient, type CellInput, type CellShape } from '../nn/recurrent-cell.js';
+import {
+  cellInputGradient,
+  inputPreactivation,
+  inputWeightGradients,
+  packRecurrentBackward,
+  packRecurrentForward,
+  recurrentPreactivation,
+  recurrentWeightGradient,
+  type CellInput,
+  type CellShape,
+} from '../nn/recurrent-cell.js';
 import { rnnCellBackwardStep } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { RnnModel } from './rnn-model.js';
@@ -93,9 +103,17 @@ export interface Derivation {
  */
 export function derive(model: RnnModel, input: readonly number[], target: readonly number[]): Derivation {
   const { cell, layers, hidden: H, vocabSize: V, embed: d, dtype, activation } = model.config;
-  if (cell === 'gru' || layers !== 1) throw new BpttError(`the derivation walks a one-layer RNN or LSTM; this model is ${layers > 1 ? `${layers} layers of ` : ''}${cell}`, 'choose cell RNN or LSTM and 1 layer');
+  if (cell === 'gru' || layers !== 1)
+    throw new BpttError(
+      `the derivation walks a one-layer RNN or LSTM; this model is ${layers > 1 ? `${layers} layers of ` : ''}${cell}`,
+      'choose cell RNN or LSTM and 1 layer',
+    );
   const T = input.length;
-  if (T === 0 || target.length !== T) throw new BpttError(`derive needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`, 'pass input and target ids of equal length');
+  if (T === 0 || target.length !== T)
+    throw new BpttError(
+      `derive needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`,
+      'pass input and target ids of equal length',
+    );
   const lstm = cell === 'lstm';
   const k = model.kernels;
   const w = model.layerWeights[0];

@@ -44,7 +44,11 @@ export interface GradientFlow {
  */
 export function gradientFlow(model: RnnModel, input: readonly number[], target: readonly number[]): GradientFlow {
   const T = input.length;
-  if (T === 0 || target.length !== T) throw new BpttError(`gradientFlow needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`, 'pass a training sequence (input and target ids of equal length)');
+  if (T === 0 || target.length !== T)
+    throw new BpttError(
+      `gradientFlow needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`,
+      'pass a training sequence (input and target ids of equal length)',
+    );
   const { hidden: H, vocabSize: V, layers: L, dtype } = model.config;
   const S = model.stateSize; // one row's recurrent state: every layer's h (and c)
   const layerState = model.cellType.statesPerUnit * H;

@@ -20,7 +20,16 @@ import { affineBackward, affineForward } from '../nn/affine.js';
 import { CELL_TYPES } from '../nn/cells.js';
 import { dropoutForward } from '../nn/dropout.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
-import { cellInputGradient, inputPreactivation, packRecurrentForward, type CellInput, type CellShape, type CellType, type LayerWeights, type RecurrentCell } from '../nn/recurrent-cell.js';
+import {
+  cellInputGradient,
+  inputPreactivation,
+  packRecurrentForward,
+  type CellInput,
+  type CellShape,
+  type CellType,
+  type LayerWeights,
+  type RecurrentCell,
+} from '../nn/recurrent-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { ModelConfig } from './config.js';
 import { layerViews, parameterSpecs, type RnnWeights } from './parameter-specs.js';
@@ -137,7 +146,14 @@ export class RnnModel {
 
   private workspacesFor(positions: number, rows: number, resets: boolean): Workspace[] {
     const { hidden, vocabSize: V, embed: d, layers: L, dtype } = this.config;
-    while (this.workspaces.length < L) this.workspaces.push(new Workspace((length) => this.kernels.allocate(dtype, length), (k, n) => this.kernels.packedSize(dtype, k, n), this.cellType.create()));
+    while (this.workspaces.length < L)
+      this.workspaces.push(
+        new Workspace(
+          (length) => this.kernels.allocate(dtype, length),
+          (k, n) => this.kernels.packedSize(dtype, k, n),
+          this.cellType.create(),
+        ),
+      );
     // Only layer 0 embeds tokens, only the top layer feeds the output layer.
     this.workspaces.forEach((ws, layer) =>
       ws.shape({
@@ -220,7 +236,13 @@ export class RnnModel {
       this.setInitialState(ws, layer, B, h0);
       // The input half of (1.1), Wx·x(t) + b1, does not depend on h(t−1): one product for every
       // position of the batch before the recurrence, written where each step's z will be.
-      inputPreactivation(k, ws.cell.inputHalf(ws.h.subarray(B * H, (B + P) * H), P, this.units), this.input(layer, packed, B, P), this.layerWeights[layer], this.cellShape(P, layer));
+      inputPreactivation(
+        k,
+        ws.cell.inputHalf(ws.h.subarray(B * H, (B + P) * H), P, this.units),
+        this.input(layer, packed, B, P),
+        this.layerWeights[layer],
+        this.cellShape(P, layer),
+      );
       forwardThroughTime(this.layerPass(layer, packed, B));
     }
 
@@ -324,7 +346,8 @@ export class RnnModel {
   initialStateGradient(): FloatArray {
     const batch = this.lastBatch;
     if (!batch || this.workspaces.length === 0) throw new Error('initialStateGradient() needs a backward() first');
-    if (!this.hadInitialState) throw new Error('initialStateGradient() needs forward() to be given the initial state (from zeros it is a constant, and its gradient is not computed)');
+    if (!this.hadInitialState)
+      throw new Error('initialStateGradient() needs forward() to be given the initial state (from zeros it is a constant, and its gradient is not computed)');
     const BH = batch.rows * this.config.hidden;
     const S = this.layerStateSize;
     const out = this.workspaces[0].initialGradient;
@@ -357,7 +380,8 @@ export class RnnModel {
     let h = state.subarray(0, rows * H);
     for (let layer = 0; layer < L; layer++) {
       // Layer l's state: blocks of rows×H at l·rows·S (h, then c for the LSTM).
-      const blocks = (from: FloatArray) => Array.from({ length: this.cellType.statesPerUnit }, (_, i) => from.subarray(layer * rows * S + i * rows * H, layer * rows * S + (i + 1) * rows * H));
+      const blocks = (from: FloatArray) =>
+        Array.from({ length: this.cellType.statesPerUnit }, (_, i) => from.subarray(layer * rows * S + i * rows * H, layer * rows * S + (i + 1) * rows * H));
       const next = blocks(state);
       h = next[0];
       // One step reads Wh once: packing it costs about as much as the product, and keeps one code path.

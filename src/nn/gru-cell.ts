@@ -21,7 +21,16 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { inputWeightGradients, recurrentGradient, recurrentPreactivation, recurrentWeightGradient, type CellInput, type CellShape, type CellType, type LayerWeights } from './recurrent-cell.js';
+import {
+  inputWeightGradients,
+  recurrentGradient,
+  recurrentPreactivation,
+  recurrentWeightGradient,
+  type CellInput,
+  type CellShape,
+  type CellType,
+  type LayerWeights,
+} from './recurrent-cell.js';
 
 export type GruWeights = LayerWeights;
 
@@ -30,7 +39,17 @@ export type GruWeights = LayerWeights;
  * (inputPreactivation in rnn-cell.ts, for all steps at once); then (G.2)–(G.4):
  * the gate values r, u, n (in place of gates), qn and h.
  */
-export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn: FloatArray, h: FloatArray, hPrev: FloatArray, bh: FloatArray, WhPacked: FloatArray, s: CellShape): void {
+export function gruCellForward(
+  k: Kernels,
+  gates: FloatArray,
+  p: FloatArray,
+  qn: FloatArray,
+  h: FloatArray,
+  hPrev: FloatArray,
+  bh: FloatArray,
+  WhPacked: FloatArray,
+  s: CellShape,
+): void {
   const { rows, hidden: H, units } = s;
   gates.fill(0, 0, rows * units);
   k.addBias(gates, bh, rows, units); // bh
@@ -43,7 +62,18 @@ export function gruCellForward(k: Kernels, gates: FloatArray, p: FloatArray, qn:
  * over the loss terms, Trick 2) writes dq and dp, and
  *   gammaPrev = γ ∘ u + Whᵀ dq      (as dq·Wh, Wh (3H×H) packed)
  */
-export function gruCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dq: FloatArray, dp: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, WhPacked: FloatArray, s: CellShape): void {
+export function gruCellBackwardStep(
+  k: Kernels,
+  gammaPrev: FloatArray,
+  dq: FloatArray,
+  dp: FloatArray,
+  gamma: FloatArray,
+  gates: FloatArray,
+  qn: FloatArray,
+  hPrev: FloatArray,
+  WhPacked: FloatArray,
+  s: CellShape,
+): void {
   k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, s.rows, s.hidden);
   recurrentGradient(k, gammaPrev, dq, WhPacked, s, true); // (G.10) + Whᵀ dq
 }
@@ -90,7 +120,18 @@ export const gruCell: CellType = {
         const gammaPrev = gradPrev[0];
         const hPrev = prev[0];
         const { rows, units, hidden } = s;
-        gruCellBackwardStep(k, gammaPrev, rowsOf(dq, at, rows, units), rowsOf(dp, at, rows, units), gamma, rowsOf(gates, at, rows, units), rowsOf(qn, at, rows, hidden), hPrev, WhPacked, s); // (G.5)–(G.10)
+        gruCellBackwardStep(
+          k,
+          gammaPrev,
+          rowsOf(dq, at, rows, units),
+          rowsOf(dp, at, rows, units),
+          gamma,
+          rowsOf(gates, at, rows, units),
+          rowsOf(qn, at, rows, hidden),
+          hPrev,
+          WhPacked,
+          s,
+        ); // (G.5)–(G.10)
       },
       weightGradients(k, g, _gamma, hPrev, input, s) {
         gruWeightGradients(k, g, dq, dp, hPrev, input, s); // (G.9) summed over k, Eq. 4.1

@@ -28,7 +28,16 @@ import { recurrentGradient, recurrentPreactivation, type CellShape, type CellTyp
  * (inputPreactivation, for all steps at once); then in place
  * (L.2) the gate values i, f, g, o;  (L.3) c = f∘cPrev + i∘g;  (L.4) h = o∘tanh(c).
  */
-export function lstmCellForward(k: Kernels, gates: FloatArray, c: FloatArray, h: FloatArray, hPrev: FloatArray, cPrev: FloatArray, WhPacked: FloatArray, s: CellShape): void {
+export function lstmCellForward(
+  k: Kernels,
+  gates: FloatArray,
+  c: FloatArray,
+  h: FloatArray,
+  hPrev: FloatArray,
+  cPrev: FloatArray,
+  WhPacked: FloatArray,
+  s: CellShape,
+): void {
   recurrentPreactivation(k, gates, hPrev, WhPacked, s); // (L.1)
   k.lstmGates(gates, c, h, cPrev, s.rows, s.hidden); // (L.2)–(L.4)
 }

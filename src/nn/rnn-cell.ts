@@ -58,7 +58,15 @@ export function rnnCellForward(k: Kernels, h: FloatArray, hPrev: FloatArray, WhP
  * over all steps at once. Rows that read the zero state get no γ(t−1) (it is
  * not computed: nothing is upstream of a constant).
  */
-export function rnnCellBackwardStep(k: Kernels, gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, WhPacked: FloatArray, s: CellShape): void {
+export function rnnCellBackwardStep(
+  k: Kernels,
+  gammaPrev: FloatArray,
+  dz: FloatArray,
+  gamma: FloatArray,
+  h: FloatArray,
+  WhPacked: FloatArray,
+  s: CellShape,
+): void {
   activationBackward(k, s.activation, dz, gamma, h, s.rows * s.hidden); // dz = γ(t) ∘ σ'(z(t))   (5.1.1, 6.1.1)
   recurrentGradient(k, gammaPrev, dz, WhPacked, s, false); // (6.2) Whᵀ (γ(t) ∘ σ'(z(t)))
 }

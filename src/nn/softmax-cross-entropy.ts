@@ -23,6 +23,14 @@ export function softmaxCrossEntropyForward(k: Kernels, thetaToProbs: FloatArray,
  * In place ŷ → dθ = ∂J/∂θ = (ŷ − y) · mask / N, where y is the one-hot target:
  * the well-known fused gradient of softmax followed by cross-entropy.
  */
-export function softmaxCrossEntropyBackward(k: Kernels, probsToDTheta: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void {
+export function softmaxCrossEntropyBackward(
+  k: Kernels,
+  probsToDTheta: FloatArray,
+  targets: Int32Array,
+  mask: Float32Array,
+  scale: number,
+  rows: number,
+  vocab: number,
+): void {
   k.softmaxCrossEntropyBackward(probsToDTheta, targets, mask, scale, rows, vocab);
 }

@@ -35,6 +35,16 @@ export class RmsProp implements Optimizer {
   step(params: FloatArray, grads: FloatArray, learningRate: number): void {
     if (this.weightDecay !== 0) addWeightDecay(grads, params, this.weightDecay);
     const { squareAverage, momentumBuffer } = this.state;
-    this.kernels.rmspropStep(params, grads, squareAverage, momentumBuffer ?? null, params.length, learningRate, this.alpha, this.epsilon, momentumBuffer ? this.momentum : 0);
+    this.kernels.rmspropStep(
+      params,
+      grads,
+      squareAverage,
+      momentumBuffer ?? null,
+      params.length,
+      learningRate,
+      this.alpha,
+      this.epsilon,
+      momentumBuffer ? this.momentum : 0,
+    );
   }
 }

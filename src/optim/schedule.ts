@@ -57,7 +57,8 @@ function decayedRate(learningRate: number, schedule: Schedule, step: number, spe
     }
     case 'cosine': {
       const total = schedule.totalSteps;
-      if (!total && spent === undefined) throw new BpttError('the cosine schedule needs to know how many steps the run has', 'give --steps, --epochs or --time, or --schedule-steps N');
+      if (!total && spent === undefined)
+        throw new BpttError('the cosine schedule needs to know how many steps the run has', 'give --steps, --epochs or --time, or --schedule-steps N');
       const minimum = schedule.minLearningRate ?? 0;
       if (total ? step >= total : spent! >= 1) return minimum;
       const angle = total ? (Math.PI * step) / total : Math.PI * spent!;

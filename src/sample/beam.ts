@@ -70,7 +70,8 @@ interface Prefix {
 export function beamSearch(model: RnnModel, tokenizer: Tokenizer, options: BeamSearchOptions): BeamCompletion[] {
   const { prime = '', beamWidth: K, maxLength = 100, lengthPenalty = 0, stop, exclude } = options;
   if (!Number.isInteger(K) || K < 1) throw new BpttError(`beam width ${K} is not a positive integer`, 'use a beam width of 1 or more');
-  if (!(lengthPenalty >= 0)) throw new BpttError(`length penalty ${lengthPenalty} is negative`, 'use a length penalty ≥ 0 (0 = total log-probability, 1 = per token)');
+  if (!(lengthPenalty >= 0))
+    throw new BpttError(`length penalty ${lengthPenalty} is negative`, 'use a length penalty ≥ 0 (0 = total log-probability, 1 = per token)');
   const primeIds = encodePrime(tokenizer, prime, {});
   const end = tokenizer.endId;
   const V = model.config.vocabSize;
@@ -81,7 +82,14 @@ export function beamSearch(model: RnnModel, tokenizer: Tokenizer, options: BeamS
     const text = withoutStop(tokenizer.continueText(prime, ids), stop);
     if (text === '' || exclude?.has(tokenizer.normalize(text))) return undefined;
     const scored = ids.length + (ending === 'end' ? 1 : 0);
-    return { text, ids, finished: ending !== 'cut', logProbability, meanLogProbability: logProbability / scored, score: logProbability / scored ** lengthPenalty };
+    return {
+      text,
+      ids,
+      finished: ending !== 'cut',
+      logProbability,
+      meanLogProbability: logProbability / scored,
+      score: logProbability / scored ** lengthPenalty,
+    };
   };
   const byScore = (a: BeamCompletion, b: BeamCompletion) => b.score - a.score;
 

@@ -102,7 +102,11 @@ function explainTokens(
       text: tokenizer.decode([id]),
       probability: Math.exp(logProbs[id]),
       logProbability: logProbs[id],
-      alternatives: mostLikelyOthers(logProbs, id, alternatives).map((other) => ({ id: other, text: tokenizer.decode([other]), probability: Math.exp(logProbs[other]) })),
+      alternatives: mostLikelyOthers(logProbs, id, alternatives).map((other) => ({
+        id: other,
+        text: tokenizer.decode([other]),
+        probability: Math.exp(logProbs[other]),
+      })),
       hidden: Float32Array.from(sequence.topHidden()),
     });
     if (sampling) {

@@ -28,7 +28,10 @@ export class CharTokenizer extends TokenVocabulary implements Tokenizer {
   static fromText(text: string, options: { lowercase?: boolean } = {}): CharTokenizer {
     const set = new Set<string>([END_OF_SEQUENCE]);
     for (const char of options.lowercase ? text.toLowerCase() : text) set.add(char); // no array of every character: the text may be 50 MB
-    return new CharTokenizer([...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!), options);
+    return new CharTokenizer(
+      [...set].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!),
+      options,
+    );
   }
 
   /** Whether a token (a character) is in the vocabulary. */
@@ -48,7 +51,10 @@ export class CharTokenizer extends TokenVocabulary implements Tokenizer {
     for (const char of this.normalize(text)) {
       const id = this.index.get(char);
       if (id === undefined) {
-        throw new BpttError(`${what} contains ${describeCharacter(char)}, which is not in the model's vocabulary`, `use only these characters: ${this.printableVocabulary()}`);
+        throw new BpttError(
+          `${what} contains ${describeCharacter(char)}, which is not in the model's vocabulary`,
+          `use only these characters: ${this.printableVocabulary()}`,
+        );
       }
       ids.push(id);
     }

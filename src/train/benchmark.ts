@@ -54,7 +54,13 @@ export async function benchmarkTraining(
 ): Promise<BenchmarkResult & { threads: number }> {
   const model = RnnModel.initialized(modelConfigOf(recipe, vocabSize), recipe.seed, kernels);
   const parallel = await startParallel?.(model);
-  const trainer = new Trainer(model, sequences, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined }, { parallel });
+  const trainer = new Trainer(
+    model,
+    sequences,
+    [],
+    { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined },
+    { parallel },
+  );
   for (let i = 0; i < warmupSteps; i++) await trainer.trainStepAsync();
   let tokens = 0;
   let steps = 0;
@@ -66,14 +72,32 @@ export async function benchmarkTraining(
     elapsed = performance.now() - started;
   }
   parallel?.close();
-  return { backend: kernels.name, threads: parallel?.threads ?? kernelThreads(kernels), tokensPerSecond: tokens / (elapsed / 1000), steps, tokens, seconds: elapsed / 1000 };
+  return {
+    backend: kernels.name,
+    threads: parallel?.threads ?? kernelThreads(kernels),
+    tokensPerSecond: tokens / (elapsed / 1000),
+    steps,
+    tokens,
+    seconds: elapsed / 1000,
+  };
 }
 
 /**
  * The small workloads' shape, fixed here rather than taken from the defaults (which may change): the
  * peers in bench/peers run exactly this, one layer, no dropout, Adagrad 0.1.
  */
-const SMALL_SHAPE: Recipe = { ...DEFAULT_RECIPE, layers: 1, hidden: 128, embed: 0, dropout: 0, batchSize: 32, learningRate: 0.1, clip: 5, validationFraction: 0, patience: undefined };
+const SMALL_SHAPE: Recipe = {
+  ...DEFAULT_RECIPE,
+  layers: 1,
+  hidden: 128,
+  embed: 0,
+  dropout: 0,
+  batchSize: 32,
+  learningRate: 0.1,
+  clip: 5,
+  validationFraction: 0,
+  patience: undefined,
+};
 
 export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
   seed: {
@@ -93,4 +117,3 @@ export const WORKLOADS: Record<string, { describe: string; recipe: Recipe }> = {
     recipe: { ...SMALL_SHAPE, cell: 'gru' },
   },
 };
-

@@ -36,13 +36,21 @@ export interface TrainingState {
 }
 
 /** The bytes of a checkpoint: the model file plus the optimizer state and the training position. */
-export function encodeCheckpoint(trainer: Trainer, tokenizer: Tokenizer, state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>, data?: TrainingDataRecord): Uint8Array {
+export function encodeCheckpoint(
+  trainer: Trainer,
+  tokenizer: Tokenizer,
+  state: Omit<TrainingState, 'position' | 'optimizerCounters' | 'schedule'>,
+  data?: TrainingDataRecord,
+): Uint8Array {
   // The first epoch's order is written out: a checkpoint without it is older than first-epoch shuffling.
   const recipe = { ...state.recipe, firstEpochInOrder: state.recipe.firstEpochInOrder ?? false };
   const { carriedState, ...position } = trainer.position;
   const saved: SavedPosition = carriedState ? { ...position, carriedState: Array.from(carriedState) } : position;
   const training: TrainingState = { ...state, recipe, position: saved, optimizerCounters: { ...trainer.optimizer.counters }, schedule: trainer.schedule };
-  return encodeModelFile(trainer.model, tokenizer, { checkpoint: { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> }, data });
+  return encodeModelFile(trainer.model, tokenizer, {
+    checkpoint: { optimizerState: { ...trainer.optimizer.state }, training: training as unknown as Record<string, unknown> },
+    data,
+  });
 }
 
 /** A checkpoint read back. */
@@ -75,7 +83,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, kernels?: Ke
 export function restoreTrainer(trainer: Trainer, checkpoint: LoadedCheckpoint): void {
   const saved = checkpoint.checkpoint!.optimizerState;
   for (const [name, array] of Object.entries(trainer.optimizer.state)) {
-    if (!saved[name]) throw new BpttError(`the checkpoint has no ${name} for the ${trainer.optimizer.name} optimizer`, 'the checkpoint is damaged or from another run; resume from another one or start a new run');
+    if (!saved[name])
+      throw new BpttError(
+        `the checkpoint has no ${name} for the ${trainer.optimizer.name} optimizer`,
+        'the checkpoint is damaged or from another run; resume from another one or start a new run',
+      );
     array.set(saved[name]);
   }
   Object.assign(trainer.optimizer.counters, checkpoint.training.optimizerCounters ?? {});

@@ -76,7 +76,10 @@ export class Replica {
   private constructor(private readonly model: RnnModel) {}
 
   /** A replica on this thread, on the main model's shared memory. */
-  static async create(init: ReplicaInit, createKernels: (variant: ReplicaInit['variant'], memory: WebAssembly.Memory) => Promise<SharedMemoryKernels>): Promise<Replica> {
+  static async create(
+    init: ReplicaInit,
+    createKernels: (variant: ReplicaInit['variant'], memory: WebAssembly.Memory) => Promise<SharedMemoryKernels>,
+  ): Promise<Replica> {
     const kernels = await createKernels(init.variant, init.memory);
     const shared = kernels.view(init.config.dtype, init.paramsAddress, new ParameterLayout(parameterSpecs(init.config)).size);
     return new Replica(new RnnModel(init.config, kernels, shared));
@@ -173,7 +176,14 @@ export class DataParallel {
     const initialFor = (from: number, to: number) => (h0 && (from > 0 || to < batch.rows) ? stateRows(h0, batch.rows, hidden, from, to) : h0);
     const rowsOf = (from: number, to: number) => (from === 0 && to === batch.rows ? batch : sliceBatch(batch, from, to));
     const pending = this.replicas.map((replica, i) =>
-      replica.step({ batch: rowsOf(bounds[i + 1], bounds[i + 2]), scale, clip, dropoutSeed: seedFor(i + 1), h0: initialFor(bounds[i + 1], bounds[i + 2]), wantFinalState }),
+      replica.step({
+        batch: rowsOf(bounds[i + 1], bounds[i + 2]),
+        scale,
+        clip,
+        dropoutSeed: seedFor(i + 1),
+        h0: initialFor(bounds[i + 1], bounds[i + 2]),
+        wantFinalState,
+      }),
     );
     const lossSum = this.model.forward(rowsOf(bounds[0], bounds[1]), initialFor(bounds[0], bounds[1]), seedFor(0));
     let finalState: FloatArray | undefined;

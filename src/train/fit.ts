@@ -15,7 +15,18 @@ import { loadKernels, type Backend } from '../kernels/select.js';
 import { RnnModel } from '../model/rnn-model.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import type { TrainingDataRecord } from '../io/model-file.js';
-import { DEFAULT_RECIPE, fingerprint, modelConfigOf, prepareData, prepareStreams, PRESETS, streamEvaluateEvery, TEXT_RECIPE, trainOptionsOf, type Recipe } from './recipe.js';
+import {
+  DEFAULT_RECIPE,
+  fingerprint,
+  modelConfigOf,
+  prepareData,
+  prepareStreams,
+  PRESETS,
+  streamEvaluateEvery,
+  TEXT_RECIPE,
+  trainOptionsOf,
+  type Recipe,
+} from './recipe.js';
 import { checkRecipeOptions, recipeOf, type RecipeOptions } from './recipe-options.js';
 import { Trainer, type EpochEvent, type StepEvent, type TrainingPosition } from './trainer.js';
 
@@ -76,7 +87,8 @@ export function fitRecipe(texts: string | readonly string[], options: FitOptions
   checkRecipeOptions(options, FIT_ONLY_OPTIONS);
   let base = DEFAULT_RECIPE;
   if (options.preset !== undefined) base = PRESETS[options.preset];
-  else if (options.mode === undefined && typeof texts === 'string' && (options.tokens ?? 'char') === 'char' && chooseMode(texts).mode === 'stream') base = TEXT_RECIPE;
+  else if (options.mode === undefined && typeof texts === 'string' && (options.tokens ?? 'char') === 'char' && chooseMode(texts).mode === 'stream')
+    base = TEXT_RECIPE;
   const recipe = recipeOf(options, base);
   const lines = typeof texts === 'string' ? textLines(texts) : texts;
   if (options.mode === undefined && recipe.mode === 'lines' && lines.some((line) => line.length > MAX_LINE_LENGTH)) recipe.mode = 'chunks';
@@ -96,7 +108,8 @@ export async function fit(texts: string | readonly string[], options: FitOptions
   let validation: readonly Sequence[] | TokenStreams;
   let lines: string[] = [];
   if (recipe.mode === 'stream') {
-    if (recipe.tokens !== 'char') throw new BpttError('mode stream reads characters only', "use tokens: 'char' with mode stream, or mode lines/chunks for word tokens");
+    if (recipe.tokens !== 'char')
+      throw new BpttError('mode stream reads characters only', "use tokens: 'char' with mode stream, or mode lines/chunks for word tokens");
     const data = prepareStreams(text, recipe, source);
     ({ tokenizer, train } = data);
     validation = data.validation ?? [];

@@ -92,5 +92,10 @@ export function trainingMemory(config: ModelConfig, run: RunShape): MemoryEstima
   const weights = (2 + run.optimizerArrays) * P;
   const activations = GROWTH * (Math.max(trainShare, evaluation) + (threads - 1) * trainShare) + threads * packedWeights(config);
   const replicas = (threads - 1) * P;
-  return { bytes: bytesPer * (weights + activations + replicas), weights: bytesPer * weights, activations: bytesPer * activations, threads: bytesPer * replicas };
+  return {
+    bytes: bytesPer * (weights + activations + replicas),
+    weights: bytesPer * weights,
+    activations: bytesPer * activations,
+    threads: bytesPer * replicas,
+  };
 }

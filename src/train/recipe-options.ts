@@ -217,13 +217,18 @@ export function checkRecipeOptions(options: RecipeOptions, otherKeys: readonly s
   for (const [key, value] of Object.entries(options) as [keyof RecipeOptions, unknown][]) {
     if (value === undefined) continue;
     const known = key in OPTION_RANGES || key in OPTION_CHOICES || BOOLEAN_OPTIONS.includes(key) || otherKeys.includes(key);
-    if (!known) throw new BpttError(`there is no option ${JSON.stringify(key)}`, "the options are bptt train's flags in camelCase (docs/library.md), e.g. hidden, lr, time");
+    if (!known)
+      throw new BpttError(
+        `there is no option ${JSON.stringify(key)}`,
+        "the options are bptt train's flags in camelCase (docs/library.md), e.g. hidden, lr, time",
+      );
     const range = OPTION_RANGES[key];
     const choices = OPTION_CHOICES[key];
     if (range) {
       const allowed = `give ${range.integer ? 'an integer' : 'a number'} ${range.aboveMin ? 'above' : 'from'} ${range.min} to ${range.max}`;
       const inRange = typeof value === 'number' && (range.aboveMin ? value > range.min : value >= range.min) && value <= range.max;
-      if (!inRange || Number.isNaN(value) || (range.integer && !Number.isInteger(value))) throw new BpttError(`option ${key} is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`, allowed);
+      if (!inRange || Number.isNaN(value) || (range.integer && !Number.isInteger(value)))
+        throw new BpttError(`option ${key} is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`, allowed);
     } else if (choices) {
       if (!choices.includes(value)) throw new BpttError(`option ${key} is ${JSON.stringify(value)}`, `use one of ${choices.join(', ')}`);
     } else if (BOOLEAN_OPTIONS.includes(key) && typeof value !== 'boolean') {

@@ -203,17 +203,26 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
   const distinct = new Set<string>();
   for (const char of text) if (char !== END_OF_SEQUENCE) distinct.add(char); // no array of every character: the text may be 50 MB
   if (distinct.size < 2) {
-    throw new BpttError(`${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
+    throw new BpttError(
+      `${source} has ${distinct.size === 0 ? 'no characters' : `only one distinct character (${JSON.stringify([...distinct][0])})`} besides line ends`,
+      'there is nothing to learn; give a text with at least two different characters',
+    );
   }
   const minCount = recipe.minCount ?? DEFAULT_MIN_COUNT;
   const vocabulary = tokenizer ?? tokenizerForText(text, { kind: recipe.tokens ?? 'char', lowercase: recipe.lowercase, minCount });
   // A word vocabulary always holds '\n' and the unknown token: two more tokens are the least there is to learn.
   if (!tokenizer && vocabulary.kind === 'word' && vocabulary.size < 4) {
-    throw new BpttError(`${source} has fewer than two different words seen at least ${minCount} times`, minCount > 1 ? 'give more text or a lower --min-count' : 'give more text');
+    throw new BpttError(
+      `${source} has fewer than two different words seen at least ${minCount} times`,
+      minCount > 1 ? 'give more text or a lower --min-count' : 'give more text',
+    );
   }
   const unknown = vocabulary.unknownCharacter(text);
   if (unknown !== undefined) {
-    throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
+    throw new BpttError(
+      `${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`,
+      'train a new model on this data instead of starting from --init/--resume',
+    );
   }
   const lines = textLines(text);
   const sequences =
@@ -241,12 +250,18 @@ function textVocabulary(rawText: string, recipe: Recipe, source: string, tokeniz
 export function checkVocabulary(distinct: ReadonlySet<string>, source: string, options: { lowercase: boolean }, tokenizer?: CharTokenizer): CharTokenizer {
   const characters = [...distinct].filter((char) => char !== END_OF_SEQUENCE);
   if (characters.length < 2) {
-    throw new BpttError(`${source} has ${characters.length === 0 ? 'no characters' : `only one distinct character (${JSON.stringify(characters[0])})`} besides line ends`, 'there is nothing to learn; give a text with at least two different characters');
+    throw new BpttError(
+      `${source} has ${characters.length === 0 ? 'no characters' : `only one distinct character (${JSON.stringify(characters[0])})`} besides line ends`,
+      'there is nothing to learn; give a text with at least two different characters',
+    );
   }
   const vocabulary = tokenizer ?? CharTokenizer.fromText(characters.join(''), options);
   const unknown = characters.find((char) => !vocabulary.has(char));
   if (unknown !== undefined) {
-    throw new BpttError(`${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`, 'train a new model on this data instead of starting from --init/--resume');
+    throw new BpttError(
+      `${source} contains ${JSON.stringify(unknown)}, which is not in the model's vocabulary`,
+      'train a new model on this data instead of starting from --init/--resume',
+    );
   }
   return vocabulary;
 }
@@ -291,16 +306,42 @@ export function evaluationStreams(source: TokenSource, tokenizer: Tokenizer, rea
 /** The model architecture of a recipe, for a vocabulary of `vocabSize` tokens. */
 export function modelConfigOf(recipe: Recipe, vocabSize: number): ModelConfig {
   // Checkpoints written before the LSTM existed have no cell: they are vanilla RNNs.
-  return { cell: recipe.cell ?? 'rnn', activation: recipe.activation, vocabSize, hidden: recipe.hidden, embed: recipe.embed, layers: recipe.layers ?? 1, dtype: recipe.dtype, init: recipe.init, forgetBias: recipe.forgetBias, dropout: recipe.dropout };
+  return {
+    cell: recipe.cell ?? 'rnn',
+    activation: recipe.activation,
+    vocabSize,
+    hidden: recipe.hidden,
+    embed: recipe.embed,
+    layers: recipe.layers ?? 1,
+    dtype: recipe.dtype,
+    init: recipe.init,
+    forgetBias: recipe.forgetBias,
+    dropout: recipe.dropout,
+  };
 }
 
 /** The Trainer options of a recipe. */
 export function trainOptionsOf(recipe: Recipe): TrainOptions {
   return {
     batchSize: recipe.batchSize,
-    optimizer: { name: recipe.optimizer ?? 'adagrad', momentum: recipe.momentum, nesterov: recipe.nesterov, beta1: recipe.beta1, beta2: recipe.beta2, epsilon: recipe.epsilon, weightDecay: recipe.weightDecay },
+    optimizer: {
+      name: recipe.optimizer ?? 'adagrad',
+      momentum: recipe.momentum,
+      nesterov: recipe.nesterov,
+      beta1: recipe.beta1,
+      beta2: recipe.beta2,
+      epsilon: recipe.epsilon,
+      weightDecay: recipe.weightDecay,
+    },
     learningRate: recipe.learningRate,
-    schedule: { kind: recipe.schedule ?? 'constant', decayEvery: recipe.decayEvery, decayFactor: recipe.decayFactor, totalSteps: recipe.scheduleSteps, minLearningRate: recipe.minLearningRate, warmupSteps: recipe.warmup },
+    schedule: {
+      kind: recipe.schedule ?? 'constant',
+      decayEvery: recipe.decayEvery,
+      decayFactor: recipe.decayFactor,
+      totalSteps: recipe.scheduleSteps,
+      minLearningRate: recipe.minLearningRate,
+      warmupSteps: recipe.warmup,
+    },
     clip: recipe.clip,
     clipNorm: recipe.clipNorm,
     epochs: recipe.epochs,

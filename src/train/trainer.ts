@@ -321,7 +321,13 @@ export class Trainer {
    */
   private gradientRequest() {
     const streams = this.train instanceof TokenStreams;
-    return { scale: 1 / this.options.batchSize, clip: this.options.clip, dropoutSeed: this.dropoutSeed(), h0: this.position.carriedState, wantFinalState: streams };
+    return {
+      scale: 1 / this.options.batchSize,
+      clip: this.options.clip,
+      dropoutSeed: this.dropoutSeed(),
+      h0: this.position.carriedState,
+      wantFinalState: streams,
+    };
   }
 
   /** Checks the loss, keeps the streams' final state for the next window, and updates the weights. */
@@ -354,7 +360,10 @@ export class Trainer {
     this.firstLoss ??= loss;
     const limit = DIVERGENCE_FACTOR * Math.max(Math.log(this.model.config.vocabSize), this.firstLoss);
     if (loss > limit) {
-      throw new DivergenceError(this.position.step + 1, `the loss rose to ${loss.toFixed(1)} nats/char, over ${DIVERGENCE_FACTOR} times where it started (${(limit / DIVERGENCE_FACTOR).toFixed(2)})`);
+      throw new DivergenceError(
+        this.position.step + 1,
+        `the loss rose to ${loss.toFixed(1)} nats/char, over ${DIVERGENCE_FACTOR} times where it started (${(limit / DIVERGENCE_FACTOR).toFixed(2)})`,
+      );
     }
   }
 
@@ -472,7 +481,11 @@ export function evaluateStreams(model: RnnModel, streams: TokenStreams): Evaluat
 export function evaluate(model: RnnModel, sequences: readonly Sequence[], batchSize = 256): EvaluationResult {
   let lossSum = 0;
   let tokens = 0;
-  for (const batch of batches(sequences, sequences.map((_, i) => i), batchSize)) {
+  for (const batch of batches(
+    sequences,
+    sequences.map((_, i) => i),
+    batchSize,
+  )) {
     lossSum += model.forward(batch);
     tokens += batch.tokens;
   }

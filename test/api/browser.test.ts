@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dinosPath, repoRoot } from '../helpers.js';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const names = readFileSync(dinosPath, 'utf8').split('\n').filter(Boolean).filter((_, i) => i % 3 === 0).slice(0, 400);
+const names = readFileSync(dinosPath, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .filter((_, i) => i % 3 === 0)
+  .slice(0, 400);
 
 /** The page's script: the README's five lines, with the names and the budget from the page's URL. */
 const PAGE_SCRIPT = `
@@ -57,15 +61,22 @@ describe('the five lines in a browser page', () => {
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       // /isolated/… is served with the cross-origin isolation headers (SharedArrayBuffer, so WebAssembly threads' memory), /plain/… without.
-      const headers: Record<string, string> = url.pathname.startsWith('/isolated/') ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
-      if (url.pathname.endsWith('/five-lines.js') || url.pathname === '/five-lines.js') response.writeHead(200, { 'Content-Type': 'text/javascript', ...headers }).end(script);
-      else if (url.pathname.endsWith('/')) response.writeHead(200, { 'Content-Type': 'text/html', ...headers }).end(html.replace('/five-lines.js', `${url.pathname}five-lines.js`));
+      const headers: Record<string, string> = url.pathname.startsWith('/isolated/')
+        ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+        : {};
+      if (url.pathname.endsWith('/five-lines.js') || url.pathname === '/five-lines.js')
+        response.writeHead(200, { 'Content-Type': 'text/javascript', ...headers }).end(script);
+      else if (url.pathname.endsWith('/'))
+        response.writeHead(200, { 'Content-Type': 'text/html', ...headers }).end(html.replace('/five-lines.js', `${url.pathname}five-lines.js`));
       else response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -81,7 +92,7 @@ describe('the five lines in a browser page', () => {
     try {
       await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, undefined, { timeout: 60_000 });
     } catch (error) {
-      throw new Error(`the page gave no result: ${errors.join('; ') || String(error)}`);
+      throw new Error(`the page gave no result: ${errors.join('; ') || String(error)}`, { cause: error });
     }
     const result = (await page.evaluate(() => (window as unknown as { result: unknown }).result)) as PageResult;
     await page.close();

@@ -9,7 +9,9 @@ import { loadModel as loadForInference } from '../../src/inference.js';
 import { dinosPath } from '../helpers.js';
 
 // Every fourth name: 384 from the whole alphabet (the file is sorted).
-const names = readFileSync(dinosPath, 'utf8').split('\n').filter((name, i) => name && i % 4 === 0);
+const names = readFileSync(dinosPath, 'utf8')
+  .split('\n')
+  .filter((name, i) => name && i % 4 === 0);
 
 describe('train / sample / score / toBytes / loadModel', () => {
   let model: Model;
@@ -60,7 +62,13 @@ describe('train / sample / score / toBytes / loadModel', () => {
     const folder = mkdtempSync(join(tmpdir(), 'bptt-api-'));
     const path = join(folder, 'names.safetensors');
     writeFileSync(path, bytes);
-    for (const source of [bytes, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, path, pathToFileURL(path), pathToFileURL(path).href]) {
+    for (const source of [
+      bytes,
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      path,
+      pathToFileURL(path),
+      pathToFileURL(path).href,
+    ]) {
       const again = await loadModel(source);
       expect(again.rnn.kernels.name).not.toBe('reference');
       expect(again.score('Tyrannosaurus')).toEqual(model.score('Tyrannosaurus'));

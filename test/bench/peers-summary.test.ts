@@ -19,7 +19,15 @@ function summarize(lines: object[]): string {
 }
 
 const bptt = (round: number, threads: number, rate: number) => ({ round, workload: 'seed', backend: 'wasm-relaxed', threads, tokens_per_s: rate });
-const torch = (round: number, threads: number, rate: number) => ({ round, workload: 'seed', peer: 'torch-manual', dtype: 'float32', threads, blas_threads: 2, tokens_per_s: rate });
+const torch = (round: number, threads: number, rate: number) => ({
+  round,
+  workload: 'seed',
+  peer: 'torch-manual',
+  dtype: 'float32',
+  threads,
+  blas_threads: 2,
+  tokens_per_s: rate,
+});
 const numpy = (round: number, rate: number) => ({ round, workload: 'seed', peer: 'numpy', dtype: 'float64', threads: 2, tokens_per_s: rate });
 
 describe('bench/peers/summarize.py', () => {
@@ -31,9 +39,18 @@ describe('bench/peers/summarize.py', () => {
 
   it('three rounds: medians and ranges; the summary is the median of per-round ratios', () => {
     const out = summarize([
-      bptt(1, 2, 200_000), numpy(1, 100_000), torch(1, 1, 250_000), torch(1, 2, 150_000),
-      bptt(2, 2, 180_000), numpy(2, 120_000), torch(2, 1, 200_000), torch(2, 2, 220_000),
-      bptt(3, 2, 210_000), numpy(3, 70_000), torch(3, 1, 210_000), torch(3, 2, 200_000),
+      bptt(1, 2, 200_000),
+      numpy(1, 100_000),
+      torch(1, 1, 250_000),
+      torch(1, 2, 150_000),
+      bptt(2, 2, 180_000),
+      numpy(2, 120_000),
+      torch(2, 1, 200_000),
+      torch(2, 2, 220_000),
+      bptt(3, 2, 210_000),
+      numpy(3, 70_000),
+      torch(3, 1, 210_000),
+      torch(3, 2, 200_000),
     ]);
     expect(out).toMatch(/bptt wasm-relaxed\s+2 threads\s+200,000 \(180,000–210,000\)/);
     // numpy: per-round ratios 2.00, 1.50, 3.00 → median 2.00 (the ratio of medians would be 2.00 too)

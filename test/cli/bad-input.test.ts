@@ -17,7 +17,23 @@ let checkpointPath: string;
 
 beforeAll(() => {
   const dir = freshDir();
-  const result = runCli(dir, ['train', '--data', dinosPath, '--hidden', '8', '--batch', '64', '--steps', '3', '--print', '0', '--out', 'm.safetensors', '--checkpoint', 'c.safetensors']);
+  const result = runCli(dir, [
+    'train',
+    '--data',
+    dinosPath,
+    '--hidden',
+    '8',
+    '--batch',
+    '64',
+    '--steps',
+    '3',
+    '--print',
+    '0',
+    '--out',
+    'm.safetensors',
+    '--checkpoint',
+    'c.safetensors',
+  ]);
   expect(result.status, describeRun(result)).toBe(0);
   modelPath = join(dir, 'm.safetensors');
   checkpointPath = join(dir, 'c.safetensors');
@@ -180,10 +196,7 @@ describe.concurrent('bad model files', () => {
     {
       name: 'a safetensors file that is not a bptt model',
       make: (dir) => {
-        const bytes = serializeSafetensors(
-          { 'fc.weight': { dtype: 'F32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } },
-          { format: 'pt' },
-        );
+        const bytes = serializeSafetensors({ 'fc.weight': { dtype: 'F32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } }, { format: 'pt' });
         writeFileSync(join(dir, 'foreign.safetensors'), bytes);
         return 'foreign.safetensors';
       },
@@ -196,12 +209,24 @@ describe.concurrent('bad model files', () => {
   const commands: { name: string; args: (file: string) => string[]; train: boolean; kinds?: string[] }[] = [
     { name: 'sample --model', args: (file) => ['sample', '--model', file], train: false },
     { name: 'train --resume', args: (file) => ['train', '--resume', file, '--steps', '1'], train: true },
-    { name: 'eval --model', args: (file) => ['eval', '--model', file, '--data', dinosPath], train: false, kinds: ['a text file', 'a safetensors file that is not a bptt model'] },
-    { name: 'train --init', args: (file) => ['train', '--init', file, '--data', dinosPath, '--steps', '1'], train: true, kinds: ['random bytes', 'a truncated model file'] },
+    {
+      name: 'eval --model',
+      args: (file) => ['eval', '--model', file, '--data', dinosPath],
+      train: false,
+      kinds: ['a text file', 'a safetensors file that is not a bptt model'],
+    },
+    {
+      name: 'train --init',
+      args: (file) => ['train', '--init', file, '--data', dinosPath, '--steps', '1'],
+      train: true,
+      kinds: ['random bytes', 'a truncated model file'],
+    },
   ];
 
   const table = commands.flatMap((command) =>
-    kinds.filter((kind) => !command.kinds || command.kinds.includes(kind.name)).map((kind) => ({ ...kind, command: command.name, args: command.args, train: command.train })),
+    kinds
+      .filter((kind) => !command.kinds || command.kinds.includes(kind.name))
+      .map((kind) => ({ ...kind, command: command.name, args: command.args, train: command.train })),
   );
 
   it.each(table)('$command rejects $name', async ({ make, mentions, args, train }) => {
@@ -290,12 +315,27 @@ describe.concurrent('bad flags', () => {
 
   // Optimization flags that do not fit together: one line naming what to give or drop.
   it.each([
-    [['--beta1', '0.8'], ['--beta1', 'adagrad', '--optimizer adam']],
-    [['--optimizer', 'sgd', '--nesterov'], ['Nesterov', '--momentum']],
-    [['--optimizer', 'adam', '--momentum', '0.9'], ['--momentum', 'adam', 'sgd or rmsprop']],
-    [['--decay-every', '10'], ['--decay-every', '--schedule step']],
+    [
+      ['--beta1', '0.8'],
+      ['--beta1', 'adagrad', '--optimizer adam'],
+    ],
+    [
+      ['--optimizer', 'sgd', '--nesterov'],
+      ['Nesterov', '--momentum'],
+    ],
+    [
+      ['--optimizer', 'adam', '--momentum', '0.9'],
+      ['--momentum', 'adam', 'sgd or rmsprop'],
+    ],
+    [
+      ['--decay-every', '10'],
+      ['--decay-every', '--schedule step'],
+    ],
     [['--schedule', 'step'], ['--decay-every']],
-    [['--schedule', 'cosine', '--lr', '0.01', '--min-lr', '0.1'], ['--min-lr', '0.1', '--lr']],
+    [
+      ['--schedule', 'cosine', '--lr', '0.01', '--min-lr', '0.1'],
+      ['--min-lr', '0.1', '--lr'],
+    ],
   ])('train %j: exit 2, one line', async (args, mentions) => {
     const { dir, sentinels, outputArgs } = trainTargets();
     const result = await runCliAsync(dir, ['train', '--data', dinosPath, ...outputArgs, ...args, ...(args.includes('--time') ? [] : ['--steps', '1'])]);
@@ -377,7 +417,21 @@ describe.concurrent('bad flags', () => {
 describe.concurrent('bad output paths', () => {
   it('--out in a folder that does not exist: the message names the given path', async () => {
     const { dir, sentinels } = trainTargets();
-    const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '1', '--print', '0', '--out', 'nodir/m.safetensors', '--checkpoint', 'ck.safetensors']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--hidden',
+      '8',
+      '--steps',
+      '1',
+      '--print',
+      '0',
+      '--out',
+      'nodir/m.safetensors',
+      '--checkpoint',
+      'ck.safetensors',
+    ]);
     expectUserError(result, ['nodir/m.safetensors']);
     expect(result.stderr).not.toContain('.probe');
     sentinels.expectUnchanged();
@@ -385,7 +439,21 @@ describe.concurrent('bad output paths', () => {
 
   it('--out in a folder that does not exist: exit 2 before training, one line', async () => {
     const { dir, sentinels } = trainTargets();
-    const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '1', '--print', '0', '--out', 'nodir/m.safetensors', '--checkpoint', 'ck.safetensors']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--hidden',
+      '8',
+      '--steps',
+      '1',
+      '--print',
+      '0',
+      '--out',
+      'nodir/m.safetensors',
+      '--checkpoint',
+      'ck.safetensors',
+    ]);
     expectUserError(result, ['nodir']);
     sentinels.expectUnchanged();
   });
@@ -393,7 +461,21 @@ describe.concurrent('bad output paths', () => {
   it('--out naming an existing directory is rejected before training (one line)', async () => {
     const { dir, sentinels } = trainTargets();
     mkdirSync(join(dir, 'models'));
-    const result = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '1', '--print', '0', '--out', 'models', '--checkpoint', 'ck.safetensors']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--hidden',
+      '8',
+      '--steps',
+      '1',
+      '--print',
+      '0',
+      '--out',
+      'models',
+      '--checkpoint',
+      'ck.safetensors',
+    ]);
     expectUserError(result, ['models', 'directory']);
     sentinels.expectUnchanged();
   });

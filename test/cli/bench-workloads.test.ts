@@ -22,14 +22,24 @@ describe('bptt bench workloads', () => {
   });
 
   it("seed: the notebook's recipe in float32", () => {
-    expect(WORKLOADS.seed.recipe).toMatchObject({ cell: 'rnn', activation: 'sigmoid', hidden: 256, embed: 0, batchSize: 512, learningRate: 0.1, clip: 5, dtype: 'float32' });
+    expect(WORKLOADS.seed.recipe).toMatchObject({
+      cell: 'rnn',
+      activation: 'sigmoid',
+      hidden: 256,
+      embed: 0,
+      batchSize: 512,
+      learningRate: 0.1,
+      clip: 5,
+      dtype: 'float32',
+    });
     expect(WORKLOADS.seed.recipe.dropout ?? 0).toBe(0);
   });
 });
 
 describe('what bptt bench reports besides tokens/s', () => {
   it('FLOPs per token: 3 products each (forward, γ, weight gradient) of the recurrent, input and output weights', () => {
-    const config = (cell: 'rnn' | 'lstm' | 'gru', hidden: number, embed = 0, layers = 1) => ({ cell, activation: 'tanh', vocabSize: 27, hidden, embed, layers, dtype: 'float32', init: 'scaled' }) as const;
+    const config = (cell: 'rnn' | 'lstm' | 'gru', hidden: number, embed = 0, layers = 1) =>
+      ({ cell, activation: 'tanh', vocabSize: 27, hidden, embed, layers, dtype: 'float32', init: 'scaled' }) as const;
     expect(trainingFlopsPerToken(config('rnn', 256))).toBe(6 * 256 * 256 + 6 * 27 * 256); // the seed: 434,688 ("435k" in the issue)
     expect(trainingFlopsPerToken(config('lstm', 128))).toBe(6 * 4 * 128 * 128 + 6 * 27 * 128);
     expect(trainingFlopsPerToken(config('gru', 64, 16, 2))).toBe(6 * 3 * 64 * (64 + 16) + 6 * 3 * 64 * (64 + 64) + 6 * 27 * 64);

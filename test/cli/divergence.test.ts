@@ -22,7 +22,10 @@ const dinoText = readFileSync(dinosPath, 'utf8');
  * and softmax gives NaN. The weights themselves are finite, so the file loads.
  */
 function explodingModel(tokenizer: CharTokenizer): RnnModel {
-  const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 1);
+  const model = RnnModel.initialized(
+    { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+    1,
+  );
   model.weights.b1.fill(20);
   model.weights.U.fill(3e38);
   return model;
@@ -36,7 +39,10 @@ function explodingModel(tokenizer: CharTokenizer): RnnModel {
  * Elementwise clipping lets NaN through, so Adagrad writes NaN into Wh.
  */
 function finiteLossNanGradientModel(tokenizer: CharTokenizer): RnnModel {
-  const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 1);
+  const model = RnnModel.initialized(
+    { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+    1,
+  );
   model.weights.Wx.fill(0);
   model.weights.b1.fill(0);
   model.weights.Wh.fill(3e38);
@@ -56,7 +62,17 @@ describe.concurrent('bptt train on diverging weights', () => {
     sentinels.add(join(dir, 'ck.safetensors'), 'the last good checkpoint of an earlier run\n');
     sentinels.add(join(dir, 'bad.safetensors'));
 
-    const result = await runCliAsync(dir, ['train', '--init', 'bad.safetensors', '--data', dinosPath, '--checkpoint', 'ck.safetensors', '--out', 'out.safetensors']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--init',
+      'bad.safetensors',
+      '--data',
+      dinosPath,
+      '--checkpoint',
+      'ck.safetensors',
+      '--out',
+      'out.safetensors',
+    ]);
     const report = describeRun(result);
     expect(result.status, report).not.toBe(0);
     expect(result.status, report).not.toBeNull();
@@ -87,7 +103,23 @@ describe.concurrent('bptt train when the loss is finite but the update is not', 
 
   it('keeps the last good checkpoint when an update produces NaN weights', async () => {
     const { dir, sentinels } = setUp();
-    const result = await runCliAsync(dir, ['train', '--init', 'nan-grad.safetensors', '--data', dinosPath, '--batch', '4096', '--steps', '3', '--checkpoint', 'ck.safetensors', '--out', 'out.safetensors', '--print', '0']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--init',
+      'nan-grad.safetensors',
+      '--data',
+      dinosPath,
+      '--batch',
+      '4096',
+      '--steps',
+      '3',
+      '--checkpoint',
+      'ck.safetensors',
+      '--out',
+      'out.safetensors',
+      '--print',
+      '0',
+    ]);
     expect(result.status, describeRun(result)).not.toBe(0);
     expect(result.stderr).toContain('diverged');
     expect(existsSync(join(dir, 'out.safetensors'))).toBe(false);
@@ -96,7 +128,19 @@ describe.concurrent('bptt train when the loss is finite but the update is not', 
 
   it('does not report success and write an unusable model when the last update produces NaN', async () => {
     const { dir } = setUp();
-    const result = await runCliAsync(dir, ['train', '--init', 'nan-grad.safetensors', '--data', dinosPath, '--steps', '1', '--out', 'out.safetensors', '--print', '0']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--init',
+      'nan-grad.safetensors',
+      '--data',
+      dinosPath,
+      '--steps',
+      '1',
+      '--out',
+      'out.safetensors',
+      '--print',
+      '0',
+    ]);
     expect(result.status, describeRun(result)).not.toBe(0);
     expect(result.stderr).toContain('diverged');
     expect(existsSync(join(dir, 'out.safetensors'))).toBe(false);
@@ -104,7 +148,23 @@ describe.concurrent('bptt train when the loss is finite but the update is not', 
 
   it('whatever it reports, it never leaves temporary files behind', async () => {
     const { dir } = setUp();
-    await runCliAsync(dir, ['train', '--init', 'nan-grad.safetensors', '--data', dinosPath, '--batch', '4096', '--steps', '3', '--checkpoint', 'ck.safetensors', '--out', 'out.safetensors', '--print', '0']);
+    await runCliAsync(dir, [
+      'train',
+      '--init',
+      'nan-grad.safetensors',
+      '--data',
+      dinosPath,
+      '--batch',
+      '4096',
+      '--steps',
+      '3',
+      '--checkpoint',
+      'ck.safetensors',
+      '--out',
+      'out.safetensors',
+      '--print',
+      '0',
+    ]);
     expect(hiddenFiles(dir)).toEqual([]);
   });
 });
@@ -116,12 +176,18 @@ describe('Trainer (library) on diverging weights', () => {
   it.each([
     ['NaN weights', (model: RnnModel) => model.params.fill(NaN)],
     ['a single NaN weight', (model: RnnModel) => (model.weights.Wh[3] = NaN)],
-    ['logits that overflow to Infinity', (model: RnnModel) => {
-      model.weights.b1.fill(20);
-      model.weights.U.fill(3e38);
-    }],
+    [
+      'logits that overflow to Infinity',
+      (model: RnnModel) => {
+        model.weights.b1.fill(20);
+        model.weights.U.fill(3e38);
+      },
+    ],
   ] as const)('run() rejects with DivergenceError for %s, before any update or event', async (_name, spoil) => {
-    const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 2);
+    const model = RnnModel.initialized(
+      { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+      2,
+    );
     spoil(model);
     const before = Float32Array.from(model.params);
     const trainer = new Trainer(model, sequences, [], trainOptions);
@@ -143,7 +209,10 @@ describe('Trainer (library) on diverging weights', () => {
   });
 
   it('trainStep() throws DivergenceError synchronously', () => {
-    const model = RnnModel.initialized({ cell: 'rnn', activation: 'sigmoid', vocabSize: tokenizer.size, hidden: 4, embed: 2, layers: 1, dtype: 'float64', init: 'scaled' }, 3);
+    const model = RnnModel.initialized(
+      { cell: 'rnn', activation: 'sigmoid', vocabSize: tokenizer.size, hidden: 4, embed: 2, layers: 1, dtype: 'float64', init: 'scaled' },
+      3,
+    );
     model.weights.embedding.fill(NaN);
     const trainer = new Trainer(model, sequences, [], trainOptions);
     expect(() => trainer.trainStep()).toThrow(DivergenceError);
@@ -164,7 +233,10 @@ describe('Trainer (library) on diverging weights', () => {
   });
 
   it('a healthy model trains without DivergenceError (control)', async () => {
-    const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 2);
+    const model = RnnModel.initialized(
+      { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+      2,
+    );
     const trainer = new Trainer(model, sequences, [], trainOptions);
     await expect(trainer.run()).resolves.toMatchObject({ step: 3 });
   });

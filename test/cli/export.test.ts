@@ -12,7 +12,10 @@ import { describeRun, expectUserError, freshDir, hiddenFiles, runCliAsync } from
 
 function modelFile(dir: string): string {
   const tokenizer = CharTokenizer.fromText('abcdef\n');
-  const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 0, layers: 2, dtype: 'float32', init: 'scaled' }, 1);
+  const model = RnnModel.initialized(
+    { cell: 'gru', activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 0, layers: 2, dtype: 'float32', init: 'scaled' },
+    1,
+  );
   const path = join(dir, 'm.safetensors');
   writeFileSync(path, encodeModelFile(model, tokenizer));
   return path;

@@ -24,7 +24,23 @@ describe.concurrent('bptt train → sample → eval on the dinosaur names', () =
     dir = freshDir();
     modelPath = join(dir, 'm.safetensors');
     checkpointPath = join(dir, 'c.safetensors');
-    trained = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--epochs', '1', '--batch', '64', '--out', 'm.safetensors', '--checkpoint', 'c.safetensors', '--print', '3']);
+    trained = await runCliAsync(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--hidden',
+      '8',
+      '--epochs',
+      '1',
+      '--batch',
+      '64',
+      '--out',
+      'm.safetensors',
+      '--checkpoint',
+      'c.safetensors',
+      '--print',
+      '3',
+    ]);
   });
 
   it('train exits 0, prints 3 samples on stdout and writes the model and the checkpoint', async () => {
@@ -119,7 +135,7 @@ describe.concurrent('bptt train → sample → eval on the dinosaur names', () =
     const stdoutLines = outputLines(result.stdout);
     expect(stdoutLines).toHaveLength(1);
     const report = JSON.parse(stdoutLines[0]) as Record<string, number>;
-    expect(report.mode).toBe("lines"); // the model was trained on lines: eval reads lines
+    expect(report.mode).toBe('lines'); // the model was trained on lines: eval reads lines
     expect(Object.keys(report).sort()).toEqual(['bits_per_char', 'chars', 'lines', 'mode', 'nats_per_char', 'perplexity', 'unknown']);
     const nats = report.nats_per_char;
     expect(Number.isFinite(nats) && nats > 0).toBe(true);
@@ -142,7 +158,21 @@ describe.concurrent('bptt train → sample → eval on the dinosaur names', () =
 
   it('train --init continues from the model file (same architecture, same vocabulary)', async () => {
     const cwd = freshDir();
-    const result = await runCliAsync(cwd, ['train', '--init', modelPath, '--data', dinosPath, '--steps', '2', '--batch', '64', '--print', '0', '--out', 'next.safetensors']);
+    const result = await runCliAsync(cwd, [
+      'train',
+      '--init',
+      modelPath,
+      '--data',
+      dinosPath,
+      '--steps',
+      '2',
+      '--batch',
+      '64',
+      '--print',
+      '0',
+      '--out',
+      'next.safetensors',
+    ]);
     expect(result.status, describeRun(result)).toBe(0);
     expect(result.stdout).toBe('');
     const next = decodeModelFile(readFileSync(join(cwd, 'next.safetensors')), 'next.safetensors');
@@ -169,7 +199,30 @@ describe.concurrent('novelty on a data set the model has memorised', () => {
   /** Two names the model learns by heart, so that many samples are copies of the data. */
   async function memorise(cwd: string, text: string, extra: string[] = []): Promise<CliResult> {
     writeFileSync(join(cwd, 'names.txt'), text);
-    return runCliAsync(cwd, ['train', '--data', 'names.txt', ...extra, '--val', '0', '--batch', '2', '--epochs', '200', '--hidden', '8', '--cell', 'rnn', '--activation', 'tanh', '--lr', '0.3', '--print', '10', '--out', 'names.safetensors']);
+    return runCliAsync(cwd, [
+      'train',
+      '--data',
+      'names.txt',
+      ...extra,
+      '--val',
+      '0',
+      '--batch',
+      '2',
+      '--epochs',
+      '200',
+      '--hidden',
+      '8',
+      '--cell',
+      'rnn',
+      '--activation',
+      'tanh',
+      '--lr',
+      '0.3',
+      '--print',
+      '10',
+      '--out',
+      'names.safetensors',
+    ]);
   }
 
   it('sample --novel rejects every copy of a training line', async () => {
@@ -183,7 +236,9 @@ describe.concurrent('novelty on a data set the model has memorised', () => {
     const lines = outputLines(result.stdout);
     for (const line of lines) expect(['ab', 'ba']).not.toContain(line);
     // "R of A samples were in the training data and rejected (novelty N%)": N% of the A drawn were new, and printed.
-    const [, rejected, attempts, novelty] = (/^(\d+) of (\d+) samples were in the training data and rejected \(novelty ([\d.]+)%\)$/m.exec(result.stderr) ?? []).map(Number);
+    const [, rejected, attempts, novelty] = (
+      /^(\d+) of (\d+) samples were in the training data and rejected \(novelty ([\d.]+)%\)$/m.exec(result.stderr) ?? []
+    ).map(Number);
     expect(rejected).toBeGreaterThan(0);
     expect(attempts - rejected).toBe(lines.length);
     expect(novelty).toBeCloseTo((100 * lines.length) / attempts, 1);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
-const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('bptt info', () => {
   it('describes a model file: architecture, parameter count and tensors', () => {
@@ -15,9 +16,15 @@ describe('bptt info', () => {
     expect(report).toMatchObject({ cell: 'rnn', activation: 'tanh', hidden: 8, layers: 1, embed: 5, vocab_size: 7, dtype: 'float64', checkpoint: null });
     // embedding 7×5, W_ih 8×5, W_hh 8×8, b1 8, U 7×8, b2 7 (bias_hh is folded into b1)
     expect(report.parameters).toBe(35 + 40 + 64 + 8 + 56 + 7);
-    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual(
-      ['embedding.weight', 'fc.bias', 'fc.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0'],
-    );
+    expect(report.tensors.map((t: { name: string }) => t.name).sort()).toEqual([
+      'embedding.weight',
+      'fc.bias',
+      'fc.weight',
+      'rnn.bias_hh_l0',
+      'rnn.bias_ih_l0',
+      'rnn.weight_hh_l0',
+      'rnn.weight_ih_l0',
+    ]);
     const text = cli(['info', 'test/fixtures/torch-tanh-embed.safetensors']);
     expect(text.stdout).toMatch(/tanh RNN, hidden 8, 1 layer, embedding 5/);
   });
@@ -54,7 +61,10 @@ describe('bptt score', () => {
   it('gives each string its log-probability and nats per character, end of line included', () => {
     const result = cli(['score', '--model', 'test/fixtures/torch-tanh-onehot.safetensors', '--json', 'abc', 'fed']);
     expect(result.status, result.stderr).toBe(0);
-    const [abc, fed] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [abc, fed] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(abc).toMatchObject({ text: 'abc', chars: 4 });
     expect(abc.log_prob).toBeCloseTo(-abc.nats_per_char * 4, 10);
     expect(abc.log_prob).toBeLessThan(0);
@@ -81,7 +91,10 @@ describe('bptt train --log', () => {
     const log = join(folder, 'run.jsonl');
     const result = cli(['train', '--hidden', '8', '--batch', '256', '--epochs', '2', '--print', '0', '--out', join(folder, 'm.safetensors'), '--log', log]);
     expect(result.status, result.stderr).toBe(0);
-    const records = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const records = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const steps = records.filter((r) => r.type === 'step');
     const epochs = records.filter((r) => r.type === 'epoch');
     expect(steps).toHaveLength(10); // 1,186 training names in batches of 256: 5 steps per epoch
@@ -96,10 +109,40 @@ describe('bptt train --log', () => {
   it('records the learning rate of the schedule and the gradient norm before clipping by norm', () => {
     const folder = mkdtempSync(join(tmpdir(), 'bptt-log-'));
     const log = join(folder, 'run.jsonl');
-    const result = cli(['train', '--hidden', '8', '--batch', '256', '--epochs', '2', '--print', '0', '--out', join(folder, 'm.safetensors'), '--log', log, '--optimizer', 'adam', '--schedule', 'step', '--decay-every', '5', '--decay-factor', '0.5', '--warmup', '2', '--clip-norm', '0.001']);
+    const result = cli([
+      'train',
+      '--hidden',
+      '8',
+      '--batch',
+      '256',
+      '--epochs',
+      '2',
+      '--print',
+      '0',
+      '--out',
+      join(folder, 'm.safetensors'),
+      '--log',
+      log,
+      '--optimizer',
+      'adam',
+      '--schedule',
+      'step',
+      '--decay-every',
+      '5',
+      '--decay-factor',
+      '0.5',
+      '--warmup',
+      '2',
+      '--clip-norm',
+      '0.001',
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('Adam lr 0.005 (× 0.5 every 5 steps, warmup 2), clip-norm 0.001');
-    const steps = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((r) => r.type === 'step');
+    const steps = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((r) => r.type === 'step');
     expect(steps.map((r) => r.learning_rate)).toEqual([0.0025, 0.005, 0.005, 0.005, 0.005, 0.0025, 0.0025, 0.0025, 0.0025, 0.0025]);
     for (const r of steps) {
       expect(r.gradient_norm).toBeGreaterThan(0.001); // reported before the clip, which scaled every step

@@ -9,7 +9,11 @@ import { expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 
 it('survives 50 kill -9s, half of them aimed at checkpoint and model writes', { timeout: 400_000 }, () => {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'kill-test.mjs'), '--kills', '50', '--json'], { cwd: repoRoot, encoding: 'utf8', timeout: 390_000 });
+  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'kill-test.mjs'), '--kills', '50', '--json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 390_000,
+  });
   const report = `exit ${result.status}\n${result.stderr}`;
   expect(result.status, report).toBe(0);
   const counts = JSON.parse(result.stdout.trim().split('\n').pop()!);

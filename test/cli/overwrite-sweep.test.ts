@@ -21,7 +21,27 @@ let dir: string;
 beforeAll(() => {
   dir = freshDir();
   writeFileSync(join(dir, 'names.txt'), readFileSync(dinosPath, 'utf8').split('\n').slice(0, 40).join('\n') + '\n');
-  const trained = runCli(dir, ['train', '--data', 'names.txt', '--cell', 'rnn', '--hidden', '8', '--embed', '0', '--threads', '1', '--print', '0', '--epochs', '1', '--out', 'model.safetensors', '--checkpoint', 'ck.ckpt']);
+  const trained = runCli(dir, [
+    'train',
+    '--data',
+    'names.txt',
+    '--cell',
+    'rnn',
+    '--hidden',
+    '8',
+    '--embed',
+    '0',
+    '--threads',
+    '1',
+    '--print',
+    '0',
+    '--epochs',
+    '1',
+    '--out',
+    'model.safetensors',
+    '--checkpoint',
+    'ck.ckpt',
+  ]);
   if (trained.status !== 0) throw new Error(describeRun(trained));
   mkdirSync(join(dir, 'sub'));
   copyFileSync(join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors'), join(dir, 'state.safetensors'));
@@ -67,7 +87,13 @@ for (const input of TRAIN_INPUTS) {
     for (const spelling of SPELLINGS) {
       const { path, link } = spelling.output(input.file);
       const extra = output === '--out' ? [] : ['--out', 'fresh.safetensors'];
-      cases.push({ label: `train ${output} = ${input.flag} (${spelling.name})`, args: ['train', ...input.args(input.file), ...extra, output, path, '--print', '0', '--threads', '1'], input: input.file, mentions: [output, input.flag], link: link ? [link, path] : undefined });
+      cases.push({
+        label: `train ${output} = ${input.flag} (${spelling.name})`,
+        args: ['train', ...input.args(input.file), ...extra, output, path, '--print', '0', '--threads', '1'],
+        input: input.file,
+        mentions: [output, input.flag],
+        link: link ? [link, path] : undefined,
+      });
     }
   }
 }
@@ -76,14 +102,31 @@ for (const output of ['--out', '--checkpoint']) {
   for (const [i, beside] of BESIDE.entries()) {
     const file = i === 0 ? 'target.safetensors.lock' : '.target.safetensors.probe';
     const extra = output === '--out' ? [] : ['--out', 'fresh.safetensors'];
-    cases.push({ label: `train ${output}: ${beside.name} = --data`, args: ['train', '--data', file, ...extra, output, beside.output(file), '--print', '0', '--threads', '1'], input: file, mentions: [output, '--data', beside.name.replace('its ', '')] });
+    cases.push({
+      label: `train ${output}: ${beside.name} = --data`,
+      args: ['train', '--data', file, ...extra, output, beside.output(file), '--print', '0', '--threads', '1'],
+      input: file,
+      mentions: [output, '--data', beside.name.replace('its ', '')],
+    });
   }
 }
 for (const spelling of SPELLINGS) {
   const { path, link } = spelling.output('state.safetensors');
-  cases.push({ label: `import --out = STATE (${spelling.name})`, args: ['import', 'state.safetensors', '--out', path], input: 'state.safetensors', mentions: ['--out', 'STATE'], link: link ? [link, path] : undefined });
+  cases.push({
+    label: `import --out = STATE (${spelling.name})`,
+    args: ['import', 'state.safetensors', '--out', path],
+    input: 'state.safetensors',
+    mentions: ['--out', 'STATE'],
+    link: link ? [link, path] : undefined,
+  });
   const data = spelling.output('names.txt');
-  cases.push({ label: `import --out = --data (${spelling.name})`, args: ['import', 'state.safetensors', '--data', 'names.txt', '--out', data.path], input: 'names.txt', mentions: ['--out', '--data'], link: data.link ? [data.link, data.path] : undefined });
+  cases.push({
+    label: `import --out = --data (${spelling.name})`,
+    args: ['import', 'state.safetensors', '--data', 'names.txt', '--out', data.path],
+    input: 'names.txt',
+    mentions: ['--out', '--data'],
+    link: data.link ? [data.link, data.path] : undefined,
+  });
 }
 
 describe('no output can overwrite an input: every pair refused before anything is written', () => {

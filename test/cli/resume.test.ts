@@ -20,17 +20,94 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: 'float32, within the first epoch', flags: ['--hidden', '8', '--batch', '64', '--seed', '5'], total: 10, stopAt: 4, dtype: 'F32' },
-  { name: 'float64, within the first epoch', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64'], total: 10, stopAt: 4, dtype: 'F64' },
+  {
+    name: 'float64, within the first epoch',
+    flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64'],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F64',
+  },
   // 1,382 training lines in batches of 512: 3 batches per epoch, so the run crosses two epoch
   // boundaries (validation, checkpoints, a reshuffle) and stops in the middle of the second epoch.
-  { name: 'float32, across epochs with shuffling, embedding and sigmoid', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--cell', 'rnn', '--activation', 'sigmoid'], total: 10, stopAt: 4, dtype: 'F32' },
-  { name: 'float64, stopped exactly at an epoch boundary', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--cell', 'rnn', '--activation', 'tanh', '--dtype', 'float64'], total: 8, stopAt: 3, dtype: 'F64' },
+  {
+    name: 'float32, across epochs with shuffling, embedding and sigmoid',
+    flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--shuffle', '--seed', '7', '--embed', '3', '--cell', 'rnn', '--activation', 'sigmoid'],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F32',
+  },
+  {
+    name: 'float64, stopped exactly at an epoch boundary',
+    flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--cell', 'rnn', '--activation', 'tanh', '--dtype', 'float64'],
+    total: 8,
+    stopAt: 3,
+    dtype: 'F64',
+  },
   // Every optimizer's state (and Adam's step count) and the schedules survive the checkpoint. A cosine is
   // fixed when a run starts, so both runs give it the same length.
-  { name: 'adamw, cosine with warmup, clipping by norm, across epochs', flags: ['--hidden', '8', '--batch', '512', '--val', '0.1', '--seed', '7', '--optimizer', 'adamw', '--schedule', 'cosine', '--schedule-steps', '10', '--warmup', '3', '--clip-norm', '1'], total: 10, stopAt: 4, dtype: 'F32' },
-  { name: 'adam with weight decay, float64', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64', '--optimizer', 'adam', '--weight-decay', '0.01'], total: 10, stopAt: 4, dtype: 'F64' },
-  { name: 'sgd with Nesterov momentum and a step schedule', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--optimizer', 'sgd', '--momentum', '0.9', '--nesterov', '--schedule', 'step', '--decay-every', '3'], total: 10, stopAt: 4, dtype: 'F32' },
-  { name: 'rmsprop with momentum', flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--optimizer', 'rmsprop', '--momentum', '0.5'], total: 10, stopAt: 4, dtype: 'F32' },
+  {
+    name: 'adamw, cosine with warmup, clipping by norm, across epochs',
+    flags: [
+      '--hidden',
+      '8',
+      '--batch',
+      '512',
+      '--val',
+      '0.1',
+      '--seed',
+      '7',
+      '--optimizer',
+      'adamw',
+      '--schedule',
+      'cosine',
+      '--schedule-steps',
+      '10',
+      '--warmup',
+      '3',
+      '--clip-norm',
+      '1',
+    ],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F32',
+  },
+  {
+    name: 'adam with weight decay, float64',
+    flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--dtype', 'float64', '--optimizer', 'adam', '--weight-decay', '0.01'],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F64',
+  },
+  {
+    name: 'sgd with Nesterov momentum and a step schedule',
+    flags: [
+      '--hidden',
+      '8',
+      '--batch',
+      '64',
+      '--seed',
+      '5',
+      '--optimizer',
+      'sgd',
+      '--momentum',
+      '0.9',
+      '--nesterov',
+      '--schedule',
+      'step',
+      '--decay-every',
+      '3',
+    ],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F32',
+  },
+  {
+    name: 'rmsprop with momentum',
+    flags: ['--hidden', '8', '--batch', '64', '--seed', '5', '--optimizer', 'rmsprop', '--momentum', '0.5'],
+    total: 10,
+    stopAt: 4,
+    dtype: 'F32',
+  },
 ];
 
 describe.concurrent('train --resume equals an uninterrupted run, bitwise', () => {
@@ -70,7 +147,13 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
     expect(positionA.step).toBe(total);
     expect(cb.training.optimizerCounters).toEqual(ca.training.optimizerCounters);
     const optimizer = flags.includes('--optimizer') ? flags[flags.indexOf('--optimizer') + 1] : 'adagrad';
-    const states: Record<string, string[]> = { adagrad: ['memory'], adam: ['firstMoment', 'secondMoment'], adamw: ['firstMoment', 'secondMoment'], sgd: ['momentumBuffer'], rmsprop: ['momentumBuffer', 'squareAverage'] };
+    const states: Record<string, string[]> = {
+      adagrad: ['memory'],
+      adam: ['firstMoment', 'secondMoment'],
+      adamw: ['firstMoment', 'secondMoment'],
+      sgd: ['momentumBuffer'],
+      rmsprop: ['momentumBuffer', 'squareAverage'],
+    };
     expect(Object.keys(ca.checkpoint!.optimizerState).sort()).toEqual(states[optimizer]);
     expect(cb.training.recipe).toEqual({ ...ca.training.recipe });
 
@@ -80,14 +163,31 @@ describe.concurrent('train --resume equals an uninterrupted run, bitwise', () =>
   });
 });
 
-describe('train --resume keeps the checkpoint\'s recipe', () => {
-  it.each([['--hidden', '9'], ['--lr', '0.5'], ['--no-shuffle'], ['--optimizer', 'adam'], ['--clip-norm', '1'], ['--schedule', 'cosine'], ['--nesterov']])('%s is refused with one line', async (...args) => {
-    const dir = freshDir();
-    const first = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--steps', '2', '--out', 'm.safetensors', '--checkpoint', 'ck.safetensors', '--print', '0']);
-    expect(first.status, describeRun(first)).toBe(0);
-    const before = readFileSync(join(dir, 'ck.safetensors'));
-    const result = await runCliAsync(dir, ['train', '--resume', 'ck.safetensors', ...args.filter((a): a is string => a !== undefined)]);
-    expectUserError(result, [args[0]!, 'resuming']);
-    expect(readFileSync(join(dir, 'ck.safetensors')).equals(before)).toBe(true);
-  });
+describe("train --resume keeps the checkpoint's recipe", () => {
+  it.each([['--hidden', '9'], ['--lr', '0.5'], ['--no-shuffle'], ['--optimizer', 'adam'], ['--clip-norm', '1'], ['--schedule', 'cosine'], ['--nesterov']])(
+    '%s is refused with one line',
+    async (...args) => {
+      const dir = freshDir();
+      const first = await runCliAsync(dir, [
+        'train',
+        '--data',
+        dinosPath,
+        '--hidden',
+        '8',
+        '--steps',
+        '2',
+        '--out',
+        'm.safetensors',
+        '--checkpoint',
+        'ck.safetensors',
+        '--print',
+        '0',
+      ]);
+      expect(first.status, describeRun(first)).toBe(0);
+      const before = readFileSync(join(dir, 'ck.safetensors'));
+      const result = await runCliAsync(dir, ['train', '--resume', 'ck.safetensors', ...args.filter((a): a is string => a !== undefined)]);
+      expectUserError(result, [args[0]!, 'resuming']);
+      expect(readFileSync(join(dir, 'ck.safetensors')).equals(before)).toBe(true);
+    },
+  );
 });

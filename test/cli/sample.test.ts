@@ -17,7 +17,21 @@ describe.concurrent('bptt sample --beam, --explain, --stop', () => {
   beforeAll(async () => {
     const dir = freshDir();
     modelPath = join(dir, 'm.safetensors');
-    const trained = await runCliAsync(dir, ['train', '--data', dinosPath, '--hidden', '8', '--epochs', '1', '--batch', '64', '--out', 'm.safetensors', '--print', '0']);
+    const trained = await runCliAsync(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--hidden',
+      '8',
+      '--epochs',
+      '1',
+      '--batch',
+      '64',
+      '--out',
+      'm.safetensors',
+      '--print',
+      '0',
+    ]);
     expect(trained.status, describeRun(trained)).toBe(0);
   });
 
@@ -46,7 +60,9 @@ describe.concurrent('bptt sample --beam, --explain, --stop', () => {
   it('--beam --json prints one object per completion, as the library returns it', async () => {
     const beam = await runCliAsync(freshDir(), ['sample', '--model', modelPath, '--beam', '3', '--json', '--length-penalty', '1']);
     expect(beam.status, describeRun(beam)).toBe(0);
-    const completions = outputLines(beam.stdout).map((line) => JSON.parse(line) as { text: string; finished: boolean; ids: number[]; logProbability: number; meanLogProbability: number; score: number });
+    const completions = outputLines(beam.stdout).map(
+      (line) => JSON.parse(line) as { text: string; finished: boolean; ids: number[]; logProbability: number; meanLogProbability: number; score: number },
+    );
     expect(completions).toHaveLength(3);
     for (const c of completions) {
       expect(c.finished).toBe(true);
@@ -114,11 +130,23 @@ describe.concurrent('bptt sample --beam, --explain, --stop', () => {
   });
 
   it.each([
-    [['--beam', '2', '--explain'], ['--beam', '--explain']],
+    [
+      ['--beam', '2', '--explain'],
+      ['--beam', '--explain'],
+    ],
     [['--stop', ''], ['--stop']],
-    [['--beam', '0'], ['--beam', '0']],
-    [['--length-penalty', '-1'], ['--length-penalty', '-1']],
-    [['--explain', 'T-rex'], ['"-"', 'T-rex']],
+    [
+      ['--beam', '0'],
+      ['--beam', '0'],
+    ],
+    [
+      ['--length-penalty', '-1'],
+      ['--length-penalty', '-1'],
+    ],
+    [
+      ['--explain', 'T-rex'],
+      ['"-"', 'T-rex'],
+    ],
   ])('sample %j: exit 2, one line naming the problem', async (args, mentions) => {
     expectUserError(await runCliAsync(freshDir(), ['sample', '--model', modelPath, ...args]), mentions);
   });

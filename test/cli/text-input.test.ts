@@ -30,7 +30,13 @@ function expectRoundTrip(text: string, lines: string[], tokenizer: Tokenizer): v
 }
 
 const casesRun: Record<string, number> = {};
-afterAll(() => console.log(`text fuzz: ${Object.entries(casesRun).map(([k, v]) => `${k} ${v}`).join(', ')}`));
+afterAll(() =>
+  console.log(
+    `text fuzz: ${Object.entries(casesRun)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  ),
+);
 
 describe('text input is handled correctly', () => {
   it('astral characters (🦕, 𝔘) are one token each, never half a surrogate pair', () => {
@@ -100,7 +106,7 @@ describe('text input is refused with one clear line', () => {
   };
 
   it('a 50 MB single line in mode lines: refused at once, naming the line and --mode chunks', () => {
-    const text = 'abcdefghij '.repeat(50 * 1024 * 1024 / 11 + 1);
+    const text = 'abcdefghij '.repeat((50 * 1024 * 1024) / 11 + 1);
     expectError(() => prepareData(text, recipe, 'huge.txt'), /huge\.txt: line 1 is 52428\d+ characters long/, /--mode chunks/);
   });
 
@@ -150,7 +156,9 @@ describe('fuzzed text', () => {
 
   it('random Unicode text (astral, combining, controls, NUL, CR): trained on, or refused with a BpttError', { timeout: 60_000 }, () => {
     const awkward = fc.constantFrom('\u0000', '\r', '\r\n', '\n', '\u0301', '🦕', '\u200d', '\ufeff', 'é', '\t', ' ');
-    const text = fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 4 }), awkward), { maxLength: 30 }).map((parts) => parts.join(''));
+    const text = fc
+      .array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 4 }), awkward), { maxLength: 30 })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(text, fc.constantFrom(recipe, chunks, { ...recipe, lowercase: true }), (raw, mode) => {
         casesRun['random text'] = (casesRun['random text'] ?? 0) + 1;

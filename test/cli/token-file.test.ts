@@ -25,7 +25,7 @@ describe('readStreamCorpus', () => {
   it('reads a file over several chunks as the whole text, split UTF-8 and "\\r\\n" included', () => {
     // A 4-byte 🦕 straddles the first chunk boundary, a "\r\n" the second.
     const head = 'a'.repeat(CHUNK - 2) + '🦕';
-    const middle = 'b\nÉ'.repeat(Math.floor((CHUNK - 4 - 3) / 4)) + 'x'.repeat((CHUNK - 4 - 3) % 4 + 3);
+    const middle = 'b\nÉ'.repeat(Math.floor((CHUNK - 4 - 3) / 4)) + 'x'.repeat(((CHUNK - 4 - 3) % 4) + 3);
     const text = head + middle;
     const bytes = Buffer.concat([Buffer.from(text), Buffer.alloc(0)]);
     const pad = 2 * CHUNK - 1 - bytes.length; // so that "\r" is the last byte of chunk 2
@@ -75,7 +75,9 @@ describe('readStreamCorpus', () => {
   it('rejects characters a given vocabulary lacks', () => {
     const path = join(folder, 'unknown.txt');
     writeFileSync(path, 'abcq\n');
-    expect(() => readStreamCorpus(path, { lowercase: false }, new CharTokenizer(['\n', 'a', 'b', 'c']))).toThrowError(/contains "q", which is not in the model's vocabulary/);
+    expect(() => readStreamCorpus(path, { lowercase: false }, new CharTokenizer(['\n', 'a', 'b', 'c']))).toThrowError(
+      /contains "q", which is not in the model's vocabulary/,
+    );
   });
 });
 
@@ -90,7 +92,21 @@ describe('bptt train --mode stream', () => {
     expect(straight.stderr).toMatch(/training and [\d,]+ validation characters in 8 streams .*windows of 20, documents end at blank-line.*2 threads/);
     const first = runCli(dir, ['train', '--data', book, ...common, '--steps', '6', '--checkpoint', 'run.ckpt', '--out', 'first.safetensors']);
     expect(first.status, describeRun(first)).toBe(0);
-    const resumed = runCli(dir, ['train', '--resume', 'run.ckpt', '--steps', '10', '--print', '0', '--threads', '2', '--checkpoint', 'run.ckpt', '--out', 'resumed.safetensors']);
+    const resumed = runCli(dir, [
+      'train',
+      '--resume',
+      'run.ckpt',
+      '--steps',
+      '10',
+      '--print',
+      '0',
+      '--threads',
+      '2',
+      '--checkpoint',
+      'run.ckpt',
+      '--out',
+      'resumed.safetensors',
+    ]);
     expect(resumed.status, describeRun(resumed)).toBe(0);
     expectSameTensors(join(dir, 'run.ckpt'), join(dir, 'straight.ckpt')); // weights and Adagrad's memory
   });

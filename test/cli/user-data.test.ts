@@ -58,9 +58,29 @@ describe.concurrent('1. no output may be an input', () => {
     ok(await runCliAsync(dir, ['train', '--data', 'names.txt', ...TINY, '--epochs', '1', '--out', 'm.safetensors']), 'first run');
     const sentinels = new Sentinels();
     sentinels.add(join(dir, 'm.safetensors'));
-    expectUserError(await runCliAsync(dir, ['train', '--data', 'names.txt', '--threads', '1', '--print', '0', '--epochs', '1', '--init', 'm.safetensors', '--out', 'm.safetensors']), ['--out', '--init']);
+    expectUserError(
+      await runCliAsync(dir, [
+        'train',
+        '--data',
+        'names.txt',
+        '--threads',
+        '1',
+        '--print',
+        '0',
+        '--epochs',
+        '1',
+        '--init',
+        'm.safetensors',
+        '--out',
+        'm.safetensors',
+      ]),
+      ['--out', '--init'],
+    );
     expectUserError(await runCliAsync(dir, ['import', 'm.safetensors', '--out', 'm.safetensors']), ['--out', 'STATE']);
-    expectUserError(await runCliAsync(dir, ['import', join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors'), '--data', 'names.txt', '--out', 'names.txt']), ['--out', '--data']);
+    expectUserError(
+      await runCliAsync(dir, ['import', join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors'), '--data', 'names.txt', '--out', 'names.txt']),
+      ['--out', '--data'],
+    );
     sentinels.expectUnchanged();
   });
 });
@@ -82,7 +102,21 @@ describe.concurrent('2 and 3. a resume keeps its run’s files, from any folder'
     const dir = freshDir();
     mkdirSync(join(dir, 'project', 'data'), { recursive: true });
     writeFileSync(join(dir, 'project', 'data', 'names.txt'), names());
-    ok(await runCliAsync(join(dir, 'project'), ['train', '--data', 'data/names.txt', ...TINY, '--epochs', '1', '--out', 'm.safetensors', '--checkpoint', 'ck.ckpt']), 'first run');
+    ok(
+      await runCliAsync(join(dir, 'project'), [
+        'train',
+        '--data',
+        'data/names.txt',
+        ...TINY,
+        '--epochs',
+        '1',
+        '--out',
+        'm.safetensors',
+        '--checkpoint',
+        'ck.ckpt',
+      ]),
+      'first run',
+    );
     const resumed = await runCliAsync(dir, ['train', '--resume', 'project/ck.ckpt', '--epochs', '2', '--threads', '1', '--print', '0']);
     ok(resumed, describeRun(resumed));
     // The model file is the run's own, in its folder, not ./names.safetensors here.
@@ -94,7 +128,21 @@ describe.concurrent('2 and 3. a resume keeps its run’s files, from any folder'
     const dir = freshDir();
     mkdirSync(join(dir, 'project', 'data'), { recursive: true });
     writeFileSync(join(dir, 'project', 'data', 'names.txt'), names());
-    ok(await runCliAsync(join(dir, 'project'), ['train', '--data', 'data/names.txt', ...TINY, '--epochs', '1', '--out', 'm.safetensors', '--checkpoint', 'ck.ckpt']), 'first run');
+    ok(
+      await runCliAsync(join(dir, 'project'), [
+        'train',
+        '--data',
+        'data/names.txt',
+        ...TINY,
+        '--epochs',
+        '1',
+        '--out',
+        'm.safetensors',
+        '--checkpoint',
+        'ck.ckpt',
+      ]),
+      'first run',
+    );
     renameSync(join(dir, 'project', 'data'), join(dir, 'project', 'moved'));
     const result = await runCliAsync(dir, ['train', '--resume', 'project/ck.ckpt', '--epochs', '2', '--threads', '1', '--print', '0']);
     expectUserError(result, ['names.txt', 'ck.ckpt', '--data']);
@@ -123,7 +171,23 @@ describe.concurrent('4. sizes that do not fit are refused before training', () =
   it('a huge batch of long windows in mode stream names --batch or --seq-length', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'book.txt'), 'the quick brown fox jumps over the lazy dog\n'.repeat(120_000));
-    const result = await runCliAsync(dir, ['train', '--data', 'book.txt', '--mode', 'stream', '--batch', '4096', '--seq-length', '1024', '--epochs', '1', '--print', '0', '--val', '0']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      'book.txt',
+      '--mode',
+      'stream',
+      '--batch',
+      '4096',
+      '--seq-length',
+      '1024',
+      '--epochs',
+      '1',
+      '--print',
+      '0',
+      '--val',
+      '0',
+    ]);
     expectUserError(result, ['needs about', 'WebAssembly heap', '--batch', '--seq-length']);
   });
 });
@@ -174,7 +238,11 @@ describe.concurrent('7 and score input: unknown characters are skipped and count
     ok(fromFile, describeRun(fromFile));
     expect(fromFile.stdout.trim().split('\n')).toHaveLength(60);
     const tsx = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('tsx')).href;
-    const piped = spawnSync(process.execPath, ['--import', tsx, cliEntry, 'score', '--model', 'm.safetensors', '--file', '-'], { cwd: dir, input: 'Aardonyx\nAbelisaurus\n', encoding: 'utf8' });
+    const piped = spawnSync(process.execPath, ['--import', tsx, cliEntry, 'score', '--model', 'm.safetensors', '--file', '-'], {
+      cwd: dir,
+      input: 'Aardonyx\nAbelisaurus\n',
+      encoding: 'utf8',
+    });
     expect(piped.status, piped.stderr).toBe(0);
     expect(piped.stdout.split('\n')[0]).toMatch(/^Aardonyx\tlog p = -/);
     expectUserError(await runCliAsync(dir, ['score', '--model', 'm.safetensors']), ['nothing to score', '--file']);
@@ -184,22 +252,52 @@ describe.concurrent('7 and score input: unknown characters are skipped and count
 describe.concurrent('8. a flag that has no effect is refused with one line saying why', () => {
   const model = join(repoRoot, 'test/fixtures/torch-tanh-onehot.safetensors');
   it.each([
-    [['train', '--cell', 'gru', '--activation', 'relu'], ['--activation', 'no effect', '--cell rnn']],
-    [['train', '--documents', 'line'], ['--documents', 'no effect', 'stream']],
-    [['train', '--seq-length', '20'], ['--seq-length', 'no effect', 'mode lines']],
-    [['train', '--forget-bias', '1', '--cell', 'gru'], ['--forget-bias', 'no effect']],
-    [['train', '--val', '0', '--patience', '3'], ['--patience', 'no effect', 'validation']],
-    [['gradcheck', '--cell', 'lstm', '--activation', 'tanh'], ['--activation', 'no effect']],
+    [
+      ['train', '--cell', 'gru', '--activation', 'relu'],
+      ['--activation', 'no effect', '--cell rnn'],
+    ],
+    [
+      ['train', '--documents', 'line'],
+      ['--documents', 'no effect', 'stream'],
+    ],
+    [
+      ['train', '--seq-length', '20'],
+      ['--seq-length', 'no effect', 'mode lines'],
+    ],
+    [
+      ['train', '--forget-bias', '1', '--cell', 'gru'],
+      ['--forget-bias', 'no effect'],
+    ],
+    [
+      ['train', '--val', '0', '--patience', '3'],
+      ['--patience', 'no effect', 'validation'],
+    ],
+    [
+      ['gradcheck', '--cell', 'lstm', '--activation', 'tanh'],
+      ['--activation', 'no effect'],
+    ],
   ])('%j', async (args, mentions) => {
     expectUserError(await runCliAsync(freshDir(), args[0] === 'train' ? [...args, '--print', '0'] : args), mentions);
   });
 
   it.each([
     [['--json'], ['--json', 'no effect', '--beam']],
-    [['--length-penalty', '1'], ['--length-penalty', 'no effect', '--beam']],
-    [['--alternatives', '3'], ['--alternatives', 'no effect', '--explain']],
-    [['--data', 'dinosaurs'], ['--data', 'no effect', '--novel']],
-    [['--beam', '3', '--temperature', '0.5'], ['--temperature', 'no effect']],
+    [
+      ['--length-penalty', '1'],
+      ['--length-penalty', 'no effect', '--beam'],
+    ],
+    [
+      ['--alternatives', '3'],
+      ['--alternatives', 'no effect', '--explain'],
+    ],
+    [
+      ['--data', 'dinosaurs'],
+      ['--data', 'no effect', '--novel'],
+    ],
+    [
+      ['--beam', '3', '--temperature', '0.5'],
+      ['--temperature', 'no effect'],
+    ],
   ])('sample %j', async (args, mentions) => {
     expectUserError(await runCliAsync(freshDir(), ['sample', '--model', model, ...args]), mentions);
   });
@@ -208,7 +306,27 @@ describe.concurrent('8. a flag that has no effect is refused with one line sayin
 describe.concurrent('the smaller things', () => {
   it('one epoch is "1 epoch"; chunks samples carry no copy marker', async () => {
     const dir = dirWithNames();
-    const result = await runCliAsync(dir, ['train', '--data', 'names.txt', '--mode', 'chunks', '--seq-length', '8', '--cell', 'rnn', '--hidden', '8', '--embed', '0', '--threads', '1', '--epochs', '1', '--print', '5']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      'names.txt',
+      '--mode',
+      'chunks',
+      '--seq-length',
+      '8',
+      '--cell',
+      'rnn',
+      '--hidden',
+      '8',
+      '--embed',
+      '0',
+      '--threads',
+      '1',
+      '--epochs',
+      '1',
+      '--print',
+      '5',
+    ]);
     ok(result, describeRun(result));
     expect(result.stderr).toContain('(1 epoch)');
     expect(result.stderr).not.toContain('1 epochs');
@@ -218,12 +336,30 @@ describe.concurrent('the smaller things', () => {
 
   it('Ctrl-C without --checkpoint says what was kept where, and how to be able to continue', async () => {
     const dir = freshDir();
-    const run = startCli(dir, ['train', '--data', dinosPath, '--cell', 'rnn', '--hidden', '16', '--time', '60', '--print', '0', '--threads', '1', '--out', 'm.safetensors']);
+    const run = startCli(dir, [
+      'train',
+      '--data',
+      dinosPath,
+      '--cell',
+      'rnn',
+      '--hidden',
+      '16',
+      '--time',
+      '60',
+      '--print',
+      '0',
+      '--threads',
+      '1',
+      '--out',
+      'm.safetensors',
+    ]);
     await run.stderrMatches(/^epoch 2 /m);
     run.child.kill('SIGINT');
     const result = await run.result;
     expect(result.status, describeRun(result)).toBe(130);
-    expect(result.stderr).toMatch(/Interrupted at step \d+; no checkpoint \(train with --checkpoint FILE to be able to continue an interrupted run\); the best model so far \(epoch \d+, validation loss \d\.\d{4}\) is in m\.safetensors/);
+    expect(result.stderr).toMatch(
+      /Interrupted at step \d+; no checkpoint \(train with --checkpoint FILE to be able to continue an interrupted run\); the best model so far \(epoch \d+, validation loss \d\.\d{4}\) is in m\.safetensors/,
+    );
     expect(existsSync(join(dir, 'm.safetensors'))).toBe(true);
   });
 });

@@ -28,7 +28,27 @@ describe.concurrent('word tokens on the command line', () => {
   beforeAll(async () => {
     dir = freshDir();
     writeFileSync(join(dir, 'story.txt'), sentences());
-    trained = await runCliAsync(dir, ['train', '--data', 'story.txt', '--tokens', 'word', '--min-count', '1', '--hidden', '16', '--epochs', '3', '--batch', '16', '--out', 'w.safetensors', '--checkpoint', 'w.ckpt', '--print', '3']);
+    trained = await runCliAsync(dir, [
+      'train',
+      '--data',
+      'story.txt',
+      '--tokens',
+      'word',
+      '--min-count',
+      '1',
+      '--hidden',
+      '16',
+      '--epochs',
+      '3',
+      '--batch',
+      '16',
+      '--out',
+      'w.safetensors',
+      '--checkpoint',
+      'w.ckpt',
+      '--print',
+      '3',
+    ]);
   });
 
   it('trains a word model: loss in nats/token, samples are words joined by the decoder', () => {
@@ -79,13 +99,22 @@ describe.concurrent('word tokens on the command line', () => {
 
   it('--tokens cannot change on --resume, nor differ from an --init model', async () => {
     expectUserError(await runCliAsync(dir, ['train', '--resume', 'w.ckpt', '--tokens', 'char', '--epochs', '4']), ['--tokens', 'cannot change when resuming']);
-    expectUserError(await runCliAsync(dir, ['train', '--data', 'story.txt', '--init', 'w.safetensors', '--tokens', 'char', '--out', 'x.safetensors']), ['--tokens char differs from w.safetensors, which has word']);
+    expectUserError(await runCliAsync(dir, ['train', '--data', 'story.txt', '--init', 'w.safetensors', '--tokens', 'char', '--out', 'x.safetensors']), [
+      '--tokens char differs from w.safetensors, which has word',
+    ]);
   });
 
   it('too few words seen --min-count times is a user error', async () => {
     writeFileSync(join(dir, 'unique.txt'), 'alpha beta\ngamma delta\n');
-    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--tokens', 'word', '--out', 'u.safetensors']), ['unique.txt', 'fewer than two different words seen at least 2 times', '--min-count']);
-    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--min-count', '3', '--out', 'u.safetensors']), ['--min-count has no effect here', '--tokens word']);
+    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--tokens', 'word', '--out', 'u.safetensors']), [
+      'unique.txt',
+      'fewer than two different words seen at least 2 times',
+      '--min-count',
+    ]);
+    expectUserError(await runCliAsync(dir, ['train', '--data', 'unique.txt', '--min-count', '3', '--out', 'u.safetensors']), [
+      '--min-count has no effect here',
+      '--tokens word',
+    ]);
   });
 });
 
@@ -97,7 +126,12 @@ describe.concurrent('built-in corpora', () => {
     expect(result.status, describeRun(result)).toBe(0);
     const rows = outputLines(result.stdout).map((line) => JSON.parse(line));
     expect(rows.map((r) => r.name)).toEqual(['dinosaurs', 'pokemon', 'superheroes', 'words']);
-    expect(rows.map((r) => r.package)).toEqual([`dinosaurs@${installed('dinosaurs')}`, `pokemon@${installed('pokemon')}`, `superheroes@${installed('superheroes')}`, `word-list@${installed('word-list')}`]);
+    expect(rows.map((r) => r.package)).toEqual([
+      `dinosaurs@${installed('dinosaurs')}`,
+      `pokemon@${installed('pokemon')}`,
+      `superheroes@${installed('superheroes')}`,
+      `word-list@${installed('word-list')}`,
+    ]);
     const pokemon: string[] = JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'pokemon', 'data', 'en.json'), 'utf8'));
     const pokemonRow = rows.find((r) => r.name === 'pokemon');
     expect(pokemonRow.lines).toBe(new Set(pokemon).size);
@@ -114,7 +148,21 @@ describe.concurrent('built-in corpora', () => {
 
   it('--data NAME trains on a built-in corpus; --plot writes the loss chart', async () => {
     const dir = freshDir();
-    const result = await runCliAsync(dir, ['train', '--data', 'pokemon', '--hidden', '8', '--epochs', '2', '--batch', '64', '--print', '0', '--plot', 'loss.svg']);
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      'pokemon',
+      '--hidden',
+      '8',
+      '--epochs',
+      '2',
+      '--batch',
+      '64',
+      '--print',
+      '0',
+      '--plot',
+      'loss.svg',
+    ]);
     expect(result.status, describeRun(result)).toBe(0);
     expect(result.stderr).toContain('on pokemon: ');
     expect(existsSync(join(dir, 'pokemon.safetensors'))).toBe(true);
@@ -127,6 +175,9 @@ describe.concurrent('built-in corpora', () => {
   });
 
   it('a wrong --data name lists the valid ones', async () => {
-    expectUserError(await runCliAsync(freshDir(), ['train', '--data', 'pokemons']), ['--data pokemons is neither a built-in corpus nor a file', 'dinosaurs, pokemon, superheroes, words']);
+    expectUserError(await runCliAsync(freshDir(), ['train', '--data', 'pokemons']), [
+      '--data pokemons is neither a built-in corpus nor a file',
+      'dinosaurs, pokemon, superheroes, words',
+    ]);
   });
 });

@@ -47,7 +47,10 @@ describe('ParameterLayout', () => {
 
   it('lays parameters end to end and hands out views into one array', () => {
     expect(layout.size).toBe(8);
-    expect(layout.slots.map((s) => [s.name, s.offset, s.size])).toEqual([['W', 0, 6], ['b', 6, 2]]);
+    expect(layout.slots.map((s) => [s.name, s.offset, s.size])).toEqual([
+      ['W', 0, 6],
+      ['b', 6, 2],
+    ]);
     const flat = layout.allocate('float64');
     const views = layout.views(flat);
     views.b[1] = 42;

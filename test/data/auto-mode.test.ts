@@ -6,8 +6,9 @@ import { SAMPLE_CHARACTERS } from '../../src/data/auto-mode.js';
 import { dinosPath } from '../helpers.js';
 
 const prose = (paragraphs: number) =>
-  Array.from({ length: paragraphs }, (_, p) =>
-    `It was the ${p}th day of the voyage, and the sea lay flat under a white sky;\nthe men had long stopped counting the hours between the bells.\n`,
+  Array.from(
+    { length: paragraphs },
+    (_, p) => `It was the ${p}th day of the voyage, and the sea lay flat under a white sky;\nthe men had long stopped counting the hours between the bells.\n`,
   ).join('\n');
 
 const code = Array.from({ length: 40 }, (_, i) => `static int f${i}(int x)\n{\n\tif (x > ${i})\n\t\treturn x - ${i};\n\treturn 0;\n}\n`).join('\n');

@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { batches, BpttError, CharTokenizer, chunkSequences, lineSequences, prepareData, NOTEBOOK_PRESET, DEFAULT_RECIPE, splitValidation, textLines } from '../../src/index.js';
+import {
+  batches,
+  BpttError,
+  CharTokenizer,
+  chunkSequences,
+  lineSequences,
+  prepareData,
+  NOTEBOOK_PRESET,
+  DEFAULT_RECIPE,
+  splitValidation,
+  textLines,
+} from '../../src/index.js';
 import { dinosPath } from '../helpers.js';
 
 describe('mode lines', () => {
@@ -43,7 +54,7 @@ describe('mode chunks', () => {
     expect(sequences.map((s) => tokenizer.decode(s.input) + tokenizer.decode(s.target).slice(-1))).toEqual(['efgh', 'ij\na']);
   });
 
-  it('the seed preset on the seed\'s data: lower-cased, 16-character chunks, the edge quirk', () => {
+  it("the seed preset on the seed's data: lower-cased, 16-character chunks, the edge quirk", () => {
     const text = readFileSync(dinosPath, 'utf8');
     const data = prepareData(text, NOTEBOOK_PRESET, 'dinos.txt');
     expect(data.tokenizer.size).toBe(27);

@@ -74,7 +74,18 @@ describe('TokenStreams', () => {
 });
 
 describe('stream mode equals one long unrolled sequence', () => {
-  const recipe: Recipe = { ...DEFAULT_RECIPE, mode: 'stream', batchSize: 1, validationFraction: 0, documents: 'none', hidden: 12, embed: 4, dtype: 'float64', cell: 'lstm', dropout: 0 };
+  const recipe: Recipe = {
+    ...DEFAULT_RECIPE,
+    mode: 'stream',
+    batchSize: 1,
+    validationFraction: 0,
+    documents: 'none',
+    hidden: 12,
+    embed: 4,
+    dtype: 'float64',
+    cell: 'lstm',
+    dropout: 0,
+  };
   const text = 'the quick brown fox jumps over the lazy dog\nand then some more text\n';
 
   it('carried state over windows of 7 gives the loss of the unrolled text (evaluation)', () => {
@@ -108,13 +119,31 @@ describe('stream mode equals one long unrolled sequence', () => {
     const model = RnnModel.initialized(modelConfigOf(recipe, streams.tokenizer.size), 7);
     const reference = RnnModel.initialized(modelConfigOf(recipe, streams.tokenizer.size), 7);
     const sequences = lineSequences(names, streams.tokenizer);
-    expectSameLossAndGradients(model, streams.train.window(0), reference, batchFromRows(sequences.map((s) => s.input), sequences.map((s) => s.target)));
+    expectSameLossAndGradients(
+      model,
+      streams.train.window(0),
+      reference,
+      batchFromRows(
+        sequences.map((s) => s.input),
+        sequences.map((s) => s.target),
+      ),
+    );
   });
 });
 
 describe('training in stream mode', () => {
   // Without dropout: its masks follow each thread's rows, and the replicas test compares thread splits.
-  const base: Recipe = { ...DEFAULT_RECIPE, mode: 'stream', seqLength: 64, batchSize: 32, hidden: 16, epochs: undefined, validationFraction: 0.05, documents: 'line', dropout: 0 };
+  const base: Recipe = {
+    ...DEFAULT_RECIPE,
+    mode: 'stream',
+    seqLength: 64,
+    batchSize: 32,
+    hidden: 16,
+    epochs: undefined,
+    validationFraction: 0.05,
+    documents: 'line',
+    dropout: 0,
+  };
   const setUp = (overrides: Partial<Recipe>) => {
     const recipe = { ...base, ...overrides };
     const data = prepareStreams(dinos, recipe, 'dinos.txt');
@@ -170,7 +199,7 @@ describe('training in stream mode', () => {
     expect(resumed.position.carriedState).toEqual(straight.trainer.position.carriedState);
   });
 
-  it('with data-parallel replicas, each thread\'s rows keep their carried state (matches one thread within float32 rounding)', async () => {
+  it("with data-parallel replicas, each thread's rows keep their carried state (matches one thread within float32 rounding)", async () => {
     const kernels = (await loadKernels('wasm-simd')) as WasmKernels;
     const run = async (replicas: number) => {
       const recipe = { ...base, cell: 'lstm' as const, steps: 6 };
@@ -178,7 +207,10 @@ describe('training in stream mode', () => {
       const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 3, kernels);
       const channels: ReplicaChannel[] = [];
       for (let i = 0; i < replicas; i++) {
-        const replica = await Replica.create({ memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset }, (v, m) => WasmKernels.create(v as WasmVariant, m));
+        const replica = await Replica.create(
+          { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset },
+          (v, m) => WasmKernels.create(v as WasmVariant, m),
+        );
         channels.push({ step: async (request) => replica.step(request), close: () => {} });
       }
       const parallel = replicas > 0 ? new DataParallel(model, kernels, channels) : undefined;
@@ -202,7 +234,13 @@ describe('mode stream on a text in memory', () => {
   it('holds ids in the smallest typed array for the vocabulary', () => {
     const streams = prepareStreams(dinos, { ...DEFAULT_RECIPE, mode: 'stream' }, 'dinos.txt');
     expect((streams.train.source as ArrayTokenSource).ids).toBeInstanceOf(Uint8Array);
-    const wide = prepareStreams(Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('').repeat(2), { ...DEFAULT_RECIPE, mode: 'stream', batchSize: 2 }, 'cjk');
+    const wide = prepareStreams(
+      Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i))
+        .join('')
+        .repeat(2),
+      { ...DEFAULT_RECIPE, mode: 'stream', batchSize: 2 },
+      'cjk',
+    );
     expect((wide.train.source as ArrayTokenSource).ids).toBeInstanceOf(Uint16Array);
     expect(wide.tokenizer).toBeInstanceOf(CharTokenizer);
   });

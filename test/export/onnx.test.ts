@@ -34,7 +34,12 @@ function bpttRun(model: RnnModel, ids: Int32Array[], state0: Float32Array) {
   const stepLogits = allocate(dtype, B * V);
   for (let t = 0; t < T; t++) {
     const next = allocate(dtype, B * S);
-    model.step(Int32Array.from({ length: B }, (_, r) => ids[r][t]), state, next, stepLogits);
+    model.step(
+      Int32Array.from({ length: B }, (_, r) => ids[r][t]),
+      state,
+      next,
+      stepLogits,
+    );
     for (let r = 0; r < B; r++) logits.set(stepLogits.subarray(r * V, (r + 1) * V), (r * T + t) * V);
     state = next;
   }
@@ -99,7 +104,7 @@ describe('bptt export onnx: ONNX Runtime computes what bptt computes', () => {
     }
   }
 
-  it.each(['lstm', 'rnn'] as const)('a float64 %s model runs in float32, as close to bptt\'s float64 run', async (cell) => {
+  it.each(['lstm', 'rnn'] as const)("a float64 %s model runs in float32, as close to bptt's float64 run", async (cell) => {
     const dtype: DType = 'float64';
     await expectSameAsBptt(RnnModel.initialized({ cell, activation: 'sigmoid', vocabSize: V, hidden: H, embed: 4, layers: 2, dtype, init: 'scaled' }, 4), 3);
   });
@@ -108,8 +113,14 @@ describe('bptt export onnx: ONNX Runtime computes what bptt computes', () => {
     const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: V, hidden: H, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 3);
     const bytes = exportOnnx(model, tokenizer);
     const session = await ort.InferenceSession.create(bytes);
-    for (const [b, t] of [[1, 1], [4, 9]]) {
-      const out = await session.run({ input_ids: new ort.Tensor('int64', new BigInt64Array(b * t), [b, t]), h0: new ort.Tensor('float32', new Float32Array(b * H), [1, b, H]) });
+    for (const [b, t] of [
+      [1, 1],
+      [4, 9],
+    ]) {
+      const out = await session.run({
+        input_ids: new ort.Tensor('int64', new BigInt64Array(b * t), [b, t]),
+        h0: new ort.Tensor('float32', new Float32Array(b * H), [1, b, H]),
+      });
       expect(out.logits.dims).toEqual([b, t, V]);
     }
     const decoded = onnxProto.onnx.ModelProto.decode(bytes);
@@ -130,7 +141,10 @@ describe('docs/onnx.md', () => {
 
   it("the web page example samples a name (run in Node, with the page's fetch and document stubbed)", async () => {
     const example = /```js\n([\s\S]*?)```/.exec(page)![1];
-    const model = RnnModel.initialized({ cell: 'lstm', activation: 'sigmoid', vocabSize: V, hidden: H, embed: 4, layers: 2, dtype: 'float32', init: 'scaled' }, 9);
+    const model = RnnModel.initialized(
+      { cell: 'lstm', activation: 'sigmoid', vocabSize: V, hidden: H, embed: 4, layers: 2, dtype: 'float32', init: 'scaled' },
+      9,
+    );
     const bytes = exportOnnx(model, tokenizer);
     const globals = globalThis as unknown as Record<string, unknown>;
     globals.fetch = async (url: string) => (url === 'dinosaurs.onnx' ? new Response(bytes as Uint8Array<ArrayBuffer>) : new Response(null, { status: 404 }));

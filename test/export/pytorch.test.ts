@@ -15,7 +15,20 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeModelFile, DEFAULT_RECIPE, encodeModelFile, modelConfigOf, modelMetadata, prepareData, prepareStreams, RnnModel, Trainer, trainOptionsOf, type Recipe, type SavedModel } from '../../src/index.js';
+import {
+  decodeModelFile,
+  DEFAULT_RECIPE,
+  encodeModelFile,
+  modelConfigOf,
+  modelMetadata,
+  prepareData,
+  prepareStreams,
+  RnnModel,
+  Trainer,
+  trainOptionsOf,
+  type Recipe,
+  type SavedModel,
+} from '../../src/index.js';
 import { PYTORCH_RECIPE_FILE, PYTORCH_TEMPLATES, pytorchProjectFiles } from '../../src/export/pytorch.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { dinosPath, expectClose, repoRoot } from '../helpers.js';
@@ -82,20 +95,91 @@ describe('PyTorch is available where the tests must run', () => {
   });
 });
 
-describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', () => {
+describe.skipIf(!python)("bptt export pytorch: train.py takes bptt's steps", () => {
   const cases: { name: string; recipe: Partial<Recipe>; steps: number }[] = [
-    { name: 'the seed\'s sigmoid RNN, one-hot, Adagrad with step decay, lines, into a shuffled second epoch', recipe: { cell: 'rnn', activation: 'sigmoid', embed: 0, layers: 1, optimizer: 'adagrad', learningRate: 0.1, schedule: 'step', decayEvery: 2, decayFactor: 0.5, batchSize: 512 }, steps: 4 },
-    { name: 'LSTM, 2 layers, embedding, Adam with a global-norm clip, warmup and cosine, lines', recipe: { cell: 'lstm', embed: 4, layers: 2, optimizer: 'adam', learningRate: 0.01, clipNorm: 0.5, schedule: 'cosine', warmup: 2, scheduleSteps: 3, minLearningRate: 0.001, batchSize: 512 }, steps: 4 },
-    { name: 'GRU, embedding, SGD with momentum, streams with a reset at every line', recipe: { cell: 'gru', embed: 4, layers: 1, optimizer: 'sgd', momentum: 0.9, learningRate: 0.5, mode: 'stream', documents: 'line', seqLength: 16, batchSize: 8 }, steps: 3 },
-    { name: 'tanh RNN, 2 layers, one-hot, RMSprop, the notebook\'s chunks', recipe: { cell: 'rnn', activation: 'tanh', embed: 0, layers: 2, optimizer: 'rmsprop', learningRate: 0.01, mode: 'chunks', seqLength: 15, dropWhitespaceChunks: true, lowercase: true, batchSize: 256 }, steps: 2 },
-    { name: 'relu RNN, 1 layer, embedding, AdamW, lines', recipe: { cell: 'rnn', activation: 'relu', embed: 4, layers: 1, optimizer: 'adamw', learningRate: 0.01, batchSize: 700 }, steps: 2 },
+    {
+      name: "the seed's sigmoid RNN, one-hot, Adagrad with step decay, lines, into a shuffled second epoch",
+      recipe: {
+        cell: 'rnn',
+        activation: 'sigmoid',
+        embed: 0,
+        layers: 1,
+        optimizer: 'adagrad',
+        learningRate: 0.1,
+        schedule: 'step',
+        decayEvery: 2,
+        decayFactor: 0.5,
+        batchSize: 512,
+      },
+      steps: 4,
+    },
+    {
+      name: 'LSTM, 2 layers, embedding, Adam with a global-norm clip, warmup and cosine, lines',
+      recipe: {
+        cell: 'lstm',
+        embed: 4,
+        layers: 2,
+        optimizer: 'adam',
+        learningRate: 0.01,
+        clipNorm: 0.5,
+        schedule: 'cosine',
+        warmup: 2,
+        scheduleSteps: 3,
+        minLearningRate: 0.001,
+        batchSize: 512,
+      },
+      steps: 4,
+    },
+    {
+      name: 'GRU, embedding, SGD with momentum, streams with a reset at every line',
+      recipe: {
+        cell: 'gru',
+        embed: 4,
+        layers: 1,
+        optimizer: 'sgd',
+        momentum: 0.9,
+        learningRate: 0.5,
+        mode: 'stream',
+        documents: 'line',
+        seqLength: 16,
+        batchSize: 8,
+      },
+      steps: 3,
+    },
+    {
+      name: "tanh RNN, 2 layers, one-hot, RMSprop, the notebook's chunks",
+      recipe: {
+        cell: 'rnn',
+        activation: 'tanh',
+        embed: 0,
+        layers: 2,
+        optimizer: 'rmsprop',
+        learningRate: 0.01,
+        mode: 'chunks',
+        seqLength: 15,
+        dropWhitespaceChunks: true,
+        lowercase: true,
+        batchSize: 256,
+      },
+      steps: 2,
+    },
+    {
+      name: 'relu RNN, 1 layer, embedding, AdamW, lines',
+      recipe: { cell: 'rnn', activation: 'relu', embed: 4, layers: 1, optimizer: 'adamw', learningRate: 0.01, batchSize: 700 },
+      steps: 2,
+    },
   ];
   for (const { name, recipe: overrides, steps } of cases) {
     it(name, () => {
       const recipe: Recipe = { ...DEFAULT_RECIPE, hidden: 8, dtype: 'float64', dropout: 0, patience: undefined, ...overrides };
       const data = recipe.mode === 'stream' ? prepareStreams(text, recipe, 'dinos.txt') : prepareData(text, recipe, 'dinos.txt');
       const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 5);
-      const saved: SavedModel = { model, tokenizer: data.tokenizer, metadata: modelMetadata(model, data.tokenizer), checkpoint: { optimizerState: {}, training: { recipe } } };
+      const saved: SavedModel = {
+        model,
+        tokenizer: data.tokenizer,
+        metadata: modelMetadata(model, data.tokenizer),
+        checkpoint: { optimizerState: {}, training: { recipe } },
+      };
       const folder = writeProject(name.split(',')[0].replaceAll(/\W/g, '-'), saved);
 
       const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe));
@@ -140,7 +224,21 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
     const rendezvous = ['--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
     // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
-    return run(launcher[0], [...launcher.slice(1), ...rendezvous, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', join(folder, 'train.py'), '--data', data, ...args, '--log-json']);
+    return run(launcher[0], [
+      ...launcher.slice(1),
+      ...rendezvous,
+      '--nproc_per_node',
+      '2',
+      '--redirects',
+      '1',
+      '--tee',
+      '1',
+      join(folder, 'train.py'),
+      '--data',
+      data,
+      ...args,
+      '--log-json',
+    ]);
   }
 
   it('torchrun --nproc_per_node 2: 30 steps as bptt takes them, a model file bptt eval reads', async () => {
@@ -168,12 +266,30 @@ describe.skipIf(!python)('bptt export pytorch: train.py takes bptt\'s steps', ()
     expect(JSON.parse(evaluated.stdout).nats_per_char).toBeLessThan(Math.log(data.tokenizer.size)); // it learned something
   }, 900_000);
 
-  it('torchrun, streams: a run stopped at a checkpoint and resumed takes bptt\'s steps (carried states, Adam\'s moments)', async () => {
-    const recipe: Recipe = { ...DEFAULT_RECIPE, cell: 'gru', hidden: 8, embed: 4, mode: 'stream', documents: 'blank-line', seqLength: 24, batchSize: 6, optimizer: 'adam', learningRate: 0.01, dropout: 0, dtype: 'float64' };
+  it("torchrun, streams: a run stopped at a checkpoint and resumed takes bptt's steps (carried states, Adam's moments)", async () => {
+    const recipe: Recipe = {
+      ...DEFAULT_RECIPE,
+      cell: 'gru',
+      hidden: 8,
+      embed: 4,
+      mode: 'stream',
+      documents: 'blank-line',
+      seqLength: 24,
+      batchSize: 6,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      dropout: 0,
+      dtype: 'float64',
+    };
     const documentsText = text.replaceAll('\nM', '\n\nM'); // documents separated by blank lines, so rows reset mid-window
     const data = prepareStreams(documentsText, recipe, 'documents.txt');
     const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), 2);
-    const saved: SavedModel = { model, tokenizer: data.tokenizer, metadata: modelMetadata(model, data.tokenizer), checkpoint: { optimizerState: {}, training: { recipe } } };
+    const saved: SavedModel = {
+      model,
+      tokenizer: data.tokenizer,
+      metadata: modelMetadata(model, data.tokenizer),
+      checkpoint: { optimizerState: {}, training: { recipe } },
+    };
     const folder = writeProject('streams', saved);
     const documents = join(folder, 'documents.txt');
     writeFileSync(documents, documentsText);

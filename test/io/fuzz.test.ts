@@ -32,7 +32,11 @@ const runs = (n: number) => Math.round(n * scale);
 const casesRun: Record<string, number> = {};
 afterAll(() => {
   const total = Object.values(casesRun).reduce((a, b) => a + b, 0);
-  console.log(`fuzz: ${total} cases run (${Object.entries(casesRun).map(([name, n]) => `${name} ${n}`).join(', ')})`);
+  console.log(
+    `fuzz: ${total} cases run (${Object.entries(casesRun)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ')})`,
+  );
 });
 
 /** Runs `property` over `arbitrary` `numRuns` times, counting the cases for the report. */
@@ -95,9 +99,15 @@ const hostileNumber = fc.oneof(
 );
 const tensorEntry = fc.record(
   {
-    dtype: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...DTYPE_NAMES) }, { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant('toString')) }),
+    dtype: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...DTYPE_NAMES) },
+      { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.constant('toString')) },
+    ),
     shape: fc.oneof({ weight: 5, arbitrary: fc.array(hostileNumber, { maxLength: 4 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }),
-    data_offsets: fc.oneof({ weight: 5, arbitrary: fc.tuple(hostileNumber, hostileNumber) }, { weight: 1, arbitrary: fc.array(hostileNumber, { maxLength: 3 }) }),
+    data_offsets: fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(hostileNumber, hostileNumber) },
+      { weight: 1, arbitrary: fc.array(hostileNumber, { maxLength: 3 }) },
+    ),
   },
   { requiredKeys: [] },
 );
@@ -187,7 +197,9 @@ function split(file: Uint8Array): { header: Record<string, any>; data: Uint8Arra
   try {
     const header: unknown = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + length)));
     const entries = typeof header === 'object' && header !== null ? Object.entries(header) : [];
-    const wellFormed = entries.every(([key, value]) => key === '__metadata__' ? typeof value === 'object' && value !== null : typeof value === 'object' && value !== null && Array.isArray(value.data_offsets));
+    const wellFormed = entries.every(([key, value]) =>
+      key === '__metadata__' ? typeof value === 'object' && value !== null : typeof value === 'object' && value !== null && Array.isArray(value.data_offsets),
+    );
     return wellFormed && entries.length > 1 ? { header: header as Record<string, any>, data: file.slice(8 + length) } : undefined;
   } catch {
     return undefined;
@@ -198,13 +210,18 @@ function split(file: Uint8Array): { header: Record<string, any>; data: Uint8Arra
 type Mutation = (file: Uint8Array) => Uint8Array;
 
 /** Edits the parsed header (a tensor entry or the bptt metadata) and re-assembles the file. */
-const editHeader = (edit: (header: Record<string, any>, tensorNames: string[]) => void): Mutation => (file) => {
-  const parts = split(file);
-  if (!parts || !parts.header.__metadata__) return file;
-  const { header, data } = parts;
-  edit(header, Object.keys(header).filter((k) => k !== '__metadata__'));
-  return fileFromHeader(JSON.stringify(header), data);
-};
+const editHeader =
+  (edit: (header: Record<string, any>, tensorNames: string[]) => void): Mutation =>
+  (file) => {
+    const parts = split(file);
+    if (!parts || !parts.header.__metadata__) return file;
+    const { header, data } = parts;
+    edit(
+      header,
+      Object.keys(header).filter((k) => k !== '__metadata__'),
+    );
+    return fileFromHeader(JSON.stringify(header), data);
+  };
 /** Edits the "bptt" (architecture) or "bptt_training" JSON inside __metadata__. */
 const editMetadata = (key: 'bptt' | 'bptt_training', field: string, value: unknown): Mutation =>
   editHeader((header) => {
@@ -228,9 +245,17 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return out;
   }),
   // truncation
-  fc.nat().map((at): Mutation => (file) => file.slice(0, at % Math.max(file.length, 1))),
+  fc.nat().map(
+    (at): Mutation =>
+      (file) =>
+        file.slice(0, at % Math.max(file.length, 1)),
+  ),
   // trailing garbage
-  fc.uint8Array({ minLength: 1, maxLength: 16 }).map((extra): Mutation => (file) => new Uint8Array([...file, ...extra])),
+  fc.uint8Array({ minLength: 1, maxLength: 16 }).map(
+    (extra): Mutation =>
+      (file) =>
+        new Uint8Array([...file, ...extra]),
+  ),
   // a 64-bit header length, anything up to 2^64 − 1
   fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((length): Mutation => (file) => {
     if (file.length < 8) return file;
@@ -239,11 +264,17 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return out;
   }),
   // a tensor's offsets: out of range, overlapping, reversed
-  fc.tuple(fc.nat(), hostileNumber, hostileNumber).map(([which, begin, end]) => editHeader((header, names) => (header[names[which % names.length]].data_offsets = [begin, end]))),
+  fc
+    .tuple(fc.nat(), hostileNumber, hostileNumber)
+    .map(([which, begin, end]) => editHeader((header, names) => (header[names[which % names.length]].data_offsets = [begin, end]))),
   // a tensor's dtype: another real one (wrong size), or an unknown one
-  fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...DTYPE_NAMES), fc.string({ maxLength: 4 }))).map(([which, dtype]) => editHeader((header, names) => (header[names[which % names.length]].dtype = dtype))),
+  fc
+    .tuple(fc.nat(), fc.oneof(fc.constantFrom(...DTYPE_NAMES), fc.string({ maxLength: 4 })))
+    .map(([which, dtype]) => editHeader((header, names) => (header[names[which % names.length]].dtype = dtype))),
   // a tensor's shape: overflowing, empty, or off by one
-  fc.tuple(fc.nat(), fc.array(hostileNumber, { maxLength: 4 })).map(([which, shape]) => editHeader((header, names) => (header[names[which % names.length]].shape = shape))),
+  fc
+    .tuple(fc.nat(), fc.array(hostileNumber, { maxLength: 4 }))
+    .map(([which, shape]) => editHeader((header, names) => (header[names[which % names.length]].shape = shape))),
   // a tensor renamed or removed
   fc.tuple(fc.nat(), fc.string({ maxLength: 20 })).map(([which, name]) =>
     editHeader((header, names) => {
@@ -271,15 +302,19 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return out;
   }),
   // the architecture metadata: any field set to any JSON value (huge hidden, 17 layers, a wrong vocab, ...)
-  fc.tuple(fc.constantFrom('version', 'cell', 'activation', 'hidden', 'layers', 'embed', 'tokenizer', 'vocab', 'lowercase', 'dtype', 'init', 'bogus'), anyJson).map(([field, value]) => editMetadata('bptt', field, value)),
+  fc
+    .tuple(fc.constantFrom('version', 'cell', 'activation', 'hidden', 'layers', 'embed', 'tokenizer', 'vocab', 'lowercase', 'dtype', 'init', 'bogus'), anyJson)
+    .map(([field, value]) => editMetadata('bptt', field, value)),
   // a vocabulary of random characters (duplicates, empty strings, astral characters, no "\n")
-  fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 2 }), fc.constantFrom('\n', 'a', '')), { maxLength: 8 }).map((vocab) => editMetadata('bptt', 'vocab', vocab)),
+  fc
+    .array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 2 }), fc.constantFrom('\n', 'a', '')), { maxLength: 8 })
+    .map((vocab) => editMetadata('bptt', 'vocab', vocab)),
   // the training metadata of a checkpoint
   fc.tuple(fc.constantFrom('position', 'recipe', 'dataSource'), anyJson).map(([field, value]) => editMetadata('bptt_training', field, value)),
   // metadata that is not JSON, or not a string
-  fc.tuple(fc.constantFrom('bptt', 'bptt_training', 'format'), fc.oneof(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 1 }))).map(([key, value]) =>
-    editHeader((header) => (header.__metadata__[key] = value)),
-  ),
+  fc
+    .tuple(fc.constantFrom('bptt', 'bptt_training', 'format'), fc.oneof(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })))
+    .map(([key, value]) => editHeader((header) => (header.__metadata__[key] = value))),
 );
 
 describe('fuzz decodeModelFile', () => {

@@ -27,7 +27,9 @@ describe.each(['tanh-embed', 'lstm-onehot', 'gru-embed', 'lstm-2layers', 'relu-2
 
   it('rejects a vocabulary of the wrong size', () => {
     expect(() => importStateDict(bare, 'state.safetensors', { vocab: vocab.slice(0, 5), activation: 'tanh', lowercase: false })).toThrowError(BpttError);
-    expect(() => importStateDict(bare, 'state.safetensors', { vocab: vocab.slice(0, 5), activation: 'tanh', lowercase: false })).toThrowError(/fc\.weight has 7 rows/);
+    expect(() => importStateDict(bare, 'state.safetensors', { vocab: vocab.slice(0, 5), activation: 'tanh', lowercase: false })).toThrowError(
+      /fc\.weight has 7 rows/,
+    );
   });
 });
 

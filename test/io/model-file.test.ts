@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { BpttError, CharTokenizer, decodeModelFile, encodeModelFile, parseSafetensors, RnnModel, serializeSafetensors, WordTokenizer, type Activation } from '../../src/index.js';
+import {
+  BpttError,
+  CharTokenizer,
+  decodeModelFile,
+  encodeModelFile,
+  parseSafetensors,
+  RnnModel,
+  serializeSafetensors,
+  WordTokenizer,
+  type Activation,
+} from '../../src/index.js';
 
 const tokenizer = CharTokenizer.fromText('abcde');
 const makeModel = (activation: Activation, embed: number, dtype: 'float32' | 'float64') =>
@@ -30,10 +40,19 @@ describe('model file', () => {
     expect([...file.tensors.values()].every((t) => t.dtype === 'F32')).toBe(true);
     expect(file.metadata.format).toBe('pt');
     const meta = JSON.parse(file.metadata.bptt);
-    expect(meta).toMatchObject({ version: 1, cell: 'rnn', activation: 'tanh', hidden: 7, layers: 1, embed: 3, tokenizer: 'char', vocab: ['\n', 'a', 'b', 'c', 'd', 'e'] });
+    expect(meta).toMatchObject({
+      version: 1,
+      cell: 'rnn',
+      activation: 'tanh',
+      hidden: 7,
+      layers: 1,
+      embed: 3,
+      tokenizer: 'char',
+      vocab: ['\n', 'a', 'b', 'c', 'd', 'e'],
+    });
   });
 
-  it('adds PyTorch\'s two biases into the seed\'s one on import', () => {
+  it("adds PyTorch's two biases into the seed's one on import", () => {
     const model = makeModel('tanh', 0, 'float64');
     const file = parseSafetensors(encodeModelFile(model, tokenizer));
     const tensors = Object.fromEntries(file.tensors);
@@ -75,7 +94,10 @@ describe('model file', () => {
 
 describe('model file of a word model', () => {
   const words = WordTokenizer.fromText('The cat sat on the mat.\nThe dog sat, too!', { minCount: 1, lowercase: true });
-  const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: words.size, hidden: 5, embed: 3, layers: 1, dtype: 'float32', init: 'scaled' }, 2);
+  const model = RnnModel.initialized(
+    { cell: 'gru', activation: 'tanh', vocabSize: words.size, hidden: 5, embed: 3, layers: 1, dtype: 'float32', init: 'scaled' },
+    2,
+  );
   const bytes = encodeModelFile(model, words);
 
   it('stores tokenizer "word", the tokens and the unknown token, and reads them back', () => {
@@ -89,7 +111,15 @@ describe('model file of a word model', () => {
   });
 
   it('keeps PyTorch names: the same tensors as a character model', () => {
-    expect([...parseSafetensors(bytes).tensors.keys()].sort()).toEqual(['embedding.weight', 'fc.bias', 'fc.weight', 'rnn.bias_hh_l0', 'rnn.bias_ih_l0', 'rnn.weight_hh_l0', 'rnn.weight_ih_l0']);
+    expect([...parseSafetensors(bytes).tensors.keys()].sort()).toEqual([
+      'embedding.weight',
+      'fc.bias',
+      'fc.weight',
+      'rnn.bias_hh_l0',
+      'rnn.bias_ih_l0',
+      'rnn.weight_hh_l0',
+      'rnn.weight_ih_l0',
+    ]);
   });
 
   const withMetadata = (edit: (meta: Record<string, unknown>) => void) => {
@@ -100,8 +130,16 @@ describe('model file of a word model', () => {
   };
   it.each([
     ['no unknown token', (m: Record<string, unknown>) => delete m.unknown, /metadata "unknown"/],
-    ['an unknown token missing from the vocabulary', (m: Record<string, unknown>) => (m.unknown = '<oov>'), /vocabulary is unusable \(the vocabulary has no unknown token "<oov>"\)/],
-    ['a token of two words', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = 'two words'), /vocabulary is unusable \(the vocabulary's token "two words" is not one word or mark\)/],
+    [
+      'an unknown token missing from the vocabulary',
+      (m: Record<string, unknown>) => (m.unknown = '<oov>'),
+      /vocabulary is unusable \(the vocabulary has no unknown token "<oov>"\)/,
+    ],
+    [
+      'a token of two words',
+      (m: Record<string, unknown>) => ((m.vocab as string[])[3] = 'two words'),
+      /vocabulary is unusable \(the vocabulary's token "two words" is not one word or mark\)/,
+    ],
     ['a repeated token', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = (m.vocab as string[])[2]), /lists a token twice/],
     ['an empty token', (m: Record<string, unknown>) => ((m.vocab as string[])[3] = ''), /not a list of at least two tokens/],
     ['an unknown tokenizer', (m: Record<string, unknown>) => (m.tokenizer = 'bpe'), /tokenizer "bpe" is not supported/],

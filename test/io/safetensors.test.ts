@@ -79,10 +79,7 @@ describe('serializeSafetensors + parseSafetensors round trip', () => {
   it('keeps F32 values, shapes and metadata exactly', () => {
     const random = mulberry32(1);
     const data = Float32Array.from({ length: 12 }, () => random() * 200 - 100);
-    const file = serializeSafetensors(
-      { 'rnn.W_xh': { dtype: 'F32', shape: [3, 4], data } },
-      { format: 'pt', 'bptt.version': '0.1.0' },
-    );
+    const file = serializeSafetensors({ 'rnn.W_xh': { dtype: 'F32', shape: [3, 4], data } }, { format: 'pt', 'bptt.version': '0.1.0' });
     const parsed = parseSafetensors(file, 'model.safetensors');
     expect(parsed.metadata).toEqual({ format: 'pt', 'bptt.version': '0.1.0' });
     const t = parsed.tensors.get('rnn.W_xh')!;
@@ -163,11 +160,16 @@ describe('serializeSafetensors + parseSafetensors round trip', () => {
   it('keeps awkward names: unicode, quotes, newlines, "__proto__", integers', () => {
     const names = ['héllo wörld ✓', 'a"b\\c', 'line\nbreak', '__proto__', '7', ''];
     const input: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
-    names.forEach((name, i) => Object.defineProperty(input, name, {
-      value: { dtype: 'F32', shape: [1], data: Float32Array.of(i) },
-      enumerable: true,
-    }));
-    const metadata = Object.fromEntries([['__proto__', 'still data'], ['emoji', '🎉']]);
+    names.forEach((name, i) =>
+      Object.defineProperty(input, name, {
+        value: { dtype: 'F32', shape: [1], data: Float32Array.of(i) },
+        enumerable: true,
+      }),
+    );
+    const metadata = Object.fromEntries([
+      ['__proto__', 'still data'],
+      ['emoji', '🎉'],
+    ]);
     const parsed = parseSafetensors(serializeSafetensors(input, metadata));
     expect([...parsed.tensors.keys()].sort()).toEqual([...names].sort());
     names.forEach((name, i) => expect(tensorToFloat64(parsed.tensors.get(name)!, name)[0]).toBe(i));
@@ -220,9 +222,7 @@ describe('hand-built files', () => {
   it('writes an empty file as "{}" padded to 8 bytes, and metadata first', () => {
     expect(serializeSafetensors({})).toEqual(new Uint8Array([8, 0, 0, 0, 0, 0, 0, 0, ...ascii('{}      ')]));
     const withMeta = '{"__metadata__":{"framework":"pt"}}'; // 35 bytes, padded to 40
-    expect(serializeSafetensors({}, { framework: 'pt' })).toEqual(
-      new Uint8Array([40, 0, 0, 0, 0, 0, 0, 0, ...ascii(withMeta), 32, 32, 32, 32, 32]),
-    );
+    expect(serializeSafetensors({}, { framework: 'pt' })).toEqual(new Uint8Array([40, 0, 0, 0, 0, 0, 0, 0, ...ascii(withMeta), 32, 32, 32, 32, 32]));
     expect(parseSafetensors(fileOf('{}      '))).toEqual({ tensors: new Map(), metadata: {} });
   });
 
@@ -236,9 +236,26 @@ describe('hand-built files', () => {
     }`;
     const data = [
       0x01, // flag: U8 1
-      0x80, 0x3f, 0x40, 0xc0, // b16: BF16 0x3F80 = 1, 0xC040 = -3
-      0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, // h: F16 1, -2, 65504 (max), 2^-24 (smallest subnormal)
-      0, 0, 0, 0, 0, 0, 0xe0, 0xbf, // d: F64 0xBFE0000000000000 = -0.5
+      0x80,
+      0x3f,
+      0x40,
+      0xc0, // b16: BF16 0x3F80 = 1, 0xC040 = -3
+      0x00,
+      0x3c,
+      0x00,
+      0xc0,
+      0xff,
+      0x7b,
+      0x01,
+      0x00, // h: F16 1, -2, 65504 (max), 2^-24 (smallest subnormal)
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0xe0,
+      0xbf, // d: F64 0xBFE0000000000000 = -0.5
     ];
     const file = fileOf(text, data);
     // Put the file at an odd offset inside a bigger buffer, so no typed-array alignment holds.
@@ -256,7 +273,8 @@ describe('hand-built files', () => {
 
   it('decodes F32 and F64 at unaligned offsets in the data buffer', () => {
     // Header of 61 bytes: the data starts at byte 69, and "f" starts 1 byte later.
-    const text = '{"u":{"dtype":"I8","shape":[1],"data_offsets":[0,1]},"f":{"dtype":"F32","shape":[2],"data_offsets":[1,9]},"g":{"dtype":"F64","shape":[1],"data_offsets":[9,17]}}';
+    const text =
+      '{"u":{"dtype":"I8","shape":[1],"data_offsets":[0,1]},"f":{"dtype":"F32","shape":[2],"data_offsets":[1,9]},"g":{"dtype":"F64","shape":[1],"data_offsets":[9,17]}}';
     const f = new Uint8Array(8);
     new DataView(f.buffer).setFloat32(0, 1.5, true);
     new DataView(f.buffer).setFloat32(4, -7.25, true);
@@ -287,11 +305,14 @@ describe('hand-built files', () => {
   });
 
   it('accepts a zero-size tensor between two others and ignores unknown entry fields', () => {
-    const file = fileWith({
-      a: entry('U8', [2], 0, 2),
-      z: { ...entry('F32', [3, 0], 2, 2), extra: 'ignored' },
-      b: entry('U8', [1], 2, 3),
-    }, 3);
+    const file = fileWith(
+      {
+        a: entry('U8', [2], 0, 2),
+        z: { ...entry('F32', [3, 0], 2, 2), extra: 'ignored' },
+        b: entry('U8', [1], 2, 3),
+      },
+      3,
+    );
     const parsed = parseSafetensors(file);
     expect(parsed.tensors.get('z')!.shape).toEqual([3, 0]);
     expect(parsed.tensors.size).toBe(3);
@@ -373,15 +394,25 @@ describe('parseSafetensors rejects', () => {
   it('negative, fractional, unsafe or non-number shape dimensions', () => {
     expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: [2, -1] } }, 8)), /tensor "w" shape dimension 1 is -1/);
     expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: [1.5] } }, 8)), /dimension 0 is 1\.5/);
-    expectBpttError(() => parseSafetensors(fileOf('{"w":{"dtype":"F32","shape":[9007199254740993],"data_offsets":[0,8]}}', new Array(8).fill(0))), /dimension 0 is 9007199254740992/, /2\^53-1/);
-    expectBpttError(() => parseSafetensors(fileOf('{"w":{"dtype":"F32","shape":[1e400],"data_offsets":[0,8]}}', new Array(8).fill(0))), /dimension 0 is Infinity/);
+    expectBpttError(
+      () => parseSafetensors(fileOf('{"w":{"dtype":"F32","shape":[9007199254740993],"data_offsets":[0,8]}}', new Array(8).fill(0))),
+      /dimension 0 is 9007199254740992/,
+      /2\^53-1/,
+    );
+    expectBpttError(
+      () => parseSafetensors(fileOf('{"w":{"dtype":"F32","shape":[1e400],"data_offsets":[0,8]}}', new Array(8).fill(0))),
+      /dimension 0 is Infinity/,
+    );
     expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: ['2'] } }, 8)), /dimension 0 is the string "2"/);
     expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: [null] } }, 8)), /dimension 0 is null/);
   });
 
   it('a shape whose element count overflows', () => {
     const huge = 2 ** 30;
-    expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: [huge, huge, huge] } }, 8)), /shape \[1073741824, 1073741824, 1073741824\] has 1237940039285380274899124224 elements, which overflows/);
+    expectBpttError(
+      () => parseSafetensors(fileWith({ w: { ...ok, shape: [huge, huge, huge] } }, 8)),
+      /shape \[1073741824, 1073741824, 1073741824\] has 1237940039285380274899124224 elements, which overflows/,
+    );
     // Each dimension is safe but the product is not, even before the dtype size.
     expectBpttError(() => parseSafetensors(fileWith({ w: { ...ok, shape: [2 ** 27, 2 ** 27] } }, 8)), /overflows/);
   });
@@ -408,7 +439,10 @@ describe('parseSafetensors rejects', () => {
   });
 
   it('a byte length that does not match shape and dtype', () => {
-    expectBpttError(() => parseSafetensors(fileWith({ w: entry('F32', [3], 0, 8) }, 8)), /tensor "w" is F32 with shape \[3\], which needs 12 bytes, but its data_offsets \[0, 8\] span 8 bytes/);
+    expectBpttError(
+      () => parseSafetensors(fileWith({ w: entry('F32', [3], 0, 8) }, 8)),
+      /tensor "w" is F32 with shape \[3\], which needs 12 bytes, but its data_offsets \[0, 8\] span 8 bytes/,
+    );
     expectBpttError(() => parseSafetensors(fileWith({ w: entry('F64', [], 0, 4) }, 4)), /F64 with shape \[\], which needs 8 bytes/);
     expectBpttError(() => parseSafetensors(fileWith({ w: entry('F32', [0], 0, 4) }, 4)), /needs 0 bytes/);
     expectBpttError(() => parseSafetensors(fileWith({ w: entry('F4', [3], 0, 2) }, 2)), /3 F4 elements, which do not fill a whole number of bytes/);
@@ -426,8 +460,14 @@ describe('parseSafetensors rejects', () => {
   });
 
   it('holes in the data buffer, at the start, the middle or the end', () => {
-    expectBpttError(() => parseSafetensors(fileWith({ a: entry('F32', [1], 4, 8) }, 8)), /bytes \[0, 4\) of the data buffer belong to no tensor \(a hole before tensor "a"\)/);
-    expectBpttError(() => parseSafetensors(fileWith({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, 12)), /bytes \[4, 8\) .* hole before tensor "b"/);
+    expectBpttError(
+      () => parseSafetensors(fileWith({ a: entry('F32', [1], 4, 8) }, 8)),
+      /bytes \[0, 4\) of the data buffer belong to no tensor \(a hole before tensor "a"\)/,
+    );
+    expectBpttError(
+      () => parseSafetensors(fileWith({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, 12)),
+      /bytes \[4, 8\) .* hole before tensor "b"/,
+    );
     expectBpttError(() => parseSafetensors(fileWith({ a: entry('F32', [1], 0, 4) }, 6)), /the last 2 bytes of the 6-byte data buffer belong to no tensor/);
     expectBpttError(() => parseSafetensors(fileWith({}, 1)), /the last 1 bytes of the 1-byte data buffer/);
   });
@@ -445,9 +485,16 @@ describe('parseSafetensors rejects', () => {
     const b = '{"dtype":"F32","shape":[1],"data_offsets":[4,8]}';
     const data = new Array<number>(8).fill(0);
     // JSON.parse alone would keep only the second "w" and then report a misleading hole.
-    expectBpttError(() => parseSafetensors(fileOf(`{"w":${a},"w":${b}}`, data), 'dup.safetensors'), /^dup\.safetensors: key "w" appears twice in the header/, /duplicate/);
+    expectBpttError(
+      () => parseSafetensors(fileOf(`{"w":${a},"w":${b}}`, data), 'dup.safetensors'),
+      /^dup\.safetensors: key "w" appears twice in the header/,
+      /duplicate/,
+    );
     expectBpttError(() => parseSafetensors(fileOf(`{"w":${a},"\\u0077":${b}}`, data)), /key "w" appears twice in the header/);
-    expectBpttError(() => parseSafetensors(fileOf(`{"__metadata__":{},"w":${a},"x":${b},"__metadata__":{}}`, data)), /key "__metadata__" appears twice in the header/);
+    expectBpttError(
+      () => parseSafetensors(fileOf(`{"__metadata__":{},"w":${a},"x":${b},"__metadata__":{}}`, data)),
+      /key "__metadata__" appears twice in the header/,
+    );
   });
 
   it('duplicate keys inside a tensor entry or inside __metadata__', () => {
@@ -488,14 +535,20 @@ describe('serializeSafetensors rejects', () => {
 
   it('data that does not match the shape', () => {
     expectBpttError(() => serializeSafetensors({ w: { ...w, shape: [3] } }), /tensor "w" has shape \[3\] \(3 elements\) but 2 values/);
-    expectBpttError(() => serializeSafetensors({ w: { dtype: 'I8', shape: [3], bytes: Uint8Array.of(1, 2) } }), /tensor "w" is I8 with shape \[3\] but has 2 bytes/);
+    expectBpttError(
+      () => serializeSafetensors({ w: { dtype: 'I8', shape: [3], bytes: Uint8Array.of(1, 2) } }),
+      /tensor "w" is I8 with shape \[3\] but has 2 bytes/,
+    );
   });
 
   it('bad shapes, dtypes and data', () => {
     expectBpttError(() => serializeSafetensors({ w: { ...w, shape: [-2] } }), /tensor "w" has shape an array of 1 items/);
     expectBpttError(() => serializeSafetensors({ w: { ...w, dtype: 'F128' } as unknown as Tensor }), /unknown dtype the string "F128"/);
     expectBpttError(() => serializeSafetensors({ w: { dtype: 'F32', shape: [2], data: [1, 2] } as unknown as Tensor }), /has dtype F32 with "data"/);
-    expectBpttError(() => serializeSafetensors({ w: { dtype: 'I32', shape: [1], data: Float32Array.of(1) } as unknown as Tensor }), /has dtype I32 with "data"/);
+    expectBpttError(
+      () => serializeSafetensors({ w: { dtype: 'I32', shape: [1], data: Float32Array.of(1) } as unknown as Tensor }),
+      /has dtype I32 with "data"/,
+    );
     expectBpttError(() => serializeSafetensors({ w: { dtype: 'F32', shape: [1] } as unknown as Tensor }), /neither "data"/);
   });
 
@@ -561,14 +614,14 @@ describe('random damage', () => {
         case 2: // truncate
           file = file.slice(0, int(file.length));
           break;
-        case 3: { // a random header length: anything, or close to the true one
-          const value = random() < 0.5
-            ? (BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32))
-            : BigInt(Math.max(0, headerEnd - 8 + int(33) - 16));
+        case 3: {
+          // a random header length: anything, or close to the true one
+          const value = random() < 0.5 ? (BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32)) : BigInt(Math.max(0, headerEnd - 8 + int(33) - 16));
           file.set(u64(value));
           break;
         }
-        case 4: { // change one digit of the header into another digit (keeps the JSON valid)
+        case 4: {
+          // change one digit of the header into another digit (keeps the JSON valid)
           const digits: number[] = [];
           for (let i = 8; i < headerEnd; i++) if (file[i] >= 0x30 && file[i] <= 0x39) digits.push(i);
           file[digits[int(digits.length)]] = 0x30 + int(10);
@@ -577,7 +630,8 @@ describe('random damage', () => {
         case 5: // put a JSON-significant character somewhere in the header
           file[8 + int(headerEnd - 8)] = structural[int(structural.length)];
           break;
-        case 6: { // append or remove data bytes
+        case 6: {
+          // append or remove data bytes
           const extra = int(17) - 8;
           file = extra >= 0 ? new Uint8Array([...file, ...new Array<number>(extra).fill(int(256))]) : file.slice(0, file.length + extra);
           break;

@@ -8,7 +8,19 @@
  * result (about 170 float32 ulps); elementwise kernels to 1e-6.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { availableBackends, batchFromRows, gradcheck, gradcheckPasses, loadKernels, NativeKernels, nativeInstructionSets, Random, referenceKernels as reference, RnnModel, type Kernels } from '../../src/index.js';
+import {
+  availableBackends,
+  batchFromRows,
+  gradcheck,
+  gradcheckPasses,
+  loadKernels,
+  NativeKernels,
+  nativeInstructionSets,
+  Random,
+  referenceKernels as reference,
+  RnnModel,
+  type Kernels,
+} from '../../src/index.js';
 
 const backends = (await availableBackends()).filter((b) => b !== 'reference');
 /**
@@ -47,7 +59,14 @@ describe.each(subjects)('%s', (_name, load) => {
     kernels = await load();
   });
 
-  const sizes = [[1, 1, 1], [2, 4, 4], [3, 5, 7], [9, 17, 13], [33, 64, 31], [64, 129, 40]];
+  const sizes = [
+    [1, 1, 1],
+    [2, 4, 4],
+    [3, 5, 7],
+    [9, 17, 13],
+    [33, 64, 31],
+    [64, 129, 40],
+  ];
   describe.each([true, false])('arrays in the backend memory: %s', (owned) => {
     it.each(sizes)('matmuls m=%i k=%i n=%i', (m, k, n) => {
       const own = owned ? kernels : null;
@@ -72,7 +91,9 @@ describe.each(subjects)('%s', (_name, load) => {
 
         // Packed B, given as B (k×n) or as Bᵀ (n×k): the same products as A·B and A·Bᵀ.
         for (const transposed of [false, true]) {
-          const packed = own ? (own.allocate('float32', kernels.packedSize('float32', k, n)) as Float32Array) : new Float32Array(kernels.packedSize('float32', k, n));
+          const packed = own
+            ? (own.allocate('float32', kernels.packedSize('float32', k, n)) as Float32Array)
+            : new Float32Array(kernels.packedSize('float32', k, n));
           kernels.pack(packed, transposed ? bt : b, k, n, transposed);
           out.set(start);
           expected.set(start);
@@ -121,7 +142,11 @@ describe.each(subjects)('%s', (_name, load) => {
 
   it('activations, softmax + cross-entropy, Adagrad and clipping', () => {
     const n = 37;
-    for (const [forward, backward] of [['sigmoid', 'sigmoidBackward'], ['tanh', 'tanhBackward'], ['relu', 'reluBackward']] as const) {
+    for (const [forward, backward] of [
+      ['sigmoid', 'sigmoidBackward'],
+      ['tanh', 'tanhBackward'],
+      ['relu', 'reluBackward'],
+    ] as const) {
       const z = randomFloats(null, n, 3);
       const h = Float32Array.from(z);
       const hRef = Float32Array.from(z);
@@ -202,15 +227,25 @@ describe.each(subjects)('%s', (_name, load) => {
     // LSTM: gates (4H per row) in, gate values out; c and h out; cPrev in.
     run('lstmGates', [4 * n, n, n, n], (k, [gates, c, h, cPrev]) => k.lstmGates(gates, c, h, cPrev, rows, H), [0, 1, 2]);
     // Backward reads gate values in (0, 1): squash random numbers into that range first.
-    run('lstmGatesBackward', [4 * n, n, n, 4 * n, n, n], (k, [dGates, kappa, gamma, gates, c, cPrev]) => {
-      reference.sigmoid(gates, 4 * n);
-      k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, H);
-    }, [0, 1]);
+    run(
+      'lstmGatesBackward',
+      [4 * n, n, n, 4 * n, n, n],
+      (k, [dGates, kappa, gamma, gates, c, cPrev]) => {
+        reference.sigmoid(gates, 4 * n);
+        k.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, H);
+      },
+      [0, 1],
+    );
     run('gruGates', [3 * n, 3 * n, n, n, n], (k, [gates, p, qn, hPrev, h]) => k.gruGates(gates, p, qn, hPrev, h, rows, H), [0, 2, 4]);
-    run('gruGatesBackward', [3 * n, 3 * n, n, n, 3 * n, n, n], (k, [dq, dp, gammaPrev, gamma, gates, qn, hPrev]) => {
-      reference.sigmoid(gates, 3 * n);
-      k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, H);
-    }, [0, 1, 2]);
+    run(
+      'gruGatesBackward',
+      [3 * n, 3 * n, n, n, 3 * n, n, n],
+      (k, [dq, dp, gammaPrev, gamma, gates, qn, hPrev]) => {
+        reference.sigmoid(gates, 3 * n);
+        k.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, H);
+      },
+      [0, 1, 2],
+    );
     run('multiply', [n, n], (k, [out, a]) => k.multiply(out, a, n), [0]);
   });
 
@@ -241,13 +276,23 @@ describe.each(subjects)('%s', (_name, load) => {
     }
   });
 
-  it.each([['rnn', 'sigmoid', 0], ['rnn', 'tanh', 6], ['lstm', 'tanh', 0], ['lstm', 'tanh', 6], ['gru', 'tanh', 0], ['gru', 'tanh', 6]] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
+  it.each([
+    ['rnn', 'sigmoid', 0],
+    ['rnn', 'tanh', 6],
+    ['lstm', 'tanh', 0],
+    ['lstm', 'tanh', 6],
+    ['gru', 'tanh', 0],
+    ['gru', 'tanh', 6],
+  ] as const)('a whole model (%s %s, embed %i): loss and gradients match the reference', async (cell, activation, embed) => {
     const config = { cell, activation, vocabSize: 13, hidden: 37, embed, layers: 1, dtype: 'float32', init: 'scaled' } as const;
     const fast = RnnModel.initialized(config, 5, kernels);
     const slow = RnnModel.initialized(config, 5);
     expect(Array.from(fast.params)).toEqual(Array.from(slow.params));
     const rows = Array.from({ length: 9 }, (_, r) => Array.from({ length: 3 + r }, () => random.integer(13)));
-    const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 1) % 13)));
+    const batch = batchFromRows(
+      rows,
+      rows.map((row) => row.map((id) => (id + 1) % 13)),
+    );
     const lossFast = fast.forward(batch);
     const lossSlow = slow.forward(batch);
     expect(Math.abs(lossFast - lossSlow) / lossSlow).toBeLessThan(1e-5);
@@ -276,7 +321,11 @@ describe.each(subjects)('%s in float64', (_name, load) => {
   };
   const worst = (a: Float64Array, b: Float64Array) => a.reduce((w, v, i) => Math.max(w, Math.abs(v - b[i])), 0);
 
-  it.each([[3, 5, 7], [9, 17, 13], [33, 64, 31]])('matmuls m=%i k=%i n=%i', (m, k, n) => {
+  it.each([
+    [3, 5, 7],
+    [9, 17, 13],
+    [33, 64, 31],
+  ])('matmuls m=%i k=%i n=%i', (m, k, n) => {
     for (const own of [kernels, null]) {
       const a = doubles(own, m * k);
       const bt = doubles(own, n * k);
@@ -289,7 +338,9 @@ describe.each(subjects)('%s in float64', (_name, load) => {
       kernels.matmulAB(out, a, b, m, k, n, false);
       reference.matmulAB(expected, a, b, m, k, n, false);
       expect(worst(out, expected)).toBeLessThan(1e-12);
-      const packed = own ? (own.allocate('float64', kernels.packedSize('float64', k, n)) as Float64Array) : new Float64Array(kernels.packedSize('float64', k, n));
+      const packed = own
+        ? (own.allocate('float64', kernels.packedSize('float64', k, n)) as Float64Array)
+        : new Float64Array(kernels.packedSize('float64', k, n));
       kernels.pack(packed, bt, k, n, true);
       kernels.matmulPacked(out, a, packed, m, k, n, true);
       reference.matmulABt(expected, a, bt, m, k, n, true);
@@ -301,7 +352,10 @@ describe.each(subjects)('%s in float64', (_name, load) => {
     }
   });
 
-  it.each([['sigmoid', 0], ['tanh', 5]] as const)('a whole %s model (embed %i): loss and gradients match the reference to 1e-12, and pass the gradient check', (activation, embed) => {
+  it.each([
+    ['sigmoid', 0],
+    ['tanh', 5],
+  ] as const)('a whole %s model (embed %i): loss and gradients match the reference to 1e-12, and pass the gradient check', (activation, embed) => {
     const config = { cell: 'rnn', activation, vocabSize: 7, hidden: 9, embed, layers: 1, dtype: 'float64', init: 'scaled' } as const;
     const fast = RnnModel.initialized(config, 4, kernels);
     const slow = RnnModel.initialized(config, 4);

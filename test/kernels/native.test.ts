@@ -58,15 +58,25 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
       for (const o of outputs) expect(worst(mine[o], theirs[o]), `${name} output ${o}`).toBeLessThan(1e-12);
     };
     run('lstmGates', [4 * n, n, n, n], (kk, [gates, c, h, cPrev]) => kk.lstmGates(gates, c, h, cPrev, rows, H), [0, 1, 2]);
-    run('lstmGatesBackward', [4 * n, n, n, 4 * n, n, n], (kk, [dGates, kappa, gamma, gates, c, cPrev]) => {
-      reference.sigmoid(gates, 4 * n);
-      kk.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, H);
-    }, [0, 1]);
+    run(
+      'lstmGatesBackward',
+      [4 * n, n, n, 4 * n, n, n],
+      (kk, [dGates, kappa, gamma, gates, c, cPrev]) => {
+        reference.sigmoid(gates, 4 * n);
+        kk.lstmGatesBackward(dGates, kappa, gamma, gates, c, cPrev, rows, H);
+      },
+      [0, 1],
+    );
     run('gruGates', [3 * n, 3 * n, n, n, n], (kk, [gates, p, qn, hPrev, h]) => kk.gruGates(gates, p, qn, hPrev, h, rows, H), [0, 2, 4]);
-    run('gruGatesBackward', [3 * n, 3 * n, n, n, 3 * n, n, n], (kk, [dq, dp, gammaPrev, gamma, gates, qn, hPrev]) => {
-      reference.sigmoid(gates, 3 * n);
-      kk.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, H);
-    }, [0, 1, 2]);
+    run(
+      'gruGatesBackward',
+      [3 * n, 3 * n, n, n, 3 * n, n, n],
+      (kk, [dq, dp, gammaPrev, gamma, gates, qn, hPrev]) => {
+        reference.sigmoid(gates, 3 * n);
+        kk.gruGatesBackward(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, H);
+      },
+      [0, 1, 2],
+    );
     for (const act of ['sigmoid', 'tanh', 'relu'] as const) run(act, [n], (kk, [x]) => kk[act](x, n), [0]);
     for (const back of ['sigmoidBackward', 'tanhBackward', 'reluBackward'] as const) run(back, [n, n, n], (kk, [dz, g, h]) => kk[back](dz, g, h, n), [0]);
     run('adagrad', [n, n, n], (kk, [p, g, m]) => kk.adagradStep(p, g, m.map(Math.abs), 0.1, 1e-8, n), [0]);
@@ -164,10 +174,16 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
 
 describe('bptt with --backend native', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+    spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
 
   it('without the addon: one line saying why and how to get it, exit 2', () => {
-    const result = cli(['bench', '--backend', 'native', '--preset', 'small', '--seconds', '0.1'], { BPTT_NATIVE_ADDON: join(repoRoot, 'build', 'no-such-addon.node') });
+    const result = cli(['bench', '--backend', 'native', '--preset', 'small', '--seconds', '0.1'], {
+      BPTT_NATIVE_ADDON: join(repoRoot, 'build', 'no-such-addon.node'),
+    });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/native kernels are not available: they are not built.*npm rebuild bptt/);
@@ -175,13 +191,33 @@ describe('bptt with --backend native', () => {
 
   it.runIf(addon)('the training header and bench name the native backend and its threads', () => {
     const folder = mkdtempSync(join(tmpdir(), 'bptt-native-'));
-    const train = cli(['train', '--backend', 'native', '--threads', '2', '--hidden', '16', '--steps', '3', '--print', '0', '--out', join(folder, 'native.safetensors')]);
+    const train = cli([
+      'train',
+      '--backend',
+      'native',
+      '--threads',
+      '2',
+      '--hidden',
+      '16',
+      '--steps',
+      '3',
+      '--print',
+      '0',
+      '--out',
+      join(folder, 'native.safetensors'),
+    ]);
     expect(train.status, train.stderr).toBe(0);
     expect(train.stderr).toMatch(/native-\w+ kernels, 2 threads/);
     const bench = cli(['bench', '--preset', 'small', '--backend', 'native', '--threads', '2', '--seconds', '0.2', '--json']);
     expect(bench.status, bench.stderr).toBe(0);
-    const lines = bench.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((l) => [l.backend.replace(/^native-\w+$/, 'native'), l.threads])).toEqual([['reference', 1], ['native', 2]]);
+    const lines = bench.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.backend.replace(/^native-\w+$/, 'native'), l.threads])).toEqual([
+      ['reference', 1],
+      ['native', 2],
+    ]);
     expect(lines[1].ratio_to_reference).toBeGreaterThan(1);
     expect(lines[1].peak_gflops_per_core).toBeGreaterThan(0);
   });

@@ -13,34 +13,67 @@ function naive(m: number, k: number, n: number, a: (i: number, p: number) => num
   return c;
 }
 
-describe.each([[1, 1, 1], [3, 5, 7], [17, 4, 9], [8, 33, 2]])('matmuls of size m=%i k=%i n=%i', (m, kk, n) => {
+describe.each([
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 4, 9],
+  [8, 33, 2],
+])('matmuls of size m=%i k=%i n=%i', (m, kk, n) => {
   it('A·Bᵀ overwrites, then accumulates', () => {
     const a = randomArray(m * kk);
     const b = randomArray(n * kk);
-    const expected = naive(m, kk, n, (i, p) => a[i * kk + p], (p, j) => b[j * kk + p]);
+    const expected = naive(
+      m,
+      kk,
+      n,
+      (i, p) => a[i * kk + p],
+      (p, j) => b[j * kk + p],
+    );
     const out = randomArray(m * n);
     k.matmulABt(out, a, b, m, kk, n, false);
     expectClose('A·Bᵀ', out, expected, 1e-12);
     k.matmulABt(out, a, b, m, kk, n, true);
-    expectClose('A·Bᵀ accumulated', out, expected.map((v) => 2 * v), 1e-12);
+    expectClose(
+      'A·Bᵀ accumulated',
+      out,
+      expected.map((v) => 2 * v),
+      1e-12,
+    );
   });
 
   it('A·B overwrites, then accumulates', () => {
     const a = randomArray(m * kk);
     const b = randomArray(kk * n);
-    const expected = naive(m, kk, n, (i, p) => a[i * kk + p], (p, j) => b[p * n + j]);
+    const expected = naive(
+      m,
+      kk,
+      n,
+      (i, p) => a[i * kk + p],
+      (p, j) => b[p * n + j],
+    );
     const out = randomArray(m * n);
     k.matmulAB(out, a, b, m, kk, n, false);
     expectClose('A·B', out, expected, 1e-12);
     k.matmulAB(out, a, b, m, kk, n, true);
-    expectClose('A·B accumulated', out, expected.map((v) => 2 * v), 1e-12);
+    expectClose(
+      'A·B accumulated',
+      out,
+      expected.map((v) => 2 * v),
+      1e-12,
+    );
   });
 
   it('Aᵀ·B accumulates', () => {
     const a = randomArray(kk * m);
     const b = randomArray(kk * n);
     const start = randomArray(m * n);
-    const expected = naive(m, kk, n, (i, p) => a[p * m + i], (p, j) => b[p * n + j]).map((v, i) => v + start[i]);
+    const expected = naive(
+      m,
+      kk,
+      n,
+      (i, p) => a[p * m + i],
+      (p, j) => b[p * n + j],
+    ).map((v, i) => v + start[i]);
     const out = Float64Array.from(start);
     k.matmulAtBAccumulate(out, a, b, m, kk, n);
     expectClose('Aᵀ·B', out, expected, 1e-12);

@@ -28,7 +28,7 @@ describe.each([
   const derivation = derive(model, input, target);
   const G = cell === 'lstm' ? 16 : 4;
 
-  it('h(t), θ(t) and J(t) are the model\'s own, step by step', () => {
+  it("h(t), θ(t) and J(t) are the model's own, step by step", () => {
     let state = new Float64Array(model.stateSize); // h, then (LSTM) c
     const next = new Float64Array(model.stateSize);
     const logits = new Float64Array(5);
@@ -46,8 +46,18 @@ describe.each([
         // (L.3) c = f∘c(t−1) + i∘g, (L.4) h = o∘tanh(c), from the gate values [i | f | g | o].
         const g = step.gates!;
         expect(maxDifference(step.c!, next.subarray(4, 8))).toBeLessThan(1e-15);
-        expect(maxDifference(step.c!, step.c!.map((_, j) => g[4 + j] * step.cPrev![j] + g[j] * g[8 + j]))).toBeLessThan(1e-14);
-        expect(maxDifference(step.h, step.c!.map((cj, j) => g[12 + j] * Math.tanh(cj)))).toBeLessThan(1e-14);
+        expect(
+          maxDifference(
+            step.c!,
+            step.c!.map((_, j) => g[4 + j] * step.cPrev![j] + g[j] * g[8 + j]),
+          ),
+        ).toBeLessThan(1e-14);
+        expect(
+          maxDifference(
+            step.h,
+            step.c!.map((cj, j) => g[12 + j] * Math.tanh(cj)),
+          ),
+        ).toBeLessThan(1e-14);
       }
       state = Float64Array.from(next);
     });
@@ -60,12 +70,17 @@ describe.each([
         expect(maxDifference(step.kappaIn!, carriedIn)).toBe(0);
         const f = step.gates!.subarray(4, 8);
         const kappa = step.kappaOut!.map((v, j) => v / f[j]); // κ(t)
-        expect(maxDifference(step.dz.subarray(4, 8), kappa.map((v, j) => v * step.cPrev![j] * f[j] * (1 - f[j])))).toBeLessThan(1e-14);
+        expect(
+          maxDifference(
+            step.dz.subarray(4, 8),
+            kappa.map((v, j) => v * step.cPrev![j] * f[j] * (1 - f[j])),
+          ),
+        ).toBeLessThan(1e-14);
       });
     });
   }
 
-  it('the summed (5.2) terms and the other gradients equal backward()\'s; (3.3) J equals forward()\'s', () => {
+  it("the summed (5.2) terms and the other gradients equal backward()'s; (3.3) J equals forward()'s", () => {
     const batch = batchFromRows([input], [target]);
     const loss = model.forward(batch);
     model.backward({ scale: 1, clip: Infinity });
@@ -89,7 +104,12 @@ describe.each([
       expect(Math.hypot(...step.local)).toBeCloseTo(flow.byLossTerm[t * input.length + t], 12);
       expect(step.loss).toBeCloseTo(flow.losses[t], 12);
       const carried = t + 1 < input.length ? derivation.steps[t + 1].gammaPrev : new Float64Array(4);
-      expect(maxDifference(step.gamma, step.local.map((v, j) => v + carried[j]))).toBeLessThan(1e-15);
+      expect(
+        maxDifference(
+          step.gamma,
+          step.local.map((v, j) => v + carried[j]),
+        ),
+      ).toBeLessThan(1e-15);
     });
   });
 
@@ -110,7 +130,10 @@ describe('derive refuses what it does not walk', () => {
     const gru = RnnModel.initialized({ cell: 'gru', activation: 'sigmoid', vocabSize: 5, hidden: 4, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' }, 1);
     expect(() => derive(gru, input, target)).toThrow(BpttError);
     expect(() => derive(gru, input, target)).toThrow(/choose cell RNN or LSTM and 1 layer/);
-    const stacked = RnnModel.initialized({ cell: 'rnn', activation: 'sigmoid', vocabSize: 5, hidden: 4, embed: 0, layers: 2, dtype: 'float64', init: 'scaled' }, 1);
+    const stacked = RnnModel.initialized(
+      { cell: 'rnn', activation: 'sigmoid', vocabSize: 5, hidden: 4, embed: 0, layers: 2, dtype: 'float64', init: 'scaled' },
+      1,
+    );
     expect(() => derive(stacked, input, target)).toThrow(/2 layers of rnn/);
   });
 });

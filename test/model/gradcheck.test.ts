@@ -12,11 +12,7 @@ const epsilonFor = (activation: string) => (activation === 'relu' ? 1e-4 : undef
 describe.each(['sigmoid', 'tanh', 'relu'] as const)('BPTT gradient check, %s', (activation) => {
   it.each([0, 5])('embed %i: every gradient within 1e-6 relative error', (embed) => {
     const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 7, hidden: 9, embed, layers: 1, dtype: 'float64', init: 'scaled' }, 11);
-    const batch = batchFromRows(
-      [[1, 2, 3, 4, 5, 6, 0], [0, 3, 2], [4], []],
-      [[2, 3, 4, 5, 6, 0, 1], [3, 2, 1], [0], []],
-      7,
-    );
+    const batch = batchFromRows([[1, 2, 3, 4, 5, 6, 0], [0, 3, 2], [4], []], [[2, 3, 4, 5, 6, 0, 1], [3, 2, 1], [0], []], 7);
     const random = new Random(3);
     const h0 = Float64Array.from({ length: 4 * 9 }, () => 0.5 * random.normal());
     const results = gradcheck(model, batch, { scale: 1 / 4, h0, epsilon: epsilonFor(activation) });
@@ -25,9 +21,19 @@ describe.each(['sigmoid', 'tanh', 'relu'] as const)('BPTT gradient check, %s', (
     expect(gradcheckPasses(results)).toBe(true);
   });
 
-  it('the seed\'s unscaled N(0, 1) weights pass too', () => {
+  it("the seed's unscaled N(0, 1) weights pass too", () => {
     const model = RnnModel.initialized({ cell: 'rnn', activation, vocabSize: 5, hidden: 6, embed: 0, layers: 1, dtype: 'float64', init: 'seed' }, 2);
-    const batch = batchFromRows([[0, 1, 2, 3], [4, 4]], [[1, 2, 3, 4], [4, 0]], 4);
+    const batch = batchFromRows(
+      [
+        [0, 1, 2, 3],
+        [4, 4],
+      ],
+      [
+        [1, 2, 3, 4],
+        [4, 0],
+      ],
+      4,
+    );
     expect(gradcheckPasses(gradcheck(model, batch, { scale: 1 / 2, epsilon: epsilonFor(activation) }))).toBe(true);
   });
 });
@@ -62,7 +68,7 @@ describe('BPTT gradient check, LSTM (docs/derivations/lstm.md)', () => {
 });
 
 describe('LSTM initialisation', () => {
-  it('--forget-bias sets the forget gate\'s slice of b1, and nothing else', () => {
+  it("--forget-bias sets the forget gate's slice of b1, and nothing else", () => {
     const config = { cell: 'lstm', activation: 'tanh', vocabSize: 5, hidden: 4, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' } as const;
     const plain = RnnModel.initialized(config, 3);
     const biased = RnnModel.initialized({ ...config, forgetBias: 1 }, 3);
@@ -87,8 +93,22 @@ describe('BPTT gradient check, GRU (docs/derivations/gru.md)', () => {
 });
 
 describe('BPTT gradient check, two stacked layers', () => {
-  const units = [['rnn', 'sigmoid'], ['rnn', 'tanh'], ['rnn', 'relu'], ['lstm', 'tanh'], ['gru', 'tanh']] as const;
-  it.each(units.flatMap(([cell, activation]) => [[cell, activation, 0], [cell, activation, 4]] as const))('%s (%s), embed %i: every layer\'s gradients and both layers\' initial states', (cell, activation, embed) => {
+  const units = [
+    ['rnn', 'sigmoid'],
+    ['rnn', 'tanh'],
+    ['rnn', 'relu'],
+    ['lstm', 'tanh'],
+    ['gru', 'tanh'],
+  ] as const;
+  it.each(
+    units.flatMap(
+      ([cell, activation]) =>
+        [
+          [cell, activation, 0],
+          [cell, activation, 4],
+        ] as const,
+    ),
+  )("%s (%s), embed %i: every layer's gradients and both layers' initial states", (cell, activation, embed) => {
     // relu has kinks at 0: with seed 12 one pre-activation of the one-hot stack lies within the
     // stencil's ±2ε of 0 (the finite difference straddles the kink), so relu uses another seed.
     const seed = activation === 'relu' ? 21 : 12;
@@ -126,7 +146,9 @@ describe('dropout between layers and before the output layer', () => {
     model.forward(batch, undefined, 9);
     model.backward({ scale: 1, clip: Infinity });
     const dU = model.gradients.U;
-    const zeroColumns = Array.from({ length: config.hidden }, (_, j) => Array.from({ length: config.vocabSize }, (_, v) => dU[v * config.hidden + j]).every((x) => x === 0));
+    const zeroColumns = Array.from({ length: config.hidden }, (_, j) =>
+      Array.from({ length: config.vocabSize }, (_, v) => dU[v * config.hidden + j]).every((x) => x === 0),
+    );
     expect(zeroColumns.some(Boolean)).toBe(true); // a unit dropped at every position contributes nothing to dU
   });
 

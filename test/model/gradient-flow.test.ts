@@ -107,8 +107,11 @@ describe.each([
 });
 
 describe('gradientFlow', () => {
-  it('shows vanishing gradients: with the seed\'s sigmoid, ‖∂J(T)/∂h(k)‖ falls by orders of magnitude over 20 steps', () => {
-    const model = RnnModel.initialized({ cell: 'rnn', activation: 'sigmoid', vocabSize: 5, hidden: 16, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' }, 3);
+  it("shows vanishing gradients: with the seed's sigmoid, ‖∂J(T)/∂h(k)‖ falls by orders of magnitude over 20 steps", () => {
+    const model = RnnModel.initialized(
+      { cell: 'rnn', activation: 'sigmoid', vocabSize: 5, hidden: 16, embed: 0, layers: 1, dtype: 'float64', init: 'scaled' },
+      3,
+    );
     const input = Array.from({ length: 20 }, (_, i) => i % 5);
     const target = input.map((x) => (x + 1) % 5);
     const flow = gradientFlow(model, input, target);

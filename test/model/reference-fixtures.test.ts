@@ -38,8 +38,7 @@ function load(name: string) {
   };
   setParams(f.params);
   // The fixture's rows are (B, T) row-major with a mask; rebuild per-row lists of the real positions.
-  const rowsOf = (flat: number[]) =>
-    Array.from({ length: f.B }, (_, b) => flat.slice(b * f.T, (b + 1) * f.T).filter((_, t) => f.mask[b * f.T + t] === 1));
+  const rowsOf = (flat: number[]) => Array.from({ length: f.B }, (_, b) => flat.slice(b * f.T, (b + 1) * f.T).filter((_, t) => f.mask[b * f.T + t] === 1));
   const batch = batchFromRows(rowsOf(f.inputs), rowsOf(f.targets), f.T);
   return { f, model, batch, setParams };
 }

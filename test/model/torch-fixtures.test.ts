@@ -51,7 +51,7 @@ describe.each(cases)('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
   const initialState = () =>
     Float64Array.from(Array.from({ length: L }, (_, l) => [...f.h0.slice(l * BH, (l + 1) * BH), ...f.c0.slice(l * BH, (l + 1) * BH)]).flat());
 
-  it('loads with PyTorch\'s names and matches the loss, logits, every gradient and dJ/d(h0, c0) to 1e-9', () => {
+  it("loads with PyTorch's names and matches the loss, logits, every gradient and dJ/d(h0, c0) to 1e-9", () => {
     const model = load();
     expect(model.config).toMatchObject({ dtype: 'float64', layers: L });
     const batch = batchFromRows(rows(f.inputs), rows(f.targets), f.T);
@@ -70,14 +70,19 @@ describe.each(cases)('PyTorch nn.RNN / nn.LSTM / nn.GRU, %s', (name) => {
     }
   });
 
-  it('the inference step() reproduces PyTorch\'s logits at every real position', () => {
+  it("the inference step() reproduces PyTorch's logits at every real position", () => {
     const model = load();
     const { B, T, V } = f;
     let statePrev = initialState();
     const state = new Float64Array(model.stateSize * B);
     const logits = new Float64Array(B * V);
     for (let t = 0; t < T; t++) {
-      model.step(Int32Array.from({ length: B }, (_, b) => f.inputs[b * T + t]), statePrev, state, logits);
+      model.step(
+        Int32Array.from({ length: B }, (_, b) => f.inputs[b * T + t]),
+        statePrev,
+        state,
+        logits,
+      );
       for (let b = 0; b < B; b++) {
         if (t >= f.lengths[b]) continue;
         expectClose(`theta row ${b} step ${t}`, logits.subarray(b * V, (b + 1) * V), f.logits.slice((b * T + t) * V, (b * T + t + 1) * V), 1e-9);

@@ -10,7 +10,14 @@
 import { describe, expect, it } from 'vitest';
 import { availableBackends, batchFromRows, loadKernels, Random, RnnModel, type Cell } from '../../src/index.js';
 
-const cases = [['rnn', 'sigmoid', 1, 0], ['rnn', 'tanh', 2, 3], ['lstm', 'tanh', 1, 0], ['lstm', 'tanh', 2, 3], ['gru', 'tanh', 1, 0], ['gru', 'tanh', 2, 3]] as const;
+const cases = [
+  ['rnn', 'sigmoid', 1, 0],
+  ['rnn', 'tanh', 2, 3],
+  ['lstm', 'tanh', 1, 0],
+  ['lstm', 'tanh', 2, 3],
+  ['gru', 'tanh', 1, 0],
+  ['gru', 'tanh', 2, 3],
+] as const;
 const backends = await availableBackends();
 
 describe.each(backends)('%s', (backend) => {
@@ -21,7 +28,10 @@ describe.each(backends)('%s', (backend) => {
     const random = new Random(3);
     // Rows of different lengths: padding, and step 0's rows are not all of the batch's rows later.
     const rows = [7, 5, 5, 2, 1].map((length) => Array.from({ length }, () => random.integer(9)));
-    const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 2) % 9)));
+    const batch = batchFromRows(
+      rows,
+      rows.map((row) => row.map((id) => (id + 2) % 9)),
+    );
     const implicit = RnnModel.initialized(config, 8, kernels);
     const explicit = RnnModel.initialized(config, 8, kernels);
     const lossImplicit = implicit.forward(batch, undefined, 11);

@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { numericalDerivative, Random, referenceKernels as k } from '../../src/index.js';
 import { affineBackward, affineForward } from '../../src/nn/affine.js';
 import { embeddingBackward, embeddingForward } from '../../src/nn/embedding.js';
-import { inputPreactivation, packRecurrentBackward, packRecurrentForward, rnnCellBackwardStep, rnnCellForward, rnnCellInputGradient, rnnCellWeightGradients, type CellInput } from '../../src/nn/rnn-cell.js';
+import {
+  inputPreactivation,
+  packRecurrentBackward,
+  packRecurrentForward,
+  rnnCellBackwardStep,
+  rnnCellForward,
+  rnnCellInputGradient,
+  rnnCellWeightGradients,
+  type CellInput,
+} from '../../src/nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../../src/nn/softmax-cross-entropy.js';
 
 const random = new Random(42);

@@ -30,7 +30,13 @@ function trajectory(spec: OptimizerSpec, initial: number[], grads: number[][], r
 }
 
 /** One parameter, a gradient per step, float64: the parameter after each step. */
-const scalarSteps = (spec: OptimizerSpec, p0: number, grads: number[], lr: number) => trajectory(spec, [p0], grads.map((g) => [g]), () => lr).map((p) => p[0]);
+const scalarSteps = (spec: OptimizerSpec, p0: number, grads: number[], lr: number) =>
+  trajectory(
+    spec,
+    [p0],
+    grads.map((g) => [g]),
+    () => lr,
+  ).map((p) => p[0]);
 
 describe('one or two steps, worked out by hand', () => {
   it('sgd: p − lr·g', () => {

@@ -18,7 +18,13 @@ describe('npm run docs:api', () => {
     const result = spawnSync('npx', ['typedoc', '--out', out], { cwd: repoRoot, encoding: 'utf8' });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/\[warning\]/);
-    for (const page of ['index.html', 'functions/index.train.html', 'functions/index.loadModel.html', 'classes/index.Model.html', 'functions/inference.loadModel.html']) {
+    for (const page of [
+      'index.html',
+      'functions/index.train.html',
+      'functions/index.loadModel.html',
+      'classes/index.Model.html',
+      'functions/inference.loadModel.html',
+    ]) {
       expect(existsSync(join(out, page)), page).toBe(true);
     }
   }, 180_000);

@@ -19,7 +19,15 @@ export const INFERENCE_GZIP_LIMIT = 40 * 1024;
 describe('bptt/inference bundled for a browser', () => {
   let code = '';
   beforeAll(async () => {
-    const result = await build({ entryPoints: [join(repoRoot, 'src', 'inference.ts')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [join(repoRoot, 'src', 'inference.ts')],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
     code = result.outputFiles[0].text;
   });
 

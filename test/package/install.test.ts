@@ -41,15 +41,19 @@ function packagesUnder(nodeModules: string): string[] {
 describe('npm install ./bptt-*.tgz into an empty project', () => {
   const project = mkdtempSync(join(tmpdir(), 'bptt-install-'));
   let installed: { packages: string[]; bytes: number };
-  const run = (command: string, args: string[], timeout = 60_000) => spawnSync(command, args, { cwd: project, encoding: 'utf8', timeout, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+  const run = (command: string, args: string[], timeout = 60_000) =>
+    spawnSync(command, args, { cwd: project, encoding: 'utf8', timeout, env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
 
   beforeAll(() => {
     // Pack from a staging copy (its own dist/), so this test never races another one building the repo's dist/.
     const stage = mkdtempSync(join(tmpdir(), 'bptt-stage-'));
-    for (const path of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src', 'docs']) cpSync(join(repoRoot, path), join(stage, path), { recursive: true });
+    for (const path of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'src', 'docs'])
+      cpSync(join(repoRoot, path), join(stage, path), { recursive: true });
     symlinkSync(join(repoRoot, 'node_modules'), join(stage, 'node_modules'));
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: stage, stdio: 'pipe' });
-    const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], { cwd: stage, encoding: 'utf8' }));
+    const [{ filename }] = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], { cwd: stage, encoding: 'utf8' }),
+    );
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true, type: 'module' }));
     const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${filename}`], 120_000);
     expect(install.status, install.stderr).toBe(0);
@@ -67,13 +71,19 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
       const text = readFileSync(join(repoRoot, doc), 'utf8');
       expect(text, doc).toContain(`${installed.packages.length} packages`);
     }
-    expect(readFileSync(join(repoRoot, 'docs', 'library.md'), 'utf8')).toContain(`limits: ${INSTALL_LIMITS.packages} packages and ${INSTALL_LIMITS.bytes / 1e6} MB`);
+    expect(readFileSync(join(repoRoot, 'docs', 'library.md'), 'utf8')).toContain(
+      `limits: ${INSTALL_LIMITS.packages} packages and ${INSTALL_LIMITS.bytes / 1e6} MB`,
+    );
     // The optional packages stay out unless asked for.
     for (const optional of ['word-list', 'pokemon', 'superheroes', 'd3-scale', 'd3-shape']) expect(installed.packages).not.toContain(optional);
   });
 
   it('the five lines train on 400 names for 8 s, sample, save, reload, and score alike', () => {
-    const names = readFileSync(dinosPath, 'utf8').split('\n').filter(Boolean).filter((_, i) => i % 3 === 0).slice(0, 400);
+    const names = readFileSync(dinosPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .filter((_, i) => i % 3 === 0)
+      .slice(0, 400);
     expect(names).toHaveLength(400);
     writeFileSync(join(project, 'names.js'), `export default ${JSON.stringify(names)};\n`);
     const script = [
@@ -89,7 +99,9 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
     const seconds = (performance.now() - started) / 1000;
     expect(result.status, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as { samples: string[]; scores: unknown[]; kernels: string; training: { seconds: number } };
-    console.log(`five lines: ${seconds.toFixed(1)} s wall, ${output.training.seconds.toFixed(1)} s training on ${output.kernels}; samples ${output.samples.slice(0, 5).join(', ')}`);
+    console.log(
+      `five lines: ${seconds.toFixed(1)} s wall, ${output.training.seconds.toFixed(1)} s training on ${output.kernels}; samples ${output.samples.slice(0, 5).join(', ')}`,
+    );
     expect(output.samples).toHaveLength(10);
     for (const sample of output.samples) expect(names).not.toContain(sample);
     expect(output.scores[1]).toEqual(output.scores[0]);
@@ -99,7 +111,10 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
   });
 
   it('bptt/inference loads the file in a project that only samples', () => {
-    writeFileSync(join(project, 'infer.mjs'), "import { train } from 'bptt'; import { loadModel } from 'bptt/inference'; import names from './names.js';\nconst m = await loadModel((await train(names, { steps: 5, hidden: 16 })).toBytes());\nconsole.log(JSON.stringify({ kernels: m.rnn.kernels.name, samples: m.sample({ count: 3 }) }));\n");
+    writeFileSync(
+      join(project, 'infer.mjs'),
+      "import { train } from 'bptt'; import { loadModel } from 'bptt/inference'; import names from './names.js';\nconst m = await loadModel((await train(names, { steps: 5, hidden: 16 })).toBytes());\nconsole.log(JSON.stringify({ kernels: m.rnn.kernels.name, samples: m.sample({ count: 3 }) }));\n",
+    );
     const result = run('node', ['infer.mjs']);
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ kernels: 'reference', samples: [expect.any(String), expect.any(String), expect.any(String)] });
@@ -118,7 +133,10 @@ describe('npm install ./bptt-*.tgz into an empty project', () => {
     // The library reads the CLI's model file and scores as `bptt score` does.
     const scored = run('npx', ['bptt', 'score', '--model', 'out/d.safetensors', '--json', 'Tyrannosaurus']);
     expect(scored.status, scored.stderr).toBe(0);
-    writeFileSync(join(project, 'score.mjs'), "import { loadModel } from 'bptt';\nconsole.log(JSON.stringify((await loadModel('out/d.safetensors')).score('Tyrannosaurus')));\n");
+    writeFileSync(
+      join(project, 'score.mjs'),
+      "import { loadModel } from 'bptt';\nconsole.log(JSON.stringify((await loadModel('out/d.safetensors')).score('Tyrannosaurus')));\n",
+    );
     const library = run('node', ['score.mjs']);
     expect(library.status, library.stderr).toBe(0);
     expect(JSON.parse(library.stdout).logProbability).toBeCloseTo(JSON.parse(scored.stdout).log_prob, 4);

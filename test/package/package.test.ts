@@ -21,7 +21,16 @@ describe('npm pack', () => {
   }, 120_000);
 
   it('ships the compiled library, its types, the CLI, the sources, docs, README and LICENSE', () => {
-    for (const path of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'src/model/rnn-model.ts', 'docs/derivation.md']) {
+    for (const path of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'src/model/rnn-model.ts',
+      'docs/derivation.md',
+    ]) {
       expect(files, path).toContain(path);
     }
   });
@@ -40,7 +49,19 @@ describe('npm pack', () => {
 
   it('the built entry point loads and exposes the API', async () => {
     const api = await import(join(repoRoot, 'dist', 'index.js'));
-    for (const name of ['RnnModel', 'Trainer', 'CharTokenizer', 'WordTokenizer', 'tokenizerFromSpec', 'generate', 'gradcheck', 'encodeModelFile', 'decodeModelFile', 'Adagrad', 'referenceKernels']) {
+    for (const name of [
+      'RnnModel',
+      'Trainer',
+      'CharTokenizer',
+      'WordTokenizer',
+      'tokenizerFromSpec',
+      'generate',
+      'gradcheck',
+      'encodeModelFile',
+      'decodeModelFile',
+      'Adagrad',
+      'referenceKernels',
+    ]) {
       expect(api[name], name).toBeDefined();
     }
   });

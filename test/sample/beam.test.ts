@@ -29,7 +29,14 @@ function enumerate(model: RnnModel, tokenizer: CharTokenizer, maxLength: number,
         if (ids.length === 0) continue; // the empty name is left out
         const logProbability = exactLogProbability(model, end, [], ids, finished);
         const scored = ids.length + (finished ? 1 : 0);
-        completions.push({ text: tokenizer.decode(ids), ids, finished, logProbability, meanLogProbability: logProbability / scored, score: logProbability / scored ** lengthPenalty });
+        completions.push({
+          text: tokenizer.decode(ids),
+          ids,
+          finished,
+          logProbability,
+          meanLogProbability: logProbability / scored,
+          score: logProbability / scored ** lengthPenalty,
+        });
       }
     }
     prefixes = prefixes.flatMap((ids) => others.map((token) => [...ids, token]));
@@ -55,7 +62,10 @@ describe('beamSearch on a model small enough to enumerate every sequence', () =>
   const sequences = 3 + 9 + 27;
   const models = (['rnn', 'lstm'] as const).map((cell) =>
     // N(0, 1) weights (init 'seed'): sharp, distinct probabilities.
-    RnnModel.initialized({ cell, activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 0, layers: cell === 'rnn' ? 1 : 2, dtype: 'float64', init: 'seed' }, 7),
+    RnnModel.initialized(
+      { cell, activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 0, layers: cell === 'rnn' ? 1 : 2, dtype: 'float64', init: 'seed' },
+      7,
+    ),
   );
 
   it.each(models.map((model) => [model.config.cell, model] as const))('%s: a beam as wide as the number of sequences ranks all of them exactly', (_, model) => {
@@ -83,7 +93,10 @@ describe('beamSearch on a model small enough to enumerate every sequence', () =>
 
 describe('beamSearch with a narrow beam', () => {
   const tokenizer = CharTokenizer.fromText('abcdefg');
-  const model = RnnModel.initialized({ cell: 'gru', activation: 'tanh', vocabSize: tokenizer.size, hidden: 6, embed: 3, layers: 1, dtype: 'float64', init: 'seed' }, 3);
+  const model = RnnModel.initialized(
+    { cell: 'gru', activation: 'tanh', vocabSize: tokenizer.size, hidden: 6, embed: 3, layers: 1, dtype: 'float64', init: 'seed' },
+    3,
+  );
 
   it('returns valid completions: scores equal the exact log-probabilities, ranked, distinct, within the length limit', () => {
     const prime = 'ab';
@@ -119,7 +132,10 @@ describe('beamSearch with a narrow beam', () => {
           if (token !== end) candidates.push({ ids: [...ids, token], logProbability: exactLogProbability(model, end, [], [...ids, token], false) });
         }
       }
-      alive = candidates.sort((a, b) => b.logProbability - a.logProbability).slice(0, width).map((c) => c.ids);
+      alive = candidates
+        .sort((a, b) => b.logProbability - a.logProbability)
+        .slice(0, width)
+        .map((c) => c.ids);
     }
     const byLogProbability = (a: { logProbability: number }, b: { logProbability: number }) => b.logProbability - a.logProbability;
     const cut = alive.map((ids) => ({ ids, logProbability: exactLogProbability(model, end, [], ids, false) }));

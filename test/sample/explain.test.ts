@@ -51,7 +51,10 @@ function expectAlternativesAreTheMostLikelyOthers(explanation: Explanation, voca
 
 describe('explainSample', () => {
   const tokenizer = CharTokenizer.fromText('abcdefgh');
-  const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 6, embed: 0, layers: 1, dtype: 'float64', init: 'seed' }, 5);
+  const model = RnnModel.initialized(
+    { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 6, embed: 0, layers: 1, dtype: 'float64', init: 'seed' },
+    5,
+  );
   const end = tokenizer.endId;
 
   it('each probability is softmax of the logits of an independent forward pass, and hidden is the h(t) behind it', () => {
@@ -99,7 +102,10 @@ describe('explainSample', () => {
   });
 
   it('with text: explains that text, scored as bptt score scores it, for a stacked LSTM with an embedding too', () => {
-    const lstm = RnnModel.initialized({ cell: 'lstm', activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 3, layers: 2, dtype: 'float64', init: 'seed' }, 2);
+    const lstm = RnnModel.initialized(
+      { cell: 'lstm', activation: 'tanh', vocabSize: tokenizer.size, hidden: 5, embed: 3, layers: 2, dtype: 'float64', init: 'seed' },
+      2,
+    );
     for (const m of [model, lstm]) {
       const explanation = explainSample(m, tokenizer, { text: 'bead', alternatives: 3 });
       expect(explanation.text).toBe('bead');
@@ -110,7 +116,15 @@ describe('explainSample', () => {
     }
     // A prime is context: only the text after it is explained.
     const primed = explainSample(model, tokenizer, { prime: 'be', text: 'ad' });
-    expect(Math.abs(primed.logProbability - (scoreLogProbability(model, tokenizer, 'bead') - explainSample(model, tokenizer, { text: 'be' }).tokens.slice(0, 2).reduce((s, token) => s + token.logProbability, 0)))).toBeLessThan(1e-10);
+    expect(
+      Math.abs(
+        primed.logProbability -
+          (scoreLogProbability(model, tokenizer, 'bead') -
+            explainSample(model, tokenizer, { text: 'be' })
+              .tokens.slice(0, 2)
+              .reduce((s, token) => s + token.logProbability, 0)),
+      ),
+    ).toBeLessThan(1e-10);
   });
 
   it('stops at --max-length (no end token) and at the stop text (cut from the text)', () => {

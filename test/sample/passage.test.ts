@@ -4,7 +4,10 @@ import { CharTokenizer, generate, RnnModel, SequenceState } from '../../src/inde
 
 describe('passages', () => {
   const tokenizer = CharTokenizer.fromText('ab c\nd');
-  const model = RnnModel.initialized({ cell: 'lstm', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 4, layers: 2, dtype: 'float64', init: 'scaled' }, 1);
+  const model = RnnModel.initialized(
+    { cell: 'lstm', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 4, layers: 2, dtype: 'float64', init: 'scaled' },
+    1,
+  );
 
   it('writes exactly length characters after the prime, past line ends', () => {
     const { samples } = generate(model, tokenizer, { count: 1, length: 500, prime: 'ab\nc', seed: 2 });

@@ -29,7 +29,10 @@ describe('sampling primitives', () => {
 
 describe('generate', () => {
   const tokenizer = CharTokenizer.fromText('abcd');
-  const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 1);
+  const model = RnnModel.initialized(
+    { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+    1,
+  );
 
   it('is reproducible from its seed, starts with the prime and respects the length limit', () => {
     const a = generate(model, tokenizer, { count: 5, seed: 3, prime: 'ab', maxLength: 6 });
@@ -93,7 +96,10 @@ describe('top-k and top-p', () => {
 
   it('generate with top-k 1 is greedy', () => {
     const tokenizer = CharTokenizer.fromText('abcd');
-    const model = RnnModel.initialized({ cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' }, 1);
+    const model = RnnModel.initialized(
+      { cell: 'rnn', activation: 'tanh', vocabSize: tokenizer.size, hidden: 8, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' },
+      1,
+    );
     const greedy = generate(model, tokenizer, { count: 1, temperature: 0, maxLength: 12 });
     expect(generate(model, tokenizer, { count: 1, topK: 1, seed: 9, maxLength: 12 }).samples).toEqual(greedy.samples);
   });

@@ -21,7 +21,13 @@ describe('recipeOf: the options of bptt train, in camelCase', () => {
     expect(recipeOf({ clipNorm: 1, clip: 3 }, DEFAULT_RECIPE).clip).toBe(3);
     const timed = recipeOf({ time: 10 }, DEFAULT_RECIPE);
     expect([timed.epochs, timed.timeSeconds, timed.patience]).toEqual([undefined, 10, DEFAULT_RECIPE.patience]);
-    expect(recipeOf({ batch: 4, val: 0.2, minLr: 0.001, evalEvery: 7, eps: 1e-6 }, DEFAULT_RECIPE)).toMatchObject({ batchSize: 4, validationFraction: 0.2, minLearningRate: 0.001, evaluateEvery: 7, epsilon: 1e-6 });
+    expect(recipeOf({ batch: 4, val: 0.2, minLr: 0.001, evalEvery: 7, eps: 1e-6 }, DEFAULT_RECIPE)).toMatchObject({
+      batchSize: 4,
+      validationFraction: 0.2,
+      minLearningRate: 0.001,
+      evaluateEvery: 7,
+      epsilon: 1e-6,
+    });
   });
 });
 
@@ -57,7 +63,6 @@ describe('the options are checked as the flags are', () => {
     }
     expect(compared).toBe(Object.keys(OPTION_RANGES).length);
   });
-
 });
 
 describe('fitRecipe: the recipe a text calls for', () => {
@@ -127,7 +132,12 @@ describe('fit', () => {
   it('streams a long text, and refuses what the recipe cannot train on', async () => {
     const prose = 'the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat by the door.\n'.repeat(30);
     const result = await fit(prose, { ...small, steps: 3, seqLength: 16, batch: 4 });
-    expect(result.recipe).toMatchObject({ mode: 'stream', documents: TEXT_RECIPE.documents, learningRate: TEXT_RECIPE.learningRate, validationLimit: TEXT_RECIPE.validationLimit });
+    expect(result.recipe).toMatchObject({
+      mode: 'stream',
+      documents: TEXT_RECIPE.documents,
+      learningRate: TEXT_RECIPE.learningRate,
+      validationLimit: TEXT_RECIPE.validationLimit,
+    });
     expect(result.lines).toEqual([]);
     expect(result.position.step).toBe(3);
     await expect(fit(['aaaa', 'aa'], small)).rejects.toThrow(/only one distinct character/);

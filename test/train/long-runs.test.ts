@@ -39,7 +39,19 @@ describe('a cosine over a time budget', () => {
 });
 
 describe('a time budget in stream mode', () => {
-  const recipe: Recipe = { ...TEXT_RECIPE, hidden: 8, embed: 4, seqLength: 16, batchSize: 8, epochs: undefined, timeSeconds: 3, validationLimit: undefined, optimizer: 'adam', learningRate: 0.002, schedule: 'cosine' };
+  const recipe: Recipe = {
+    ...TEXT_RECIPE,
+    hidden: 8,
+    embed: 4,
+    seqLength: 16,
+    batchSize: 8,
+    epochs: undefined,
+    timeSeconds: 3,
+    validationLimit: undefined,
+    optimizer: 'adam',
+    learningRate: 0.002,
+    schedule: 'cosine',
+  };
   /** A clock that moves 50 ms per reading: a step takes 50 ms, an evaluation too. */
   const clock = () => {
     let ms = 0;

@@ -41,7 +41,12 @@ describe('trainingMemory', () => {
     await trainer.run();
     trainer.evaluate(validation);
     const used = kernels.memory.buffer.byteLength - before;
-    const longest = (s: typeof train, rows: number) => s.map((x) => x.input.length).sort((a, b) => b - a).slice(0, rows).reduce((a, b) => a + b, 0);
+    const longest = (s: typeof train, rows: number) =>
+      s
+        .map((x) => x.input.length)
+        .sort((a, b) => b - a)
+        .slice(0, rows)
+        .reduce((a, b) => a + b, 0);
     const estimate = trainingMemory(config, {
       batchSize: 32,
       steps: Math.max(...train.map((s) => s.input.length)),

@@ -23,7 +23,6 @@ import {
 } from '../../src/index.js';
 import { dinosaurTrainer } from '../helpers.js';
 
-
 const setUp = (overrides: Partial<Recipe>) => dinosaurTrainer({ hidden: 16, epochs: undefined, ...overrides });
 
 describe('optimizers in the Trainer', () => {
@@ -77,7 +76,7 @@ describe('optimizers in the Trainer', () => {
     expect(trainer.batchesPerEpoch).toBe(3);
     expect(trainer.schedule.totalSteps).toBe(6);
     // step s: min(1, (s+1)/2) · 0.01 · (1 + cos(π s/6))/2
-    const expected = [0, 1, 2, 3, 4, 5].map((s) => Math.min(1, (s + 1) / 2) * 0.01 * (1 + Math.cos((Math.PI * s) / 6)) / 2);
+    const expected = [0, 1, 2, 3, 4, 5].map((s) => (Math.min(1, (s + 1) / 2) * 0.01 * (1 + Math.cos((Math.PI * s) / 6))) / 2);
     events.forEach((e, s) => expect(e.learningRate).toBeCloseTo(expected[s], 15));
   });
 
@@ -94,7 +93,9 @@ describe('optimizers in the Trainer', () => {
     await first.trainer.run();
     // What the older code wrote: the recipe without optimizer fields, no counters, no schedule.
     const training = { recipe: first.recipe, position: { ...first.trainer.position }, dataSource: 'dinos.txt', dataFingerprint: 'x' };
-    const bytes = encodeModelFile(first.model, first.data.tokenizer, { checkpoint: { optimizerState: { memory: first.trainer.optimizer.state.memory }, training } });
+    const bytes = encodeModelFile(first.model, first.data.tokenizer, {
+      checkpoint: { optimizerState: { memory: first.trainer.optimizer.state.memory }, training },
+    });
     const checkpoint = decodeCheckpoint(bytes, 'old.safetensors');
     const resumed = new Trainer(checkpoint.model, first.data.train, first.data.validation, trainOptionsOf({ ...checkpoint.training.recipe, steps: 8 }));
     restoreTrainer(resumed, checkpoint);
@@ -105,7 +106,10 @@ describe('optimizers in the Trainer', () => {
   it('refuses to resume an optimizer whose state the checkpoint lacks', async () => {
     const adagrad = setUp({ steps: 1 });
     await adagrad.trainer.run();
-    const checkpoint = decodeCheckpoint(encodeCheckpoint(adagrad.trainer, adagrad.data.tokenizer, { recipe: adagrad.recipe, dataSource: 'd', dataFingerprint: 'x' }), 'c');
+    const checkpoint = decodeCheckpoint(
+      encodeCheckpoint(adagrad.trainer, adagrad.data.tokenizer, { recipe: adagrad.recipe, dataSource: 'd', dataFingerprint: 'x' }),
+      'c',
+    );
     const adam = setUp({ optimizer: 'adam', steps: 2 });
     expect(() => restoreTrainer(adam.trainer, checkpoint)).toThrowError(BpttError);
     expect(() => restoreTrainer(adam.trainer, checkpoint)).toThrowError(/no firstMoment for the adam optimizer/);

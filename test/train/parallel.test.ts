@@ -7,7 +7,25 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataParallel, DEFAULT_RECIPE, loadKernels, loadNativeAddon, modelConfigOf, NativeKernels, prepareData, Replica, RnnModel, splitRows, Trainer, trainOptionsOf, WasmKernels, batchFromRows, type Backend, type ReplicaChannel, type WasmVariant } from '../../src/index.js';
+import {
+  DataParallel,
+  DEFAULT_RECIPE,
+  loadKernels,
+  loadNativeAddon,
+  modelConfigOf,
+  NativeKernels,
+  prepareData,
+  Replica,
+  RnnModel,
+  splitRows,
+  Trainer,
+  trainOptionsOf,
+  WasmKernels,
+  batchFromRows,
+  type Backend,
+  type ReplicaChannel,
+  type WasmVariant,
+} from '../../src/index.js';
 import { repoRoot, dinosPath } from '../helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,21 +66,27 @@ describe('data-parallel training', () => {
   });
 
   const sharing: Backend[] = ['wasm-simd', ...(loadNativeAddon().addon ? (['native'] as const) : [])];
-  it.each(sharing.flatMap((backend) => [1, 2].map((replicas) => [backend, replicas] as const)))('%s with %i replicas matches one thread within float32 rounding', async (backend, replicas) => {
-    const single = await train(0, backend);
-    const parallel = await train(replicas, backend);
-    parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i])).toBeLessThan(1e-4));
-    let worst = 0;
-    parallel.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - single.params[i]))));
-    expect(worst).toBeLessThan(1e-3);
-  });
+  it.each(sharing.flatMap((backend) => [1, 2].map((replicas) => [backend, replicas] as const)))(
+    '%s with %i replicas matches one thread within float32 rounding',
+    async (backend, replicas) => {
+      const single = await train(0, backend);
+      const parallel = await train(replicas, backend);
+      parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i])).toBeLessThan(1e-4));
+      let worst = 0;
+      parallel.params.forEach((p, i) => (worst = Math.max(worst, Math.abs(p - single.params[i]))));
+      expect(worst).toBeLessThan(1e-3);
+    },
+  );
 
-  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed', ...(loadNativeAddon().addon ? (['native'] as const) : [])] as const)('%s trains like the reference kernels (float32 losses within 1e-4)', async (backend) => {
-    const fast = await train(0, backend);
-    const slow = await train(0, 'reference');
-    expect(fast.losses).toHaveLength(8);
-    fast.losses.forEach((loss, i) => expect(Math.abs(loss - slow.losses[i])).toBeLessThan(1e-4));
-  });
+  it.each(['wasm-scalar', 'wasm-simd', 'wasm-relaxed', ...(loadNativeAddon().addon ? (['native'] as const) : [])] as const)(
+    '%s trains like the reference kernels (float32 losses within 1e-4)',
+    async (backend) => {
+      const fast = await train(0, backend);
+      const slow = await train(0, 'reference');
+      expect(fast.losses).toHaveLength(8);
+      fast.losses.forEach((loss, i) => expect(Math.abs(loss - slow.losses[i])).toBeLessThan(1e-4));
+    },
+  );
 });
 
 describe('bptt train --threads and bptt bench', () => {
@@ -72,7 +96,23 @@ describe('bptt train --threads and bptt bench', () => {
   it('2 worker threads give the same validation loss as 1 thread (to 1e-4)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'bptt-threads-'));
     const run = (threads: string) => {
-      const result = cli(['train', '--hidden', '32', '--batch', '128', '--epochs', '2', '--dropout', '0', '--print', '0', '--threads', threads, '--out', join(folder, `threads-${threads}.safetensors`)]);
+      const result = cli([
+        'train',
+        '--hidden',
+        '32',
+        '--batch',
+        '128',
+        '--epochs',
+        '2',
+        '--dropout',
+        '0',
+        '--print',
+        '0',
+        '--threads',
+        threads,
+        '--out',
+        join(folder, `threads-${threads}.safetensors`),
+      ]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain(`${threads} thread`);
       return Number(/validation loss ([\d.]+)/.exec(result.stderr)![1]);
@@ -83,8 +123,14 @@ describe('bptt train --threads and bptt bench', () => {
   it('bench --json prints tokens_per_s, backend and threads per measurement', () => {
     const result = cli(['bench', '--preset', 'small', '--backend', 'wasm-simd', '--threads', '2', '--seconds', '0.2', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((l) => [l.backend, l.threads])).toEqual([['reference', 1], ['wasm-simd', 2]]);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.backend, l.threads])).toEqual([
+      ['reference', 1],
+      ['wasm-simd', 2],
+    ]);
     for (const line of lines) expect(line.tokens_per_s).toBeGreaterThan(0);
     expect(lines[1].ratio_to_reference).toBeGreaterThan(1);
   });
@@ -97,8 +143,16 @@ describe('the worker-thread channel (src/cli/threads.ts)', () => {
     const config = { cell: 'rnn', activation: 'tanh', vocabSize: 9, hidden: 12, embed: 0, layers: 1, dtype: 'float32', init: 'scaled' } as const;
     const model = RnnModel.initialized(config, 4, kernels);
     const single = RnnModel.initialized(config, 4, kernels);
-    const rows = [[1, 2, 3, 4, 5], [2, 3, 4], [5, 6, 7, 8], [0, 1]];
-    const batch = batchFromRows(rows, rows.map((row) => row.map((id) => (id + 1) % 9)));
+    const rows = [
+      [1, 2, 3, 4, 5],
+      [2, 3, 4],
+      [5, 6, 7, 8],
+      [0, 1],
+    ];
+    const batch = batchFromRows(
+      rows,
+      rows.map((row) => row.map((id) => (id + 1) % 9)),
+    );
     const parallel = (await startDataParallel(model, 2))!;
     const { lossSum } = await parallel.computeGradients(batch, { scale: 1 / 4, clip: Infinity });
     const lossSingle = single.forward(batch);
@@ -110,7 +164,10 @@ describe('the worker-thread channel (src/cli/threads.ts)', () => {
     let error: Error | undefined;
     for (let attempt = 0; attempt < 100 && !error; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      error = await parallel.computeGradients(batch, { scale: 1 / 4, clip: Infinity }).then(() => undefined, (e: Error) => e);
+      error = await parallel.computeGradients(batch, { scale: 1 / 4, clip: Infinity }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
     }
     expect(error?.message).toMatch(/training thread stopped/);
   });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeCheckpoint,
-  DivergenceError,
-  encodeCheckpoint,
-  restoreTrainer,
-  Trainer,
-  trainOptionsOf,
-  type Recipe,
-  type Sequence,
-} from '../../src/index.js';
+import { decodeCheckpoint, DivergenceError, encodeCheckpoint, restoreTrainer, Trainer, trainOptionsOf, type Recipe, type Sequence } from '../../src/index.js';
 import { dinosaurTrainer } from '../helpers.js';
-
 
 const setUp = (overrides: Partial<Recipe>) => dinosaurTrainer(overrides);
 
@@ -54,7 +44,11 @@ describe('Trainer', () => {
     ['rnn', 'float32', {}],
     ['rnn', 'float64', {}],
     ['lstm', 'float32', {}],
-    ['rnn', 'float32', { optimizer: 'sgd', learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4, schedule: 'step', decayEvery: 5, decayFactor: 0.5 }],
+    [
+      'rnn',
+      'float32',
+      { optimizer: 'sgd', learningRate: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-4, schedule: 'step', decayEvery: 5, decayFactor: 0.5 },
+    ],
     ['rnn', 'float64', { optimizer: 'rmsprop', learningRate: 2e-3, momentum: 0.5, clip: Infinity, clipNorm: 1 }],
     ['rnn', 'float32', { optimizer: 'adam', learningRate: 5e-3, weightDecay: 1e-3, schedule: 'cosine', scheduleSteps: 12, warmup: 3 }],
     ['gru', 'float64', { optimizer: 'adamw', learningRate: 5e-3, clipNorm: 2, schedule: 'cosine', scheduleSteps: 10, minLearningRate: 1e-4 }],

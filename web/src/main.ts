@@ -2,10 +2,29 @@
  * The playground page: wires the panels to the training worker. It holds no
  * model; every number it shows comes from the worker's library calls.
  */
-import { CharTokenizer, DEFAULT_LEARNING_RATES, OPTIMIZER_LABELS, OPTIMIZERS, textLines, type Activation, type Cell, type OptimizerName } from '../../src/index.js';
+import {
+  CharTokenizer,
+  DEFAULT_LEARNING_RATES,
+  OPTIMIZER_LABELS,
+  OPTIMIZERS,
+  textLines,
+  type Activation,
+  type Cell,
+  type OptimizerName,
+} from '../../src/index.js';
 import { CORPORA } from './corpora.js';
 import { autoMode } from './mode.js';
-import { DEFAULT_SETTINGS, describeSettings, settingsOf, type BestEpoch, type DerivationMessage, type FlowMessage, type FromWorker, type ToWorker, type TrainingSettings } from './protocol.js';
+import {
+  DEFAULT_SETTINGS,
+  describeSettings,
+  settingsOf,
+  type BestEpoch,
+  type DerivationMessage,
+  type FlowMessage,
+  type FromWorker,
+  type ToWorker,
+  type TrainingSettings,
+} from './protocol.js';
 import { Charts } from './views/charts.js';
 import { DerivationView } from './views/derivation.js';
 import { FlowView } from './views/flow.js';
@@ -13,12 +32,22 @@ import { formatNumber } from './views/heatmap.js';
 import { InsideView } from './views/inside.js';
 import { SamplesView } from './views/samples.js';
 
-
 const $ = <T extends HTMLElement = HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker, transfer: Transferable[] = []) => worker.postMessage(message, transfer);
 
-const state = { text: CORPORA[0].text, source: CORPORA[0].name, running: false, finished: false, step: 0, epoch: 0, loss: NaN, validationLoss: NaN, tokensPerSecond: 0, backend: '' };
+const state = {
+  text: CORPORA[0].text,
+  source: CORPORA[0].name,
+  running: false,
+  finished: false,
+  step: 0,
+  epoch: 0,
+  loss: NaN,
+  validationLoss: NaN,
+  tokensPerSecond: 0,
+  backend: '',
+};
 
 const charts = new Charts($('#charts'));
 // Test and debugging hooks: what the page last showed, for the end-to-end test.
@@ -218,7 +247,9 @@ function overfittingCue(epoch: number, trainLoss: number, validationLoss: number
   return (
     `Overfitting: the validation loss (${validationLoss.toFixed(3)}) has not beaten its best, ${best.validationLoss.toFixed(3)} at epoch ${best.epoch}, for ${since} epoch${since === 1 ? '' : 's'}, ` +
     `while the training loss fell to ${trainLoss.toFixed(3)}: the network is starting to memorise the training text instead of learning what it has in common. The best epoch's weights are kept (Save writes them)` +
-    (settings().patience > 0 ? `, and training stops after ${settings().patience} epochs without a better one.` : '; set a patience to stop then, or add dropout.')
+    (settings().patience > 0
+      ? `, and training stops after ${settings().patience} epochs without a better one.`
+      : '; set a patience to stop then, or add dropout.')
   );
 }
 
@@ -244,7 +275,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       hooks.epochs = [];
       $('#data-summary').dataset.mode = $('#samples').dataset.mode = s.mode;
       $('#mode-note')?.remove();
-      if (s.modeReason) $('#data-summary').append(Object.assign(document.createElement('span'), { id: 'mode-note', textContent: ` Trains in mode ${s.mode}: ${s.modeReason}.${s.mode === 'stream' ? " The controls start from bptt's recipe for running text." : ''}` }));
+      if (s.modeReason)
+        $('#data-summary').append(
+          Object.assign(document.createElement('span'), {
+            id: 'mode-note',
+            textContent: ` Trains in mode ${s.mode}: ${s.modeReason}.${s.mode === 'stream' ? " The controls start from bptt's recipe for running text." : ''}`,
+          }),
+        );
       state.epoch = 0;
       state.loss = state.validationLoss = NaN;
       state.tokensPerSecond = 0;
@@ -280,7 +317,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       $<HTMLButtonElement>('#start').textContent = 'Finished';
       showNote(
         `Training ${message.reason}. ` +
-          (best ? `Kept epoch ${best.epoch} (validation ${best.validationLoss.toFixed(3)}, training ${best.trainLoss.toFixed(3)}), the best: the model, Save, the samples and the views now use its weights, as bptt train's model file does. ` : '') +
+          (best
+            ? `Kept epoch ${best.epoch} (validation ${best.validationLoss.toFixed(3)}, training ${best.trainLoss.toFixed(3)}), the best: the model, Save, the samples and the views now use its weights, as bptt train's model file does. `
+            : '') +
           'Change a setting or Reset to train again.',
         'done',
       );

@@ -19,7 +19,11 @@ export function autoMode(text: string): AutoMode {
   const choice = chooseMode(text);
   const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
   if (choice.mode === 'stream' && text.length < least) {
-    return { mode: 'lines', reason: `${choice.reason}, but only ${text.length.toLocaleString('en-US')} characters, fewer than ${least.toLocaleString('en-US')} for the text recipe's streams`, recipe: DEFAULT_RECIPE };
+    return {
+      mode: 'lines',
+      reason: `${choice.reason}, but only ${text.length.toLocaleString('en-US')} characters, fewer than ${least.toLocaleString('en-US')} for the text recipe's streams`,
+      recipe: DEFAULT_RECIPE,
+    };
   }
   return { ...choice, recipe: choice.mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE };
 }

@@ -34,7 +34,16 @@ import {
   type TokenStreams,
 } from '../../src/index.js';
 import { autoMode } from './mode.js';
-import { DEFAULT_SETTINGS, describeSettings, type BestEpoch, type FromWorker, type ModelSummary, type ProgressPoint, type SampleRequest, type TrainingSettings } from './protocol.js';
+import {
+  DEFAULT_SETTINGS,
+  describeSettings,
+  type BestEpoch,
+  type FromWorker,
+  type ModelSummary,
+  type ProgressPoint,
+  type SampleRequest,
+  type TrainingSettings,
+} from './protocol.js';
 
 /** The data as the trainer reads it: lines (each a sequence) or streams of running text. */
 interface Data {
@@ -104,7 +113,15 @@ export class Session {
     this.model = saved.model;
     this.tokenizer = saved.tokenizer;
     const c = saved.model.config;
-    this.settings = { ...(this.settings ?? DEFAULT_SETTINGS), cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed, dropout: c.dropout ?? 0 };
+    this.settings = {
+      ...(this.settings ?? DEFAULT_SETTINGS),
+      cell: c.cell,
+      activation: c.activation,
+      hidden: c.hidden,
+      layers: c.layers,
+      embed: c.embed,
+      dropout: c.dropout ?? 0,
+    };
     const file = { dtype: c.dtype, init: c.init, lowercase: saved.tokenizer.lowercase };
     let recipe = { ...recipeOf(this.settings, saved.metadata.stream ? TEXT_RECIPE : DEFAULT_RECIPE), ...file };
     let cannotTrain = '';
@@ -146,7 +163,8 @@ export class Session {
       this.trainer = trainer;
     }
     // A loaded model: how well it does on this text's held-out part (the best epoch's loss, for a file the page or the CLI kept).
-    const validationLoss = origin !== 'new' && this.trainer && sizeOf(this.data?.validation) > 0 ? this.trainer.evaluate(this.data!.validation).natsPerToken : NaN;
+    const validationLoss =
+      origin !== 'new' && this.trainer && sizeOf(this.data?.validation) > 0 ? this.trainer.evaluate(this.data!.validation).natsPerToken : NaN;
     const summary: ModelSummary = {
       validationLoss,
       settings: this.settings,
@@ -266,7 +284,14 @@ export class Session {
     const flow = gradientFlow(this.model, input, target);
     this.post({
       type: 'flow',
-      flow: { ...flow, inputs, targets, atStep: this.trainer?.position.step ?? 0, model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`), cell: this.settings.cell },
+      flow: {
+        ...flow,
+        inputs,
+        targets,
+        atStep: this.trainer?.position.step ?? 0,
+        model: describeSettings(this.settings) + (this.origin === 'new' ? '' : `, from ${this.origin}`),
+        cell: this.settings.cell,
+      },
     });
   }
 
@@ -277,7 +302,13 @@ export class Session {
     if (this.data?.mode === 'stream') {
       // Running text: passages, not lines (as `bptt sample` writes for a stream model); fewer while training.
       const count = streamed ? Math.min(3, request.count) : request.count;
-      samples = generate(this.model, this.tokenizer, { ...options, count, seed: request.seed, length: PASSAGE_LENGTH, documents: this.recipe.documents }).samples;
+      samples = generate(this.model, this.tokenizer, {
+        ...options,
+        count,
+        seed: request.seed,
+        length: PASSAGE_LENGTH,
+        documents: this.recipe.documents,
+      }).samples;
     } else {
       const exclude = request.novel && this.data ? this.data.lines : undefined;
       samples = generate(this.model, this.tokenizer, { ...options, count: request.count, seed: request.seed, exclude }).samples;
@@ -287,7 +318,14 @@ export class Session {
 
   explain(request: SampleRequest): void {
     const exclude = request.novel && this.data?.mode === 'lines' ? this.data.lines : undefined;
-    const explained = explainSample(this.model, this.tokenizer, { prime: request.prime, temperature: request.temperature, topK: request.topK > 0 ? request.topK : undefined, seed: request.seed, alternatives: 5, exclude });
+    const explained = explainSample(this.model, this.tokenizer, {
+      prime: request.prime,
+      temperature: request.temperature,
+      topK: request.topK > 0 ? request.topK : undefined,
+      seed: request.seed,
+      alternatives: 5,
+      exclude,
+    });
     const novel = !this.data?.lines.has(this.tokenizer.normalize(explained.prime + explained.text));
     this.post({ type: 'explanation', explained, novel });
   }
@@ -302,7 +340,14 @@ export class Session {
     const model = `${describeSettings(this.settings)}${this.origin === 'new' ? '' : `, from ${this.origin}`}`;
     const atStep = this.trainer?.position.step ?? 0;
     if (cell === 'gru' || layers !== 1) {
-      this.post({ type: 'derivation', derivation: { unavailable: `The walk follows a one-layer RNN (the seed's equations) or LSTM (docs/derivations/lstm.md); the current model is ${model}. Choose one of those with 1 layer (the GRU's equations: docs/derivations/gru.md).`, model, atStep } });
+      this.post({
+        type: 'derivation',
+        derivation: {
+          unavailable: `The walk follows a one-layer RNN (the seed's equations) or LSTM (docs/derivations/lstm.md); the current model is ${model}. Choose one of those with 1 layer (the GRU's equations: docs/derivations/gru.md).`,
+          model,
+          atStep,
+        },
+      });
       return;
     }
     const { input, target, inputs, targets } = this.lineSequence(text, DERIVE_MAX_STEPS);
@@ -311,7 +356,17 @@ export class Session {
     this.model.backward({ scale: 1, clip: Infinity });
     this.post({
       type: 'derivation',
-      derivation: { model, atStep, cell, activation: this.model.config.activation, inputs, targets, vocabulary: [...this.tokenizer.tokens], derivation, backward: { loss: lossSum, Wh: Float64Array.from(this.model.gradients.Wh) } },
+      derivation: {
+        model,
+        atStep,
+        cell,
+        activation: this.model.config.activation,
+        inputs,
+        targets,
+        vocabulary: [...this.tokenizer.tokens],
+        derivation,
+        backward: { loss: lossSum, Wh: Float64Array.from(this.model.gradients.Wh) },
+      },
     });
   }
 
@@ -373,13 +428,30 @@ function dataOf(text: string, settings: TrainingSettings, source: string, tokeni
   const { mode, reason, recipe: base } = autoMode(text);
   const recipe: Recipe = { ...recipeOf(settings, base), ...file };
   if (mode === 'stream') {
-    if (tokenizer && !(tokenizer instanceof CharTokenizer)) throw new BpttError(`${source} is running text, which the page trains on characters; this model reads words`, 'load a character model, or train a new one');
+    if (tokenizer && !(tokenizer instanceof CharTokenizer))
+      throw new BpttError(
+        `${source} is running text, which the page trains on characters; this model reads words`,
+        'load a character model, or train a new one',
+      );
     const streams = prepareStreams(text, recipe, source, tokenizer as CharTokenizer | undefined);
     if (streams.validation) recipe.evaluateEvery = streamEvaluateEvery(streams.train.windows, recipe.batchSize * recipe.seqLength, streams.validation.tokens);
-    return { recipe, data: { mode, modeReason: reason, tokenizer: streams.tokenizer, train: streams.train, validation: streams.validation ?? [], lines: new Set() } };
+    return {
+      recipe,
+      data: { mode, modeReason: reason, tokenizer: streams.tokenizer, train: streams.train, validation: streams.validation ?? [], lines: new Set() },
+    };
   }
   const data = prepareData(text, recipe, source, tokenizer);
-  return { recipe, data: { mode, modeReason: reason, tokenizer: data.tokenizer, train: data.train, validation: data.validation, lines: new Set(data.lines.map((line) => data.tokenizer.normalize(line))) } };
+  return {
+    recipe,
+    data: {
+      mode,
+      modeReason: reason,
+      tokenizer: data.tokenizer,
+      train: data.train,
+      validation: data.validation,
+      lines: new Set(data.lines.map((line) => data.tokenizer.normalize(line))),
+    },
+  };
 }
 
 function sizeOf(data: readonly Sequence[] | TokenStreams | undefined): number {

@@ -16,7 +16,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'); //
 function findNodeGyp() {
   if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return [process.execPath, process.env.npm_config_node_gyp];
   try {
-    const npmDir = dirname(createRequire(import.meta.url).resolve('npm/package.json', { paths: [join(dirname(process.execPath), '..', 'lib', 'node_modules')] }));
+    const npmDir = dirname(
+      createRequire(import.meta.url).resolve('npm/package.json', { paths: [join(dirname(process.execPath), '..', 'lib', 'node_modules')] }),
+    );
     const script = join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
     if (existsSync(script)) return [process.execPath, script];
   } catch {

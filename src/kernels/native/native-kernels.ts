@@ -46,7 +46,7 @@ const ADDON_PATH = '../../../build/Release/bptt_native.node';
 
 /** How to get the native kernels, for messages. */
 export const NATIVE_HOWTO =
-  'build them with `npm install-scripts approve bptt && npm rebuild bptt` (npm 11 runs a dependency\'s install script only once approved; needs a C++ compiler, make and python3; in a clone: `npm run build:native`)';
+  "build them with `npm install-scripts approve bptt && npm rebuild bptt` (npm 11 runs a dependency's install script only once approved; needs a C++ compiler, make and python3; in a clone: `npm run build:native`)";
 
 let availability: NativeAvailability | undefined;
 
@@ -55,9 +55,11 @@ type BuiltinModuleGetter = (id: string) => unknown;
 /** Loads the addon once per thread; never throws. */
 export function loadNativeAddon(): NativeAvailability {
   if (availability) return availability;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined>; getBuiltinModule?: BuiltinModuleGetter } }).process;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined>; getBuiltinModule?: BuiltinModuleGetter } })
+    .process;
   if (!proc?.versions?.node) return (availability = { reason: 'the native kernels run only in Node' });
-  if (typeof proc.getBuiltinModule !== 'function') return (availability = { reason: `Node ${proc.versions.node} cannot load them from an ES module (Node 20.16 or newer can)` });
+  if (typeof proc.getBuiltinModule !== 'function')
+    return (availability = { reason: `Node ${proc.versions.node} cannot load them from an ES module (Node 20.16 or newer can)` });
   try {
     const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
     // BPTT_NATIVE_ADDON: another build of the addon (tests point it at a missing file).
@@ -65,7 +67,12 @@ export function loadNativeAddon(): NativeAvailability {
     availability = { addon };
   } catch (error) {
     const code = (error as { code?: string }).code;
-    availability = { reason: code === 'MODULE_NOT_FOUND' ? 'they are not built (no build/Release/bptt_native.node)' : `the addon did not load: ${(error as Error).message.split('\n')[0]}` };
+    availability = {
+      reason:
+        code === 'MODULE_NOT_FOUND'
+          ? 'they are not built (no build/Release/bptt_native.node)'
+          : `the addon did not load: ${(error as Error).message.split('\n')[0]}`,
+    };
   }
   return availability;
 }
@@ -170,7 +177,7 @@ export class NativeKernels implements Kernels {
     const rounds = 2_000_000;
     this.k.multiplyAddPeak(rounds);
     let best = 0;
-    for (const started = performance.now(); performance.now() - started < seconds * 1000; ) {
+    for (const started = performance.now(); performance.now() - started < seconds * 1000;) {
       const t = performance.now();
       const flops = this.k.multiplyAddPeak(rounds);
       best = Math.max(best, flops / ((performance.now() - t) * 1e6));
@@ -270,7 +277,16 @@ export class NativeKernels implements Kernels {
     this.fn('lstmGates')(gates, c, h, cPrev, rows, hidden);
   }
 
-  lstmGatesBackward(dGates: FloatArray, kappa: FloatArray, gamma: FloatArray, gates: FloatArray, c: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
+  lstmGatesBackward(
+    dGates: FloatArray,
+    kappa: FloatArray,
+    gamma: FloatArray,
+    gates: FloatArray,
+    c: FloatArray,
+    cPrev: FloatArray,
+    rows: number,
+    hidden: number,
+  ): void {
     this.fn('lstmGatesBackward')(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
   }
 
@@ -278,7 +294,17 @@ export class NativeKernels implements Kernels {
     this.fn('gruGates')(gates, p, qn, hPrev, h, rows, hidden);
   }
 
-  gruGatesBackward(dq: FloatArray, dp: FloatArray, gammaPrev: FloatArray, gamma: FloatArray, gates: FloatArray, qn: FloatArray, hPrev: FloatArray, rows: number, hidden: number): void {
+  gruGatesBackward(
+    dq: FloatArray,
+    dp: FloatArray,
+    gammaPrev: FloatArray,
+    gamma: FloatArray,
+    gates: FloatArray,
+    qn: FloatArray,
+    hPrev: FloatArray,
+    rows: number,
+    hidden: number,
+  ): void {
     this.fn('gruGatesBackward')(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden);
   }
 
@@ -302,11 +328,33 @@ export class NativeKernels implements Kernels {
     this.fn('adagradStep')(params, grads, memory, learningRate, epsilon, length);
   }
 
-  rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void {
+  rmspropStep(
+    params: FloatArray,
+    grads: FloatArray,
+    squareAverage: FloatArray,
+    momentumBuffer: FloatArray | null,
+    length: number,
+    learningRate: number,
+    alpha: number,
+    epsilon: number,
+    momentum: number,
+  ): void {
     this.fn('rmspropStep')(params, grads, squareAverage, momentumBuffer, length, learningRate, alpha, epsilon, momentum);
   }
 
-  adamStep(params: FloatArray, grads: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, length: number, beta1: number, beta2: number, epsilon: number, stepSize: number, secondCorrection: number, keep: number): void {
+  adamStep(
+    params: FloatArray,
+    grads: FloatArray,
+    firstMoment: FloatArray,
+    secondMoment: FloatArray,
+    length: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    stepSize: number,
+    secondCorrection: number,
+    keep: number,
+  ): void {
     this.fn('adamStep')(params, grads, firstMoment, secondMoment, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep);
   }
 

@@ -146,7 +146,11 @@ function decodeBase64(text: string): Uint8Array {
 
 async function variantBytes(variant: WasmVariant): Promise<Uint8Array> {
   const module =
-    variant === 'relaxed' ? await import('./generated/relaxed.js') : variant === 'simd' ? await import('./generated/simd.js') : await import('./generated/scalar.js');
+    variant === 'relaxed'
+      ? await import('./generated/relaxed.js')
+      : variant === 'simd'
+        ? await import('./generated/simd.js')
+        : await import('./generated/scalar.js');
   return decodeBase64(module.bytesBase64);
 }
 
@@ -206,7 +210,7 @@ export class WasmKernels extends WasmKernelCalls implements Kernels {
     const rounds = 1_000_000;
     this.wasm.multiplyAddPeak(rounds); // compiled and warm
     let best = 0;
-    for (const started = performance.now(); performance.now() - started < seconds * 1000; ) {
+    for (const started = performance.now(); performance.now() - started < seconds * 1000;) {
       const t = performance.now();
       this.wasm.multiplyAddPeak(rounds);
       best = Math.max(best, (rounds * this.wasm.multiplyAddPeakFlops()) / ((performance.now() - t) * 1e6));
@@ -267,10 +271,30 @@ export class WasmKernels extends WasmKernelCalls implements Kernels {
     return this.wasm[`packedElements_${dtype === 'float64' ? 'f64' : 'f32'}`](k, n);
   }
 
-  rmspropStep(params: FloatArray, grads: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null, length: number, learningRate: number, alpha: number, epsilon: number, momentum: number): void {
+  rmspropStep(
+    params: FloatArray,
+    grads: FloatArray,
+    squareAverage: FloatArray,
+    momentumBuffer: FloatArray | null,
+    length: number,
+    learningRate: number,
+    alpha: number,
+    epsilon: number,
+    momentum: number,
+  ): void {
     // Without momentum the buffer's address is never read: the squares' stands in for it.
     const withMomentum = momentumBuffer !== null && momentum > 0;
     const buffer = withMomentum ? momentumBuffer : squareAverage;
-    this.call('rmspropStep', params, [[params, length, true], [grads, length, false], [squareAverage, length, true], [buffer, length, withMomentum]], [length, learningRate, alpha, epsilon, withMomentum ? momentum : 0]);
+    this.call(
+      'rmspropStep',
+      params,
+      [
+        [params, length, true],
+        [grads, length, false],
+        [squareAverage, length, true],
+        [buffer, length, withMomentum],
+      ],
+      [length, learningRate, alpha, epsilon, withMomentum ? momentum : 0],
+    );
   }
 }

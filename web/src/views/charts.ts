@@ -72,12 +72,20 @@ export class Charts {
     chart('speed', 'chart-speed', 'Tokens per second', [{ label: 'tokens/s', stroke: '#2ca02c', width: 1.5 }], {
       axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map((v) => compact.format(v)) }],
     });
-    chart('norm', 'chart-norm', 'Gradient norm ‖∂J/∂θ‖ (after clipping)', [{ label: 'norm', stroke: '#9467bd', width: 1.5 }], { scales: { x: { time: false }, y: { distr: 3 } } });
-    chart('clipped', 'chart-clipped', 'Gradient entries clipped (%)', [{ label: 'clipped', stroke: '#ff7f0e', width: 1.5, value: (_, v) => (v === null ? '–' : percent(v)) }], {
-      // From 0, and at least to 0.1%: a run that clips nothing gets a readable axis, not ticks that all round to "0".
-      scales: { x: { time: false }, y: { range: (_, __, max) => [0, Math.max(0.001, max * 1.1)] } },
-      axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map(percent) }],
+    chart('norm', 'chart-norm', 'Gradient norm ‖∂J/∂θ‖ (after clipping)', [{ label: 'norm', stroke: '#9467bd', width: 1.5 }], {
+      scales: { x: { time: false }, y: { distr: 3 } },
     });
+    chart(
+      'clipped',
+      'chart-clipped',
+      'Gradient entries clipped (%)',
+      [{ label: 'clipped', stroke: '#ff7f0e', width: 1.5, value: (_, v) => (v === null ? '–' : percent(v)) }],
+      {
+        // From 0, and at least to 0.1%: a run that clips nothing gets a readable axis, not ticks that all round to "0".
+        scales: { x: { time: false }, y: { range: (_, __, max) => [0, Math.max(0.001, max * 1.1)] } },
+        axes: [{ label: 'step' }, { size: 60, values: (_, splits) => splits.map(percent) }],
+      },
+    );
     window.addEventListener('resize', () => {
       for (const { plot } of this.charts.values()) plot.setSize({ width: chartWidth(plot.root.parentElement!), height: HEIGHT });
     });

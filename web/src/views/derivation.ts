@@ -16,7 +16,10 @@ import derivationSource from '../../../src/model/derivation.ts?raw';
 
 /** The sources of src/nn, by path: where the view finds the function that computed a value. */
 const NN_SOURCES = Object.fromEntries(
-  Object.entries(import.meta.glob('../../../src/nn/*.ts', { query: '?raw', import: 'default', eager: true }) as Record<string, string>).map(([path, text]) => [path.replace(/^(\.\.\/)+/, ''), text]),
+  Object.entries(import.meta.glob('../../../src/nn/*.ts', { query: '?raw', import: 'default', eager: true }) as Record<string, string>).map(([path, text]) => [
+    path.replace(/^(\.\.\/)+/, ''),
+    text,
+  ]),
 );
 
 /** The library function that computes each kind of value (called from src/model/derivation.ts). */
@@ -106,7 +109,7 @@ export class DerivationView {
     this.column.value = String(j);
     const f = formatNumber;
     const ch = (text: string) => `'${showCharacter(text)}'`;
-    const sigmaPrime = activation === 'sigmoid' ? 'σ\'(z) = h(1 − h)' : activation === 'tanh' ? 'tanh\'(z) = 1 − h²' : 'relu\'(z) = [h > 0]';
+    const sigmaPrime = activation === 'sigmoid' ? "σ'(z) = h(1 − h)" : activation === 'tanh' ? "tanh'(z) = 1 − h²" : "relu'(z) = [h > 0]";
     this.status.textContent = `${message.model}${message.atStep > 0 ? `, after ${message.atStep} steps` : ''}: T = ${T} steps, fed ⏎${inputs.slice(1).join('')} and predicting ${targets.map(showCharacter).join('')}. Vectors show unit i = ${i}; θ and ŷ their entry for the target y(t).`;
 
     const lstm = message.cell === 'lstm';
@@ -123,8 +126,21 @@ export class DerivationView {
       if (!lstm) {
         const recurrent = s.z[i] - s.inputHalf[i];
         return [
-          { text: f(s.z[i]), value: s.z[i], key: 'z', label: `z(${n})[${i}]`, explain: () => `(1.1) z(t) = W_h·h(t−1) + W_x·x(t) + b₁\nz(${n})[${i}] = (W_h·h(${n - 1}))[${i}] + (W_x·x(${n}) + b₁)[${i}] = ${f(recurrent)} + ${f(s.inputHalf[i])} = ${f(s.z[i])}` },
-          { text: f(s.h[i]), value: s.h[i], key: 'h', label: `h(${n})[${i}]`, explain: () => `(1.2) h(t) = σ(z(t)), σ the ${activation}\nh(${n})[${i}] = σ(${f(s.z[i])}) = ${f(s.h[i])}` },
+          {
+            text: f(s.z[i]),
+            value: s.z[i],
+            key: 'z',
+            label: `z(${n})[${i}]`,
+            explain: () =>
+              `(1.1) z(t) = W_h·h(t−1) + W_x·x(t) + b₁\nz(${n})[${i}] = (W_h·h(${n - 1}))[${i}] + (W_x·x(${n}) + b₁)[${i}] = ${f(recurrent)} + ${f(s.inputHalf[i])} = ${f(s.z[i])}`,
+          },
+          {
+            text: f(s.h[i]),
+            value: s.h[i],
+            key: 'h',
+            label: `h(${n})[${i}]`,
+            explain: () => `(1.2) h(t) = σ(z(t)), σ the ${activation}\nh(${n})[${i}] = σ(${f(s.z[i])}) = ${f(s.h[i])}`,
+          },
         ];
       }
       const g = s.gates!;
@@ -139,11 +155,25 @@ export class DerivationView {
             `(L.1) z(t) = W_h·h(t−1) + W_x·x(t) + b₁ = [z_i; z_f; z_g; z_o]   (4H = ${G} entries)\n(L.2) i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)\n` +
             `${name}(${n})[${i}] = ${name === 'g' ? 'tanh' : 'σ'}(z_${name}[${i}]) = ${f(gate(g, which))}, where the input half (W_x·x(${n}) + b₁) of z_${name}[${i}] is ${f(gate(s.inputHalf, which))}`,
         })),
-        { text: f(s.c![i]), value: s.c![i], key: 'gates', label: `c(${n})[${i}]`, explain: () => `(L.3) c(t) = f ∘ c(t−1) + i ∘ g\nc(${n})[${i}] = ${f(gf)} × ${f(s.cPrev![i])} + ${f(gi)} × ${f(gg)} = ${f(s.c![i])}` },
-        { text: f(s.h[i]), value: s.h[i], key: 'gates', label: `h(${n})[${i}]`, explain: () => `(L.4) h(t) = o ∘ tanh(c(t))\nh(${n})[${i}] = ${f(go)} × tanh(${f(s.c![i])}) = ${f(s.h[i])}` },
+        {
+          text: f(s.c![i]),
+          value: s.c![i],
+          key: 'gates',
+          label: `c(${n})[${i}]`,
+          explain: () => `(L.3) c(t) = f ∘ c(t−1) + i ∘ g\nc(${n})[${i}] = ${f(gf)} × ${f(s.cPrev![i])} + ${f(gi)} × ${f(gg)} = ${f(s.c![i])}`,
+        },
+        {
+          text: f(s.h[i]),
+          value: s.h[i],
+          key: 'gates',
+          label: `h(${n})[${i}]`,
+          explain: () => `(L.4) h(t) = o ∘ tanh(c(t))\nh(${n})[${i}] = ${f(go)} × tanh(${f(s.c![i])}) = ${f(s.h[i])}`,
+        },
       ];
     };
-    const cellForwardHeaders = lstm ? [...GATES.map((name) => `${name}(t)[${i}]${name === 'i' ? ' (L.2)' : ''}`), `c(t)[${i}] (L.3)`, `h(t)[${i}] (L.4)`] : [`z(t)[${i}] (1.1)`, `h(t)[${i}] (1.2)`];
+    const cellForwardHeaders = lstm
+      ? [...GATES.map((name) => `${name}(t)[${i}]${name === 'i' ? ' (L.2)' : ''}`), `c(t)[${i}] (L.3)`, `h(t)[${i}] (L.4)`]
+      : [`z(t)[${i}] (1.1)`, `h(t)[${i}] (1.2)`];
 
     const forwardRows = steps.map((s, t): Cell[] => {
       const n = t + 1;
@@ -153,18 +183,49 @@ export class DerivationView {
       for (const v of s.theta) sumExp += Math.exp(v - max);
       return [
         { text: String(n), label: `step ${n}` },
-        { text: ch(inputs[t]), label: `x(${n})`, explain: () => `x(${n}) = ${ch(inputs[t])}, token ${s.input}: ${message.derivation.gradients.embedding.length > 0 ? `its embedding row E[${s.input}] is the input vector` : 'a one-hot vector of size V'}; the target y(${n}) = ${ch(targets[t])} is the next character.` },
+        {
+          text: ch(inputs[t]),
+          label: `x(${n})`,
+          explain: () =>
+            `x(${n}) = ${ch(inputs[t])}, token ${s.input}: ${message.derivation.gradients.embedding.length > 0 ? `its embedding row E[${s.input}] is the input vector` : 'a one-hot vector of size V'}; the target y(${n}) = ${ch(targets[t])} is the next character.`,
+        },
         ...cellForward(s, n),
-        { text: f(s.theta[y]), value: s.theta[y], key: 'theta', label: `θ(${n})[y]`, explain: () => `(2.1) θ(t) = U·h(t) + b₂\nθ(${n})[${ch(targets[t])}] = Σ_j U[${y}, j]·h(${n})[j] + b₂[${y}] = ${f(s.theta[y])}   (${vocabulary.length} entries, one per token)` },
-        { text: f(s.yHat[y]), value: s.yHat[y], key: 'yHat', label: `ŷ(${n})[y]`, explain: () => `(3.1) ŷ(t) = softmax(θ(t)) = exp θ / Σ_v exp θ_v\nŷ(${n})[${ch(targets[t])}] = exp(${f(s.theta[y])}) / Σ_v exp(θ_v) = exp(${f(s.theta[y] - max)}) / ${f(sumExp)} = ${f(s.yHat[y])}` },
-        { text: f(s.loss), value: s.loss, key: 'yHat', label: `J(${n})`, explain: () => `(3.2) J(t) = −log ŷ(t)[y(t)]\nJ(${n}) = −log ${f(s.yHat[y])} = ${f(s.loss)} nats` },
+        {
+          text: f(s.theta[y]),
+          value: s.theta[y],
+          key: 'theta',
+          label: `θ(${n})[y]`,
+          explain: () =>
+            `(2.1) θ(t) = U·h(t) + b₂\nθ(${n})[${ch(targets[t])}] = Σ_j U[${y}, j]·h(${n})[j] + b₂[${y}] = ${f(s.theta[y])}   (${vocabulary.length} entries, one per token)`,
+        },
+        {
+          text: f(s.yHat[y]),
+          value: s.yHat[y],
+          key: 'yHat',
+          label: `ŷ(${n})[y]`,
+          explain: () =>
+            `(3.1) ŷ(t) = softmax(θ(t)) = exp θ / Σ_v exp θ_v\nŷ(${n})[${ch(targets[t])}] = exp(${f(s.theta[y])}) / Σ_v exp(θ_v) = exp(${f(s.theta[y] - max)}) / ${f(sumExp)} = ${f(s.yHat[y])}`,
+        },
+        {
+          text: f(s.loss),
+          value: s.loss,
+          key: 'yHat',
+          label: `J(${n})`,
+          explain: () => `(3.2) J(t) = −log ŷ(t)[y(t)]\nJ(${n}) = −log ${f(s.yHat[y])} = ${f(s.loss)} nats`,
+        },
       ];
     });
     const forwardHeaders = ['t', 'x(t)', ...cellForwardHeaders, 'θ(t)[y] (2.1)', 'ŷ(t)[y] (3.1)', 'J(t) (3.2)'];
     forwardRows.push([
       { text: 'Σ', label: 'sum' },
       ...Array.from({ length: forwardHeaders.length - 2 }, blank),
-      { text: f(derivation.loss), value: derivation.loss, label: 'J', explain: () => `(3.3) J = Σ_t J(t) = ${steps.map((s) => f(s.loss)).join(' + ')} = ${f(derivation.loss)} nats\nforward() on the same line, as training runs it: ${f(message.backward.loss)}` },
+      {
+        text: f(derivation.loss),
+        value: derivation.loss,
+        label: 'J',
+        explain: () =>
+          `(3.3) J = Σ_t J(t) = ${steps.map((s) => f(s.loss)).join(' + ')} = ${f(derivation.loss)} nats\nforward() on the same line, as training runs it: ${f(message.backward.loss)}`,
+      },
     ]);
     this.fill(this.forward, forwardHeaders, forwardRows);
 
@@ -172,8 +233,22 @@ export class DerivationView {
     const cellBackward = (s: DerivedStep, n: number, t: number): Cell[] => {
       if (!lstm) {
         return [
-          { text: f(s.dz[i]), value: s.dz[i], key: 'dz', label: `dz(${n})[${i}]`, explain: () => `dz(t) = γ(t) ∘ σ'(z(t)),  ${sigmaPrime}   (5.1.1), (6.1.1)\ndz(${n})[${i}] = ${f(s.gamma[i])} × ${f(s.gamma[i] === 0 ? 0 : s.dz[i] / s.gamma[i])} = ${f(s.dz[i])}   (h(${n})[${i}] = ${f(s.h[i])})` },
-          { text: f(s.gammaPrev[i]), value: s.gammaPrev[i], key: 'dz', label: `γ(${n - 1})[${i}] carried`, explain: () => `(6.2) γ(t−1) ← W_hᵀ (γ(t) ∘ σ'(z(t))) = W_hᵀ dz(t)\nγ(${n - 1})[${i}] carried = Σ_m W_h[m, ${i}]·dz(${n})[m] = ${f(s.gammaPrev[i])}${n === 1 ? '   (h(0) = 0 is a constant: training does not use it)' : ''}` },
+          {
+            text: f(s.dz[i]),
+            value: s.dz[i],
+            key: 'dz',
+            label: `dz(${n})[${i}]`,
+            explain: () =>
+              `dz(t) = γ(t) ∘ σ'(z(t)),  ${sigmaPrime}   (5.1.1), (6.1.1)\ndz(${n})[${i}] = ${f(s.gamma[i])} × ${f(s.gamma[i] === 0 ? 0 : s.dz[i] / s.gamma[i])} = ${f(s.dz[i])}   (h(${n})[${i}] = ${f(s.h[i])})`,
+          },
+          {
+            text: f(s.gammaPrev[i]),
+            value: s.gammaPrev[i],
+            key: 'dz',
+            label: `γ(${n - 1})[${i}] carried`,
+            explain: () =>
+              `(6.2) γ(t−1) ← W_hᵀ (γ(t) ∘ σ'(z(t))) = W_hᵀ dz(t)\nγ(${n - 1})[${i}] carried = Σ_m W_h[m, ${i}]·dz(${n})[m] = ${f(s.gammaPrev[i])}${n === 1 ? '   (h(0) = 0 is a constant: training does not use it)' : ''}`,
+          },
         ];
       }
       const g = s.gates!;
@@ -184,7 +259,14 @@ export class DerivationView {
         g: `(L.9) ∂J/∂g = κ(t) ∘ i,  dz_g = ∂J/∂g ∘ (1 − g²)`,
       };
       return [
-        { text: f(s.kappaIn![i]), value: s.kappaIn![i], key: 'lstmBackward', label: `κ(${n})[${i}] from step ${n + 1}`, explain: () => `(L.5) κ(t) = ∂J/∂c(t) = γ(t) ∘ o ∘ (1 − tanh²(c(t)))  [through h(t)]  +  κ(t+1) ∘ f(t+1)  [through c(t+1)]\nthe second part, carried back from step ${n + 1}: ${f(s.kappaIn![i])}${t + 1 === T ? '   (nothing comes after the last step)' : ''}` },
+        {
+          text: f(s.kappaIn![i]),
+          value: s.kappaIn![i],
+          key: 'lstmBackward',
+          label: `κ(${n})[${i}] from step ${n + 1}`,
+          explain: () =>
+            `(L.5) κ(t) = ∂J/∂c(t) = γ(t) ∘ o ∘ (1 − tanh²(c(t)))  [through h(t)]  +  κ(t+1) ∘ f(t+1)  [through c(t+1)]\nthe second part, carried back from step ${n + 1}: ${f(s.kappaIn![i])}${t + 1 === T ? '   (nothing comes after the last step)' : ''}`,
+        },
         ...(['i', 'f', 'g', 'o'] as const).map((name, which): Cell => ({
           text: f(gate(s.dz, which)),
           value: gate(s.dz, which),
@@ -192,8 +274,22 @@ export class DerivationView {
           label: `dz_${name}(${n})[${i}]`,
           explain: () => `${DZ[name]}\ndz_${name}(${n})[${i}] = ${f(gate(s.dz, which))}   (${name}(${n})[${i}] = ${f(gate(g, which))})`,
         })),
-        { text: f(s.kappaOut![i]), value: s.kappaOut![i], key: 'lstmBackward', label: `κ(${n})∘f(${n})[${i}]`, explain: () => `(L.11) κ(t−1) += κ(t) ∘ f(t): the cell state's path back, one multiplication by the forget gate per step\nκ(${n})[${i}] × f(${n})[${i}] = ${f(s.kappaOut![i])}   (f = ${f(gate(g, 1))})` },
-        { text: f(s.gammaPrev[i]), value: s.gammaPrev[i], key: 'lstmBackward', label: `γ(${n - 1})[${i}] carried`, explain: () => `(L.11) γ(t−1) += W_hᵀ dz(t), W_h (4H × H) over all four gates' dz\nγ(${n - 1})[${i}] carried = Σ_m W_h[m, ${i}]·dz(${n})[m] = ${f(s.gammaPrev[i])}` },
+        {
+          text: f(s.kappaOut![i]),
+          value: s.kappaOut![i],
+          key: 'lstmBackward',
+          label: `κ(${n})∘f(${n})[${i}]`,
+          explain: () =>
+            `(L.11) κ(t−1) += κ(t) ∘ f(t): the cell state's path back, one multiplication by the forget gate per step\nκ(${n})[${i}] × f(${n})[${i}] = ${f(s.kappaOut![i])}   (f = ${f(gate(g, 1))})`,
+        },
+        {
+          text: f(s.gammaPrev[i]),
+          value: s.gammaPrev[i],
+          key: 'lstmBackward',
+          label: `γ(${n - 1})[${i}] carried`,
+          explain: () =>
+            `(L.11) γ(t−1) += W_hᵀ dz(t), W_h (4H × H) over all four gates' dz\nγ(${n - 1})[${i}] carried = Σ_m W_h[m, ${i}]·dz(${n})[m] = ${f(s.gammaPrev[i])}`,
+        },
       ];
     };
     const cellBackwardHeaders = lstm
@@ -209,12 +305,45 @@ export class DerivationView {
       const norm = Math.hypot(...s.gamma);
       return [
         { text: String(n), label: `step ${n}` },
-        { text: f(s.dTheta[y]), value: s.dTheta[y], key: 'dTheta', label: `dθ(${n})[y]`, explain: () => `∂J/∂θ(t) = ŷ(t) − y(t)   (3.1)–(3.2): y is one-hot\ndθ(${n})[${ch(targets[t])}] = ${f(s.yHat[y])} − 1 = ${f(s.dTheta[y])}; every other entry v is ŷ(${n})[v] − 0` },
-        { text: f(s.local[i]), value: s.local[i], key: 'local', label: `γ_${n}(${n})[${i}]`, explain: () => `γ_t(t) = ∂J(t)/∂h(t) = Uᵀ dθ(t)   from (2.1)\nγ_${n}(${n})[${i}] = Σ_v U[v, ${i}]·dθ(${n})[v] = ${f(s.local[i])}` },
-        { text: f(s.gamma[i]), value: s.gamma[i], key: 'gamma', label: `γ(${n})[${i}]`, explain: () => `γ(t) = γ_t(t) + γ carried back from step t + 1 by ${lstm ? '(L.11)' : '(6.2)'}   (Trick 2: one summed γ)\nγ(${n})[${i}] = ${f(s.local[i])} + ${f(carried)} = ${f(s.gamma[i])}${t + 1 === T ? '   (nothing comes after the last step)' : ''}` },
-        { text: f(norm), value: norm, key: 'gamma', label: `‖γ(${n})‖`, explain: () => `‖γ(${n})‖ = ${f(norm)}: the norm of all ${H} units of γ(${n}), the bottom row of the gradient-flow map for this line` },
+        {
+          text: f(s.dTheta[y]),
+          value: s.dTheta[y],
+          key: 'dTheta',
+          label: `dθ(${n})[y]`,
+          explain: () =>
+            `∂J/∂θ(t) = ŷ(t) − y(t)   (3.1)–(3.2): y is one-hot\ndθ(${n})[${ch(targets[t])}] = ${f(s.yHat[y])} − 1 = ${f(s.dTheta[y])}; every other entry v is ŷ(${n})[v] − 0`,
+        },
+        {
+          text: f(s.local[i]),
+          value: s.local[i],
+          key: 'local',
+          label: `γ_${n}(${n})[${i}]`,
+          explain: () => `γ_t(t) = ∂J(t)/∂h(t) = Uᵀ dθ(t)   from (2.1)\nγ_${n}(${n})[${i}] = Σ_v U[v, ${i}]·dθ(${n})[v] = ${f(s.local[i])}`,
+        },
+        {
+          text: f(s.gamma[i]),
+          value: s.gamma[i],
+          key: 'gamma',
+          label: `γ(${n})[${i}]`,
+          explain: () =>
+            `γ(t) = γ_t(t) + γ carried back from step t + 1 by ${lstm ? '(L.11)' : '(6.2)'}   (Trick 2: one summed γ)\nγ(${n})[${i}] = ${f(s.local[i])} + ${f(carried)} = ${f(s.gamma[i])}${t + 1 === T ? '   (nothing comes after the last step)' : ''}`,
+        },
+        {
+          text: f(norm),
+          value: norm,
+          key: 'gamma',
+          label: `‖γ(${n})‖`,
+          explain: () => `‖γ(${n})‖ = ${f(norm)}: the norm of all ${H} units of γ(${n}), the bottom row of the gradient-flow map for this line`,
+        },
         ...cellBackward(s, n, t),
-        { text: f(s.dWh[row * H + j]), value: s.dWh[row * H + j], key: 'dWh', label: `∂J/∂W_h(${n})[${rowLabel},${j}]`, explain: () => `${weightEquation} ∂J/∂W_h(t) = dz(t)·h(t−1)ᵀ   (one step's term; (4.1) sums them)\n∂J/∂W_h(${n})[${rowLabel}, ${j}] = dz(${n})[${rowLabel}] × h(${n - 1})[${j}] = ${f(s.dz[row])} × ${f(s.hPrev[j])} = ${f(s.dWh[row * H + j])}` },
+        {
+          text: f(s.dWh[row * H + j]),
+          value: s.dWh[row * H + j],
+          key: 'dWh',
+          label: `∂J/∂W_h(${n})[${rowLabel},${j}]`,
+          explain: () =>
+            `${weightEquation} ∂J/∂W_h(t) = dz(t)·h(t−1)ᵀ   (one step's term; (4.1) sums them)\n∂J/∂W_h(${n})[${rowLabel}, ${j}] = dz(${n})[${rowLabel}] × h(${n - 1})[${j}] = ${f(s.dz[row])} × ${f(s.hPrev[j])} = ${f(s.dWh[row * H + j])}`,
+        },
       ];
     });
     const sum = derivation.gradients.Wh[row * H + j];
@@ -223,7 +352,14 @@ export class DerivationView {
     backwardRows.push([
       { text: 'Σ', label: 'sum' },
       ...Array.from({ length: backwardHeaders.length - 2 }, blank),
-      { text: f(sum), value: sum, key: 'dWh', label: `∂J/∂W_h[${rowLabel},${j}]`, explain: () => `(4.1) ∂J/∂W_h = Σ_t ∂J/∂W_h(t)\n[${rowLabel}, ${j}] = ${steps.map((s) => f(s.dWh[row * H + j])).join(' + ')} = ${f(sum)}\nbackward() on the same line, as a training step computes it: ${f(library)}` },
+      {
+        text: f(sum),
+        value: sum,
+        key: 'dWh',
+        label: `∂J/∂W_h[${rowLabel},${j}]`,
+        explain: () =>
+          `(4.1) ∂J/∂W_h = Σ_t ∂J/∂W_h(t)\n[${rowLabel}, ${j}] = ${steps.map((s) => f(s.dWh[row * H + j])).join(' + ')} = ${f(sum)}\nbackward() on the same line, as a training step computes it: ${f(library)}`,
+      },
     ]);
     this.fill(this.backward, backwardHeaders, backwardRows);
     this.forward.closest('.derive-tables')!.setAttribute('data-cell', message.cell);

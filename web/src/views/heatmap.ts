@@ -46,7 +46,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, map: Heatmap): (x: number
       const value = map.value(row, col);
       if (value === null) continue;
       g.fillStyle = map.color(value);
-      g.fillRect(map.labelWidth + col * map.cellWidth, LABEL_HEIGHT + row * map.cellHeight, map.cellWidth - (map.cellWidth > 6 ? 1 : 0), map.cellHeight - (map.cellHeight > 6 ? 1 : 0));
+      g.fillRect(
+        map.labelWidth + col * map.cellWidth,
+        LABEL_HEIGHT + row * map.cellHeight,
+        map.cellWidth - (map.cellWidth > 6 ? 1 : 0),
+        map.cellHeight - (map.cellHeight > 6 ? 1 : 0),
+      );
     }
   }
   if (map.selected) {
@@ -85,12 +90,27 @@ export function logColor(logMin: number, logMax: number): (value: number) => str
 
 /** Blue (−limit) → white (0) → red (+limit). */
 export function divergingColor(limit: number): (value: number) => string {
-  return (value) => interpolate([[33, 102, 172], [247, 247, 247], [178, 24, 43]], 0.5 + value / (2 * (limit || 1)));
+  return (value) =>
+    interpolate(
+      [
+        [33, 102, 172],
+        [247, 247, 247],
+        [178, 24, 43],
+      ],
+      0.5 + value / (2 * (limit || 1)),
+    );
 }
 
 /** A probability 0..1 as a background: white → green. */
 export function probabilityColor(p: number): string {
-  return interpolate([[255, 255, 255], [166, 219, 160], [27, 120, 55]], p);
+  return interpolate(
+    [
+      [255, 255, 255],
+      [166, 219, 160],
+      [27, 120, 55],
+    ],
+    p,
+  );
 }
 
 /** A number for people: 3 significant digits, exponent when small or large. */
