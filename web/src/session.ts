@@ -17,6 +17,7 @@ import {
   Trainer,
   decodeModelFile,
   encodeModelFile,
+  fingerprint,
   explainSample,
   generate,
   gradientFlow,
@@ -32,6 +33,7 @@ import {
   type Sequence,
   type StepEvent,
   type TokenStreams,
+  type TrainingDataRecord,
 } from '../../src/index.js';
 import { autoMode } from './mode.js';
 import {
@@ -72,6 +74,8 @@ export class Session {
   private model!: RnnModel;
   private tokenizer!: Tokenizer;
   private data: Data | null = null;
+  /** What the model trains on, recorded in the file it saves (as the CLI's are: `bptt sample --novel` reads it). */
+  private record: TrainingDataRecord | undefined;
   /** The recipe of the current run (the page's settings on the mode's defaults). */
   private recipe: Recipe = DEFAULT_RECIPE;
   /** The kept weights: the epoch with the lowest validation loss so far (`bptt train --out` keeps it too). */
@@ -98,6 +102,7 @@ export class Session {
     this.kernels = await loadKernels('auto'); // a fresh WebAssembly memory: the last model's is released
     const { data, recipe } = dataOf(text, settings, source);
     this.data = data;
+    this.record = dataRecord(text, source);
     this.tokenizer = data.tokenizer;
     this.model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), settings.seed, this.kernels);
     this.settings = settings;
@@ -128,10 +133,12 @@ export class Session {
     try {
       const prepared = dataOf(text, this.settings, source, saved.tokenizer, file);
       this.data = prepared.data;
+      this.record = dataRecord(text, source);
       recipe = prepared.recipe;
     } catch (error) {
       if (!(error instanceof BpttError)) throw error;
       this.data = null;
+      this.record = undefined;
       cannotTrain = `${error.message}; sampling and the views still work`;
     }
     this.startTrainer(recipe, name, cannotTrain);
@@ -388,7 +395,7 @@ export class Session {
   save(): void {
     const current = this.best ? this.model.params.slice() : null;
     if (this.best) this.model.params.set(this.best.params);
-    const bytes = encodeModelFile(this.model, this.tokenizer, { stream: streamReadingOf(this.recipe) }); // a stream model records how it read its text
+    const bytes = encodeModelFile(this.model, this.tokenizer, { data: this.record, stream: streamReadingOf(this.recipe) }); // a stream model records how it read its text
     if (current) this.model.params.set(current);
     this.post({ type: 'model-file', bytes, name: `${this.settings.cell}-${this.settings.hidden}.safetensors`, best: this.bestEpoch() }, [bytes.buffer]);
   }
@@ -457,4 +464,9 @@ function dataOf(text: string, settings: TrainingSettings, source: string, tokeni
 function sizeOf(data: readonly Sequence[] | TokenStreams | undefined): number {
   if (!data) return 0;
   return 'length' in data ? data.length : data.windows;
+}
+
+/** The training-data record of a page's text: the corpus's name (or the file's), its lines and its fingerprint. */
+function dataRecord(text: string, source: string): TrainingDataRecord {
+  return { source, lines: text.split('\n').filter((line) => line !== '').length, fingerprint: fingerprint(text) };
 }

@@ -10,6 +10,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const strict = process.argv.includes('--strict') || process.env.BPTT_REQUIRE_NATIVE === '1'; // CI: see .ci/run
+// BPTT_SKIP_NATIVE_BUILD=1: install without compiling (bptt then runs on its WebAssembly kernels; npm rebuild bptt builds later).
+if (process.env.BPTT_SKIP_NATIVE_BUILD === '1' && !process.argv.includes('--strict')) {
+  console.log('bptt: native kernels not built (BPTT_SKIP_NATIVE_BUILD=1); the WebAssembly kernels will run');
+  process.exit(0);
+}
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'); // the package's root, where binding.gyp is
 
 // node-gyp: the one npm runs scripts with (npm_config_node_gyp), else npm's bundled copy, else a global one.
