@@ -9,7 +9,7 @@
  *  - bad input gets one line and exit 2.
  * Under CI=true a missing PyTorch fails the suite (.ci/run installs python3-torch); elsewhere it skips.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -224,7 +224,7 @@ describe.skipIf(!python)("bptt export pytorch: train.py takes bptt's steps", () 
     const launcher = spawnSync('torchrun', ['--help'], { encoding: 'utf8' }).status === 0 ? ['torchrun'] : [python!, '-m', 'torch.distributed.run'];
     const rendezvous = ['--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
     // Debian's torchrun (PyTorch 1.13 on Python 3.11) fails on its default --redirects 0; 1 (stdout to a log, teed) works.
-    return run(launcher[0], [
+    return runGroup(launcher[0], [
       ...launcher.slice(1),
       ...rendezvous,
       '--nproc_per_node',
@@ -239,6 +239,46 @@ describe.skipIf(!python)("bptt export pytorch: train.py takes bptt's steps", () 
       ...args,
       '--log-json',
     ]);
+  }
+
+  /**
+   * run() for torchrun, with a hard time limit on the whole process group. spawnSync's timeout signals
+   * torchrun alone and then waits for the pipes to close, which a worker left behind (holding them)
+   * never does: a hung rank hung vitest. Here torchrun leads a group of its own (detached), the limit
+   * SIGKILLs the group (launcher and workers), and the test fails with everything they printed.
+   */
+  function runGroup(command: string, args: string[], timeout = 400_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, { detached: true, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group has gone already
+        }
+      }, timeout);
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on('close', (status, signal) => {
+        clearTimeout(timer);
+        const what = `${command} ${args.join(' ')}\n${timedOut ? `killed after ${timeout / 1000} s\n` : ''}stdout:\n${stdout}\nstderr:\n${stderr}`;
+        try {
+          expect(timedOut, what).toBe(false);
+          expect({ status, signal }, what).toEqual({ status: 0, signal: null });
+          resolve(stdout);
+        } catch (failure) {
+          reject(failure);
+        }
+      });
+    });
   }
 
   it('torchrun --nproc_per_node 2: 30 steps as bptt takes them, a model file bptt eval reads', async () => {

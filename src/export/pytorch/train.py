@@ -409,7 +409,24 @@ def main():
     if rank == 0:
         print(f"wrote {args.out}; try: bptt eval --model {args.out} --data {args.data}", file=sys.stderr)
     if distributed:
-        dist.destroy_process_group()
+        finish_distributed()
+
+
+def finish_distributed(status=0):
+    """Ends a torchrun process once every process is done, without tearing its process group down.
+
+    Under torchrun, PyTorch 1.13's gloo group is freed only when the DistributedDataParallel wrapper
+    is (it keeps its own reference past destroy_process_group), as main() returns. Its destructor
+    joins gloo's worker threads while holding the GIL; a worker still dropping the last collective's
+    tensors (made in Python, so freeing them takes the GIL) waits for the GIL forever: the process
+    hangs in futex_wait after its work is written, and torchrun waits for it. A loaded machine makes
+    the worker late enough. So: a barrier (no process leaves while another still needs it), then
+    os._exit, which skips the teardown; the files are already written and closed, the output flushed.
+    """
+    dist.barrier()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":
