@@ -537,7 +537,14 @@ try {
     const shown = await page.evaluate(() =>
       ['hidden', 'embed', 'optimizer', 'lr', 'batch', 'dropout'].map((id) => document.querySelector(`#${id}`).value).join(),
     );
-    const expected = [textRecipe.hidden, textRecipe.embed, textRecipe.optimizer, textRecipe.learningRate, textRecipe.batchSize, textRecipe.dropout ?? 0].join();
+    const expected = [
+      textRecipe.hidden,
+      textRecipe.embed,
+      textRecipe.optimizer ?? 'adagrad',
+      textRecipe.learningRate,
+      textRecipe.batchSize,
+      textRecipe.dropout ?? 0,
+    ].join();
     expect(shown === expected, `controls ${shown}; TEXT_RECIPE ${expected}`);
     await page.evaluate(() => (window.playground.losses = []));
     await page.click('#start');
