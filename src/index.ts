@@ -107,6 +107,8 @@ export {
   streamReadingOf,
   evaluationStreams,
   TEXT_RECIPE,
+  autoRecipe,
+  type AutoRecipe,
   trainOptionsOf,
   type PreparedData,
   type PreparedStreams,

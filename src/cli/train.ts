@@ -34,10 +34,11 @@ import {
   streamEvaluateEvery,
   streamReadingOf,
   TEXT_RECIPE,
+  autoRecipe,
   trainOptionsOf,
   type Recipe,
 } from '../train/recipe.js';
-import { chooseMode } from '../data/auto-mode.js';
+
 import { DivergenceError, Trainer, type EpochEvent } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
 import { checkFreeSpace, checkWritable, fileError, probePath, readBytes, refuseOverlaps, writeFileAtomic } from './files.js';
@@ -238,13 +239,11 @@ async function prepare(values: Record<string, unknown>): Promise<PreparedRun> {
 function autoMode(spec: string, words: boolean): { base: Recipe; line?: string } {
   const beginning = textBeginning(spec);
   if (beginning === undefined) return { base: DEFAULT_RECIPE }; // loading the data says what is wrong with it
-  const choice = chooseMode(beginning);
-  // A short text fills too few windows of the text recipe's streams (and its held-out end fewer still).
-  const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
-  if (choice.mode === 'stream' && beginning.length < least) {
+  const choice = autoRecipe(beginning);
+  if (choice.tooShortFor !== undefined) {
     return {
       base: DEFAULT_RECIPE,
-      line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${least} for the text recipe's streams); --mode stream to stream it anyway`,
+      line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${choice.tooShortFor} for the text recipe's streams); --mode stream to stream it anyway`,
     };
   }
   if (choice.mode === 'lines')

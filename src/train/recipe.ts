@@ -4,6 +4,7 @@
  * preset. The CLI's flags and the browser's controls both edit a recipe.
  */
 import type { DType } from '../core/arrays.js';
+import { chooseMode, type ModeChoice } from '../data/auto-mode.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
 import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
@@ -168,6 +169,24 @@ export const TEXT_RECIPE: Recipe = {
 
 /** Named recipes for --preset. */
 export const PRESETS: Record<string, Recipe> = { seed: NOTEBOOK_PRESET };
+
+/** Mode auto's decision for a text, with the recipe it starts from (`bptt train` and the playground share it). */
+export interface AutoRecipe extends ModeChoice {
+  recipe: Recipe;
+  /** Set when chooseMode saw running text but it is too short for TEXT_RECIPE's streams: the characters it would need. */
+  tooShortFor?: number;
+}
+
+/**
+ * chooseMode's decision (data/auto-mode.ts), except that running text too short to fill four batches of
+ * TEXT_RECIPE's windows trains in lines: it would fill too few windows (and its held-out end fewer still).
+ */
+export function autoRecipe(text: string): AutoRecipe {
+  const choice = chooseMode(text);
+  const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
+  if (choice.mode === 'stream' && text.length < least) return { ...choice, mode: 'lines', recipe: DEFAULT_RECIPE, tooShortFor: least };
+  return { ...choice, recipe: choice.mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE };
+}
 
 /**
  * Mode stream's default evaluation interval (--eval-every), so that a run that never finishes an

@@ -1,12 +1,9 @@
 /**
- * Mode auto, as `bptt train` decides it: the library's chooseMode (a list of
- * short lines → mode lines with DEFAULT_RECIPE, running text → mode stream
- * with TEXT_RECIPE), except that running text too short to fill four batches
- * of the text recipe's windows trains in lines. That last rule lives in the
- * CLI (src/cli/train.ts, autoMode) and is repeated here until the library
- * owns it.
+ * Mode auto, as `bptt train` decides it: the library's autoRecipe (a list of short lines → mode lines
+ * with DEFAULT_RECIPE, running text → mode stream with TEXT_RECIPE, but running text too short for the
+ * text recipe's streams → lines), with the reason worded for the page.
  */
-import { chooseMode, DEFAULT_RECIPE, TEXT_RECIPE, type Recipe } from '../../src/index.js';
+import { autoRecipe, type Recipe } from '../../src/index.js';
 
 export interface AutoMode {
   mode: 'lines' | 'stream';
@@ -16,14 +13,8 @@ export interface AutoMode {
 }
 
 export function autoMode(text: string): AutoMode {
-  const choice = chooseMode(text);
-  const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
-  if (choice.mode === 'stream' && text.length < least) {
-    return {
-      mode: 'lines',
-      reason: `${choice.reason}, but only ${text.length.toLocaleString('en-US')} characters, fewer than ${least.toLocaleString('en-US')} for the text recipe's streams`,
-      recipe: DEFAULT_RECIPE,
-    };
-  }
-  return { ...choice, recipe: choice.mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE };
+  const { tooShortFor, ...choice } = autoRecipe(text);
+  if (tooShortFor === undefined) return choice;
+  const reason = `${choice.reason}, but only ${text.length.toLocaleString('en-US')} characters, fewer than ${tooShortFor.toLocaleString('en-US')} for the text recipe's streams`;
+  return { ...choice, reason };
 }
