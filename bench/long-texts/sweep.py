@@ -23,7 +23,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CALIBRATE = 12
+CALIBRATE = 30
 
 
 def run(text, flags, steps, workdir):
@@ -47,6 +47,12 @@ def run(text, flags, steps, workdir):
     return cpu, wall, loss, done.stderr
 
 
+def kernels(stderr):
+    """The kernels the run said it used (its first lines: '…; native kernels, 1 thread; …')."""
+    match = re.search(r"([\w-]+) kernels, \d+ threads?", stderr)
+    return match.group(1) if match else "?"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("text")
@@ -65,7 +71,7 @@ def main():
             cpu, wall, loss, stderr = run(args.text, flags, steps, workdir)
             result = {"text": os.path.basename(args.text), "name": name.strip(), "flags": flag_text.strip(), "steps": steps,
                       "cpu_per_step": round(per_step, 4), "cpu": round(cpu, 1), "wall": round(wall, 1), "val": loss,
-                      "load": os.getloadavg()[0]}
+                      "load": os.getloadavg()[0], "kernels": kernels(stderr)}
             print(json.dumps(result), flush=True)
             if args.out:
                 with open(args.out, "a") as f:
