@@ -46,7 +46,7 @@ describe('bptt on running text', () => {
     expect(trained.status, report).toBe(0);
     const lines = trained.stderr.split('\n');
     expect(lines[0], report).toMatch(
-      /^Mode auto: stream, with the text recipe \(running text: \d+% of lines are blank \(paragraphs or documents\)\): LSTM 256, batch 32, windows of 64, Adagrad lr 0.04, clip 5, dropout 0.4; any flag/,
+      /^Mode auto: stream, with the text recipe \(running text: \d+% of lines are blank \(paragraphs or documents\)\): LSTM 256, batch 32, windows of 64, Adagrad lr 0.04, clip 5, dropout 0.2; any flag/,
     );
     expect(lines[1], report).toMatch(/^Training an LSTM \(hidden 16, embedding 8, .*windows of 16/);
   });
