@@ -9,7 +9,7 @@ import sys
 
 
 def main():
-    print("| text | recipe: the text recipe (LSTM 256, dropout 0.4 then) with | steps | CPU s | CPU s/step | val | load |")
+    print("| text | recipe: the text recipe of the time (LSTM 256, dropout 0.4), with | steps | CPU s | CPU s/step | val | load |")
     print("|---|---|---|---|---|---|---|")
     runs = [json.loads(line) for path in sys.argv[1:] for line in open(path)]
     texts = list(dict.fromkeys(r["text"] for r in runs))
