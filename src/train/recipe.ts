@@ -389,3 +389,15 @@ export function fingerprint(text: string, previous?: string): string {
   }
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
+
+/**
+ * A run's identity: what fixes its trajectory (the recipe without its budget, the data's fingerprint,
+ * and `init`, which names the weights it started from), so that two runs with the same identity write
+ * the same weights at the same epoch, and model files stay bitwise reproducible (no random id).
+ * Computed once at the start; resumes keep it.
+ */
+export function runIdentity(recipe: Recipe, dataFingerprint: string, init = ''): string {
+  const { epochs, timeSeconds, steps, patience, evaluateEvery, ...trajectory } = recipe;
+  void [epochs, timeSeconds, steps, patience, evaluateEvery];
+  return fingerprint(`${JSON.stringify(trajectory)}|${dataFingerprint}|${init}`);
+}
