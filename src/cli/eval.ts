@@ -8,7 +8,8 @@ import type { Backend } from '../kernels/select.js';
 import { evaluationStreams, streamReadingOf, TEXT_RECIPE } from '../train/recipe.js';
 import { evaluate, evaluateStreams, type EvaluationResult } from '../train/trainer.js';
 import { loadCorpus } from './corpus.js';
-import { addFlags, checkedFlags, type EVAL_MODES } from './flags.js';
+import { addFlags, checkedFlags } from './flags.js';
+import type { EVAL_MODES } from './flags-commands.js';
 import { kernelsFor, knownText, loadModel, unknownNote } from './model-input.js';
 
 interface EvalFlags {

@@ -16,6 +16,9 @@ const INTRO: Record<CommandName, string> = {
   info: "A model file's architecture, tensors and metadata.",
   import: 'A PyTorch state dict (safetensors) → a bptt model file.',
   data: 'The built-in corpora.',
+  'export onnx': 'The model as an ONNX graph for ONNX Runtime (inputs `input_ids`, `h0` [, `c0`]; outputs `logits`, `hn` [, `cn`]); see [onnx.md](onnx.md).',
+  'export pytorch':
+    'A PyTorch project (`model.py`, `train.py` for torchrun, the weights) that continues training the model and writes a bptt model file; see [scale-out.md](scale-out.md).',
 };
 
 /** Text for a table cell: a '|' would end the cell, a '<' start an HTML tag. */
