@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon, NativeKernels, nativeInstructionSets, Random, referenceKernels as reference, type Kernels } from '../../src/index.js';
+import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
 import { repoRoot } from '../helpers.js';
 
 const { addon, reason } = loadNativeAddon();
@@ -154,6 +155,41 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
     } finally {
       k.threads = before;
     }
+  });
+
+  it('has every kernel of the signature table, and takes its parameters: arrays of the declared lengths run, one element short is refused', () => {
+    const k = kernels();
+    const dims = { m: 3, k: 4, n: 5, rows: 3, cols: 4, hidden: 2, vocab: 5, length: 7 };
+    const scalar = (type: string, name: string) =>
+      type === 'bool' ? name === 'accumulate' : type === 'dtype' ? 'float32' : name in dims ? dims[name as keyof typeof dims] : 0.5;
+    let calls = 0;
+    for (const name of Object.keys(KERNEL_SIGNATURES) as KernelName[]) {
+      const params = kernelParams(KERNEL_SIGNATURES[name]);
+      expect((k as unknown as Record<string, (...args: unknown[]) => unknown>)[name].length, name).toBe(params.length);
+      if (name === 'allocate' || name === 'packedSize') continue; // host-side: the shared memory, packedSize
+      expect(typeof addon!.kernels[isa][name], name).toBe('function');
+      // A length is an expression of the scalars (and of this, the kernels); an array sized by its own length is any size.
+      const lengthOf = (expression: string, own: string) =>
+        expression === `${own}.length`
+          ? own === 'packed'
+            ? k.packedSize('float32', dims.k, dims.n)
+            : dims.vocab * dims.cols
+          : (Function(...Object.keys(dims), 'packed', `return ${expression}`).call(k, ...Object.values(dims), new Float32Array(1)) as number);
+      const argumentsWith = (short?: string) =>
+        params.map((p) => {
+          if (p.kind === 'scalar') return scalar(p.type, p.name);
+          const length = lengthOf(p.length, p.name) - (p.name === short ? 1 : 0);
+          return p.element === 'int32' ? new Int32Array(length) : new Float32Array(length);
+        });
+      const call = (args: unknown[]) => (k as unknown as Record<string, (...args: unknown[]) => unknown>)[name](...args);
+      expect(() => call(argumentsWith()), name).not.toThrow();
+      for (const p of params) {
+        if (p.kind !== 'array' || p.length === `${p.name}.length`) continue;
+        expect(() => call(argumentsWith(p.name)), `${name} with ${p.name} one element short`).toThrow(RangeError);
+        calls++;
+      }
+    }
+    expect(calls).toBeGreaterThan(70);
   });
 
   it('refuses calls whose sizes exceed the arrays, out-of-vocabulary ids and mixed float types (RangeError, nothing written)', () => {

@@ -3,7 +3,9 @@
  * WebAssembly wrappers are generated from it, and every backend's functions take its parameters.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { DType, FloatArray } from '../../src/core/arrays.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
 import { generatedCallsPath, kernelCallsSource } from '../../scripts/generate-kernel-calls.js';
 import { referenceKernels } from '../../src/index.js';
 import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
@@ -52,5 +54,27 @@ describe('the kernel signature table', () => {
         .filter((p) => p.kind === 'array' && p.output)
         .map((p) => p.name),
     ).toEqual(['out']);
+  });
+});
+
+describe('the Kernels interface is the table (KernelMethods in signatures.ts)', () => {
+  it('reads every parameter of every line (a typecheck: npx tsc fails otherwise)', () => {
+    type Parameter = Parameters<Kernels[KernelName]>[number];
+    expectTypeOf<Extract<Parameter, `unreadable${string}`>>().toEqualTypeOf<never>();
+    expect(names.length).toBeGreaterThan(30);
+  });
+
+  it('gives each kernel the types its line declares', () => {
+    expectTypeOf<Kernels['matmulABt']>().toEqualTypeOf<
+      (out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean) => void
+    >();
+    expectTypeOf<Kernels['allocate']>().toEqualTypeOf<(dtype: DType, length: number) => FloatArray>();
+    // A length with a ':' of its own (a conditional expression) is read as one length.
+    expectTypeOf<Kernels['pack']>().toEqualTypeOf<(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean) => void>();
+    expectTypeOf<Kernels['softmaxCrossEntropy']>().toEqualTypeOf<
+      (logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number) => number
+    >();
+    expectTypeOf<Parameters<Kernels['rmspropStep']>[3]>().toEqualTypeOf<FloatArray | null>();
+    expectTypeOf<Kernels>().toHaveProperty('name').toEqualTypeOf<string>();
   });
 });
