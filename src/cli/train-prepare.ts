@@ -7,14 +7,13 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { BpttError } from '../core/errors.js';
 import { findCorpus } from '../data/corpora.js';
-import { TokenStreams } from '../data/stream.js';
 import { modelFileBytes, type TrainingDataRecord } from '../io/model-file.js';
 import type { Backend } from '../kernels/select.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { restoreTrainer, type LoadedCheckpoint } from '../train/checkpoint.js';
 import type { DataParallel } from '../train/data-parallel.js';
 import { optimizerArrays } from '../train/memory.js';
-import { modelConfigOf, runIdentity, streamEvaluateEvery, trainOptionsOf, type Recipe } from '../train/recipe.js';
+import { modelConfigOf, runIdentity, streamEvaluationInterval, trainOptionsOf, type Recipe } from '../train/recipe.js';
 import { Trainer } from '../train/trainer.js';
 import { corpusName } from './corpus.js';
 import { checkFreeSpace, checkWritable, probePath, refuseOverlaps } from './files.js';
@@ -113,10 +112,7 @@ export async function prepare(values: Record<string, unknown>): Promise<Prepared
     data = { ...data, validation: held.validation, hasValidation: true, summary: `${data.summary}; ${held.summary}` };
   }
   // Mode stream: evaluate (and keep the best model) every N steps, sized to the text and the budget.
-  if (recipe.mode === 'stream' && recipe.evaluateEvery === undefined && data.train instanceof TokenStreams && data.validation instanceof TokenStreams) {
-    const budgetSteps = recipe.steps ?? (recipe.epochs !== undefined ? recipe.epochs * data.train.windows : undefined);
-    recipe.evaluateEvery = streamEvaluateEvery(data.train.windows, recipe.batchSize * recipe.seqLength, data.validation.tokens, budgetSteps);
-  }
+  if (recipe.mode === 'stream' && recipe.evaluateEvery === undefined) recipe.evaluateEvery = streamEvaluationInterval(recipe, data.train, data.validation);
   if (checkpoint && checkpoint.training.dataFingerprint !== data.fingerprint) {
     throw new BpttError(
       `the data ${data.source} differs from the data the checkpoint ${flags.resume} was trained on (${checkpoint.training.dataSource})`,

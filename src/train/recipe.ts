@@ -7,7 +7,7 @@ import type { DType } from '../core/arrays.js';
 import { chooseMode, type ModeChoice } from '../data/auto-mode.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
-import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
+import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, TokenStreams, type DocumentBoundary, type TokenSource } from '../data/stream.js';
 import type { StreamReading } from '../io/model-file.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
@@ -201,6 +201,20 @@ export function streamEvaluateEvery(windowsPerEpoch: number, tokensPerStep: numb
   const byBudget = budgetSteps === undefined ? 1 : Math.ceil(budgetSteps / 10);
   const every = Math.max(10, byCost, byBudget);
   return every < windowsPerEpoch ? every : undefined;
+}
+
+/**
+ * streamEvaluateEvery for a run of `recipe` on its streams, with the budget in steps: --steps, or
+ * --epochs of windows. Undefined unless both the training and the held-out data are streams.
+ */
+export function streamEvaluationInterval(
+  recipe: Recipe,
+  train: readonly Sequence[] | TokenStreams,
+  validation: readonly Sequence[] | TokenStreams,
+): number | undefined {
+  if (!(train instanceof TokenStreams) || !(validation instanceof TokenStreams)) return undefined;
+  const budgetSteps = recipe.steps ?? (recipe.epochs !== undefined ? recipe.epochs * train.windows : undefined);
+  return streamEvaluateEvery(train.windows, recipe.batchSize * recipe.seqLength, validation.tokens, budgetSteps);
 }
 
 /** What prepareData gives: the tokenizer and the train/validation sequences. */

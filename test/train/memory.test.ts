@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { lineSequences, textLines } from '../../src/data/sequences.js';
 import { WasmKernels } from '../../src/kernels/wasm/wasm-kernels.js';
 import { RnnModel } from '../../src/model/rnn-model.js';
-import { trainingMemory, parameterCount } from '../../src/train/memory.js';
+import { optimizerArrays, parameterCount, runShapeOf, trainingMemory } from '../../src/train/memory.js';
 import { modelConfigOf, DEFAULT_RECIPE, trainOptionsOf, type Recipe } from '../../src/train/recipe.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { CharTokenizer } from '../../src/text/char-tokenizer.js';
@@ -60,5 +60,35 @@ describe('trainingMemory', () => {
     expect(estimate.bytes).toBeGreaterThanOrEqual(used - 64 * 65536); // the heap grows by whole pages; its first 4 MiB are the initial size
     // ... and not wildly above it (a useless check otherwise): within 8× here.
     expect(estimate.bytes).toBeLessThan(8 * Math.max(used, 1));
+  });
+});
+
+describe('runShapeOf and optimizerArrays (what bptt train checks before training)', () => {
+  const lines = textLines(readFileSync(dinosPath, 'utf8')).slice(0, 300);
+  const tokenizer = CharTokenizer.fromText(lines.join('\n'));
+  const sequences = lineSequences(lines, tokenizer);
+
+  it('mode lines: the longest line, the worst batch of the longest lines, the validation rows', () => {
+    const train = sequences.slice(0, 250);
+    const validation = sequences.slice(250);
+    const lengths = (s: typeof train) => s.map((x) => x.input.length).sort((a, b) => b - a);
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const recipe: Recipe = { ...DEFAULT_RECIPE, batchSize: 16, dropout: 0.2 };
+    expect(runShapeOf(recipe, train, validation, 3)).toEqual({
+      batchSize: 16,
+      steps: lengths(train)[0],
+      positions: sum(lengths(train).slice(0, 16)),
+      threads: 3,
+      optimizerArrays: 1,
+      evaluationRows: validation.length,
+      evaluationPositions: sum(lengths(validation)),
+      dropout: true,
+    });
+  });
+
+  it('the optimizer state arrays: adagrad 1, adam 2, sgd without momentum 0', () => {
+    expect(optimizerArrays({ ...DEFAULT_RECIPE, optimizer: 'adagrad' })).toBe(1);
+    expect(optimizerArrays({ ...DEFAULT_RECIPE, optimizer: 'adam' })).toBe(2);
+    expect(optimizerArrays({ ...DEFAULT_RECIPE, optimizer: 'sgd', momentum: 0 })).toBe(0);
   });
 });
