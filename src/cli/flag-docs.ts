@@ -29,9 +29,9 @@ export function cliReference(): string {
   const lines = [
     '# Command-line reference',
     '',
-    '<!-- Generated from src/cli/flags.ts by `npm run docs:cli`; edit the table there, not this page. -->',
+    '<!-- Generated from the flag table (src/cli/flags.ts, its rows in flags-train.ts, flags-optimization.ts and flags-commands.ts) by `npm run docs:cli`; edit the table there, not this page. -->',
     '',
-    'Every flag of every `bptt` command, from the one table the CLI is built from (`src/cli/flags.ts`).',
+    'Every flag of every `bptt` command, from the one table the CLI is built from (`src/cli/flags.ts`, its rows in `flags-train.ts`, `flags-optimization.ts` and `flags-commands.ts`).',
     'Ranges are checked when the flag is read: a wrong value exits 2 with one line naming the flag.',
     '',
   ];
