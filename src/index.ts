@@ -11,7 +11,18 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELL_TYPES } from './nn/cells.js';
-export type { BufferView, CarriedState, CellInput, CellShape, CellType, LayerWeights, RecurrentCell } from './nn/recurrent-cell.js';
+export type {
+  BufferView,
+  CarriedState,
+  CellBackwardValues,
+  CellDerivation,
+  CellInput,
+  CellShape,
+  CellStepValues,
+  CellType,
+  LayerWeights,
+  RecurrentCell,
+} from './nn/recurrent-cell.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export {

@@ -199,7 +199,10 @@ export const KERNEL_SIGNATURES: Readonly<Record<KernelName, KernelSignature>> = 
 /** The kernels as methods: each line of the table as a function type, its doc comment kept (Kernels extends this). */
 export type KernelMethods = { -readonly [K in keyof typeof TABLE]: KernelMethod<(typeof TABLE)[K]> };
 
-/** One line of the table as a function type: its parameters' types in order, and its result. */
+/**
+ * One line of the table as a function type: its parameters' types in order, and its result.
+ * @inline
+ */
 type KernelMethod<S extends KernelSignature> = (...args: ParamTypes<S['params']>) => ReturnType<S['returns']>;
 type ReturnType<R extends KernelSignature['returns']> = R extends 'number' ? number : R extends 'array' ? FloatArray : void;
 
