@@ -175,7 +175,7 @@ export {
   type SharedMemoryKernels,
   type SharedMemoryView,
 } from './train/data-parallel.js';
-export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
+export { benchmarkTraining, trainingFlopsPerToken, workloadData, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';
 export { OPTION_RANGES, checkRecipeOptions, recipeOf, type OptionRange, type RecipeOptions } from './train/recipe-options.js';
