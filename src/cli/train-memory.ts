@@ -16,7 +16,8 @@ import type { TrainingData } from './train-data.js';
 export function checkMemory(recipe: Recipe, data: TrainingData, config: ModelConfig, kernels: Kernels, threads: number): void {
   const shape = runShapeOf(recipe, data.train, data.validation, threads);
   const estimate = trainingMemory(config, shape);
-  // The WebAssembly and native kernels keep every array in one WebAssembly memory of at most 1 GiB (WASM_HEAP_BYTES, NATIVE_HEAP_BYTES).
+  // The WebAssembly and native kernels keep every array in one WebAssembly memory: at most 1 GiB for the
+  // WebAssembly kernels (WASM_HEAP_BYTES), 4 GiB for the native ones (NATIVE_HEAP_BYTES).
   const heap = kernels instanceof WasmKernels ? WASM_HEAP_BYTES : kernels instanceof NativeKernels ? NATIVE_HEAP_BYTES : undefined;
   const wasm = heap !== undefined;
   const limit = heap ?? totalmem();
@@ -34,7 +35,7 @@ export function checkMemory(recipe: Recipe, data: TrainingData, config: ModelCon
         : ['--threads'];
   const lower = flags.length > 1 ? `${flags.slice(0, -1).join(', ')} or ${flags.at(-1)}` : flags[0];
   const what = wasm
-    ? `the WebAssembly heap's ${gib(limit)} (the limit of the ${kernels.name} kernels' memory, not of this machine; --backend reference runs in ordinary memory, slower)`
+    ? `the ${kernels.name} kernels' heap of ${gib(limit)} (the limit of their memory, not of this machine; --backend reference runs in ordinary memory, slower)`
     : `this machine's ${gib(limit)} of memory`;
   throw new BpttError(
     `this run needs about ${gib(estimate.bytes)} (weights, gradients and optimizer state ${gib(estimate.weights)}, activations ${gib(estimate.activations)}, thread replicas ${gib(estimate.threads)}), more than ${what}`,

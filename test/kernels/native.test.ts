@@ -208,6 +208,24 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
   });
 });
 
+describe.runIf(addon)("the native kernels' memory", () => {
+  it('holds arrays past 2 GiB (the top pointer is unsigned), and a request that does not fit leaves it usable', () => {
+    const k = NativeKernels.create();
+    const filler = k.allocate('float32', 2 ** 29 + 1024); // 2 GiB and a little: what follows lies past 2³¹ bytes
+    expect(filler.byteOffset + filler.byteLength).toBeGreaterThan(2 ** 31);
+    const a = k.allocate('float32', 16);
+    const b = k.allocate('float32', 16);
+    expect(a.byteOffset).toBeGreaterThan(2 ** 31);
+    a.fill(1.5);
+    b.fill(2);
+    k.add(a, b, 16); // the kernel reads and writes there
+    expect(Array.from(a)).toEqual(Array(16).fill(3.5));
+    expect(() => k.allocate('float32', 2 ** 29)).toThrow(/memory is full/); // 2 GiB more is past the 4 GiB limit
+    const c = k.allocate('float32', 16);
+    expect(c.byteOffset).toBe(b.byteOffset + 64);
+  });
+});
+
 describe('bptt with --backend native', () => {
   const cli = (args: string[], env: Record<string, string> = {}) =>
     spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...args], {
