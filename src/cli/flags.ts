@@ -25,6 +25,7 @@ import { ACTIVATIONS } from '../nn/activation.js';
 import { DEFAULT_LEARNING_RATES, OPTIMIZER_DEFAULTS, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
 import { DEFAULT_DECAY_FACTOR, SCHEDULES } from '../optim/schedule.js';
 import { TOKENIZER_KINDS } from '../text/tokenizer.js';
+import { MIN_VOCABULARY } from '../text/word-tokenizer.js';
 import { WORKLOADS } from '../train/benchmark.js';
 import { DEFAULT_RECIPE, PRESETS, type Recipe } from '../train/recipe.js';
 import { recipeOf, type RecipeOptions } from '../train/recipe-options.js';
@@ -113,6 +114,16 @@ export const FLAGS: readonly Flag[] = [
     help: 'with --tokens word: words seen fewer times become <unk>',
     recipe: 'minCount',
     defaultText: recipeValue('minCount'),
+    noEffect: (c) => (c.recipe?.tokens === 'word' ? undefined : 'it applies to --tokens word'),
+  },
+  {
+    name: '--max-vocab',
+    value: '<N>',
+    commands: ['train'],
+    parse: integerOption('--max-vocab', MIN_VOCABULARY, 1_000_000),
+    help: "with --tokens word: the vocabulary's most tokens (\\n and <unk> included); the rarer words become <unk>",
+    recipe: 'maxVocab',
+    defaultText: recipeValue('maxVocab'),
     noEffect: (c) => (c.recipe?.tokens === 'word' ? undefined : 'it applies to --tokens word'),
   },
   {
