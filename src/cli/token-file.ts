@@ -34,7 +34,7 @@ export const MAX_UNSPACED = 1 << 20;
  * seen once, then twice, … until half are left), as word2vec's counting does: a text of any size
  * counts in bounded memory, and only words far too rare for the vocabulary lose counts.
  */
-export const MAX_COUNTED_PIECES = 1 << 21;
+export const MAX_COUNTED_PIECES = 1 << 20;
 
 /** Calls `each` with the file's text piece by piece, '\r\n' and '\r' turned into '\n' as loadCorpus does. */
 function readTextChunks(path: string, each: (text: string) => void): void {
