@@ -349,7 +349,9 @@ function checkMemory(recipe: Recipe, data: TrainingData, config: RnnModel['confi
   // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
   const vocabulary =
-    config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count or lower --max-vocab' : ''})`] : [];
+    config.vocabSize > 4 * config.hidden
+      ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count or lower --max-vocab' : ''})`]
+      : [];
   const length = streams || recipe.mode === 'chunks' ? '--seq-length' : `the longest lines (${steps} steps)`;
   const flags =
     largest === estimate.weights

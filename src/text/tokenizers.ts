@@ -19,7 +19,8 @@ export interface TokenizerOptions {
 
 /** The vocabulary of a training text. */
 export function tokenizerForText(text: string, options: TokenizerOptions): Tokenizer {
-  if (options.kind === 'word') return WordTokenizer.fromText(text, { lowercase: options.lowercase, minCount: options.minCount ?? DEFAULT_MIN_COUNT, maxSize: options.maxVocab });
+  if (options.kind === 'word')
+    return WordTokenizer.fromText(text, { lowercase: options.lowercase, minCount: options.minCount ?? DEFAULT_MIN_COUNT, maxSize: options.maxVocab });
   return CharTokenizer.fromText(text, { lowercase: options.lowercase });
 }
 

@@ -90,6 +90,29 @@ describe('bptt on running text, in words', () => {
     expect((JSON.parse(byDefault.stdout) as { nats_per_token: number }).nats_per_token).toBe(report.nats_per_token);
   });
 
+  it("--val-data validates on another file, read in the training text's words", async () => {
+    writeFileSync(join(dir, 'other.txt'), 'the sea lay under a white sky and the men rang bells of gold.\n'.repeat(20));
+    const result = await runCliAsync(dir, [
+      'train',
+      '--data',
+      'book.txt',
+      '--tokens',
+      'word',
+      '--val-data',
+      'other.txt',
+      ...small,
+      '--steps',
+      '2',
+      '--print',
+      '0',
+      '--out',
+      'val-data.safetensors',
+    ]);
+    expect(result.status, describeRun(result)).toBe(0);
+    // 16 tokens a line ('rang' and 'gold' read as <unk>): 320 tokens, 4 streams of ⌊319/4⌋ = 79 positions.
+    expect(result.stderr).toMatch(/; 316 validation tokens from other\.txt in 4 streams/);
+  });
+
   it('bptt sample --length N writes N word tokens after the prime, past line ends', async () => {
     const prime = 'the sea\nlay';
     const result = await runCliAsync(dir, ['sample', '--model', 'book.safetensors', '--length', '120', '--prime', prime]);
