@@ -56,7 +56,16 @@ export {
 } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
-export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
+export {
+  DEFAULT_MAX_VOCABULARY,
+  DEFAULT_MIN_COUNT,
+  UNKNOWN_TOKEN,
+  WordTokenizer,
+  joinWords,
+  splitWords,
+  type WordTokenizerOptions,
+  type WordVocabularyOptions,
+} from './text/word-tokenizer.js';
 export { tokenizerForText, tokenizerFromSpec, type TokenizerOptions } from './text/tokenizers.js';
 export {
   DATA_MODES,

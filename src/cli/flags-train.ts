@@ -10,6 +10,7 @@ import { MAX_LAYERS } from '../io/model-file.js';
 import { CELLS } from '../model/config.js';
 import { ACTIVATIONS } from '../nn/activation.js';
 import { TOKENIZER_KINDS } from '../text/tokenizer.js';
+import { MIN_VOCABULARY } from '../text/word-tokenizer.js';
 import { DEFAULT_RECIPE } from '../train/recipe.js';
 import type { Flag } from './flag.js';
 import { choiceOption, integerOption, numberOption, recipeValue } from './options.js';
@@ -45,6 +46,16 @@ export const TRAIN_DATA_AND_MODEL_FLAGS: readonly Flag[] = [
     help: 'with --tokens word: words seen fewer times become <unk>',
     recipe: 'minCount',
     defaultText: recipeValue('minCount'),
+    noEffect: (c) => (c.recipe?.tokens === 'word' ? undefined : 'it applies to --tokens word'),
+  },
+  {
+    name: '--max-vocab',
+    value: '<N>',
+    commands: ['train'],
+    parse: integerOption('--max-vocab', MIN_VOCABULARY, 1_000_000),
+    help: "with --tokens word: the vocabulary's most tokens (\\n and <unk> included); the rarer words become <unk>",
+    recipe: 'maxVocab',
+    defaultText: recipeValue('maxVocab'),
     noEffect: (c) => (c.recipe?.tokens === 'word' ? undefined : 'it applies to --tokens word'),
   },
   {

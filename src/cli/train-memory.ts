@@ -25,7 +25,9 @@ export function checkMemory(recipe: Recipe, data: TrainingData, config: ModelCon
   // The flags that shrink the largest part; a big vocabulary (word tokens) weighs on the weights and the probabilities.
   const largest = Math.max(estimate.weights, estimate.activations, estimate.threads);
   const vocabulary =
-    config.vocabSize > 4 * config.hidden ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count' : ''})`] : [];
+    config.vocabSize > 4 * config.hidden
+      ? [`the vocabulary (${config.vocabSize} tokens${recipe.tokens === 'word' ? ': raise --min-count or lower --max-vocab' : ''})`]
+      : [];
   const length = data.train instanceof TokenStreams || recipe.mode === 'chunks' ? '--seq-length' : `the longest lines (${shape.steps} steps)`;
   const flags =
     largest === estimate.weights

@@ -7,6 +7,7 @@ import { BpttError } from '../core/errors.js';
 import { decodeModelFile, type SavedModel } from '../io/model-file.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { decodeCheckpoint, type LoadedCheckpoint } from '../train/checkpoint.js';
+import type { TokenizerKind } from '../text/tokenizer.js';
 import { autoRecipe, DEFAULT_RECIPE, PRESETS, TEXT_RECIPE, type Recipe } from '../train/recipe.js';
 import { readBytes } from './files.js';
 import { recipeFromFlags, refuseIneffective, refuseOnResume } from './flags.js';
@@ -40,7 +41,7 @@ export function runRecipe(
     recipe = recipeFromFlags(values, given, checkpoint.training.recipe);
   } else if (!flags.preset && (values.mode === undefined || values.mode === 'auto')) {
     // Mode auto: the base recipe comes from the data's shape; every flag given still wins over it.
-    const decision = autoMode(flags.data ?? 'dinosaurs', values.tokens === 'word');
+    const decision = autoMode(flags.data ?? 'dinosaurs', values.tokens === 'word' ? 'word' : 'char');
     modeLine = decision.line;
     const { mode, ...rest } = values;
     void mode;
@@ -61,25 +62,21 @@ export function runRecipe(
 /**
  * Mode auto's decision (data/auto-mode.ts) from the beginning of the text: the recipe a run starts
  * from, and the line saying so. Running text trains in mode stream with TEXT_RECIPE; a list of short
- * lines with bptt's defaults. Word tokens cannot stream: running text then trains in chunks.
+ * lines with bptt's defaults (with --tokens word too: the windows then hold words and marks).
  */
-function autoMode(spec: string, words: boolean): { base: Recipe; line?: string } {
+function autoMode(spec: string, tokens: TokenizerKind): { base: Recipe; line?: string } {
   const beginning = textBeginning(spec);
   if (beginning === undefined) return { base: DEFAULT_RECIPE }; // loading the data says what is wrong with it
-  const choice = autoRecipe(beginning);
+  const choice = autoRecipe(beginning, tokens);
   if (choice.tooShortFor !== undefined) {
+    const unit = tokens === 'word' ? 'words and marks' : 'characters';
     return {
       base: DEFAULT_RECIPE,
-      line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${beginning.length} characters, fewer than ${choice.tooShortFor} for the text recipe's streams); --mode stream to stream it anyway`,
+      line: `Mode auto: lines, with the default recipe (${choice.reason}, but only ${choice.tokenCount} ${unit}, fewer than ${choice.tooShortFor} for the text recipe's streams); --mode stream to stream it anyway`,
     };
   }
   if (choice.mode === 'lines')
     return { base: DEFAULT_RECIPE, line: `Mode auto: lines, with the default recipe (${choice.reason}); --mode stream to read it as running text` };
-  if (words)
-    return {
-      base: { ...DEFAULT_RECIPE, mode: 'chunks' },
-      line: `Mode auto: chunks (${choice.reason}; mode stream reads characters only, and --tokens word was given)`,
-    };
   const r = TEXT_RECIPE;
   return {
     base: TEXT_RECIPE,

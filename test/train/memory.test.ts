@@ -8,7 +8,7 @@ import { lineSequences, textLines } from '../../src/data/sequences.js';
 import { WasmKernels } from '../../src/kernels/wasm/wasm-kernels.js';
 import { RnnModel } from '../../src/model/rnn-model.js';
 import { optimizerArrays, parameterCount, runShapeOf, trainingMemory } from '../../src/train/memory.js';
-import { modelConfigOf, DEFAULT_RECIPE, trainOptionsOf, type Recipe } from '../../src/train/recipe.js';
+import { modelConfigOf, DEFAULT_RECIPE, prepareStreams, TEXT_RECIPE, trainOptionsOf, type Recipe } from '../../src/train/recipe.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { CharTokenizer } from '../../src/text/char-tokenizer.js';
 import { readFileSync } from 'node:fs';
@@ -60,6 +60,36 @@ describe('trainingMemory', () => {
     expect(estimate.bytes).toBeGreaterThanOrEqual(used - 64 * 65536); // the heap grows by whole pages; its first 4 MiB are the initial size
     // ... and not wildly above it (a useless check otherwise): within 8× here.
     expect(estimate.bytes).toBeLessThan(8 * Math.max(used, 1));
+  });
+
+  it("counts a word vocabulary's output layer: a stream run of 2,000 words stays within it", async () => {
+    // 2,000 distinct words, each seen 3 times, in running text: V = 2,003 rows of U and of the probabilities.
+    const words = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}`);
+    const text = [0, 1, 2].map((round) => words.map((word, i) => `${word}${(i + round) % 9 === 0 ? '.\n' : ''}`).join(' ')).join('\n\n');
+    const recipe: Recipe = { ...TEXT_RECIPE, tokens: 'word', minCount: 1, hidden: 32, embed: 16, batchSize: 8, seqLength: 16, steps: 20 };
+    const data = prepareStreams(text, recipe, 'words');
+    expect(data.tokenizer.size).toBe(2003); // '\n', <unk>, '.' and the words
+    const kernels = await WasmKernels.create('scalar');
+    const before = kernels.memory.buffer.byteLength;
+    const config = modelConfigOf(recipe, data.tokenizer.size);
+    const model = RnnModel.initialized(config, 1, kernels);
+    const trainer = new Trainer(model, data.train, data.validation!, { ...trainOptionsOf(recipe), evaluateEvery: 10 });
+    await trainer.run();
+    const used = kernels.memory.buffer.byteLength - before;
+    const shape = {
+      batchSize: 8,
+      steps: 16,
+      threads: 1,
+      optimizerArrays: 1,
+      evaluationRows: data.validation!.streams,
+      evaluationPositions: data.validation!.streams * 16,
+      dropout: true,
+    };
+    const estimate = trainingMemory(config, shape);
+    expect(estimate.bytes).toBeGreaterThanOrEqual(used - 64 * 65536);
+    // Against a vocabulary of 2 tokens, at least U's rows (weights, gradients, Adagrad's memory) and the probabilities.
+    const tiny = trainingMemory(modelConfigOf(recipe, 2), shape);
+    expect(estimate.bytes - tiny.bytes).toBeGreaterThanOrEqual(4 * 2000 * (3 * (32 + 1) + 8 * 16));
   });
 });
 
