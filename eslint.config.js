@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'src/kernels/wasm/generated/', 'src/kernels/generated/', 'src/kernels/wasm/assembly/', 'bench/peers/', 'docs/api/'] },
+  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'src/kernels/wasm/generated/', 'src/kernels/wasm/assembly/', 'bench/peers/', 'docs/api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
