@@ -1,19 +1,23 @@
 /**
  * Every kernel of the Kernels interface (kernels.ts), declared once: what it computes (its doc
- * comment, which editors show on every call), its parameters in order, their types, the length of
- * every array (an expression of the other parameters) and which arrays it writes. From this table:
- *   - the Kernels interface itself: KernelMethods below turns each line into a method type, so a
- *     backend that lacks a kernel, or takes other parameters, does not compile;
- *   - scripts/generate-kernel-calls.ts writes the WebAssembly backend's wrappers
- *     (src/kernels/wasm/generated/calls.ts: stage each array with its length, call name_f32/_f64);
- *     test/kernels/signatures.test.ts fails when the committed file is stale;
- *   - the same test checks the reference backend, the WebAssembly class and the compiled module's
- *     exports (parameter counts) against it, and the native backend's (test/kernels/native.test.ts:
- *     every kernel called with arrays of exactly the declared lengths).
+ * comment, which editors show on every call), its parameters in order, their names and types, the
+ * length of every array (an expression of the other parameters) and which arrays it writes. From
+ * this table, scripts/generate-kernel-calls.ts (`npm run gen:kernels`) writes
+ *   - generated/functions.ts: each line as a function type with its parameters named, e.g.
+ *     `matmulABt: (out: FloatArray, a: FloatArray, …, accumulate: boolean) => void`. KernelMethods
+ *     below gives each the line's doc comment and is the Kernels interface, so hovers and the API
+ *     docs show names and comment, and a backend that lacks a kernel, or takes other parameters,
+ *     does not compile. (A type cannot be computed from the params string instead: TypeScript has
+ *     no way to name a parameter, or label a tuple element, from a string type.)
+ *   - wasm/generated/calls.ts: the WebAssembly backend's wrappers (stage each array with its
+ *     length, call name_f32/_f64).
+ * test/kernels/signatures.test.ts fails when a committed generated file is stale, and checks the
+ * reference backend, the WebAssembly class and the compiled module's exports (parameter counts)
+ * against the table; test/kernels/native.test.ts calls every native kernel with arrays of exactly
+ * the declared lengths.
  *
- * Adding a kernel: a line here (with its doc comment), its loop in reference.ts, in
- * wasm/assembly/kernels.ts and in the native addon (native/kernels-impl.h, addon.cc); `npm run
- * gen:kernels` writes the wasm wrapper.
+ * Adding a kernel: a line here (with its doc comment), `npm run gen:kernels`, its loop in
+ * reference.ts, in wasm/assembly/kernels.ts and in the native addon (native/kernels-impl.h, addon.cc).
  *
  * Parameter syntax: `name:type`, where type is
  *   F[len]  a float array (float32 or float64, the model's dtype) of `len` elements; `F[len]!` is written
