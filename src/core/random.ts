@@ -7,6 +7,7 @@
  */
 import type { FloatArray } from './arrays.js';
 
+/** The seeded generator (xoshiro128**): the same seed gives the same sequence in Node and in the browser. */
 export class Random {
   private readonly state = new Uint32Array(4);
 

@@ -1,26 +1,30 @@
 /**
  * Every kernel of the Kernels interface (kernels.ts), declared once: what it computes (its doc
- * comment, which editors show on every call), its parameters in order, their types, the length of
- * every array (an expression of the other parameters) and which arrays it writes. From this table:
- *   - the Kernels interface itself: KernelMethods below turns each line into a method type, so a
- *     backend that lacks a kernel, or takes other parameters, does not compile;
- *   - scripts/generate-kernel-calls.ts writes the WebAssembly backend's wrappers
- *     (src/kernels/wasm/generated/calls.ts: stage each array with its length, call name_f32/_f64);
- *     test/kernels/signatures.test.ts fails when the committed file is stale;
- *   - the same test checks the reference backend, the WebAssembly class and the compiled module's
- *     exports (parameter counts) against it, and the native backend's (test/kernels/native.test.ts:
- *     every kernel called with arrays of exactly the declared lengths).
+ * comment, which editors show on every call), its parameters in order, their names and types, the
+ * length of every array (an expression of the other parameters) and which arrays it writes. From
+ * this table, scripts/generate-kernel-calls.ts (`npm run gen:kernels`) writes
+ *   - generated/functions.ts: each line as a function type with its parameters named, e.g.
+ *     `matmulABt: (out: FloatArray, a: FloatArray, …, accumulate: boolean) => void`. KernelMethods
+ *     below gives each the line's doc comment and is the Kernels interface, so hovers and the API
+ *     docs show names and comment, and a backend that lacks a kernel, or takes other parameters,
+ *     does not compile. (A type cannot be computed from the params string instead: TypeScript has
+ *     no way to name a parameter, or label a tuple element, from a string type.)
+ *   - wasm/generated/calls.ts: the WebAssembly backend's wrappers (stage each array with its
+ *     length, call name_f32/_f64).
+ * test/kernels/signatures.test.ts fails when a committed generated file is stale, and checks the
+ * reference backend, the WebAssembly class and the compiled module's exports (parameter counts)
+ * against the table; test/kernels/native.test.ts calls every native kernel with arrays of exactly
+ * the declared lengths.
  *
- * Adding a kernel: a line here (with its doc comment), its loop in reference.ts, in
- * wasm/assembly/kernels.ts and in the native addon (native/kernels-impl.h, addon.cc); `npm run
- * gen:kernels` writes the wasm wrapper.
+ * Adding a kernel: a line here (with its doc comment), `npm run gen:kernels`, its loop in
+ * reference.ts, in wasm/assembly/kernels.ts and in the native addon (native/kernels-impl.h, addon.cc).
  *
  * Parameter syntax: `name:type`, where type is
  *   F[len]  a float array (float32 or float64, the model's dtype) of `len` elements; `F[len]!` is written
  *   F?[len]! a float array or null        I32[len] token ids        F32[len] a float32 mask
  *   int, float, bool (passed to wasm as 0/1), dtype ('float32' | 'float64')
  */
-import type { DType, FloatArray } from '../core/arrays.js';
+import type { KernelFunctions } from './generated/functions.js';
 
 export interface KernelSignature {
   readonly params: string;
@@ -196,43 +200,36 @@ export type KernelName = keyof typeof TABLE;
 /** The table, by kernel name. */
 export const KERNEL_SIGNATURES: Readonly<Record<KernelName, KernelSignature>> = TABLE;
 
-/** The kernels as methods: each line of the table as a function type, its doc comment kept (Kernels extends this). */
-export type KernelMethods = { -readonly [K in keyof typeof TABLE]: KernelMethod<(typeof TABLE)[K]> };
-
 /**
- * One line of the table as a function type: its parameters' types in order, and its result.
- * @inline
+ * The kernels as methods: each line of the table as its function type, with the parameters named
+ * (generated/functions.ts, written from the table by npm run gen:kernels) and the line's doc comment
+ * (a mapped type over the table keeps it). Kernels extends this. A line with no function type yet
+ * gets a type that says what to run, so no backend compiles until it is generated.
  */
-type KernelMethod<S extends KernelSignature> = (...args: ParamTypes<S['params']>) => ReturnType<S['returns']>;
-type ReturnType<R extends KernelSignature['returns']> = R extends 'number' ? number : R extends 'array' ? FloatArray : void;
-
-/** The types of a `params` string, in order: `name:type` after `name:type`, read from the left. */
-type ParamTypes<S extends string> =
-  TrimStart<S> extends '' ? [] : TrimStart<S> extends `${string}:${infer Rest}` ? FirstParam<Rest> : ['unreadable parameters', S];
-type FirstParam<Rest extends string> = Rest extends `${infer Type extends Scalar} ${infer After}`
-  ? [ScalarType<Type>, ...ParamTypes<After>]
-  : Rest extends Scalar
-    ? [ScalarType<Rest>]
-    : Rest extends `${infer Element extends ArrayElement}[${string}]${infer After}`
-      ? [ArrayType<Element>, ...ParamTypes<After extends `!${infer Written}` ? Written : After>]
-      : ['unreadable parameter', Rest];
-type TrimStart<S extends string> = S extends ` ${infer R}` ? TrimStart<R> : S;
-type Scalar = 'int' | 'float' | 'bool' | 'dtype';
-type ScalarType<T extends Scalar> = T extends 'bool' ? boolean : T extends 'dtype' ? DType : number;
-type ArrayElement = 'F' | 'F?' | 'I32' | 'F32';
-type ArrayType<E extends ArrayElement> = E extends 'F' ? FloatArray : E extends 'F?' ? FloatArray | null : E extends 'I32' ? Int32Array : Float32Array;
+export type KernelMethods = {
+  -readonly [K in keyof typeof TABLE]: K extends keyof KernelFunctions ? KernelFunctions[K] : 'run npm run gen:kernels';
+};
 
 /** One parsed parameter. */
 export type KernelParam =
   | { name: string; kind: 'array'; element: 'float' | 'int32' | 'float32'; nullable: boolean; length: string; output: boolean }
-  | { name: string; kind: 'scalar'; type: 'int' | 'float' | 'bool' | 'dtype' };
+  | { name: string; kind: 'scalar'; type: (typeof SCALAR_TYPES)[number] };
 
-/** The parameters of a signature, parsed. */
+const PARAM = /\w+:(?:F\??|I32|F32)\[[^\]]*\]!?|\w+:\w+/g;
+const SCALAR_TYPES = ['int', 'float', 'bool', 'dtype'] as const;
+
+/** The parameters of a signature, parsed; text that is no parameter, or an unknown type, throws (the generator and tests read every line). */
 export function kernelParams(signature: KernelSignature): KernelParam[] {
-  return signature.params.match(/\w+:(?:F\??|I32|F32)\[[^\]]*\]!?|\w+:\w+/g)!.map((text) => {
+  const unread = signature.params.replace(PARAM, '').trim();
+  if (unread !== '') throw new Error(`kernel params '${signature.params}': cannot read '${unread}' (see the syntax in signatures.ts)`);
+  return (signature.params.match(PARAM) ?? []).map((text) => {
     const [name, type] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)];
     const array = /^(F\??|I32|F32)\[(.*)\](!?)$/.exec(type);
-    if (!array) return { name, kind: 'scalar', type: type as 'int' | 'float' | 'bool' | 'dtype' };
+    if (!array) {
+      const scalar = SCALAR_TYPES.find((known) => known === type);
+      if (!scalar) throw new Error(`kernel params '${signature.params}': ${name} has the unknown type '${type}' (one of F[…], ${SCALAR_TYPES.join(', ')})`);
+      return { name, kind: 'scalar', type: scalar };
+    }
     const element = array[1] === 'I32' ? 'int32' : array[1] === 'F32' ? 'float32' : 'float';
     return { name, kind: 'array', element, nullable: array[1] === 'F?', length: array[2], output: array[3] === '!' };
   });
