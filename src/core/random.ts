@@ -1,3 +1,5 @@
+import type { FloatArray } from './arrays.js';
+
 /**
  * A small, seeded pseudo-random number generator (xoshiro128**), so every
  * run is reproducible: the same seed gives the same initial weights, the same
@@ -5,9 +7,6 @@
  * state is four 32-bit words, saved in checkpoints so a resumed run continues
  * the exact random sequence.
  */
-import type { FloatArray } from './arrays.js';
-
-/** The seeded generator (xoshiro128**): the same seed gives the same sequence in Node and in the browser. */
 export class Random {
   private readonly state = new Uint32Array(4);
 
