@@ -2,9 +2,10 @@
 """Bigger models' training speed: bptt against PyTorch's nn.LSTM / nn.GRU with the same recipe (issue 16).
 
 Each run is charged its CPU time on 1 thread (user + system of the child, getrusage), so the figures
-survive a shared machine: a configuration's cost per step is the CPU time of a run of --steps-long
-steps minus that of a run of --steps-short (start-up, reading the text and the first step's set-up
-cancel), divided by the steps between. Rounds alternate bptt and PyTorch.
+survive a shared machine: a configuration's cost per step is the CPU time of a run of S + N steps
+minus that of a run of S = --steps-short steps (start-up, reading the text and the first step's
+set-up cancel), divided by N, where the N steps hold about --tokens tokens (at least 2 steps).
+Rounds alternate bptt and PyTorch.
 
   /usr/bin/python3 bench/long-texts/big-models.py TEXT [--rounds 2] [--config 'NAME: --cell lstm --hidden 512 ...']
 Prints one JSON line per measurement and a table.
@@ -72,22 +73,24 @@ def main():
     p.add_argument("--config", action="append", help="'NAME: bptt train flags' (default: LSTM and GRU 512 × 2, and the text recipe's LSTM)")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--steps-short", type=int, default=2)
-    p.add_argument("--steps-long", type=int, default=6)
+    p.add_argument("--tokens", type=int, default=65536, help="tokens in the measured steps (the two runs' difference)")
     args = p.parse_args()
     configs = [(c.split(":", 1)[0].strip(), shlex.split(c.split(":", 1)[1])) for c in (args.config or DEFAULT_CONFIGS)]
-    between = args.steps_long - args.steps_short
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         for round_ in range(1, args.rounds + 1):
             for name, flags in configs:
-                tokens = int(flag(flags, "--batch", "32")) * int(flag(flags, "--seq-length", "64")) * between
+                per_step = int(flag(flags, "--batch", "32")) * int(flag(flags, "--seq-length", "64"))
+                between = max(2, round(args.tokens / per_step))
+                steps_long = args.steps_short + between
+                tokens = per_step * between
                 order = ["bptt", "torch"] if round_ % 2 else ["torch", "bptt"]
                 for who in order:
                     if who == "bptt":
-                        (short, kernels), (long_, _) = bptt(args.text, flags, args.steps_short, workdir), bptt(args.text, flags, args.steps_long, workdir)
+                        (short, kernels), (long_, _) = bptt(args.text, flags, args.steps_short, workdir), bptt(args.text, flags, steps_long, workdir)
                     else:
                         kernels = "nn." + flag(flags, "--cell", "lstm").upper()
-                        short, long_ = torch(args.text, flags, args.steps_short), torch(args.text, flags, args.steps_long)
+                        short, long_ = torch(args.text, flags, args.steps_short), torch(args.text, flags, steps_long)
                     row = {"round": round_, "config": name, "who": who, "kernels": kernels, "cpu_per_step": round((long_ - short) / between, 4),
                            "tokens_per_cpu_second": round(tokens / max(long_ - short, 1e-9)), "load": round(os.getloadavg()[0], 1)}
                     rows.append(row)
