@@ -11,7 +11,18 @@ export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { ACTIVATIONS, type Activation } from './nn/activation.js';
 export { CELL_TYPES } from './nn/cells.js';
-export type { BufferView, CarriedState, CellInput, CellShape, CellType, LayerWeights, RecurrentCell } from './nn/recurrent-cell.js';
+export type {
+  BufferView,
+  CarriedState,
+  CellBackwardValues,
+  CellDerivation,
+  CellInput,
+  CellShape,
+  CellStepValues,
+  CellType,
+  LayerWeights,
+  RecurrentCell,
+} from './nn/recurrent-cell.js';
 export { CELLS, gatesPerUnit, statesPerUnit, type Cell, type ModelConfig, type InitScheme } from './model/config.js';
 export { RnnModel, parameterSpecs, setStateRows, stateRows, type RnnWeights, type RnnLayerWeights, type BackwardOptions } from './model/rnn-model.js';
 export {
@@ -45,7 +56,16 @@ export {
 } from './testing/gradcheck.js';
 export { CharTokenizer, END_OF_SEQUENCE, describeCharacter } from './text/char-tokenizer.js';
 export { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind, type TokenizerSpec } from './text/tokenizer.js';
-export { DEFAULT_MIN_COUNT, UNKNOWN_TOKEN, WordTokenizer, joinWords, splitWords, type WordTokenizerOptions } from './text/word-tokenizer.js';
+export {
+  DEFAULT_MAX_VOCABULARY,
+  DEFAULT_MIN_COUNT,
+  UNKNOWN_TOKEN,
+  WordTokenizer,
+  joinWords,
+  splitWords,
+  type WordTokenizerOptions,
+  type WordVocabularyOptions,
+} from './text/word-tokenizer.js';
 export { tokenizerForText, tokenizerFromSpec, type TokenizerOptions } from './text/tokenizers.js';
 export {
   DATA_MODES,
@@ -164,7 +184,7 @@ export {
   type SharedMemoryKernels,
   type SharedMemoryView,
 } from './train/data-parallel.js';
-export { benchmarkTraining, trainingFlopsPerToken, type BenchmarkResult } from './train/benchmark.js';
+export { benchmarkTraining, trainingFlopsPerToken, workloadData, type BenchmarkResult } from './train/benchmark.js';
 export { parameterCount, trainingMemory, type MemoryEstimate, type RunShape } from './train/memory.js';
 export { sliceBatch } from './core/batch.js';
 export { OPTION_RANGES, checkRecipeOptions, recipeOf, type OptionRange, type RecipeOptions } from './train/recipe-options.js';

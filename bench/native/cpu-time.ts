@@ -10,7 +10,7 @@
 import { WORKLOADS } from '../../src/cli/bench.js';
 import { loadCorpus } from '../../src/cli/corpus.js';
 import { enableRelaxedSimd } from '../../src/cli/engine.js';
-import { loadKernels, modelConfigOf, prepareData, RnnModel, Trainer, trainOptionsOf, type DType } from '../../src/index.js';
+import { loadKernels, modelConfigOf, RnnModel, workloadData, Trainer, trainOptionsOf, type DType } from '../../src/index.js';
 
 enableRelaxedSimd();
 const [names = 'seed,small,lstm,gru', steps = '20', rounds = '2', dtype = 'float32'] = process.argv.slice(2);
@@ -20,8 +20,8 @@ for (let round = 0; round < Number(rounds); round++) {
     const results: string[] = [];
     for (const backend of ['native', 'wasm-relaxed'] as const) {
       const recipe = { ...WORKLOADS[name].recipe, dtype: dtype as DType };
-      const data = prepareData(corpus.text, recipe, corpus.source);
-      const model = RnnModel.initialized(modelConfigOf(recipe, data.tokenizer.size), recipe.seed, await loadKernels(backend));
+      const data = workloadData(recipe, corpus.text, corpus.source);
+      const model = RnnModel.initialized(modelConfigOf(recipe, data.vocabSize), recipe.seed, await loadKernels(backend));
       const trainer = new Trainer(model, data.train, [], { ...trainOptionsOf(recipe), epochs: undefined, timeBudgetSeconds: undefined, maxSteps: undefined });
       for (let i = 0; i < 3; i++) await trainer.trainStepAsync();
       let tokens = 0;

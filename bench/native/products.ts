@@ -1,8 +1,9 @@
 /**
- * The native kernels' matrix products on the seed workload's shapes, one thread, GFLOP/s from the
- * best of repeated calls in CPU time, and the multiply-add peak (docs/performance.md).
+ * The native kernels' matrix products on the seed workload's shapes (or the text workload's: an LSTM
+ * of 256, 32 streams × windows of 64, embedding 64), one thread, GFLOP/s from the best of repeated
+ * calls in CPU time, and the multiply-add peak (docs/performance.md).
  *
- *   npx tsx bench/native/products.ts [avx512|avx2|portable]
+ *   npx tsx bench/native/products.ts [avx512|avx2|portable] [seed|text]
  */
 import { NativeKernels, type DType } from '../../src/index.js';
 
@@ -21,14 +22,27 @@ function bestMicroseconds(call: () => void, repeats: number): number {
   return best;
 }
 
-const shapes: [string, number, number, number][] = [
-  ['packed', 512, 256, 256],
-  ['packed', 16, 128, 128],
-  ['AtB', 256, 7680, 256],
-  ['ABt', 7680, 256, 27],
-  ['AB', 7680, 27, 256],
-  ['AtB', 27, 7680, 256],
-];
+const SHAPES: Record<string, [string, number, number, number][]> = {
+  seed: [
+    ['packed', 512, 256, 256],
+    ['packed', 16, 128, 128],
+    ['AtB', 256, 7680, 256],
+    ['ABt', 7680, 256, 27],
+    ['AB', 7680, 27, 256],
+    ['AtB', 27, 7680, 256],
+  ],
+  // One window: 32 rows a step through the 4 gates (4·256 columns), then products over its 2,048 positions.
+  text: [
+    ['packed', 32, 256, 1024],
+    ['packed', 2048, 64, 1024],
+    ['AtB', 1024, 2048, 256],
+    ['AtB', 1024, 2048, 64],
+    ['AB', 2048, 1024, 64],
+    ['ABt', 2048, 256, 27],
+    ['AB', 2048, 27, 256],
+  ],
+};
+const shapes = SHAPES[process.argv[3] ?? 'seed'];
 for (const dtype of ['float32', 'float64'] as DType[]) {
   const filled = (n: number) => {
     const array = kernels.allocate(dtype, n);

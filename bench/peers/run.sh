@@ -54,9 +54,10 @@ PYENV=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 PY_NUMPY=${PY_NUMPY:-$PY}
 
 OUT=$(mktemp "${TMPDIR:-/tmp}/bptt-peers.XXXXXX.jsonl")
+TEXT_FILE=$(mktemp "${TMPDIR:-/tmp}/bptt-peers-text.XXXXXX.txt")
 cleanup() {
   if [[ -n ${PEERS_OUT:-} ]]; then cp "$OUT" "$PEERS_OUT" && echo "JSON lines kept in $PEERS_OUT"; fi
-  rm -f "$OUT"
+  rm -f "$OUT" "$TEXT_FILE"
 }
 trap cleanup EXIT
 
@@ -98,6 +99,7 @@ meta "seconds per measurement" "$S"
 meta "rounds" "$ROUNDS"
 meta "load average at start (1/5/15 min)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta "CPU busy with other work at start (%)" "$(cpu_busy)"
+(cd "$ROOT" && npx tsx bench/peers/workload-text.ts > "$TEXT_FILE") || { echo "run.sh: could not write the text workload's text" >&2; exit 2; }
 echo "--- which BLAS numpy uses"
 blas_out=$("${PYENV[@]}" "$PY_NUMPY" "$HERE/numpy_rnn.py" --blas-info 2>&1) || true
 sed 's/^/    /' <<< "$blas_out"
@@ -147,6 +149,16 @@ run_peers() {
   # 4. PyTorch nn.LSTM and nn.GRU on the small shape, against bptt's lstm and gru workloads.
   for workload in lstm gru; do
     for config in "1 1" "1 2"; do torch_run "$workload" $config; done
+  done
+
+  # 5. The text workload: nn.LSTM in torch_stream.py, the recipe of bptt's (src/train/benchmark.ts), on the
+  #    same text (the dinosaur names as one running text: the speed depends on the shapes, not the text).
+  for config in "1 1" "1 2" "2 2"; do
+    set -- $config
+    run "torch float32 text (nn.LSTM, stream), torch.set_num_threads($1), $2 BLAS threads" \
+      "${PYENV[@]}" OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS="$2" MKL_NUM_THREADS="$2" \
+      "$PY" "$HERE/torch_stream.py" "$TEXT_FILE" --workload text --cell lstm --hidden 256 --embed 64 --layers 1 \
+      --batch 32 --seq 64 --dropout 0.4 --optimizer adagrad --lr 0.04 --clip 5 --val 0 --speed-only --seconds "$S" --threads "$1"
   done
 }
 

@@ -95,6 +95,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--speed-only", action="store_true", help="no validation: training tokens per second only")
+    p.add_argument("--workload", help="label the JSON line as this bench/peers workload (run.sh's text workload), with its fields")
     args = p.parse_args()
     if sum(x is not None for x in (args.steps, args.cpu_seconds, args.seconds)) != 1:
         p.error("give one budget: --steps, --cpu-seconds or --seconds")
@@ -152,6 +153,9 @@ def main():
               "optimizer": args.optimizer, "lr": args.lr, "cosine": args.cosine, "steps": step, "tokens": tokens,
               "wall": round(wall, 1), "cpu": round(cpu, 1), "tokens_per_cpu_second": round(tokens / cpu), "tokens_per_second": round(tokens / wall),
               "load": os.getloadavg()[0]}
+    if args.workload:  # the fields summarize.py reads
+        result.update({"workload": args.workload, "dtype": "float32", "tokens_per_s": result["tokens_per_second"],
+                       "blas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")) or None})
     if not args.speed_only:
         result["val"] = round(evaluate(model, val_ids, args.batch, args.seq), 4)
     print(json.dumps(result), flush=True)

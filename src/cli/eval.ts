@@ -8,7 +8,8 @@ import type { Backend } from '../kernels/select.js';
 import { evaluationStreams, streamReadingOf, TEXT_RECIPE } from '../train/recipe.js';
 import { evaluate, evaluateStreams, type EvaluationResult } from '../train/trainer.js';
 import { loadCorpus } from './corpus.js';
-import { addFlags, checkedFlags, type EVAL_MODES } from './flags.js';
+import { addFlags, checkedFlags } from './flags.js';
+import type { EVAL_MODES } from './flags-commands.js';
 import { kernelsFor, knownText, loadModel, unknownNote } from './model-input.js';
 
 interface EvalFlags {
@@ -36,14 +37,14 @@ export function registerEval(program: Command): void {
     let result: EvaluationResult;
     let what: string;
     if (reading) {
-      if (tokenizer.unit !== 'char') throw new BpttError('mode stream reads characters; this is a word model', 'evaluate it with --mode lines');
       const codes = tokenizer.encode(known.text, corpus.source);
-      if (codes.length < 2) throw new BpttError(`${corpus.source} has fewer than two characters the model knows`, 'give a longer text');
+      const units = tokenizer.unit === 'char' ? 'characters' : 'tokens';
+      if (codes.length < 2) throw new BpttError(`${corpus.source} has fewer than two ${units} the model knows`, 'give a longer text');
       const ids = idArrayFor(tokenizer.size, codes.length);
       ids.set(codes);
       const streams = evaluationStreams(new ArrayTokenSource(ids), tokenizer, reading);
       result = evaluateStreams(model, streams);
-      what = `${codes.length} characters as ${streams.streams} streams, windows of ${reading.steps}, state carried, documents end at ${reading.documents}`;
+      what = `${codes.length} ${units} as ${streams.streams} streams, windows of ${reading.steps}, state carried, documents end at ${reading.documents}`;
     } else {
       const lines = textLines(known.text);
       result = evaluate(model, lineSequences(lines, tokenizer, corpus.source));

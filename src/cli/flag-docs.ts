@@ -16,6 +16,9 @@ const INTRO: Record<CommandName, string> = {
   info: "A model file's architecture, tensors and metadata.",
   import: 'A PyTorch state dict (safetensors) → a bptt model file.',
   data: 'The built-in corpora.',
+  'export onnx': 'The model as an ONNX graph for ONNX Runtime (inputs `input_ids`, `h0` [, `c0`]; outputs `logits`, `hn` [, `cn`]); see [onnx.md](onnx.md).',
+  'export pytorch':
+    'A PyTorch project (`model.py`, `train.py` for torchrun, the weights) that continues training the model and writes a bptt model file; see [scale-out.md](scale-out.md).',
 };
 
 /** Text for a table cell: a '|' would end the cell, a '<' start an HTML tag. */
@@ -26,9 +29,9 @@ export function cliReference(): string {
   const lines = [
     '# Command-line reference',
     '',
-    '<!-- Generated from src/cli/flags.ts by `npm run docs:cli`; edit the table there, not this page. -->',
+    '<!-- Generated from the flag table (src/cli/flags.ts, its rows in flags-train.ts, flags-optimization.ts and flags-commands.ts) by `npm run docs:cli`; edit the table there, not this page. -->',
     '',
-    'Every flag of every `bptt` command, from the one table the CLI is built from (`src/cli/flags.ts`).',
+    'Every flag of every `bptt` command, from the one table the CLI is built from (`src/cli/flags.ts`, its rows in `flags-train.ts`, `flags-optimization.ts` and `flags-commands.ts`).',
     'Ranges are checked when the flag is read: a wrong value exits 2 with one line naming the flag.',
     '',
   ];

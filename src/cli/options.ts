@@ -3,6 +3,7 @@
  * one-line message naming the flag, the value and what is allowed.
  */
 import { BpttError } from '../core/errors.js';
+import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.js';
 
 export function integerOption(flag: string, min: number, max: number) {
   return (text: string): number => {
@@ -32,3 +33,12 @@ export function choiceOption<T extends string>(flag: string, choices: readonly T
     return text as T;
   };
 }
+
+/** --seed: a 32-bit unsigned integer (train, sample, gradcheck). */
+export const seedOption = integerOption('--seed', 0, 2 ** 32 - 1);
+
+/** A flag's default as DEFAULT_RECIPE holds it ('none' when unset): docs and --help read the recipe, never a copy. */
+export const recipeValue = (field: keyof Recipe) => () => {
+  const value = DEFAULT_RECIPE[field];
+  return value === undefined ? 'none' : String(value);
+};

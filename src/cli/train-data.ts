@@ -4,10 +4,8 @@
  * chunks into a temporary token file, see token-file.ts, so a text of any size
  * trains in bounded memory).
  */
-import { BpttError } from '../core/errors.js';
 import type { Sequence } from '../data/sequences.js';
 import type { TokenStreams } from '../data/stream.js';
-import { CharTokenizer } from '../text/char-tokenizer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { evaluationStreams, fingerprint, prepareData, prepareStreams, streamReadingOf, streamsOf, type PreparedData, type Recipe } from '../train/recipe.js';
 import { findCorpus } from '../data/corpora.js';
@@ -42,18 +40,20 @@ export interface TrainingData {
 /** `tokenizer`: a model's vocabulary to keep (--init, --resume). */
 export function loadTrainingData(spec: string, recipe: Recipe, given?: Tokenizer): TrainingData {
   if (recipe.mode === 'stream') {
-    // Streaming builds a character vocabulary as it reads; a word vocabulary needs every word counted first.
-    if ((recipe.tokens ?? 'char') !== 'char' || (given && !(given instanceof CharTokenizer))) {
-      throw new BpttError('mode stream reads characters only', 'use --tokens char with --mode stream, or --mode lines/chunks for word tokens');
-    }
-    const tokenizer = given as CharTokenizer | undefined;
+    // Characters, or words and marks (a first pass over the file counts them for the vocabulary, token-file.ts).
     const streamed = findCorpus(spec) === undefined;
-    const corpus = streamed ? readStreamCorpus(spec, { lowercase: recipe.lowercase }, tokenizer) : undefined;
+    const corpus = streamed ? readStreamCorpus(spec, recipe, given) : undefined;
     const text = streamed ? undefined : loadCorpus(spec).text;
-    const data = corpus ? streamsOf(corpus.tokens, corpus.tokenizer, recipe) : prepareStreams(text!, recipe, spec, tokenizer);
+    const data = corpus ? streamsOf(corpus.tokens, corpus.tokenizer, recipe) : prepareStreams(text!, recipe, spec, given);
     const validation = data.validation;
+    const units = data.tokenizer.kind === 'word' ? 'tokens' : 'characters';
+    const unknown = corpus
+      ? corpus.unknown
+      : text !== undefined && data.tokenizer.kind === 'word'
+        ? countUnknown(data.tokenizer.encode(text), data.tokenizer)
+        : 0;
     const summary =
-      `${data.train.tokens.toLocaleString('en-US')} training${validation ? ` and ${validation.tokens.toLocaleString('en-US')} validation` : ''} characters ` +
+      `${data.train.tokens.toLocaleString('en-US')} training${validation ? ` and ${validation.tokens.toLocaleString('en-US')} validation` : ''} ${units} ` +
       `in ${data.train.streams} streams${validation ? ` (validation ${validation.streams})` : ''}, windows of ${recipe.seqLength}, documents end at ${recipe.documents ?? 'blank-line'}`;
     return {
       source: spec,
@@ -66,7 +66,7 @@ export function loadTrainingData(spec: string, recipe: Recipe, given?: Tokenizer
       hasValidation: validation !== undefined,
       lines: [],
       summary,
-      vocabularyNote: '',
+      vocabularyNote: unknownNote(data.tokenizer, unknown, corpus?.tokens.length ?? data.train.source.length),
       close: () => corpus?.close(),
     };
   }
@@ -96,11 +96,22 @@ function vocabularyNote(data: PreparedData): string {
   let unknown = 0;
   let total = 0;
   for (const sequence of [...data.train, ...data.validation]) {
-    for (const id of sequence.target) {
-      total++;
-      if (id === tokenizer.unknownId) unknown++;
-    }
+    total += sequence.target.length;
+    unknown += countUnknown(sequence.target, tokenizer);
   }
+  return unknownNote(tokenizer, unknown, total);
+}
+
+/** How many of `ids` are the tokenizer's unknown token. */
+function countUnknown(ids: ArrayLike<number>, tokenizer: Tokenizer): number {
+  let unknown = 0;
+  for (let i = 0; i < ids.length; i++) if (ids[i] === tokenizer.unknownId) unknown++;
+  return unknown;
+}
+
+/** " tokens (words and marks; 7.5% of the text's tokens are <unk>)" for word models, else empty. */
+function unknownNote(tokenizer: Tokenizer, unknown: number, total: number): string {
+  if (tokenizer.unknownId === undefined) return '';
   return ` tokens (words and marks; ${((100 * unknown) / Math.max(total, 1)).toFixed(1)}% of the text's tokens are ${tokenizer.tokens[tokenizer.unknownId]})`;
 }
 
@@ -137,11 +148,11 @@ export function loadValidationData(
 ): { validation: readonly Sequence[] | TokenStreams; summary: string; close(): void } {
   const reading = streamReadingOf(recipe);
   if (reading) {
-    const corpus = readStreamCorpus(spec, { lowercase: recipe.lowercase }, tokenizer as CharTokenizer);
+    const corpus = readStreamCorpus(spec, recipe, tokenizer);
     const validation = evaluationStreams(corpus.tokens, tokenizer, reading);
     return {
       validation,
-      summary: `${validation.tokens.toLocaleString('en-US')} validation characters from ${spec} in ${validation.streams} streams`,
+      summary: `${validation.tokens.toLocaleString('en-US')} validation ${tokenizer.kind === 'word' ? 'tokens' : 'characters'} from ${spec} in ${validation.streams} streams`,
       close: () => corpus.close(),
     };
   }

@@ -1,3 +1,5 @@
+import type { FloatArray } from './arrays.js';
+
 /**
  * A small, seeded pseudo-random number generator (xoshiro128**), so every
  * run is reproducible: the same seed gives the same initial weights, the same
@@ -41,6 +43,38 @@ export class Random {
     const high = this.nextUint32() >>> 5; // 27 bits
     const low = this.nextUint32() >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
+  }
+
+  /**
+   * Dropout's mask: each entry of `mask` becomes 0 with probability p (to 2⁻³²) and `kept` otherwise.
+   * One 32-bit draw per entry, the same draws as nextUint32() in turn, with the generator's state in
+   * local variables: a mask is half a million entries a step for an LSTM of 256 on 32 × 64 tokens,
+   * where uniform()'s two draws through the state array cost a quarter of the step.
+   */
+  dropoutMask(mask: FloatArray, p: number, kept: number): void {
+    const threshold = Math.floor(p * 2 ** 32);
+    const s = this.state;
+    // As int32s from the start (the array's words are uint32s): the loop then runs on small integers only.
+    let s0 = s[0] | 0;
+    let s1 = s[1] | 0;
+    let s2 = s[2] | 0;
+    let s3 = s[3] | 0;
+    for (let i = 0; i < mask.length; i++) {
+      const x = Math.imul(s1, 5);
+      const draw = Math.imul((x << 7) | (x >>> 25), 9) >>> 0; // nextUint32()'s result
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      mask[i] = draw < threshold ? 0 : kept;
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
   }
 
   /** Standard normal N(0, 1) by the Box–Muller transform. */

@@ -18,9 +18,12 @@
  *   (5.2) ∂J/∂Wh(t) = dz(t)·h(t−1)ᵀ              recurrentWeightGradient, one step's term
  * and Σ_t of the step terms (4.1) is ∂J/∂Wh, as the model's backward() gives it.
  *
- * The LSTM (docs/derivations/lstm.md) goes through its own step functions,
+ * The cell's own part of a step is the cell's: its type's `derivation`
+ * (src/nn/*-cell.ts) does (1.1)–(1.2) and dz(t), (6.2) for the seed's RNN
+ * (rnnCellBackwardStep), and the LSTM's (docs/derivations/lstm.md)
  * lstmCellForward (L.1)–(L.4) and lstmCellBackwardStep (L.5)–(L.11), with
  * κ = ∂J/∂c carried back beside γ; its z has 4H entries (gates i, f, g, o).
+ * This walk names no cell.
  *
  * Dimensions: T steps, H hidden, V vocabulary, D input (V one-hot, or the
  * embedding's d), G = H (RNN) or 4H (LSTM) pre-activations. Vectors are
@@ -28,26 +31,25 @@
  */
 import { BpttError } from '../core/errors.js';
 import { affineBackward, affineForward } from '../nn/affine.js';
-import { activationForward } from '../nn/activation.js';
+import { CELL_TYPES } from '../nn/cells.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
-import { lstmCellBackwardStep, lstmCellForward } from '../nn/lstm-cell.js';
 import {
   cellInputGradient,
   inputPreactivation,
   inputWeightGradients,
   packRecurrentBackward,
   packRecurrentForward,
-  recurrentPreactivation,
   recurrentWeightGradient,
+  type CellBackwardValues,
   type CellInput,
   type CellShape,
+  type CellStepValues,
 } from '../nn/recurrent-cell.js';
-import { rnnCellBackwardStep } from '../nn/rnn-cell.js';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/softmax-cross-entropy.js';
 import type { RnnModel } from './rnn-model.js';
 
 /** One time step of a derivation: its forward values (1.1)–(3.3) and its backward ones (5.2), (6.2). */
-export interface DerivedStep {
+export interface DerivedStep extends CellStepValues, CellBackwardValues {
   /** x(t) and y(t) as token ids. */
   input: number;
   target: number;
@@ -55,15 +57,8 @@ export interface DerivedStep {
   hPrev: Float64Array;
   /** (G) the input half of (1.1): Wx·x(t) + b1. */
   inputHalf: Float64Array;
-  /** (G) (1.1) z(t) = Wh·h(t−1) + Wx·x(t) + b1. */
-  z: Float64Array;
-  /** (H) (1.2) h(t) = σ(z(t)); the LSTM's (L.4) h(t) = o ∘ tanh(c(t)). */
+  /** (H) (1.2) h(t) = σ(z(t)); the LSTM's (L.4) h(t) = o ∘ tanh(c(t)). z(t) and the cell's own values: CellStepValues. */
   h: Float64Array;
-  /** LSTM: (4H) the gate values [i | f | g | o] of (L.2). */
-  gates?: Float64Array;
-  /** LSTM: (H) c(t−1) and (L.3) c(t) = f ∘ c(t−1) + i ∘ g. */
-  cPrev?: Float64Array;
-  c?: Float64Array;
   /** (V) (2.1) θ(t) = U·h(t) + b2. */
   theta: Float64Array;
   /** (V) (3.1) ŷ(t). */
@@ -76,10 +71,6 @@ export interface DerivedStep {
   local: Float64Array;
   /** (H) γ(t) = ∂J/∂h(t), the sum over every J(t'), t' ≥ t (Trick 2). */
   gamma: Float64Array;
-  /** LSTM: (H) the part of κ(t) = ∂J/∂c(t) that came back from step t + 1, κ(t+1) ∘ f(t+1) (zero at T). */
-  kappaIn?: Float64Array;
-  /** LSTM: (H) κ(t) ∘ f(t), what this step passes back to c(t−1) (L.11). */
-  kappaOut?: Float64Array;
   /** (G) dz(t) = ∂J/∂z(t): γ(t) ∘ σ'(z(t)) for the RNN; the LSTM's [dz_i | dz_f | dz_g | dz_o] of (L.6)–(L.9). */
   dz: Float64Array;
   /** (H) (6.2) γ(t−1) = Whᵀ dz(t): what step t passes back (the carried part of γ(t−1)); (L.11) for the LSTM. */
@@ -97,16 +88,24 @@ export interface Derivation {
   gradients: { Wh: Float64Array; Wx: Float64Array; b1: Float64Array; U: Float64Array; b2: Float64Array; embedding: Float64Array };
 }
 
+/** The cells the walk explains (those with a `derivation`), as a reader names them: "RNN or LSTM". */
+const WALKED = Object.values(CELL_TYPES)
+  .filter((type) => type.derivation !== undefined)
+  .map((type) => type.name.toUpperCase())
+  .join(' or ');
+
 /**
  * Walks one sequence (inputs x(1..T), targets y(1..T)) through the equations on the model's
- * current weights (no dropout). The model must have one layer, of cell 'rnn' (any activation) or 'lstm'.
+ * current weights (no dropout). The model must have one layer, of a cell whose type has a
+ * `derivation` (recurrent-cell.ts): the seed's RNN (any activation) or the LSTM.
  */
 export function derive(model: RnnModel, input: readonly number[], target: readonly number[]): Derivation {
   const { cell, layers, hidden: H, vocabSize: V, embed: d, dtype, activation } = model.config;
-  if (cell === 'gru' || layers !== 1)
+  const type = CELL_TYPES[cell];
+  if (type.derivation === undefined || layers !== 1)
     throw new BpttError(
-      `the derivation walks a one-layer RNN or LSTM; this model is ${layers > 1 ? `${layers} layers of ` : ''}${cell}`,
-      'choose cell RNN or LSTM and 1 layer',
+      `the derivation walks a one-layer ${WALKED}; this model is ${layers > 1 ? `${layers} layers of ` : ''}${cell}`,
+      `choose cell ${WALKED} and 1 layer`,
     );
   const T = input.length;
   if (T === 0 || target.length !== T)
@@ -114,27 +113,28 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
       `derive needs a non-empty sequence with one target per input (got ${T} inputs, ${target.length} targets)`,
       'pass input and target ids of equal length',
     );
-  const lstm = cell === 'lstm';
   const k = model.kernels;
   const w = model.layerWeights[0];
   const D = d > 0 ? d : V;
-  const G = lstm ? 4 * H : H;
+  const G = type.gatesPerUnit * H;
   const shape: CellShape = { rows: 1, hidden: H, inputSize: D, activation, units: G };
   const buffer = (length: number) => k.allocate(dtype, length);
   const copy = (values: ArrayLike<number>) => Float64Array.from(values);
-
-  // Forward, one step at a time on a batch of one row.
+  // Wh packed for the two products, (1.1) forward and (6.2) backward; the cell's step of one row.
   const WhForward = buffer(k.packedSize(dtype, H, G));
   packRecurrentForward(k, WhForward, w.Wh, shape);
+  const WhBackward = buffer(k.packedSize(dtype, G, H));
+  packRecurrentBackward(k, WhBackward, w.Wh, shape);
+  const walk = type.derivation(k, WhForward, WhBackward, shape, buffer);
+
+  // Forward, one step at a time on a batch of one row.
   const ids = new Int32Array(1);
   const targetId = new Int32Array(1);
   const mask = new Float32Array([1]);
   const x = buffer(Math.max(1, d));
-  const z = buffer(G); // the RNN: z, then h in place; the LSTM: z, then the gate values in place
+  const z = buffer(G); // the input half, then what the cell makes of it in place (the RNN: h; the LSTM: the gate values)
   const h = buffer(H);
-  const c = buffer(H);
   const hPrev = buffer(H); // h(0) = 0
-  const cPrev = buffer(H); // c(0) = 0
   const probs = buffer(V);
   const steps: DerivedStep[] = [];
   const xs: Float64Array[] = []; // x(t) for the input gradients (embedding only)
@@ -146,18 +146,7 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
     xs.push(copy(x));
     inputPreactivation(k, z, cellInput, w, shape); // Wx·x(t) + b1
     const inputHalf = copy(z);
-    let zCopy: Float64Array;
-    let lstmValues: Pick<DerivedStep, 'gates' | 'cPrev' | 'c'> = {};
-    if (lstm) {
-      lstmCellForward(k, z, c, h, hPrev, cPrev, WhForward, shape); // (L.1) z += Wh·h(t−1); (L.2) gates; (L.3) c(t); (L.4) h(t)
-      zCopy = new Float64Array(0); // the LSTM's step does not keep z (its gate values replace it)
-      lstmValues = { gates: copy(z), cPrev: copy(cPrev), c: copy(c) };
-    } else {
-      recurrentPreactivation(k, z, hPrev, WhForward, shape); // (1.1) z(t) += Wh·h(t−1)
-      zCopy = copy(z);
-      activationForward(k, activation, z, H); // (1.2) in place: z → h(t)
-      h.set(z);
-    }
+    const { z: zValues, ...cellValues } = walk.forward(z, h, hPrev); // (1.1), (1.2): h(t); the LSTM's (L.1)–(L.4)
     affineForward(k, probs, h, model.weights, 1, H, V); // (2.1) θ(t)
     const theta = copy(probs);
     const loss = softmaxCrossEntropyForward(k, probs, targetId, mask, 1, V); // (3.1) θ → ŷ in place, (3.2) J(t)
@@ -166,9 +155,9 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
       target: target[t],
       hPrev: copy(hPrev),
       inputHalf,
-      z: zCopy,
+      z: zValues,
       h: copy(h),
-      ...lstmValues,
+      ...cellValues,
       theta,
       yHat: copy(probs),
       loss,
@@ -180,18 +169,13 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
       dWh: new Float64Array(G * H),
     });
     hPrev.set(h);
-    cPrev.set(c);
   }
 
   // Backward, t = T..1, into gradient arrays of our own (the model's grads are left alone).
   const grads = { Wh: buffer(G * H), Wx: buffer(G * D), b1: buffer(G), U: buffer(V * H), b2: buffer(V), bh: buffer(0), embedding: buffer(d > 0 ? V * d : 0) };
-  const WhBackward = buffer(k.packedSize(dtype, G, H));
-  packRecurrentBackward(k, WhBackward, w.Wh, shape);
   const gamma = buffer(H);
   const dz = buffer(G);
   const carried = buffer(H); // γ(t) arriving from step t + 1 by (6.2); zero after the last step
-  const kappa = buffer(H); // LSTM: κ arriving from step t + 1 (L.11); zero after the last step
-  const gates = buffer(G);
   const stepDWh = buffer(G * H);
   const dx = buffer(Math.max(1, d));
   for (let t = T - 1; t >= 0; t--) {
@@ -206,14 +190,7 @@ export function derive(model: RnnModel, input: readonly number[], target: readon
     step.local.set(gamma);
     k.add(gamma, carried, H); // Trick 2: γ(t) = γ_t(t) + the γ carried back from t + 1
     step.gamma.set(gamma);
-    if (lstm) {
-      step.kappaIn = copy(kappa);
-      gates.set(step.gates!);
-      c.set(step.c!);
-      cPrev.set(step.cPrev!);
-      lstmCellBackwardStep(k, carried, kappa, dz, gamma, gates, c, cPrev, WhBackward, shape); // (L.5)–(L.9) dz(t); (L.11) κ(t)∘f(t), γ(t−1) = Whᵀ dz(t)
-      step.kappaOut = copy(kappa);
-    } else rnnCellBackwardStep(k, carried, dz, gamma, h, WhBackward, shape); // dz(t) = γ(t) ∘ σ'(z(t)); (6.2) γ(t−1) = Whᵀ dz(t)
+    Object.assign(step, walk.backward(carried, dz, gamma, h, step)); // dz(t) = γ(t) ∘ σ'(z(t)); (6.2) γ(t−1) = Whᵀ dz(t); the LSTM's (L.5)–(L.11)
     step.dz.set(dz);
     step.gammaPrev.set(carried);
     hPrev.set(step.hPrev);

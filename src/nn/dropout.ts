@@ -8,7 +8,7 @@ import type { Random } from '../core/random.js';
 import type { Kernels } from '../kernels/kernels.js';
 
 export function dropoutForward(k: Kernels, dropped: FloatArray, mask: FloatArray, input: FloatArray, p: number, random: Random): void {
-  for (let i = 0; i < input.length; i++) mask[i] = random.uniform() < p ? 0 : 1 / (1 - p);
+  random.dropoutMask(mask.subarray(0, input.length), p, 1 / (1 - p));
   dropped.set(input);
   k.multiply(dropped, mask, input.length);
 }

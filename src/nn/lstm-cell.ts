@@ -96,4 +96,27 @@ export const lstmCell: CellType = {
       inputGradientSource: () => dGates,
     };
   },
+  derivation(k, WhForward, WhBackward, s, buffer) {
+    const c = buffer(s.hidden);
+    const cPrev = buffer(s.hidden); // c(0) = 0
+    const kappa = buffer(s.hidden); // κ arriving from step t + 1 (L.11); zero after the last step
+    const gates = buffer(s.units);
+    const copy = (values: ArrayLike<number>) => Float64Array.from(values);
+    return {
+      forward(z, h, hPrev) {
+        lstmCellForward(k, z, c, h, hPrev, cPrev, WhForward, s); // (L.1) z += Wh·h(t−1); (L.2) gates; (L.3) c(t); (L.4) h(t)
+        const values = { z: new Float64Array(0), gates: copy(z), cPrev: copy(cPrev), c: copy(c) };
+        cPrev.set(c);
+        return values;
+      },
+      backward(gammaPrev, dz, gamma, _h, step) {
+        const kappaIn = copy(kappa);
+        gates.set(step.gates!);
+        c.set(step.c!);
+        cPrev.set(step.cPrev!);
+        lstmCellBackwardStep(k, gammaPrev, kappa, dz, gamma, gates, c, cPrev, WhBackward, s); // (L.5)–(L.9) dz(t); (L.11) κ(t)∘f(t), γ(t−1) = Whᵀ dz(t)
+        return { kappaIn, kappaOut: copy(kappa) };
+      },
+    };
+  },
 };

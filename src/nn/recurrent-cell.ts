@@ -65,6 +65,46 @@ export interface CellType {
   readonly forgetGate?: number;
   /** One layer's cell, with its own caches (a model makes one per layer). */
   create(): RecurrentCell;
+  /**
+   * The playground's derivation walk (src/model/derivation.ts) through this cell, one step of one
+   * row at a time, keeping every value its equations name; absent for a cell the walk does not
+   * explain (the GRU). WhForward and WhBackward: Wh packed as the two products read it; `buffer`
+   * allocates a zeroed array of the model's float type.
+   */
+  derivation?(k: Kernels, WhForward: FloatArray, WhBackward: FloatArray, s: CellShape, buffer: (length: number) => FloatArray): CellDerivation;
+}
+
+/** What one derivation step keeps of the cell, beside h(t−1) and h(t) (vectors copied out as float64). */
+export interface CellStepValues {
+  /** (G) (1.1) z(t) = Wh·h(t−1) + Wx·x(t) + b1; empty for the LSTM, whose gate values replace it. */
+  z: Float64Array;
+  /** LSTM: (4H) the gate values [i | f | g | o] of (L.2). */
+  gates?: Float64Array;
+  /** LSTM: (H) c(t−1) and (L.3) c(t) = f ∘ c(t−1) + i ∘ g. */
+  cPrev?: Float64Array;
+  c?: Float64Array;
+}
+
+/** What one backward derivation step keeps of the cell's own carried gradients. */
+export interface CellBackwardValues {
+  /** LSTM: (H) the part of κ(t) = ∂J/∂c(t) that came back from step t + 1, κ(t+1) ∘ f(t+1) (zero at T). */
+  kappaIn?: Float64Array;
+  /** LSTM: (H) κ(t) ∘ f(t), what this step passes back to c(t−1) (L.11). */
+  kappaOut?: Float64Array;
+}
+
+/**
+ * A cell walked one step at a time on a batch of one row (s.rows = 1), forward t = 1..T then
+ * backward t = T..1. The cell keeps what it carries besides h (the LSTM's c and κ) itself.
+ */
+export interface CellDerivation {
+  /** z (G) holds the input half Wx·x(t) + b1 on entry; writes h(t) into h from h(t−1) = hPrev. */
+  forward(z: FloatArray, h: FloatArray, hPrev: FloatArray): CellStepValues;
+  /**
+   * From γ(t) = gamma (Trick 2's sum), step t's h(t) and its forward values, writes dz (G) = ∂J/∂z(t)
+   * and gammaPrev = Whᵀ dz(t), the part of γ(t−1) that flows back through step t (6.2).
+   */
+  backward(gammaPrev: FloatArray, dz: FloatArray, gamma: FloatArray, h: FloatArray, step: CellStepValues): CellBackwardValues;
 }
 
 /** One layer's cell: the step functions of the sweep, over caches it owns. */

@@ -109,4 +109,17 @@ export const rnnCell: CellType = {
     },
     inputGradientSource: (dz) => dz,
   }),
+  derivation: (k, WhForward, WhBackward, s) => ({
+    forward(z, h, hPrev) {
+      recurrentPreactivation(k, z, hPrev, WhForward, s); // (1.1) z(t) += Wh·h(t−1)
+      const values = { z: Float64Array.from(z) };
+      activationForward(k, s.activation, z, s.hidden); // (1.2) in place: z → h(t)
+      h.set(z);
+      return values;
+    },
+    backward(gammaPrev, dz, gamma, h) {
+      rnnCellBackwardStep(k, gammaPrev, dz, gamma, h, WhBackward, s); // dz(t) = γ(t) ∘ σ'(z(t)); (6.2) γ(t−1) = Whᵀ dz(t)
+      return {};
+    },
+  }),
 };

@@ -13,11 +13,14 @@ export interface TokenizerOptions {
   lowercase: boolean;
   /** Word tokenizers: pieces seen fewer times become the unknown token. */
   minCount?: number;
+  /** Word tokenizers: at most this many tokens ('\n' and the unknown token included). */
+  maxVocab?: number;
 }
 
 /** The vocabulary of a training text. */
 export function tokenizerForText(text: string, options: TokenizerOptions): Tokenizer {
-  if (options.kind === 'word') return WordTokenizer.fromText(text, { lowercase: options.lowercase, minCount: options.minCount ?? DEFAULT_MIN_COUNT });
+  if (options.kind === 'word')
+    return WordTokenizer.fromText(text, { lowercase: options.lowercase, minCount: options.minCount ?? DEFAULT_MIN_COUNT, maxSize: options.maxVocab });
   return CharTokenizer.fromText(text, { lowercase: options.lowercase });
 }
 

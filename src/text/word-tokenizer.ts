@@ -22,7 +22,8 @@
  * unchanged; other spacing comes back normalised ("a ,b" → "a, b").
  *
  * The vocabulary is '\n', the unknown token '<unk>', then the pieces seen at
- * least `minCount` times in the training text, most frequent first. Any other
+ * least `minCount` times in the training text, most frequent first, at most
+ * `maxSize` tokens in all (the output layer has a row per token). Any other
  * piece encodes as '<unk>' (encoding never fails), so with minCount 2 the
  * model learns from the words seen once what to do with words it has never
  * seen (in validation text, a prime, or text to score).
@@ -34,6 +35,14 @@ import { END_OF_SEQUENCE, TokenVocabulary, type Tokenizer, type TokenizerSpec } 
 export const UNKNOWN_TOKEN = '<unk>';
 /** Words seen fewer times than this in the training text become UNKNOWN_TOKEN. */
 export const DEFAULT_MIN_COUNT = 2;
+/**
+ * A word vocabulary holds at most this many tokens ('\n' and '<unk>' included): the rarer words become
+ * '<unk>'. 10,000 is the Penn Treebank's vocabulary; with 256 hidden units the output layer is then
+ * 2.6 M weights, and a text of 100 MB does not make it grow.
+ */
+export const DEFAULT_MAX_VOCABULARY = 10_000;
+/** The fewest tokens a word vocabulary can have: '\n', '<unk>' and two pieces to tell apart. */
+export const MIN_VOCABULARY = 4;
 
 const WORD = String.raw`[\p{L}\p{M}\p{N}]+(?:(?:['’\-‐]|(?<=\p{N})[.,:](?=\p{N}))[\p{L}\p{M}\p{N}]+)*`;
 /** A word, a line end, or one other visible character with its combining marks. */
@@ -46,6 +55,24 @@ const STRAIGHT_QUOTES = new Set(['"', "'"]);
 /** The pieces of a text, in order: words, '\n' and single marks (spaces dropped). */
 export function splitWords(text: string): string[] {
   return text.match(PIECE) ?? [];
+}
+
+/**
+ * Where a text read in parts may be cut without changing its pieces: just after its last white-space
+ * character (0 if it has none). No piece holds white space but the lone '\n', so the pieces of
+ * `text.slice(0, cut)` followed by those of the rest (with whatever comes after) are the pieces of the
+ * whole; lower-casing is not changed either (its one context rule, Greek final sigma, stops at white space).
+ */
+export function pieceBoundary(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) if (/\s/.test(text[i])) return i + 1;
+  return 0;
+}
+
+/** Adds the pieces of `text` (already normalised), '\n' excepted, to `counts`; returns how many pieces it has, '\n' included. */
+export function countWords(text: string, counts: Map<string, number>): number {
+  const pieces = splitWords(text);
+  for (const piece of pieces) if (piece !== END_OF_SEQUENCE) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+  return pieces.length;
 }
 
 /** Joins pieces into text by the spacing rules above. */
@@ -78,6 +105,15 @@ export interface WordTokenizerOptions {
   unknown?: string;
 }
 
+/** How a word vocabulary is chosen from a text's counts. */
+export interface WordVocabularyOptions {
+  lowercase?: boolean;
+  /** Pieces seen fewer times become the unknown token (default DEFAULT_MIN_COUNT). */
+  minCount?: number;
+  /** At most this many tokens, '\n' and the unknown token included (default DEFAULT_MAX_VOCABULARY). */
+  maxSize?: number;
+}
+
 /** Words and punctuation marks as tokens; words seen fewer than minCount times become the unknown token. */
 export class WordTokenizer extends TokenVocabulary implements Tokenizer {
   readonly kind = 'word' as const;
@@ -104,17 +140,22 @@ export class WordTokenizer extends TokenVocabulary implements Tokenizer {
 
   /**
    * The vocabulary of a text: '\n', '<unk>', then every piece seen at least
-   * `minCount` times, most frequent first (ties in code-unit order).
+   * `minCount` times, most frequent first (ties in code-unit order), at most `maxSize` tokens in all.
    */
-  static fromText(text: string, options: { lowercase?: boolean; minCount?: number } = {}): WordTokenizer {
-    const minCount = options.minCount ?? DEFAULT_MIN_COUNT;
+  static fromText(text: string, options: WordVocabularyOptions = {}): WordTokenizer {
     const counts = new Map<string, number>();
-    for (const piece of splitWords(options.lowercase ? text.toLowerCase() : text)) {
-      if (piece !== END_OF_SEQUENCE) counts.set(piece, (counts.get(piece) ?? 0) + 1);
-    }
+    countWords(options.lowercase ? text.toLowerCase() : text, counts);
+    return WordTokenizer.fromCounts(counts, options);
+  }
+
+  /** The vocabulary of a text whose pieces were counted (countWords), maybe part by part, as fromText builds it. */
+  static fromCounts(counts: ReadonlyMap<string, number>, options: WordVocabularyOptions = {}): WordTokenizer {
+    const minCount = options.minCount ?? DEFAULT_MIN_COUNT;
+    const maxSize = options.maxSize ?? DEFAULT_MAX_VOCABULARY;
     const kept = [...counts].filter(([, count]) => count >= minCount);
     kept.sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0));
-    return new WordTokenizer([END_OF_SEQUENCE, UNKNOWN_TOKEN, ...kept.map(([piece]) => piece)], { lowercase: options.lowercase });
+    const words = kept.slice(0, Math.max(0, maxSize - 2)).map(([piece]) => piece);
+    return new WordTokenizer([END_OF_SEQUENCE, UNKNOWN_TOKEN, ...words], { lowercase: options.lowercase });
   }
 
   get unknownId(): number {

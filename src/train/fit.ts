@@ -7,7 +7,6 @@
  */
 import type { FloatArray } from '../core/arrays.js';
 import { BpttError } from '../core/errors.js';
-import { chooseMode } from '../data/auto-mode.js';
 import { MAX_LINE_LENGTH, textLines, type Sequence } from '../data/sequences.js';
 import type { TokenStreams } from '../data/stream.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -16,6 +15,7 @@ import { RnnModel } from '../model/rnn-model.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import type { TrainingDataRecord } from '../io/model-file.js';
 import {
+  autoRecipe,
   DEFAULT_RECIPE,
   fingerprint,
   modelConfigOf,
@@ -23,7 +23,6 @@ import {
   prepareStreams,
   PRESETS,
   streamEvaluateEvery,
-  TEXT_RECIPE,
   trainOptionsOf,
   type Recipe,
 } from './recipe.js';
@@ -75,10 +74,9 @@ export interface FitResult {
 
 /**
  * The recipe of a run: the preset, or DEFAULT_RECIPE for a list of lines, or for one string the
- * recipe its shape calls for (data/auto-mode.ts: a list of short lines → DEFAULT_RECIPE, running
- * text → TEXT_RECIPE, mode stream), with the options applied. Word tokens cannot stream (their
- * vocabulary needs the whole text counted first): running text in words trains in mode lines, or
- * in chunks when a line is too long for mode lines.
+ * recipe mode auto picks, as `bptt train` does (autoRecipe: a list of short lines → DEFAULT_RECIPE,
+ * running text → TEXT_RECIPE, mode stream, unless it is too short for its streams), with the options
+ * applied. A text in mode lines with a line too long for it trains in chunks.
  */
 export function fitRecipe(texts: string | readonly string[], options: FitOptions = {}): Recipe {
   if (options.preset !== undefined && !(options.preset in PRESETS)) {
@@ -87,8 +85,7 @@ export function fitRecipe(texts: string | readonly string[], options: FitOptions
   checkRecipeOptions(options, FIT_ONLY_OPTIONS);
   let base = DEFAULT_RECIPE;
   if (options.preset !== undefined) base = PRESETS[options.preset];
-  else if (options.mode === undefined && typeof texts === 'string' && (options.tokens ?? 'char') === 'char' && chooseMode(texts).mode === 'stream')
-    base = TEXT_RECIPE;
+  else if (options.mode === undefined && typeof texts === 'string') base = autoRecipe(texts, options.tokens ?? 'char').recipe;
   const recipe = recipeOf(options, base);
   const lines = typeof texts === 'string' ? textLines(texts) : texts;
   if (options.mode === undefined && recipe.mode === 'lines' && lines.some((line) => line.length > MAX_LINE_LENGTH)) recipe.mode = 'chunks';
@@ -108,8 +105,6 @@ export async function fit(texts: string | readonly string[], options: FitOptions
   let validation: readonly Sequence[] | TokenStreams;
   let lines: string[] = [];
   if (recipe.mode === 'stream') {
-    if (recipe.tokens !== 'char')
-      throw new BpttError('mode stream reads characters only', "use tokens: 'char' with mode stream, or mode lines/chunks for word tokens");
     const data = prepareStreams(text, recipe, source);
     ({ tokenizer, train } = data);
     validation = data.validation ?? [];

@@ -15,8 +15,12 @@
  * - the growth of the workspace: a buffer that must grow is re-allocated at 1.5× and the WebAssembly
  *   heap never reuses the old one, so up to 3× the final size is counted (1 + 2/3 + 4/9 + …).
  */
+import type { Sequence } from '../data/sequences.js';
+import { TokenStreams } from '../data/stream.js';
 import { gatesPerUnit, statesPerUnit, type ModelConfig } from '../model/config.js';
 import { parameterSpecs } from '../model/rnn-model.js';
+import { createOptimizer } from '../optim/create-optimizer.js';
+import { trainOptionsOf, type Recipe } from './recipe.js';
 
 /** What a run's memory depends on besides the model: batch, steps, threads, optimizer arrays, evaluation. */
 export interface RunShape {
@@ -97,5 +101,45 @@ export function trainingMemory(config: ModelConfig, run: RunShape): MemoryEstima
     weights: bytesPer * weights,
     activations: bytesPer * activations,
     threads: bytesPer * replicas,
+  };
+}
+
+/** The optimizer's state arrays a recipe trains with (Adagrad 1, Adam 2, …): RunShape.optimizerArrays. */
+export function optimizerArrays(recipe: Recipe): number {
+  return Object.keys(createOptimizer(trainOptionsOf(recipe).optimizer ?? { name: 'adagrad' }, 1, 'float32').state).length;
+}
+
+/** The sum of the `rows` longest sequences' lengths: the positions of the worst batch of that many rows. */
+function longest(sequences: readonly Sequence[], rows: number): number {
+  return sequences
+    .map((s) => s.input.length)
+    .sort((a, b) => b - a)
+    .slice(0, rows)
+    .reduce((sum, n) => sum + n, 0);
+}
+
+/** The shape of a run of `recipe` on its data with `threads` threads, as trainingMemory counts it. */
+export function runShapeOf(
+  recipe: Recipe,
+  train: readonly Sequence[] | TokenStreams,
+  validation: readonly Sequence[] | TokenStreams,
+  threads: number,
+): RunShape {
+  const streams = train instanceof TokenStreams;
+  const batchSize = recipe.batchSize;
+  // (A loop, not Math.max(...lengths): a text in mode chunks can make millions of sequences.)
+  const steps = streams ? recipe.seqLength : (train as readonly Sequence[]).reduce((most, s) => Math.max(most, s.input.length), 1);
+  const positions = streams ? batchSize * recipe.seqLength : longest(train as readonly Sequence[], batchSize);
+  const evaluationRows = validation instanceof TokenStreams ? validation.streams : Math.min(256, validation.length);
+  const evaluationPositions = validation instanceof TokenStreams ? validation.streams * recipe.seqLength : longest(validation, evaluationRows);
+  return {
+    batchSize,
+    steps,
+    positions,
+    threads,
+    optimizerArrays: optimizerArrays(recipe),
+    evaluationRows,
+    evaluationPositions,
+    dropout: (recipe.dropout ?? 0) > 0,
   };
 }

@@ -15,6 +15,7 @@ import { ACTIVATIONS, type Activation } from '../nn/activation.js';
 import { DEFAULT_LEARNING_RATES, OPTIMIZERS, type OptimizerName } from '../optim/optimizer.js';
 import { SCHEDULES, type ScheduleKind } from '../optim/schedule.js';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../text/tokenizer.js';
+import { MIN_VOCABULARY } from '../text/word-tokenizer.js';
 import type { Recipe } from './recipe.js';
 
 /**
@@ -30,6 +31,8 @@ export interface RecipeOptions {
   tokens?: TokenizerKind;
   /** Word tokens: words seen fewer times become the unknown token. */
   minCount?: number;
+  /** Word tokens: the vocabulary holds at most this many tokens ('\n' and the unknown token included); rarer words become the unknown token. */
+  maxVocab?: number;
   /** Mode stream: where documents end (the state resets there). */
   documents?: DocumentBoundary;
   /** Also evaluate every this many steps (long epochs). */
@@ -112,6 +115,7 @@ export function recipeOf(options: RecipeOptions, base: Recipe): Recipe {
   set('seqLength', options.seqLength);
   set('tokens', options.tokens);
   set('minCount', options.minCount);
+  set('maxVocab', options.maxVocab);
   set('documents', options.documents);
   set('evaluateEvery', options.evalEvery);
   set('lowercase', options.lowercase);
@@ -167,6 +171,7 @@ export interface OptionRange {
 export const OPTION_RANGES: { readonly [K in keyof RecipeOptions]?: OptionRange } = {
   seqLength: { min: 1, max: 10_000, integer: true },
   minCount: { min: 1, max: 1_000_000, integer: true },
+  maxVocab: { min: MIN_VOCABULARY, max: 1_000_000, integer: true },
   evalEvery: { min: 1, max: 1e12, integer: true },
   layers: { min: 1, max: MAX_LAYERS, integer: true },
   dropout: { min: 0, max: 0.95 },

@@ -7,7 +7,7 @@ import type { DType } from '../core/arrays.js';
 import { chooseMode, type ModeChoice } from '../data/auto-mode.js';
 import { BpttError } from '../core/errors.js';
 import { chunkSequences, lineSequences, splitValidation, textLines, type DataMode, type Sequence } from '../data/sequences.js';
-import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, type DocumentBoundary, type TokenSource, type TokenStreams } from '../data/stream.js';
+import { ArrayTokenSource, heldOutStreams, idArrayFor, splitStreams, TokenStreams, type DocumentBoundary, type TokenSource } from '../data/stream.js';
 import type { StreamReading } from '../io/model-file.js';
 import type { Cell, InitScheme, ModelConfig } from '../model/config.js';
 import type { Activation } from '../nn/activation.js';
@@ -16,7 +16,7 @@ import type { ScheduleKind } from '../optim/schedule.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
 import { END_OF_SEQUENCE, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
 import { tokenizerForText } from '../text/tokenizers.js';
-import { DEFAULT_MIN_COUNT } from '../text/word-tokenizer.js';
+import { DEFAULT_MAX_VOCABULARY, DEFAULT_MIN_COUNT, MIN_VOCABULARY, splitWords, WordTokenizer } from '../text/word-tokenizer.js';
 import type { TrainOptions } from './trainer.js';
 
 /** Everything that defines a run; the optimizer's hyperparameters (momentum, β1, β2, ε, weight decay) are OptimizerSpec's own fields. */
@@ -28,6 +28,8 @@ export interface Recipe extends Omit<OptimizerSpec, 'name'> {
   tokens: TokenizerKind;
   /** Word tokens: words seen fewer times than this become the unknown token. */
   minCount: number;
+  /** Word tokens: at most this many tokens, '\n' and the unknown token included (absent: DEFAULT_MAX_VOCABULARY). */
+  maxVocab?: number;
   /** Mode 'stream': where a document ends and the state resets (data/stream.ts); default 'blank-line'. */
   documents?: DocumentBoundary;
   /** Also evaluate every this many steps (mode 'stream' on a big text: an epoch is long). */
@@ -94,6 +96,7 @@ export const DEFAULT_RECIPE: Recipe = {
   seqLength: 32,
   tokens: 'char',
   minCount: DEFAULT_MIN_COUNT,
+  maxVocab: DEFAULT_MAX_VOCABULARY,
   lowercase: false,
   dropWhitespaceChunks: false,
   validationFraction: 0.1,
@@ -126,6 +129,7 @@ export const NOTEBOOK_PRESET: Recipe = {
   seqLength: 15,
   tokens: 'char',
   minCount: DEFAULT_MIN_COUNT,
+  maxVocab: DEFAULT_MAX_VOCABULARY,
   lowercase: true,
   dropWhitespaceChunks: true,
   validationFraction: 0,
@@ -176,18 +180,24 @@ export const PRESETS: Record<string, Recipe> = { seed: NOTEBOOK_PRESET };
 /** Mode auto's decision for a text, with the recipe it starts from (`bptt train` and the playground share it). */
 export interface AutoRecipe extends ModeChoice {
   recipe: Recipe;
-  /** Set when chooseMode saw running text but it is too short for TEXT_RECIPE's streams: the characters it would need. */
+  /** Set when chooseMode saw running text but it is too short for TEXT_RECIPE's streams: the tokens it would need. */
   tooShortFor?: number;
+  /** The text's tokens (characters, or words and marks with `tokens` 'word'), when it is too short. */
+  tokenCount?: number;
 }
 
 /**
  * chooseMode's decision (data/auto-mode.ts), except that running text too short to fill four batches of
  * TEXT_RECIPE's windows trains in lines: it would fill too few windows (and its held-out end fewer still).
+ * With word tokens, the windows hold words and marks, so they are what is counted.
  */
-export function autoRecipe(text: string): AutoRecipe {
+export function autoRecipe(text: string, tokens: TokenizerKind = 'char'): AutoRecipe {
   const choice = chooseMode(text);
   const least = 4 * TEXT_RECIPE.batchSize * TEXT_RECIPE.seqLength;
-  if (choice.mode === 'stream' && text.length < least) return { ...choice, mode: 'lines', recipe: DEFAULT_RECIPE, tooShortFor: least };
+  if (choice.mode === 'stream') {
+    const count = tokens === 'word' ? splitWords(text).length : text.length;
+    if (count < least) return { ...choice, mode: 'lines', recipe: DEFAULT_RECIPE, tooShortFor: least, tokenCount: count };
+  }
   return { ...choice, recipe: choice.mode === 'stream' ? TEXT_RECIPE : DEFAULT_RECIPE };
 }
 
@@ -204,6 +214,20 @@ export function streamEvaluateEvery(windowsPerEpoch: number, tokensPerStep: numb
   const byBudget = budgetSteps === undefined ? 1 : Math.ceil(budgetSteps / 10);
   const every = Math.max(10, byCost, byBudget);
   return every < windowsPerEpoch ? every : undefined;
+}
+
+/**
+ * streamEvaluateEvery for a run of `recipe` on its streams, with the budget in steps: --steps, or
+ * --epochs of windows. Undefined unless both the training and the held-out data are streams.
+ */
+export function streamEvaluationInterval(
+  recipe: Recipe,
+  train: readonly Sequence[] | TokenStreams,
+  validation: readonly Sequence[] | TokenStreams,
+): number | undefined {
+  if (!(train instanceof TokenStreams) || !(validation instanceof TokenStreams)) return undefined;
+  const budgetSteps = recipe.steps ?? (recipe.epochs !== undefined ? recipe.epochs * train.windows : undefined);
+  return streamEvaluateEvery(train.windows, recipe.batchSize * recipe.seqLength, validation.tokens, budgetSteps);
 }
 
 /** What prepareData gives: the tokenizer and the train/validation sequences. */
@@ -230,15 +254,13 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
       'there is nothing to learn; give a text with at least two different characters',
     );
   }
-  const minCount = recipe.minCount ?? DEFAULT_MIN_COUNT;
-  const vocabulary = tokenizer ?? tokenizerForText(text, { kind: recipe.tokens ?? 'char', lowercase: recipe.lowercase, minCount });
-  // A word vocabulary always holds '\n' and the unknown token: two more tokens are the least there is to learn.
-  if (!tokenizer && vocabulary.kind === 'word' && vocabulary.size < 4) {
-    throw new BpttError(
-      `${source} has fewer than two different words seen at least ${minCount} times`,
-      minCount > 1 ? 'give more text or a lower --min-count' : 'give more text',
+  const vocabulary =
+    tokenizer ??
+    checkWordVocabulary(
+      tokenizerForText(text, { kind: recipe.tokens ?? 'char', lowercase: recipe.lowercase, ...wordVocabularyOptions(recipe) }),
+      source,
+      recipe,
     );
-  }
   const unknown = vocabulary.unknownCharacter(text);
   if (unknown !== undefined) {
     throw new BpttError(
@@ -256,6 +278,31 @@ export function prepareData(rawText: string, recipe: Recipe, source: string, tok
   if (train.length === 0) throw new BpttError(`${source}: no sequences are left for training after the validation split`, 'lower --val or give more data');
   // Word tokenizers respace text (and write unknown words as <unk>), so samples are compared with the lines as decoded.
   return { tokenizer: vocabulary, train, validation, lines: lines.map((line) => vocabulary.decode(vocabulary.encode(line))) };
+}
+
+/** What of a recipe chooses a vocabulary (--tokens, --lowercase, --min-count, --max-vocab). */
+export type VocabularyRecipe = Pick<Recipe, 'lowercase'> & Partial<Pick<Recipe, 'tokens' | 'minCount' | 'maxVocab'>>;
+
+/** How a recipe chooses a word vocabulary (--min-count, --max-vocab). */
+export function wordVocabularyOptions(recipe: VocabularyRecipe): { minCount: number; maxVocab: number } {
+  return { minCount: recipe.minCount ?? DEFAULT_MIN_COUNT, maxVocab: recipe.maxVocab ?? DEFAULT_MAX_VOCABULARY };
+}
+
+/** A new vocabulary, returned as it is unless it is a word vocabulary with nothing to learn: fewer than two words kept. */
+export function checkWordVocabulary<T extends Tokenizer>(vocabulary: T, source: string, recipe: VocabularyRecipe): T {
+  // A word vocabulary always holds '\n' and the unknown token: two more tokens are the least there is to learn.
+  if (vocabulary.kind !== 'word' || vocabulary.size >= MIN_VOCABULARY) return vocabulary;
+  const { minCount } = wordVocabularyOptions(recipe);
+  throw new BpttError(
+    `${source} has fewer than two different words seen at least ${minCount} times`,
+    minCount > 1 ? 'give more text or a lower --min-count' : 'give more text',
+  );
+}
+
+/** The word vocabulary of a text counted piece by piece (countWords), as prepareData would build it from the whole text. */
+export function wordVocabularyOf(counts: ReadonlyMap<string, number>, recipe: VocabularyRecipe, source: string): WordTokenizer {
+  const { minCount, maxVocab } = wordVocabularyOptions(recipe);
+  return checkWordVocabulary(WordTokenizer.fromCounts(counts, { lowercase: recipe.lowercase, minCount, maxSize: maxVocab }), source, recipe);
 }
 
 /** The text as the tokenizer sees it and its vocabulary (`tokenizer`'s, if given), checking there is something to learn. */
@@ -290,21 +337,32 @@ export function checkVocabulary(distinct: ReadonlySet<string>, source: string, o
 
 /** What prepareStreams gives: the tokenizer and the train/validation streams. */
 export interface PreparedStreams {
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   train: TokenStreams;
   /** The held-out end of the text; absent with validationFraction 0. */
   validation?: TokenStreams;
 }
 
 /** Mode 'stream' over token ids already read (from a file, by the CLI): the training and validation streams. */
-export function streamsOf(source: TokenSource, tokenizer: CharTokenizer, recipe: Recipe): PreparedStreams {
+export function streamsOf(source: TokenSource, tokenizer: Tokenizer, recipe: Recipe): PreparedStreams {
   const options = { streams: recipe.batchSize, steps: recipe.seqLength, documents: recipe.documents ?? 'blank-line', endId: tokenizer.endId } as const;
   return { tokenizer, ...splitStreams(source, recipe.validationFraction, options, recipe.validationLimit) };
 }
 
-/** Mode 'stream' over a text in memory (a browser, a test): its ids in a compact typed array, then streamsOf. */
-export function prepareStreams(rawText: string, recipe: Recipe, source: string, tokenizer?: CharTokenizer): PreparedStreams {
-  const { text, vocabulary } = textVocabulary(rawText, recipe, source, tokenizer);
+/**
+ * Mode 'stream' over a text in memory (a browser, a test): its ids in a compact typed array, then streamsOf.
+ * Characters, or words and marks (recipe.tokens 'word', or a word `tokenizer`: its vocabulary, unknown words as '<unk>').
+ */
+export function prepareStreams(rawText: string, recipe: Recipe, source: string, tokenizer?: Tokenizer): PreparedStreams {
+  const words = (tokenizer?.kind ?? recipe.tokens ?? 'char') === 'word';
+  const { text, vocabulary } = words
+    ? {
+        text: rawText,
+        vocabulary:
+          tokenizer ??
+          checkWordVocabulary(tokenizerForText(rawText, { kind: 'word', lowercase: recipe.lowercase, ...wordVocabularyOptions(recipe) }), source, recipe),
+      }
+    : textVocabulary(rawText, recipe, source, tokenizer as CharTokenizer | undefined);
   const codes = vocabulary.encode(text, source);
   const ids = idArrayFor(vocabulary.size, codes.length);
   ids.set(codes);
@@ -391,4 +449,16 @@ export function fingerprint(text: string, previous?: string): string {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A run's identity: what fixes its trajectory (the recipe without its budget, the data's fingerprint,
+ * and `init`, which names the weights it started from), so that two runs with the same identity write
+ * the same weights at the same epoch, and model files stay bitwise reproducible (no random id).
+ * Computed once at the start; resumes keep it.
+ */
+export function runIdentity(recipe: Recipe, dataFingerprint: string, init = ''): string {
+  const { epochs, timeSeconds, steps, patience, evaluateEvery, ...trajectory } = recipe;
+  void [epochs, timeSeconds, steps, patience, evaluateEvery];
+  return fingerprint(`${JSON.stringify(trajectory)}|${dataFingerprint}|${init}`);
 }

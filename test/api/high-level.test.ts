@@ -93,7 +93,7 @@ describe('train / sample / score / toBytes / loadModel', () => {
   });
 
   it('a model of running text streams, keeps how it read the text in its file, and samples passages', async () => {
-    const prose = 'The rain in the valley fell all night, and by morning the river had risen over the old stone bridge.\n\n'.repeat(40);
+    const prose = 'The rain in the valley fell all night, and by morning the river had risen over the old stone bridge.\n\n'.repeat(90); // 9,180 characters: long enough for the text recipe's streams (autoRecipe)
     const streamed = await train(prose, { steps: 4, hidden: 16, embed: 8, seqLength: 16, batch: 4 });
     expect(streamed.stream).toEqual({ streams: 4, steps: 16, documents: 'blank-line' });
     expect(streamed.trainingLines).toEqual([]);

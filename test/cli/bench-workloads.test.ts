@@ -34,6 +34,22 @@ describe('bptt bench workloads', () => {
     });
     expect(WORKLOADS.seed.recipe.dropout ?? 0).toBe(0);
   });
+
+  it("text: issue 15's long-text recipe, an LSTM of 256 over an embedding of 64, 32 streams × windows of 64, dropout 0.4", () => {
+    expect(WORKLOADS.text.recipe).toMatchObject({
+      mode: 'stream',
+      cell: 'lstm',
+      layers: 1,
+      hidden: 256,
+      embed: 64,
+      batchSize: 32,
+      seqLength: 64,
+      dropout: 0.4,
+      learningRate: 0.04,
+      clip: 5,
+      dtype: 'float32',
+    });
+  });
 });
 
 describe('what bptt bench reports besides tokens/s', () => {

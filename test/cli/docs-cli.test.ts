@@ -40,4 +40,15 @@ describe('docs/cli.md', () => {
       for (const option of command.options) expect(page, `${command.name()} ${option.long}`).toContain(`\`${option.long}`);
     }
   });
+
+  it('documents the subcommands (bptt export onnx, bptt export pytorch) in sections of their own, every flag with its value', () => {
+    const page = cliReference();
+    const subcommands = createProgram().commands.flatMap((command) => command.commands.map((sub) => ({ name: `${command.name()} ${sub.name()}`, sub })));
+    expect(subcommands.map((s) => s.name).sort()).toEqual(['export onnx', 'export pytorch']);
+    for (const { name, sub } of subcommands) {
+      const section = page.split(`## \`bptt ${name}\``)[1]?.split('\n## ')[0] ?? '';
+      expect(section, name).not.toBe('');
+      for (const option of sub.options) expect(section, `${name} ${option.flags}`).toContain(`\`${option.flags}\``);
+    }
+  });
 });

@@ -86,6 +86,7 @@ const FLAGS: Record<string, { base: string[]; flags: Record<string, Kind> }> = {
       '--threads': integer(1, 64),
       '--tokens': choice(TOKENIZER_KINDS),
       '--min-count': integer(1, 1_000_000),
+      '--max-vocab': integer(4, 1_000_000),
       '--documents': choice(DOCUMENT_BOUNDARIES),
       '--eval-every': integer(1, 1e12),
       '--optimizer': choice(OPTIMIZERS),

@@ -7,14 +7,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, readStreamCorpus } from '../../src/cli/token-file.js';
-import { BpttError, CharTokenizer, fingerprint } from '../../src/index.js';
+import { CHUNK_BYTES, MAX_UNSPACED, readStreamCorpus, type StreamReadOptions } from '../../src/cli/token-file.js';
+import { BpttError, CharTokenizer, fingerprint, WordTokenizer, type Tokenizer } from '../../src/index.js';
 import { describeRun, expectSameTensors, freshDir, runCli } from './cli-helpers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bptt-token-file-'));
 const CHUNK = CHUNK_BYTES;
 
-function readAll(path: string, options = { lowercase: false }, tokenizer?: CharTokenizer) {
+function readAll(path: string, options: StreamReadOptions = { lowercase: false }, tokenizer?: Tokenizer) {
   const corpus = readStreamCorpus(path, options, tokenizer);
   const ids = new Int32Array(corpus.tokens.length);
   corpus.tokens.read(0, ids);
@@ -78,6 +78,78 @@ describe('readStreamCorpus', () => {
     expect(() => readStreamCorpus(path, { lowercase: false }, new CharTokenizer(['\n', 'a', 'b', 'c']))).toThrowError(
       /contains "q", which is not in the model's vocabulary/,
     );
+  });
+});
+
+describe('readStreamCorpus with word tokens', () => {
+  /** Words of every length (some straddle the chunk boundaries), marks, numbers, line ends and blank lines (seeded). */
+  function wordText(characters: number): string {
+    const words = ['The', 'river', 'ran', 'past', 'Ænid', 'café', 'über', "don't", 'well-known', '3.14', '1,000', '🦕', 'a', 'x'.repeat(300)];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let text = '';
+    while (text.length < characters)
+      text += `${words[Math.floor(next() * words.length)]}${next() < 0.1 ? ',' : ''}${next() < 0.05 ? '\n\n' : next() < 0.1 ? '\n' : ' '}`;
+    return text;
+  }
+
+  it('counts and encodes a file over several chunks as WordTokenizer does the whole text', () => {
+    const text = wordText(3 * CHUNK);
+    const path = join(folder, 'words.txt');
+    writeFileSync(path, text.replace(/\n/g, '\r\n'));
+    for (const lowercase of [false, true]) {
+      const { corpus, ids } = readAll(path, { tokens: 'word', lowercase, minCount: 2 });
+      const expected = WordTokenizer.fromText(text, { lowercase, minCount: 2 });
+      expect(corpus.tokenizer.tokens).toEqual(expected.tokens);
+      expect(corpus.tokenizer.tokens).toContain(lowercase ? 'ænid' : 'Ænid');
+      expect(Array.from(ids)).toEqual(expected.encode(text));
+      expect(corpus.fingerprint).toBe(fingerprint(text));
+      expect(corpus.unknown).toBe(0);
+      corpus.close();
+    }
+  });
+
+  it('keeps a given vocabulary: words outside it read as <unk>, and are counted', () => {
+    const path = join(folder, 'known.txt');
+    writeFileSync(path, 'the cat sat on the mat.\nthe dog sat.\n');
+    const known = new WordTokenizer(['\n', '<unk>', 'the', 'sat', '.']);
+    const { corpus, ids } = readAll(path, { lowercase: false }, known);
+    expect(corpus.tokenizer).toBe(known);
+    expect(known.decode(ids)).toBe('the <unk> sat <unk> the <unk>.\nthe <unk> sat.\n');
+    expect(corpus.unknown).toBe(4);
+    corpus.close();
+  });
+
+  it('keeps at most --max-vocab tokens, the most frequent', () => {
+    const path = join(folder, 'capped.txt');
+    writeFileSync(path, `${'a '.repeat(9)}${'b '.repeat(8)}${'c '.repeat(7)}${'d '.repeat(6)}\n`);
+    const { corpus } = readAll(path, { tokens: 'word', lowercase: false, minCount: 1, maxVocab: 4 });
+    expect(corpus.tokenizer.tokens).toEqual(['\n', '<unk>', 'a', 'b']);
+    expect(corpus.unknown).toBe(13);
+    corpus.close();
+  });
+
+  it('past the counting limit, forgets the rarest words and keeps the frequent ones', () => {
+    const path = join(folder, 'many.txt');
+    const rare = Array.from({ length: 3000 }, (_, i) => `w${i}`);
+    // Frequent words throughout, one rare word among every three tokens.
+    writeFileSync(path, rare.map((word, i) => `${i % 2 ? 'the' : 'a'} ${word} ${i % 3 ? 'sea' : 'ship'}`).join('\n'));
+    const exact = readAll(path, { tokens: 'word', lowercase: false, minCount: 1 });
+    expect(exact.corpus.tokenizer.size).toBe(2 + 4 + 3000);
+    exact.corpus.close();
+    const bounded = readAll(path, { tokens: 'word', lowercase: false, minCount: 1, countingLimit: 100 });
+    expect(bounded.corpus.tokenizer.tokens.slice(2, 6).sort()).toEqual(['a', 'sea', 'ship', 'the']);
+    expect(bounded.corpus.tokenizer.size).toBeLessThanOrEqual(2 + 100);
+    expect(Array.from(bounded.ids)).toHaveLength(exact.ids.length);
+    bounded.corpus.close();
+  });
+
+  it('refuses a text without spaces, and one without two words to tell apart', () => {
+    const path = join(folder, 'unspaced.txt');
+    writeFileSync(path, 'x'.repeat(MAX_UNSPACED + 10));
+    expect(() => readStreamCorpus(path, { tokens: 'word', lowercase: false })).toThrowError(/characters without a space or line end.*; use --tokens char/);
+    writeFileSync(path, 'one one one two\n');
+    expect(() => readStreamCorpus(path, { tokens: 'word', lowercase: false })).toThrowError(/fewer than two different words seen at least 2 times/);
   });
 });
 

@@ -163,9 +163,14 @@ describe.concurrent('2 and 3. a resume keeps its run’s files, from any folder'
 });
 
 describe.concurrent('4. sizes that do not fit are refused before training', () => {
-  it('--hidden 4096 (in the flag range) says what it needs, the WebAssembly limit and which flag to lower', async () => {
-    const result = await runCliAsync(freshDir(), ['train', '--hidden', '4096', '--epochs', '1', '--print', '0']);
-    expectUserError(result, ['needs about', 'GiB', 'WebAssembly heap', '--hidden']);
+  it("--hidden 4096 --batch 128 (in the flags' ranges) says what it needs, the kernels' limit and which flag to lower", async () => {
+    const result = await runCliAsync(freshDir(), ['train', '--hidden', '4096', '--batch', '128', '--epochs', '1', '--print', '0']);
+    expectUserError(result, ['needs about', 'GiB', "kernels' heap", '--hidden']);
+  });
+
+  it("--hidden 3000 is past the WebAssembly kernels' 1 GiB, and --backend reference is named as the way out", async () => {
+    const result = await runCliAsync(freshDir(), ['train', '--hidden', '3000', '--backend', 'wasm-relaxed', '--epochs', '1', '--print', '0']);
+    expectUserError(result, ['needs about 1.96 GiB', "wasm-relaxed kernels' heap of 1.00 GiB", '--backend reference', '--hidden']);
   });
 
   it('a huge batch of long windows in mode stream names --batch or --seq-length', async () => {
@@ -188,7 +193,7 @@ describe.concurrent('4. sizes that do not fit are refused before training', () =
       '--val',
       '0',
     ]);
-    expectUserError(result, ['needs about', 'WebAssembly heap', '--batch', '--seq-length']);
+    expectUserError(result, ['needs about', "kernels' heap", '--batch', '--seq-length']);
   });
 });
 

@@ -31,6 +31,23 @@ describe('Random', () => {
     expect(Math.abs(squares / n - 1)).toBeLessThan(0.05);
   });
 
+  it("draws dropout masks from the generator's own 32-bit draws, in turn, and continues after them", () => {
+    const p = 0.3;
+    const mask = new Float32Array(10_001);
+    const fast = new Random(11, 2);
+    fast.dropoutMask(mask, p, 1 / (1 - p));
+    const slow = new Random(11, 2);
+    const expected = Float32Array.from(mask, () => (slow.nextUint32() < Math.floor(p * 2 ** 32) ? 0 : 1 / (1 - p)));
+    expect(mask).toEqual(expected);
+    expect(fast.getState()).toEqual(slow.getState());
+    const dropped = mask.filter((value) => value === 0).length / mask.length;
+    expect(dropped).toBeGreaterThan(0.28);
+    expect(dropped).toBeLessThan(0.32);
+    const none = new Float64Array(100);
+    new Random(1).dropoutMask(none, 0, 1);
+    expect(none.every((value) => value === 1)).toBe(true);
+  });
+
   it('shuffles to a permutation', () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
     const shuffled = new Random(3).shuffle([...items]);

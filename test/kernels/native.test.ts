@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon, NativeKernels, nativeInstructionSets, Random, referenceKernels as reference, type Kernels } from '../../src/index.js';
+import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
 import { repoRoot } from '../helpers.js';
 
 const { addon, reason } = loadNativeAddon();
@@ -156,6 +157,41 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
     }
   });
 
+  it('has every kernel of the signature table, and takes its parameters: arrays of the declared lengths run, one element short is refused', () => {
+    const k = kernels();
+    const dims = { m: 3, k: 4, n: 5, rows: 3, cols: 4, hidden: 2, vocab: 5, length: 7 };
+    const scalar = (type: string, name: string) =>
+      type === 'bool' ? name === 'accumulate' : type === 'dtype' ? 'float32' : name in dims ? dims[name as keyof typeof dims] : 0.5;
+    let calls = 0;
+    for (const name of Object.keys(KERNEL_SIGNATURES) as KernelName[]) {
+      const params = kernelParams(KERNEL_SIGNATURES[name]);
+      expect((k as unknown as Record<string, (...args: unknown[]) => unknown>)[name].length, name).toBe(params.length);
+      if (name === 'allocate' || name === 'packedSize') continue; // host-side: the shared memory, packedSize
+      expect(typeof addon!.kernels[isa][name], name).toBe('function');
+      // A length is an expression of the scalars (and of this, the kernels); an array sized by its own length is any size.
+      const lengthOf = (expression: string, own: string) =>
+        expression === `${own}.length`
+          ? own === 'packed'
+            ? k.packedSize('float32', dims.k, dims.n)
+            : dims.vocab * dims.cols
+          : (Function(...Object.keys(dims), 'packed', `return ${expression}`).call(k, ...Object.values(dims), new Float32Array(1)) as number);
+      const argumentsWith = (short?: string) =>
+        params.map((p) => {
+          if (p.kind === 'scalar') return scalar(p.type, p.name);
+          const length = lengthOf(p.length, p.name) - (p.name === short ? 1 : 0);
+          return p.element === 'int32' ? new Int32Array(length) : new Float32Array(length);
+        });
+      const call = (args: unknown[]) => (k as unknown as Record<string, (...args: unknown[]) => unknown>)[name](...args);
+      expect(() => call(argumentsWith()), name).not.toThrow();
+      for (const p of params) {
+        if (p.kind !== 'array' || p.length === `${p.name}.length`) continue;
+        expect(() => call(argumentsWith(p.name)), `${name} with ${p.name} one element short`).toThrow(RangeError);
+        calls++;
+      }
+    }
+    expect(calls).toBeGreaterThan(70);
+  });
+
   it('refuses calls whose sizes exceed the arrays, out-of-vocabulary ids and mixed float types (RangeError, nothing written)', () => {
     const k = kernels();
     const out = new Float32Array(6);
@@ -169,6 +205,24 @@ describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
     expect(zeroed).toBeInstanceOf(Float64Array);
     expect(zeroed.length).toBe(1001);
     expect(zeroed.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe.runIf(addon)("the native kernels' memory", () => {
+  it('holds arrays past 2 GiB (the top pointer is unsigned), and a request that does not fit leaves it usable', () => {
+    const k = NativeKernels.create();
+    const filler = k.allocate('float32', 2 ** 29 + 1024); // 2 GiB and a little: what follows lies past 2³¹ bytes
+    expect(filler.byteOffset + filler.byteLength).toBeGreaterThan(2 ** 31);
+    const a = k.allocate('float32', 16);
+    const b = k.allocate('float32', 16);
+    expect(a.byteOffset).toBeGreaterThan(2 ** 31);
+    a.fill(1.5);
+    b.fill(2);
+    k.add(a, b, 16); // the kernel reads and writes there
+    expect(Array.from(a)).toEqual(Array(16).fill(3.5));
+    expect(() => k.allocate('float32', 2 ** 29)).toThrow(/memory is full/); // 2 GiB more is past the 4 GiB limit
+    const c = k.allocate('float32', 16);
+    expect(c.byteOffset).toBe(b.byteOffset + 64);
   });
 });
 

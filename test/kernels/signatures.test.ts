@@ -1,10 +1,13 @@
 /**
  * The signature table (src/kernels/signatures.ts) is the one declaration of every kernel: the
- * WebAssembly wrappers are generated from it, and every backend's functions take its parameters.
+ * Kernels interface's function types (named parameters) and the WebAssembly wrappers are generated
+ * from it, and every backend's functions take its parameters.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { generatedCallsPath, kernelCallsSource } from '../../scripts/generate-kernel-calls.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { DType, FloatArray } from '../../src/core/arrays.js';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { generatedCallsPath, generatedFunctionsPath, kernelCallsSource, kernelFunctionsSource } from '../../scripts/generate-kernel-calls.js';
 import { referenceKernels } from '../../src/index.js';
 import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
 import { bytesBase64 } from '../../src/kernels/wasm/generated/scalar.js';
@@ -15,6 +18,17 @@ const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 describe('the kernel signature table', () => {
   it('generated the committed WebAssembly wrappers (npm run gen:kernels)', () => {
     expect(readFileSync(generatedCallsPath, 'utf8')).toBe(kernelCallsSource());
+  });
+
+  it('generated the committed function types of the Kernels interface (npm run gen:kernels)', () => {
+    expect(readFileSync(generatedFunctionsPath, 'utf8')).toBe(kernelFunctionsSource());
+  });
+
+  it('reads every line, and refuses text that is no parameter or a type it does not know', () => {
+    for (const name of names) expect(() => kernelParams(KERNEL_SIGNATURES[name]), name).not.toThrow();
+    expect(() => kernelParams({ params: 'out:F[n]! n:int, scale:float', returns: 'void' })).toThrow(/cannot read ','/);
+    expect(() => kernelParams({ params: 'out:F[n]! n:integer', returns: 'void' })).toThrow(/n has the unknown type 'integer'/);
+    expect(() => kernelParams({ params: 'out:F[n! n:int', returns: 'void' })).toThrow(/cannot read/);
   });
 
   it('lists every kernel the reference backend has, with its parameter count', () => {
@@ -52,5 +66,26 @@ describe('the kernel signature table', () => {
         .filter((p) => p.kind === 'array' && p.output)
         .map((p) => p.name),
     ).toEqual(['out']);
+  });
+});
+
+describe('the Kernels interface is the table (KernelMethods in signatures.ts)', () => {
+  it('has a function type for every line (a typecheck: npx tsc fails otherwise)', () => {
+    expectTypeOf<Extract<Kernels[KernelName], string>>().toEqualTypeOf<never>();
+    expect(names.length).toBeGreaterThan(30);
+  });
+
+  it('gives each kernel the types its line declares', () => {
+    expectTypeOf<Kernels['matmulABt']>().toEqualTypeOf<
+      (out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean) => void
+    >();
+    expectTypeOf<Kernels['allocate']>().toEqualTypeOf<(dtype: DType, length: number) => FloatArray>();
+    // A length with a ':' of its own (a conditional expression) is read as one length.
+    expectTypeOf<Kernels['pack']>().toEqualTypeOf<(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean) => void>();
+    expectTypeOf<Kernels['softmaxCrossEntropy']>().toEqualTypeOf<
+      (logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number) => number
+    >();
+    expectTypeOf<Parameters<Kernels['rmspropStep']>[3]>().toEqualTypeOf<FloatArray | null>();
+    expectTypeOf<Kernels>().toHaveProperty('name').toEqualTypeOf<string>();
   });
 });

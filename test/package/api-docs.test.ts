@@ -27,5 +27,15 @@ describe('npm run docs:api', () => {
     ]) {
       expect(existsSync(join(out, page)), page).toBe(true);
     }
+    // A kernel shows its parameters by name and its doc comment from the signature table (src/kernels/signatures.ts).
+    const kernels = readFileSync(join(out, 'interfaces/index.Kernels.html'), 'utf8')
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/&gt;/g, '>')
+      .replace(/&[a-z]+;|&#\d+;/g, ' ')
+      .replace(/\s+/g, ' ');
+    expect(kernels).toMatch(
+      /matmulABt : \( out : FloatArray , a : FloatArray , b : FloatArray , m : number , k : number , n : number , accumulate : boolean ,? \) => void/,
+    );
+    expect(kernels).toContain('Overwrites out unless accumulate.');
   }, 180_000);
 });

@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RECIPE, evaluate, fit, fitRecipe, OPTION_RANGES, prepareData, recipeOf, TEXT_RECIPE, type TrainingProgress } from '../../src/index.js';
+import {
+  autoRecipe,
+  DEFAULT_RECIPE,
+  evaluate,
+  fit,
+  fitRecipe,
+  OPTION_RANGES,
+  prepareData,
+  recipeOf,
+  TEXT_RECIPE,
+  type TrainingProgress,
+} from '../../src/index.js';
 import { FLAGS, flagKey } from '../../src/cli/flags.js';
 import { dinosPath } from '../helpers.js';
 
@@ -66,7 +77,8 @@ describe('the options are checked as the flags are', () => {
 });
 
 describe('fitRecipe: the recipe a text calls for', () => {
-  const prose = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness.\n\n'.repeat(20);
+  const paragraph = 'It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness.\n\n';
+  const prose = paragraph.repeat(80); // 8,960 characters: enough for TEXT_RECIPE's streams (4 × 32 × 64 = 8,192)
 
   it('a list is lines with the defaults; one string of short lines too; running text streams with TEXT_RECIPE', () => {
     expect(fitRecipe(names)).toEqual(DEFAULT_RECIPE);
@@ -76,10 +88,18 @@ describe('fitRecipe: the recipe a text calls for', () => {
     expect(fitRecipe(prose.split('\n')).mode).toBe('lines');
   });
 
-  it('a given mode or preset wins; word tokens read running text as lines, or chunks when a line is too long', () => {
+  it('decides as bptt train does (autoRecipe): running text too short for the streams trains in lines', () => {
+    expect(autoRecipe(paragraph.repeat(20))).toMatchObject({ mode: 'lines', tooShortFor: 8192, tokenCount: paragraph.length * 20 });
+    expect(fitRecipe(paragraph.repeat(20))).toEqual(DEFAULT_RECIPE);
+    // Word tokens: the streams' windows hold words and marks, so those are counted (30 per paragraph).
+    expect(autoRecipe(prose, 'word')).toMatchObject({ mode: 'lines', tooShortFor: 8192, tokenCount: 30 * 80 });
+    expect(fitRecipe(prose, { tokens: 'word' }).mode).toBe('lines');
+    expect(fitRecipe(paragraph.repeat(300), { tokens: 'word' })).toEqual({ ...TEXT_RECIPE, tokens: 'word' });
+  });
+
+  it('a given mode or preset wins; a line too long for mode lines trains in chunks', () => {
     expect(fitRecipe(prose, { mode: 'chunks' })).toEqual({ ...DEFAULT_RECIPE, mode: 'chunks' });
     expect(fitRecipe(prose, { preset: 'seed' }).mode).toBe('chunks');
-    expect(fitRecipe(prose, { tokens: 'word' }).mode).toBe('lines');
     expect(fitRecipe('x '.repeat(3000), { tokens: 'word' }).mode).toBe('chunks');
     expect(fitRecipe(['x'.repeat(3000), 'y']).mode).toBe('chunks');
     expect(() => fitRecipe(prose, { preset: 'nope' })).toThrow(/no preset "nope"/);
@@ -130,7 +150,7 @@ describe('fit', () => {
   });
 
   it('streams a long text, and refuses what the recipe cannot train on', async () => {
-    const prose = 'the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat by the door.\n'.repeat(30);
+    const prose = 'the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat by the door.\n'.repeat(90);
     const result = await fit(prose, { ...small, steps: 3, seqLength: 16, batch: 4 });
     expect(result.recipe).toMatchObject({
       mode: 'stream',
@@ -141,6 +161,17 @@ describe('fit', () => {
     expect(result.lines).toEqual([]);
     expect(result.position.step).toBe(3);
     await expect(fit(['aaaa', 'aa'], small)).rejects.toThrow(/only one distinct character/);
-    await expect(fit(prose, { mode: 'stream', tokens: 'word' })).rejects.toThrow(/mode stream reads characters only/);
+    await expect(fit(prose, { mode: 'stream', tokens: 'word', minCount: 100 })).rejects.toThrow(/fewer than two different words seen at least 100 times/);
+  });
+
+  it('streams word tokens: the vocabulary counted over the text, windows of words and marks', async () => {
+    const prose = 'the quick brown fox jumps over the lazy dog, while the cat sleeps on the warm mat.\n\n'.repeat(20);
+    const result = await fit(prose, { ...small, mode: 'stream', tokens: 'word', steps: 3, seqLength: 8, batch: 4 });
+    expect(result.recipe).toMatchObject({ mode: 'stream', tokens: 'word' });
+    expect(result.tokenizer.kind).toBe('word');
+    expect(result.tokenizer.tokens.slice(0, 3)).toEqual(['\n', '<unk>', 'the']);
+    expect(result.tokenizer.size).toBe(2 + 16); // '\n', <unk>, 14 words, ',' and '.'
+    expect(result.position.step).toBe(3);
+    expect(Number.isFinite(result.validationLoss)).toBe(true);
   });
 });

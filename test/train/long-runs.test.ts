@@ -21,6 +21,7 @@ import {
   trainOptionsOf,
   type Recipe,
 } from '../../src/index.js';
+import { runIdentity, streamEvaluationInterval } from '../../src/train/recipe.js';
 import { dinosPath } from '../helpers.js';
 
 const dinos = readFileSync(dinosPath, 'utf8');
@@ -84,6 +85,31 @@ describe('streamEvaluateEvery', () => {
     expect(streamEvaluateEvery(10_000, 2048, 110_000, 8000)).toBe(800);
     expect(streamEvaluateEvery(10_000, 2048, 1000)).toBe(10);
     expect(streamEvaluateEvery(300, 2048, 110_000)).toBeUndefined(); // the epoch ends first
+  });
+
+  it("streamEvaluationInterval: bptt train's interval, the budget in steps (--steps, else --epochs of windows), streams only", () => {
+    const recipe: Recipe = { ...TEXT_RECIPE, seqLength: 20, batchSize: 6 };
+    const { train, validation } = prepareStreams(dinos, recipe, 'dinos.txt');
+    const interval = (r: Recipe) =>
+      streamEvaluateEvery(train.windows, r.batchSize * r.seqLength, validation!.tokens, r.steps ?? (r.epochs ?? NaN) * train.windows);
+    expect(streamEvaluationInterval({ ...recipe, steps: 1400 }, train, validation!)).toBe(interval({ ...recipe, steps: 1400 }));
+    expect(streamEvaluationInterval({ ...recipe, steps: 1400 }, train, validation!)).toBe(140); // 150 windows an epoch: at most 10 evaluations in 1400 steps
+    expect(streamEvaluationInterval({ ...recipe, steps: undefined, epochs: 40 }, train, validation!)).toBe(
+      interval({ ...recipe, steps: undefined, epochs: 40 }),
+    );
+    expect(streamEvaluationInterval({ ...recipe, steps: undefined, epochs: 1 }, train, validation!)).toBe(interval({ ...recipe, steps: undefined, epochs: 1 }));
+    expect(streamEvaluationInterval(recipe, train, [])).toBeUndefined();
+  });
+});
+
+describe('runIdentity', () => {
+  it('is fixed by the trajectory (recipe without its budget, data, init), not by the budget', () => {
+    const id = runIdentity(TEXT_RECIPE, 'abcd1234');
+    expect(id).toMatch(/^[0-9a-f]{8}$/);
+    expect(runIdentity({ ...TEXT_RECIPE, epochs: 99, steps: 5, timeSeconds: 3, patience: 2, evaluateEvery: 7 }, 'abcd1234')).toBe(id);
+    expect(runIdentity({ ...TEXT_RECIPE, learningRate: TEXT_RECIPE.learningRate * 2 }, 'abcd1234')).not.toBe(id);
+    expect(runIdentity(TEXT_RECIPE, 'abcd1235')).not.toBe(id);
+    expect(runIdentity(TEXT_RECIPE, 'abcd1234', '/tmp/init.safetensors:10:5')).not.toBe(id);
   });
 });
 

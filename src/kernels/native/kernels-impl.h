@@ -283,15 +283,20 @@ inline void microRows(int rows, int K, const T* a, long rowStep, long kStep, con
   else if constexpr (R > 1) microRows<T, R - 1, ROWS_CONTIGUOUS>(rows, K, a, rowStep, kStep, pb, out, ldo, columns, accumulate);
 }
 
-// Packs rows [i0, i0+mc) × k [k0, k0+kc) of a row-major A: blocks of MR rows, each stored k after k.
+// Packs rows [i0, i0+mc) × k [k0, k0+kc) of A: blocks of MR rows, each stored k after k. For Aᵀ·B
+// (rowStride 1) a block's MR values for one k are contiguous already, but a block's k's lie m values
+// apart: rows 4 KB apart fall into the same few L1 sets, so a panel pass would reread them from L2.
 template <typename T>
 void packA(T* pa, const Gemm<T>& g, int i0, int mc, int k0, int kc) {
   for (int ir = 0; ir < mc; ir += MR) {
     const int mr = minOf(MR, mc - ir);
     T* dst = pa + (long)ir * kc;
-    const T* src = g.a + (long)(i0 + ir) * g.rowStride + k0;
-    for (int r = 0; r < mr; r++)
-      for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
+    const T* src = g.a + (long)(i0 + ir) * g.rowStride + (long)k0 * g.colStride;
+    if (g.rowStride == 1)
+      for (int kk = 0; kk < kc; kk++) memcpy(dst + kk * mr, src + kk * g.colStride, sizeof(T) * mr);
+    else
+      for (int r = 0; r < mr; r++)
+        for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
   }
 }
 
@@ -324,7 +329,9 @@ template <typename T>
 void gemmRange(const Gemm<T>& g, int r0, int r1, int p0, int p1) {
   constexpr int nr = NR<T>;
   const bool aTransposed = g.rowStride == 1 && g.m > 1; // Aᵀ·B: A's MR values for one k are contiguous
-  const bool packed = !aTransposed && p1 - p0 > 1;       // a packed block pays off over several panels
+  // A packed block pays off over several panels: for Aᵀ·B from two (it also ends the L1 conflicts of
+  // A's k's, m values apart), for A·B from three (over two, the rows read in place are as fast).
+  const bool packed = p1 - p0 > (aTransposed ? 1 : 2);
   const int kcMax = minOf(KC, g.k);
   const int mcMax = packed ? rowBlock<T>(kcMax) : r1 - r0;
   T* pa = packed ? static_cast<T*>(scratchA.get(sizeof(T) * (size_t)mcMax * kcMax)) : nullptr;

@@ -90,7 +90,9 @@ export function kernelThreads(kernels: Kernels): number {
 type Call = (...args: unknown[]) => number;
 
 const PAGE = 65536;
-const MAXIMUM_PAGES = 16384; // 1 GiB of address space reserved (as for the WebAssembly kernels; the top pointer is an int32), not memory in use
+// 4 GiB less a page of address space reserved, not memory in use: the most a WebAssembly.Memory can grow to
+// (65,536 pages) less one, so that the top pointer, a uint32, never wraps. The WebAssembly kernels keep 1 GiB.
+const MAXIMUM_PAGES = 65535;
 /** The most the native kernels' arrays can hold: the shared memory's maximum size. */
 export const NATIVE_HEAP_BYTES = MAXIMUM_PAGES * PAGE;
 const ALIGN = 64; // a cache line, and an AVX-512 vector
@@ -101,21 +103,27 @@ const ALIGN = 64; // a cache line, and an AVX-512 vector
  * pointers the kernels take from them stay valid.
  */
 class SharedHeap {
-  private readonly top: Int32Array;
+  private readonly top: Uint32Array;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     initialize: boolean,
   ) {
-    this.top = new Int32Array(memory.buffer, 0, 1);
+    this.top = new Uint32Array(memory.buffer, 0, 1);
     if (initialize) Atomics.store(this.top, 0, ALIGN);
   }
 
   reserve(bytes: number): number {
     const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
-    const address = Atomics.add(this.top, 0, size);
+    // Compare-and-swap rather than add: a request that does not fit must leave the pointer as it was.
+    let address = Atomics.load(this.top, 0);
+    for (;;) {
+      if (address + size > NATIVE_HEAP_BYTES) throw new RangeError(`the native kernels' memory is full (${NATIVE_HEAP_BYTES} bytes)`);
+      const seen = Atomics.compareExchange(this.top, 0, address, address + size);
+      if (seen === address) break;
+      address = seen; // another thread allocated meanwhile
+    }
     const end = address + size;
-    if (end > MAXIMUM_PAGES * PAGE) throw new RangeError(`the native kernels' memory is full (${MAXIMUM_PAGES * PAGE} bytes)`);
     while (this.memory.buffer.byteLength < end) this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
     return address;
   }

@@ -22,7 +22,7 @@ const NN_SOURCES = Object.fromEntries(
   ]),
 );
 
-/** The library function that computes each kind of value (called from src/model/derivation.ts). */
+/** The library function that computes each kind of value (called from src/model/derivation.ts or the cell's part of it). */
 const CODE: Record<string, string> = {
   inputHalf: 'inputPreactivation',
   z: 'recurrentPreactivation',
@@ -38,16 +38,25 @@ const CODE: Record<string, string> = {
   lstmBackward: 'lstmCellBackwardStep',
 };
 
-/** "file:line  text" of the call in derive(), and of the definition of `fn` in src/nn (wherever it lives). */
+/**
+ * "file:line  text" of the call in derive(), or in the cell's own part of the walk (its type's
+ * `derivation` in src/nn/*-cell.ts), and of the definition of `fn` in src/nn (wherever it lives).
+ */
 function codeLines(fn: string): string {
   const lines = (text: string) => text.split('\n');
+  const found: string[] = [];
   const call = lines(derivationSource).findIndex((line) => line.includes(`${fn}(`));
-  const found = [call >= 0 ? `src/model/derivation.ts:${call + 1}  ${lines(derivationSource)[call].trim()}` : ''];
+  if (call >= 0) found.push(`src/model/derivation.ts:${call + 1}  ${lines(derivationSource)[call].trim()}`);
+  for (const [path, text] of Object.entries(NN_SOURCES)) {
+    const walk = lines(text).findIndex((line) => /^\s+derivation[:(]/.test(line));
+    const inWalk = walk < 0 || call >= 0 ? -1 : lines(text).findIndex((line, i) => i > walk && line.includes(`${fn}(`));
+    if (inWalk >= 0) found.push(`${path}:${inWalk + 1}  ${lines(text)[inWalk].trim()}`);
+  }
   for (const [path, text] of Object.entries(NN_SOURCES)) {
     const definition = lines(text).findIndex((line) => line.startsWith(`export function ${fn}(`));
     if (definition >= 0) found.push(`${path}:${definition + 1}  ${lines(text)[definition].trim().replace(/\{$/, '')}`);
   }
-  return found.filter(Boolean).join('\n');
+  return found.join('\n');
 }
 
 interface Cell {
