@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, expect } from 'vitest';
+import { Random } from '../../src/core/random.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { repoRoot } from '../helpers.js';
 
@@ -176,4 +177,25 @@ export function expectSameTensors(actualPath: string, expectedPath: string): voi
   for (const [name, bytes] of expected) {
     expect(actual.get(name)!.equals(bytes), `tensor ${name} differs between ${actualPath} and ${expectedPath}`).toBe(true);
   }
+}
+
+/** Running text for stream tests: paragraphs of 50 seeded words wrapped at 68 characters, a blank line between them. */
+export function prose(seed: number, paragraphs: number): string {
+  const words = 'the sea lay flat under a white sky and men had long stopped counting hours between bells of ship'.split(' ');
+  const random = new Random(seed, 1);
+  const written: string[] = [];
+  for (let p = 0; p < paragraphs; p++) {
+    const lines: string[] = [];
+    let line = '';
+    for (let w = 0; w < 50; w++) {
+      const word = words[Math.floor(random.uniform() * words.length)];
+      if (line.length + word.length > 68) {
+        lines.push(line);
+        line = '';
+      }
+      line += `${line ? ' ' : ''}${word}${random.uniform() < 0.1 ? '.' : ''}`;
+    }
+    written.push([...lines, line].join('\n'));
+  }
+  return `${written.join('\n\n')}\n`;
 }

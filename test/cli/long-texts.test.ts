@@ -6,33 +6,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Random } from '../../src/index.js';
-import { describeRun, dinosPath, freshDir, runCliAsync } from './cli-helpers.js';
-
-/** About 12,000 characters of running text: paragraphs of wrapped lines separated by blank lines (seeded). */
-function prose(): string {
-  const words = 'the sea lay flat under a white sky and men had long stopped counting hours between bells of ship'.split(' ');
-  const random = new Random(7, 1);
-  const paragraphs: string[] = [];
-  for (let p = 0; p < 40; p++) {
-    const lines: string[] = [];
-    let line = '';
-    for (let w = 0; w < 50; w++) {
-      const word = words[Math.floor(random.uniform() * words.length)];
-      if (line.length + word.length > 68) {
-        lines.push(line);
-        line = '';
-      }
-      line += `${line ? ' ' : ''}${word}${random.uniform() < 0.1 ? '.' : ''}`;
-    }
-    paragraphs.push([...lines, line].join('\n'));
-  }
-  return `${paragraphs.join('\n\n')}\n`;
-}
+import { describeRun, dinosPath, freshDir, prose, runCliAsync } from './cli-helpers.js';
 
 describe('bptt on running text', () => {
   const dir = freshDir();
-  const text = prose();
+  const text = prose(7, 40);
   const small = ['--hidden', '16', '--embed', '8', '--batch', '4', '--seq-length', '16'];
   let trained: Awaited<ReturnType<typeof runCliAsync>>;
 

@@ -6,36 +6,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { joinWords, Random, splitWords, TEXT_RECIPE } from '../../src/index.js';
-import { describeRun, expectSameTensors, expectUserError, freshDir, runCliAsync } from './cli-helpers.js';
-
-/** Running text spaced as the word tokenizer writes it, about 10,000 words and marks (seeded). */
-function prose(): string {
-  const words = 'the sea lay flat under a white sky and men had long stopped counting hours between bells of ship'.split(' ');
-  const random = new Random(11, 1);
-  const paragraphs: string[] = [];
-  for (let p = 0; p < 170; p++) {
-    const lines: string[] = [];
-    let line = '';
-    for (let w = 0; w < 50; w++) {
-      const word = words[Math.floor(random.uniform() * words.length)];
-      if (line.length + word.length > 68) {
-        lines.push(line);
-        line = '';
-      }
-      line += `${line ? ' ' : ''}${word}${random.uniform() < 0.1 ? '.' : ''}`;
-    }
-    paragraphs.push([...lines, line].join('\n'));
-  }
-  return `${paragraphs.join('\n\n')}\n`;
-}
+import { joinWords, splitWords, TEXT_RECIPE } from '../../src/index.js';
+import { describeRun, expectSameTensors, expectUserError, freshDir, prose, runCliAsync } from './cli-helpers.js';
 
 /** The word tokens of a text as the tokenizer reads it, <unk> (which decodes as "<unk>") counted as one. */
 const tokensOf = (text: string) => splitWords(text.replaceAll('<unk>', 'unk'));
 
 describe('bptt on running text, in words', () => {
   const dir = freshDir();
-  const text = prose();
+  const text = prose(11, 170);
   const pieces = splitWords(text);
   const small = ['--hidden', '16', '--embed', '8', '--batch', '4', '--seq-length', '16'];
   let trained: Awaited<ReturnType<typeof runCliAsync>>;
