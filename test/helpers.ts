@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { DEFAULT_RECIPE, modelConfigOf, prepareData, RnnModel, Trainer, trainOptionsOf, type Batch, type Recipe } from '../src/index.js';
+import {
+  DEFAULT_RECIPE,
+  modelConfigOf,
+  prepareData,
+  RnnModel,
+  Trainer,
+  trainOptionsOf,
+  type Batch,
+  type Recipe,
+  type Replica,
+  type ReplicaChannel,
+} from '../src/index.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -50,4 +61,10 @@ export function expectSameLossAndGradients(a: RnnModel, batchA: Batch, b: RnnMod
   b.backward({ scale: 1, clip: Infinity });
   expect(Math.abs(lossA - lossB)).toBeLessThan(tolerance);
   expect(maxAbsDiff(a.grads, b.grads)).toBeLessThan(tolerance);
+}
+
+/** A ReplicaChannel to a replica on this thread: it computes its share when posted, before this thread's own. */
+export function sameThreadChannel(replica: Replica): ReplicaChannel {
+  let result: ReturnType<Replica['step']>;
+  return { post: (request) => (result = replica.step(request)), answer: async () => result, close: () => {} };
 }

@@ -6,15 +6,17 @@ export const REQUEST = 0;
 export const RESULT = 1;
 export const CLOSE = 2;
 
-/** How long a waiting thread spins before it sleeps: a futex wake-up costs about 20 µs here. */
-const SPIN_MILLISECONDS = 1;
-
-/** Returns once flags[index] is no longer `value`: spins briefly, then sleeps on it. */
-export function waitForChange(flags: Int32Array, index: number, value: number): void {
-  const until = performance.now() + SPIN_MILLISECONDS;
+/**
+ * Waits until flags[index] is no longer `value`: spins for `spinMilliseconds` (a futex wake-up
+ * costs about 20 µs here), then sleeps on it. Gives up after `timeoutMilliseconds` and returns false.
+ */
+export function waitForChange(flags: Int32Array, index: number, value: number, spinMilliseconds: number, timeoutMilliseconds = Infinity): boolean {
+  const started = performance.now();
   for (let i = 0; Atomics.load(flags, index) === value; i++) {
-    if ((i & 1023) === 1023 && performance.now() > until) {
-      Atomics.wait(flags, index, value);
-    }
+    if ((i & 1023) !== 1023) continue;
+    const waited = performance.now() - started;
+    if (waited > timeoutMilliseconds) return false;
+    if (waited > spinMilliseconds) Atomics.wait(flags, index, value, timeoutMilliseconds - waited);
   }
+  return true;
 }

@@ -10,13 +10,14 @@ import type { Kernels } from '../kernels/kernels.js';
 import { NativeKernels } from '../kernels/native/native-kernels.js';
 import { WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import type { RnnModel } from '../model/rnn-model.js';
-import { CLOSE, REQUEST, RESULT } from './replica-flags.js';
+import { CLOSE, REQUEST, RESULT, waitForChange } from './replica-flags.js';
 import { DataParallel, type ReplicaChannel, type ReplicaInit, type ReplicaStepRequest, type ReplicaStepResult } from '../train/data-parallel.js';
 
 /**
  * Talks to one replica worker: a request goes on a MessagePort and a flag in shared memory wakes
- * the worker (replica-worker.ts); the answer comes back on the port, announced by a second flag
- * that this thread awaits with Atomics.waitAsync (no event-loop message hop either way).
+ * the worker (replica-worker.ts); the answer comes back on the port, announced by a second flag.
+ * This thread reads that flag directly (answerWithin: no event-loop hop, which costs 0.1–1.5 ms
+ * here) or, past the time limit, awaits it with Atomics.waitAsync (answer).
  */
 class WorkerChannel implements ReplicaChannel {
   private failure: Error | null = null;
@@ -35,12 +36,20 @@ class WorkerChannel implements ReplicaChannel {
     worker.on('exit', (code) => fail(new Error(`a training thread stopped (exit code ${code})`)));
   }
 
-  async step(request: ReplicaStepRequest): Promise<ReplicaStepResult> {
+  post(request: ReplicaStepRequest): void {
     if (this.failure) throw this.failure;
     this.port.postMessage({ type: 'step', request });
     Atomics.store(this.flags, RESULT, 0);
     Atomics.store(this.flags, REQUEST, 1);
     Atomics.notify(this.flags, REQUEST);
+  }
+
+  answerWithin(milliseconds: number): ReplicaStepResult | undefined {
+    return waitForChange(this.flags, RESULT, 0, ANSWER_SPIN_MILLISECONDS, milliseconds) ? this.read() : undefined;
+  }
+
+  async answer(): Promise<ReplicaStepResult> {
+    if (this.failure) throw this.failure;
     const wait = Atomics.waitAsync(this.flags, RESULT, 0);
     if (wait.async) {
       // A pending waitAsync does not keep Node running: the worker does, while a step is out.
@@ -55,6 +64,10 @@ class WorkerChannel implements ReplicaChannel {
         this.worker.unref();
       }
     }
+    return this.read();
+  }
+
+  private read(): ReplicaStepResult {
     const message = receiveMessageOnPort(this.port)?.message as { type: string; result?: ReplicaStepResult; error?: string } | undefined;
     if (message?.type !== 'result') throw new Error(message?.error ?? 'a training thread answered without a result');
     return message.result!;
@@ -72,6 +85,13 @@ class WorkerChannel implements ReplicaChannel {
     void this.worker.terminate();
   }
 }
+
+/**
+ * How long this thread spins on a replica's answer before sleeping on it: the two shares of a
+ * batch usually end within tens of µs of each other, and a longer spin takes the core a
+ * descheduled replica needs when the machine is busy (docs/performance.md).
+ */
+const ANSWER_SPIN_MILLISECONDS = 1;
 
 function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   // From the compiled package the worker is a .js file; under tsx (npm start, tests) it is .ts,

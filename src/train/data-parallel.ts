@@ -63,13 +63,28 @@ export interface ReplicaStepResult {
   finalState?: FloatArray;
 }
 
-/** A replica on another thread. */
+/** A replica on another thread: `post` sends it its share of a step, then `answer` (or `answerWithin`) collects the result. */
 export interface ReplicaChannel {
-  /** Computes a replica's share of a step. */
-  step(request: ReplicaStepRequest): Promise<ReplicaStepResult>;
+  /** Sends the replica its share of a step; it computes while this thread computes its own. */
+  post(request: ReplicaStepRequest): void;
+  /** The answer to the last request, awaited without blocking this thread. */
+  answer(): Promise<ReplicaStepResult>;
+  /**
+   * The answer to the last request if it comes within `milliseconds`, waited for synchronously
+   * (no hop through the event loop), else undefined (then `answer` collects it). Leave it out where
+   * a thread must not block (a browser's main thread).
+   */
+  answerWithin?(milliseconds: number): ReplicaStepResult | undefined;
   /** Ends the replica's thread. */
   close(): void;
 }
+
+/**
+ * How long this thread blocks for a replica's answer after its own share before it waits through the
+ * event loop instead (which takes 0.1–1.5 ms more here). The shares end close together; the limit only
+ * keeps the event loop (progress, Ctrl-C) from stalling when a replica is much slower or has stopped.
+ */
+const SYNCHRONOUS_WAIT_MILLISECONDS = 20;
 
 /** Runs on the replica's thread: a model whose parameters are the main model's. */
 export class Replica {
@@ -158,7 +173,9 @@ export class DataParallel {
    */
   async computeGradients(batch: Batch, request: GradientRequest): Promise<GradientResult> {
     const started = this.start(batch, request);
-    return this.combine(started, await Promise.all(started.pending));
+    const results: ReplicaStepResult[] = [];
+    for (const replica of this.replicas) results.push(replica.answerWithin?.(SYNCHRONOUS_WAIT_MILLISECONDS) ?? (await replica.answer()));
+    return this.combine(started, results);
   }
 
   /** The same without awaiting anything: only with no replicas (a single thread, e.g. a browser's main loop). */
@@ -175,8 +192,8 @@ export class DataParallel {
     const seedFor = (part: number) => (dropoutSeed === undefined ? undefined : (dropoutSeed + part * 0x632be5ab) >>> 0);
     const initialFor = (from: number, to: number) => (h0 && (from > 0 || to < batch.rows) ? stateRows(h0, batch.rows, hidden, from, to) : h0);
     const rowsOf = (from: number, to: number) => (from === 0 && to === batch.rows ? batch : sliceBatch(batch, from, to));
-    const pending = this.replicas.map((replica, i) =>
-      replica.step({
+    this.replicas.forEach((replica, i) =>
+      replica.post({
         batch: rowsOf(bounds[i + 1], bounds[i + 2]),
         scale,
         clip,
@@ -193,7 +210,7 @@ export class DataParallel {
       if (this.replicas.length > 0) setStateRows(finalState, batch.rows, hidden, bounds[0], own);
     }
     const clipped = this.model.backward({ scale, clip, clipParameterGradients: false });
-    return { batch, bounds, clip, pending, own: { lossSum, clipped, finalState } };
+    return { batch, bounds, clip, own: { lossSum, clipped, finalState } };
   }
 
   /** Adds the replicas' losses and gradients to this thread's, then clips the sum (as backward() would have for one thread). */

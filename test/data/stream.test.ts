@@ -30,7 +30,7 @@ import {
   type Recipe,
   type ReplicaChannel,
 } from '../../src/index.js';
-import { dinosPath, expectSameLossAndGradients } from '../helpers.js';
+import { dinosPath, expectSameLossAndGradients, sameThreadChannel } from '../helpers.js';
 
 const dinos = readFileSync(dinosPath, 'utf8');
 
@@ -211,7 +211,7 @@ describe('training in stream mode', () => {
           { memory: kernels.memory, variant: kernels.variant, config: model.config, paramsAddress: model.params.byteOffset },
           (v, m) => WasmKernels.create(v as WasmVariant, m),
         );
-        channels.push({ step: async (request) => replica.step(request), close: () => {} });
+        channels.push(sameThreadChannel(replica));
       }
       const parallel = replicas > 0 ? new DataParallel(model, kernels, channels) : undefined;
       const trainer = new Trainer(model, data.train, [], trainOptionsOf(recipe), { parallel });

@@ -26,7 +26,7 @@ import {
   type ReplicaChannel,
   type WasmVariant,
 } from '../../src/index.js';
-import { repoRoot, dinosPath } from '../helpers.js';
+import { repoRoot, dinosPath, sameThreadChannel } from '../helpers.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -47,7 +47,7 @@ async function train(replicas: number, backend: Backend) {
       const replica = await Replica.create({ memory: shared.memory, variant, config: model.config, paramsAddress: model.params.byteOffset }, async (v, m) =>
         v.startsWith('native-') ? NativeKernels.create(v.slice('native-'.length), m) : WasmKernels.create(v as WasmVariant, m),
       );
-      channels.push({ step: async (request) => replica.step(request), close: () => {} });
+      channels.push(sameThreadChannel(replica));
     }
     parallel = new DataParallel(model, shared, channels);
   }
