@@ -10,7 +10,8 @@
  *     does not compile. (A type cannot be computed from the params string instead: TypeScript has
  *     no way to name a parameter, or label a tuple element, from a string type.)
  *   - wasm/generated/calls.ts: the WebAssembly backend's wrappers (stage each array with its
- *     length, call name_f32/_f64).
+ *     length, call name_f32/_f64);
+ *   - native/generated/calls.ts: the native backend's (pass the arguments to the addon's function).
  * test/kernels/signatures.test.ts fails when a committed generated file is stale, and checks the
  * reference backend, the WebAssembly class and the compiled module's exports (parameter counts)
  * against the table; test/kernels/native.test.ts calls every native kernel with arrays of exactly
@@ -35,6 +36,11 @@ export interface KernelSignature {
    * is written in wasm-kernels.ts (allocation, sizes, a nullable array).
    */
   readonly wasm?: { readonly extra?: readonly string[]; readonly byHand?: boolean };
+  /**
+   * The native wrapper: 'by hand' when the method is written in native-kernels.ts (allocation, a
+   * dtype turned into the addon's flag); every other kernel passes its arguments to the addon as they are.
+   */
+  readonly native?: { readonly byHand: true };
 }
 
 const TABLE = {
@@ -43,7 +49,7 @@ const TABLE = {
    * backend may place it in its own memory (WebAssembly's) so kernels read it
    * without copying; the reference backend returns a plain typed array.
    */
-  allocate: { params: 'dtype:dtype length:int', returns: 'array', wasm: { byHand: true } },
+  allocate: { params: 'dtype:dtype length:int', returns: 'array', wasm: { byHand: true }, native: { byHand: true } },
   /** out(M×N) (+)= A(M×K) · B(N×K)ᵀ. Overwrites out unless accumulate. */
   matmulABt: {
     params: 'out:F[m * n]! a:F[m * k] b:F[n * k] m:int k:int n:int accumulate:bool',
@@ -59,7 +65,7 @@ const TABLE = {
   /**
    * Elements that pack() writes for a K×N matrix: the size of `packed`.
    */
-  packedSize: { params: 'dtype:dtype k:int n:int', returns: 'number', wasm: { byHand: true } },
+  packedSize: { params: 'dtype:dtype k:int n:int', returns: 'number', wasm: { byHand: true }, native: { byHand: true } },
   /**
    * B (K×N) copied into the layout this backend's products read fastest, for a matrix that many
    * products reuse: the recurrent weights, packed once per batch instead of once per step.

@@ -7,17 +7,29 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { DType, FloatArray } from '../../src/core/arrays.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import { generatedCallsPath, generatedFunctionsPath, kernelCallsSource, kernelFunctionsSource } from '../../scripts/generate-kernel-calls.js';
+import {
+  generatedCallsPath,
+  generatedFunctionsPath,
+  generatedNativeCallsPath,
+  kernelCallsSource,
+  kernelFunctionsSource,
+  nativeCallsSource,
+} from '../../scripts/generate-kernel-calls.js';
 import { referenceKernels } from '../../src/index.js';
 import { KERNEL_SIGNATURES, kernelParams, type KernelName } from '../../src/kernels/signatures.js';
 import { bytesBase64 } from '../../src/kernels/wasm/generated/scalar.js';
 import { WasmKernels } from '../../src/kernels/wasm/wasm-kernels.js';
+import { NativeKernels } from '../../src/kernels/native/native-kernels.js';
 
 const names = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
 describe('the kernel signature table', () => {
   it('generated the committed WebAssembly wrappers (npm run gen:kernels)', () => {
     expect(readFileSync(generatedCallsPath, 'utf8')).toBe(kernelCallsSource());
+  });
+
+  it('generated the committed native wrappers (npm run gen:kernels)', () => {
+    expect(readFileSync(generatedNativeCallsPath, 'utf8')).toBe(nativeCallsSource());
   });
 
   it('generated the committed function types of the Kernels interface (npm run gen:kernels)', () => {
@@ -37,9 +49,12 @@ describe('the kernel signature table', () => {
     for (const name of names) expect(referenceKernels[name].length, name).toBe(kernelParams(KERNEL_SIGNATURES[name]).length);
   });
 
-  it('the WebAssembly backend has every kernel with the same parameters', () => {
+  it.each([
+    ['WebAssembly', WasmKernels],
+    ['native', NativeKernels],
+  ] as const)('the %s backend has every kernel with the same parameters', (_, backend) => {
     for (const name of names)
-      expect((WasmKernels.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.length, name).toBe(
+      expect((backend.prototype as unknown as Record<string, (...args: unknown[]) => unknown>)[name]?.length, name).toBe(
         kernelParams(KERNEL_SIGNATURES[name]).length,
       );
   });

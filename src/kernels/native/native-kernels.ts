@@ -17,6 +17,7 @@
  */
 import type { DType, FloatArray } from '../../core/arrays.js';
 import type { Kernels } from '../kernels.js';
+import { NativeKernelCalls, type AddonKernel } from './generated/calls.js';
 
 /** The addon's functions for one instruction set, in the argument order of Kernels (addon.cc). */
 export interface NativeIsaKernels {
@@ -87,8 +88,6 @@ export function kernelThreads(kernels: Kernels): number {
   return kernels instanceof NativeKernels ? kernels.threads : 1;
 }
 
-type Call = (...args: unknown[]) => number;
-
 const PAGE = 65536;
 // 4 GiB less a page of address space reserved, not memory in use: the most a WebAssembly.Memory can grow to
 // (65,536 pages) less one, so that the top pointer, a uint32, never wraps. The WebAssembly kernels keep 1 GiB.
@@ -133,7 +132,12 @@ class SharedHeap {
   }
 }
 
-export class NativeKernels implements Kernels {
+/**
+ * The Kernels interface over the addon. Every kernel but allocate and packedSize passes its arguments
+ * to the addon's function of the same name as they are (NativeKernelCalls, generated from the
+ * signature table); the addon reads them in the table's order and checks every length (addon.cc).
+ */
+export class NativeKernels extends NativeKernelCalls implements Kernels {
   readonly name: string;
   private readonly k: NativeIsaKernels;
   private readonly heap: SharedHeap;
@@ -143,6 +147,7 @@ export class NativeKernels implements Kernels {
     readonly isa: string,
     memory: WebAssembly.Memory | undefined,
   ) {
+    super(addon.kernels[isa] as unknown as Readonly<Record<string, AddonKernel>>);
     this.name = `native-${isa}`;
     this.k = addon.kernels[isa];
     this.heap = new SharedHeap(memory ?? new WebAssembly.Memory({ initial: 16, maximum: MAXIMUM_PAGES, shared: true }), memory === undefined);
@@ -193,180 +198,11 @@ export class NativeKernels implements Kernels {
     return best;
   }
 
-  private fn(name: string): Call {
-    return this.k[name] as Call;
-  }
-
   allocate(dtype: DType, length: number): FloatArray {
     return this.view(dtype, this.heap.reserve(length * (dtype === 'float64' ? 8 : 4)), length); // new memory is zeroed, never reused
   }
 
   packedSize(dtype: DType, k: number, n: number): number {
     return this.k.packedSize(dtype === 'float64', k, n);
-  }
-
-  pack(packed: FloatArray, b: FloatArray, k: number, n: number, transposed: boolean): void {
-    this.fn('pack')(packed, b, k, n, transposed);
-  }
-
-  matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.fn('matmulABt')(out, a, b, m, k, n, accumulate);
-  }
-
-  matmulAB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.fn('matmulAB')(out, a, b, m, k, n, accumulate);
-  }
-
-  matmulPacked(out: FloatArray, a: FloatArray, packed: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
-    this.fn('matmulPacked')(out, a, packed, m, k, n, accumulate);
-  }
-
-  matmulAtBAccumulate(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-    this.fn('matmulAtBAccumulate')(out, a, b, m, k, n);
-  }
-
-  addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void {
-    this.fn('addBias')(out, bias, rows, cols);
-  }
-
-  sumRowsAccumulate(sums: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    this.fn('sumRowsAccumulate')(sums, a, rows, cols);
-  }
-
-  addWeightColumns(out: FloatArray, weight: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.fn('addWeightColumns')(out, weight, ids, rows, hidden, vocab);
-  }
-
-  addToWeightColumns(gradWeight: FloatArray, dz: FloatArray, ids: Int32Array, rows: number, hidden: number, vocab: number): void {
-    this.fn('addToWeightColumns')(gradWeight, dz, ids, rows, hidden, vocab);
-  }
-
-  gatherRows(out: FloatArray, table: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    this.fn('gatherRows')(out, table, ids, rows, cols);
-  }
-
-  scatterAddRows(gradTable: FloatArray, grad: FloatArray, ids: Int32Array, rows: number, cols: number): void {
-    this.fn('scatterAddRows')(gradTable, grad, ids, rows, cols);
-  }
-
-  sigmoid(values: FloatArray, length: number): void {
-    this.fn('sigmoid')(values, length);
-  }
-
-  tanh(values: FloatArray, length: number): void {
-    this.fn('tanh')(values, length);
-  }
-
-  relu(values: FloatArray, length: number): void {
-    this.fn('relu')(values, length);
-  }
-
-  reluBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.fn('reluBackward')(dz, gamma, h, length);
-  }
-
-  sigmoidBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.fn('sigmoidBackward')(dz, gamma, h, length);
-  }
-
-  tanhBackward(dz: FloatArray, gamma: FloatArray, h: FloatArray, length: number): void {
-    this.fn('tanhBackward')(dz, gamma, h, length);
-  }
-
-  softmaxCrossEntropy(logits: FloatArray, targets: Int32Array, mask: Float32Array, rows: number, vocab: number): number {
-    return this.fn('softmaxCrossEntropy')(logits, targets, mask, rows, vocab);
-  }
-
-  softmaxCrossEntropyBackward(probs: FloatArray, targets: Int32Array, mask: Float32Array, scale: number, rows: number, vocab: number): void {
-    this.fn('softmaxCrossEntropyBackward')(probs, targets, mask, scale, rows, vocab);
-  }
-
-  lstmGates(gates: FloatArray, c: FloatArray, h: FloatArray, cPrev: FloatArray, rows: number, hidden: number): void {
-    this.fn('lstmGates')(gates, c, h, cPrev, rows, hidden);
-  }
-
-  lstmGatesBackward(
-    dGates: FloatArray,
-    kappa: FloatArray,
-    gamma: FloatArray,
-    gates: FloatArray,
-    c: FloatArray,
-    cPrev: FloatArray,
-    rows: number,
-    hidden: number,
-  ): void {
-    this.fn('lstmGatesBackward')(dGates, kappa, gamma, gates, c, cPrev, rows, hidden);
-  }
-
-  gruGates(gates: FloatArray, p: FloatArray, qn: FloatArray, hPrev: FloatArray, h: FloatArray, rows: number, hidden: number): void {
-    this.fn('gruGates')(gates, p, qn, hPrev, h, rows, hidden);
-  }
-
-  gruGatesBackward(
-    dq: FloatArray,
-    dp: FloatArray,
-    gammaPrev: FloatArray,
-    gamma: FloatArray,
-    gates: FloatArray,
-    qn: FloatArray,
-    hPrev: FloatArray,
-    rows: number,
-    hidden: number,
-  ): void {
-    this.fn('gruGatesBackward')(dq, dp, gammaPrev, gamma, gates, qn, hPrev, rows, hidden);
-  }
-
-  sumOfSquares(values: FloatArray, length: number): number {
-    return this.fn('sumOfSquares')(values, length);
-  }
-
-  clip(values: FloatArray, length: number, limit: number): number {
-    return this.fn('clip')(values, length, limit);
-  }
-
-  add(out: FloatArray, a: FloatArray, length: number): void {
-    this.fn('add')(out, a, length);
-  }
-
-  multiply(out: FloatArray, a: FloatArray, length: number): void {
-    this.fn('multiply')(out, a, length);
-  }
-
-  adagradStep(params: FloatArray, grads: FloatArray, memory: FloatArray, learningRate: number, epsilon: number, length: number): void {
-    this.fn('adagradStep')(params, grads, memory, learningRate, epsilon, length);
-  }
-
-  rmspropStep(
-    params: FloatArray,
-    grads: FloatArray,
-    squareAverage: FloatArray,
-    momentumBuffer: FloatArray | null,
-    length: number,
-    learningRate: number,
-    alpha: number,
-    epsilon: number,
-    momentum: number,
-  ): void {
-    this.fn('rmspropStep')(params, grads, squareAverage, momentumBuffer, length, learningRate, alpha, epsilon, momentum);
-  }
-
-  adamStep(
-    params: FloatArray,
-    grads: FloatArray,
-    firstMoment: FloatArray,
-    secondMoment: FloatArray,
-    length: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    stepSize: number,
-    secondCorrection: number,
-    keep: number,
-  ): void {
-    this.fn('adamStep')(params, grads, firstMoment, secondMoment, length, beta1, beta2, epsilon, stepSize, secondCorrection, keep);
-  }
-
-  transpose(out: FloatArray, a: FloatArray, rows: number, cols: number): void {
-    this.fn('transpose')(out, a, rows, cols);
   }
 }
