@@ -18,7 +18,7 @@
  * Memory: the ids come from a TokenSource, read one window at a time; nothing
  * here holds more than one window (B × (T + 2) ids) of the text.
  */
-import type { Batch } from '../core/batch.js';
+import { batchArrays, type Batch } from '../core/batch.js';
 import { BpttError } from '../core/errors.js';
 import { startsDocument, type DocumentBoundary } from '../text/documents.js';
 
@@ -104,8 +104,7 @@ export class TokenStreams {
     const { streams: B, steps, documents, endId } = this.options;
     const T = Math.min(steps, this.streamLength - w * steps);
     if (w < 0 || T <= 0) throw new RangeError(`window ${w} is outside 0..${this.windows - 1}`);
-    const inputs = new Int32Array(T * B);
-    const targets = new Int32Array(T * B);
+    const { inputs, targets, mask, activeRows } = batchArrays(T, B);
     const resets = new Uint8Array(T * B);
     let anyReset = false;
     for (let b = 0; b < B; b++) {
@@ -125,7 +124,7 @@ export class TokenStreams {
         }
       }
     }
-    const batch: Batch = { steps: T, rows: B, inputs, targets, mask: new Float32Array(T * B).fill(1), tokens: T * B, activeRows: new Int32Array(T).fill(B) };
+    const batch: Batch = { steps: T, rows: B, inputs, targets, mask: mask.fill(1), tokens: T * B, activeRows: activeRows.fill(B) };
     if (anyReset) batch.resets = resets;
     return batch;
   }
