@@ -107,7 +107,7 @@ export type AddonKernel = (...args: unknown[]) => number;
  */
 export abstract class NativeKernelCalls {
   /** @param isaKernels The addon's functions for the chosen instruction set, by kernel name. */
-  constructor(protected readonly isaKernels: Readonly<Record<string, AddonKernel>>) {}
+  constructor(private readonly isaKernels: Readonly<Record<string, AddonKernel>>) {}
 
 ${methods.join('\n\n')}
 }

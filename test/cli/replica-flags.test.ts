@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitForChange } from '../../src/cli/replica-flags.js';
 
-describe('waitForChange (the replica threads\' signal)', () => {
+describe("waitForChange (the replica threads' signal)", () => {
   it('returns true at once when the flag has changed already', () => {
     const flags = new Int32Array(new SharedArrayBuffer(8));
     flags[1] = 1;

@@ -10,7 +10,7 @@ export type AddonKernel = (...args: unknown[]) => number;
  */
 export abstract class NativeKernelCalls {
   /** @param isaKernels The addon's functions for the chosen instruction set, by kernel name. */
-  constructor(protected readonly isaKernels: Readonly<Record<string, AddonKernel>>) {}
+  constructor(private readonly isaKernels: Readonly<Record<string, AddonKernel>>) {}
 
   matmulABt(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate: boolean): void {
     this.isaKernels.matmulABt(out, a, b, m, k, n, accumulate);
