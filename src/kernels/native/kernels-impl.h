@@ -248,9 +248,6 @@ template <typename T, int R, bool ROWS_CONTIGUOUS>
 inline __attribute__((always_inline)) void micro(int K, const T* __restrict a, long rowStep, long kStep, const T* __restrict pb, T* out, long ldo, int columns, bool accumulate) {
   constexpr int W = Vec<T>::W;
   V<T> c0[R], c1[R];
-  // Unrolled, so the accumulators live in registers only (rolled, GCC kept the arrays on the stack:
-  // zeroed with `rep stos` and stored through it at every call).
-#pragma GCC unroll 16
   for (int r = 0; r < R; r++) c0[r] = c1[r] = V<T>{};
   for (int kk = 0; kk < K; kk++) {
     V<T> b0 = load(pb), b1 = load(pb + W);
@@ -264,7 +261,6 @@ inline __attribute__((always_inline)) void micro(int K, const T* __restrict a, l
     pb += 2 * W;
   }
   if (columns == 2 * W) {
-#pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       T* o = out + r * ldo;
       if (accumulate) {
