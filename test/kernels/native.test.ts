@@ -44,6 +44,19 @@ function worst(a: Floats, b: Floats): number {
 describe.runIf(addon).each(nativeInstructionSets())('native-%s', (isa) => {
   const kernels = () => NativeKernels.create(isa);
 
+  it('fromAddon (a build loaded by the caller, as bench/native compares two): its kernels compute on any arrays; an instruction set it lacks is refused', () => {
+    const k = NativeKernels.fromAddon(addon!, isa);
+    expect(k.name).toBe(`native-${isa}`);
+    const [m, kk, n] = [13, 37, 50];
+    const a = filled(Float64Array, m * kk);
+    const b = filled(Float64Array, kk * n);
+    const [out, expected] = [new Float64Array(m * n), new Float64Array(m * n)];
+    k.matmulAB(out, a, b, m, kk, n, false);
+    reference.matmulAB(expected, a, b, m, kk, n, false);
+    expect(worst(out, expected)).toBeLessThan(1e-12);
+    expect(() => NativeKernels.fromAddon(addon!, 'no-such-isa')).toThrow(/does not run the no-such-isa kernels/);
+  });
+
   it('float64: gates, softmax + cross-entropy, activations and optimizers match the reference to 1e-12', () => {
     const k = kernels();
     const rows = 5;

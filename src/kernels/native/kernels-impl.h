@@ -219,6 +219,13 @@ inline void put(T* p, X x) {
 // panel would reuse a packed copy (the 27-column output layer). B comes in panels: packed once
 // per batch by pack() (the recurrent weights), or packed here per K block by the thread using it
 // (rows 1 KB apart, read in place, fall into a few L1 sets and evict each other).
+//
+// Loop order, per K block and block of rows: MR rows at a time, every panel for them (A's MR × kc
+// values stay in L1 while the panels stream from L2). Each MR rows of out are thus written left
+// to right, a few sequential streams the hardware prefetches; panel by panel instead, each micro-
+// kernel call wrote 12 rows a whole row of out apart (4 KB for the LSTM's gates), every row's
+// lines a fresh miss: 2048×64×1024 (the LSTM's input half, out 8 MB) ran 1.27× slower that way.
+// The accumulating Aᵀ·B (out read and written at every K block) measured no slower rows first.
 
 constexpr int MR = BPTT_MR;
 template <typename T>
@@ -283,20 +290,59 @@ inline void microRows(int rows, int K, const T* a, long rowStep, long kStep, con
   else if constexpr (R > 1) microRows<T, R - 1, ROWS_CONTIGUOUS>(rows, K, a, rowStep, kStep, pb, out, ldo, columns, accumulate);
 }
 
-// Packs rows [i0, i0+mc) × k [k0, k0+kc) of A: blocks of MR rows, each stored k after k. For Aᵀ·B
-// (rowStride 1) a block's MR values for one k are contiguous already, but a block's k's lie m values
-// apart: rows 4 KB apart fall into the same few L1 sets, so a panel pass would reread them from L2.
+// A packed block of rows holds blocks of MR rows, each kc × MR values, and one cache line of gap
+// after each: without it the blocks lie kc·MR values apart (12 KB for float32 with AVX-512, a
+// multiple of 4 KB), so packing, which writes all of them k after k, wrote into the same few L1
+// sets at once and evicted its own lines (Aᵀ·B 1024×2048×64 packed its A in half the time with it).
+template <typename T>
+constexpr int BLOCK_GAP = 64 / sizeof(T);
+template <typename T>
+inline long blockOffset(int ir, int kc) {
+  return (long)ir * kc + (long)(ir / MR) * BLOCK_GAP<T>;
+}
+template <typename T>
+size_t packedBlockSize(int mc, int kc) {
+  return (size_t)mc * kc + (size_t)(mc / MR + 1) * BLOCK_GAP<T>;
+}
+
+// Packs rows [i0, i0+mc) × k [k0, k0+kc) of A: blocks of MR rows, each stored k after k.
 template <typename T>
 void packA(T* pa, const Gemm<T>& g, int i0, int mc, int k0, int kc) {
+  if (g.rowStride == 1) {
+    // Aᵀ·B: a block's MR values for one k are contiguous already, but its k's lie m values apart
+    // (rows 4 KB apart fall into the same few L1 sets: a panel pass would reread them from L2). So
+    // it is packed reading A along its rows: mc contiguous values per k, cut into the blocks (block
+    // by block, each k's row was a jump of m values for MR of them, and the copies waited on memory).
+    const int full = mc / MR * MR;
+    for (int kk = 0; kk < kc; kk++) {
+      const T* src = g.a + (long)(k0 + kk) * g.colStride + i0;
+      for (int ir = 0; ir < full; ir += MR) memcpy(pa + blockOffset<T>(ir, kc) + kk * MR, src + ir, sizeof(T) * MR);
+      if (full < mc) memcpy(pa + blockOffset<T>(full, kc) + kk * (mc - full), src + full, sizeof(T) * (mc - full));
+    }
+    return;
+  }
+  // A·B: A's rows run along k, so a block is a transpose. A full block is read W values of k at a
+  // time, one vector from each of its MR rows, and written in order, k after k: a small transpose
+  // through registers. (Row by row instead, each row's values went MR apart across the whole block,
+  // MR passes over up to 24 KB, and float64 A·B 2048×1024×64 spent 40% of its time packing.)
+  constexpr int W = Vec<T>::W;
   for (int ir = 0; ir < mc; ir += MR) {
     const int mr = minOf(MR, mc - ir);
-    T* dst = pa + (long)ir * kc;
+    T* dst = pa + blockOffset<T>(ir, kc);
     const T* src = g.a + (long)(i0 + ir) * g.rowStride + (long)k0 * g.colStride;
-    if (g.rowStride == 1)
-      for (int kk = 0; kk < kc; kk++) memcpy(dst + kk * mr, src + kk * g.colStride, sizeof(T) * mr);
-    else
-      for (int r = 0; r < mr; r++)
-        for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
+    int k1 = 0;
+    if (mr == MR)
+      for (; k1 + W <= kc; k1 += W) {
+        V<T> rows[MR];
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) rows[r] = load(src + r * g.rowStride + k1);
+#pragma GCC unroll 16
+        for (int j = 0; j < W; j++)
+#pragma GCC unroll 16
+          for (int r = 0; r < MR; r++) dst[(k1 + j) * MR + r] = rows[r][j];
+      }
+    for (int r = 0; r < mr; r++) // the last rows of the block, and the last k's of a full one
+      for (int kk = k1; kk < kc; kk++) dst[kk * mr + r] = src[r * g.rowStride + kk];
   }
 }
 
@@ -334,7 +380,7 @@ void gemmRange(const Gemm<T>& g, int r0, int r1, int p0, int p1) {
   const bool packed = p1 - p0 > (aTransposed ? 1 : 2);
   const int kcMax = minOf(KC, g.k);
   const int mcMax = packed ? rowBlock<T>(kcMax) : r1 - r0;
-  T* pa = packed ? static_cast<T*>(scratchA.get(sizeof(T) * (size_t)mcMax * kcMax)) : nullptr;
+  T* pa = packed ? static_cast<T*>(scratchA.get(sizeof(T) * packedBlockSize<T>(mcMax, kcMax))) : nullptr;
   T* panels = g.bPacked ? nullptr : static_cast<T*>(scratchPanels.get(sizeof(T) * (size_t)(p1 - p0) * kcMax * nr));
   for (int k0 = 0; k0 < g.k; k0 += KC) {
     const int kc = minOf(KC, g.k - k0);
@@ -343,13 +389,13 @@ void gemmRange(const Gemm<T>& g, int r0, int r1, int p0, int p1) {
     for (int i0 = r0; i0 < r1; i0 += mcMax) {
       const int mc = minOf(mcMax, r1 - i0);
       if (packed) packA(pa, g, i0, mc, k0, kc);
-      for (int p = p0; p < p1; p++) {
-        const T* pb = panels ? panels + (size_t)(p - p0) * kc * nr : g.b + (size_t)p * g.k * nr + (size_t)k0 * nr;
-        const int columns = minOf(nr, g.n - p * nr);
-        for (int ir = 0; ir < mc; ir += MR) {
-          const int rows = minOf(MR, mc - ir);
+      for (int ir = 0; ir < mc; ir += MR) {
+        const int rows = minOf(MR, mc - ir);
+        for (int p = p0; p < p1; p++) {
+          const T* pb = panels ? panels + (size_t)(p - p0) * kc * nr : g.b + (size_t)p * g.k * nr + (size_t)k0 * nr;
+          const int columns = minOf(nr, g.n - p * nr);
           T* out = g.out + (long)(i0 + ir) * g.ldo + p * nr;
-          if (packed) microRows<T, MR, true>(rows, kc, pa + (long)ir * kc, 1, rows, pb, out, g.ldo, columns, accumulate);
+          if (packed) microRows<T, MR, true>(rows, kc, pa + blockOffset<T>(ir, kc), 1, rows, pb, out, g.ldo, columns, accumulate);
           else if (aTransposed) microRows<T, MR, true>(rows, kc, g.a + (long)k0 * g.colStride + i0 + ir, 1, g.colStride, pb, out, g.ldo, columns, accumulate);
           else microRows<T, MR, false>(rows, kc, g.a + (long)(i0 + ir) * g.rowStride + k0, g.rowStride, 1, pb, out, g.ldo, columns, accumulate);
         }

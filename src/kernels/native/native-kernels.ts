@@ -166,6 +166,15 @@ export class NativeKernels extends NativeKernelCalls implements Kernels {
     return new NativeKernels(addon, wanted, memory);
   }
 
+  /**
+   * The kernels of another build of the addon, loaded by the caller (bench/native: two builds timed
+   * in one process, where timings compare far better than between processes).
+   */
+  static fromAddon(addon: NativeAddon, isa: string = addon.isas[0]): NativeKernels {
+    if (!addon.isas.includes(isa)) throw new Error(`that build does not run the ${isa} kernels here (it runs ${addon.isas.join(', ')})`);
+    return new NativeKernels(addon, isa, undefined);
+  }
+
   /** The memory every array of these kernels lives in; hand it to a worker to share them. */
   get memory(): WebAssembly.Memory {
     return this.heap.memory;
