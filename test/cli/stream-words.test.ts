@@ -17,24 +17,13 @@ describe('bptt on running text, in words', () => {
   const text = prose(11, 170);
   const pieces = splitWords(text);
   const small = ['--hidden', '16', '--embed', '8', '--batch', '4', '--seq-length', '16'];
+  /** `bptt train` on book.txt in words, the small model, quiet; `extra` adds the run's own flags. */
+  const trainWords = (...extra: string[]) => runCliAsync(dir, ['train', '--data', 'book.txt', '--tokens', 'word', ...small, '--print', '0', ...extra]);
   let trained: Awaited<ReturnType<typeof runCliAsync>>;
 
   beforeAll(async () => {
     writeFileSync(join(dir, 'book.txt'), text);
-    trained = await runCliAsync(dir, [
-      'train',
-      '--data',
-      'book.txt',
-      '--tokens',
-      'word',
-      ...small,
-      '--steps',
-      '30',
-      '--print',
-      '0',
-      '--out',
-      'book.safetensors',
-    ]);
+    trained = await trainWords('--steps', '30', '--out', 'book.safetensors');
   }, 180_000);
 
   it('mode auto streams it in words, with the text recipe', () => {
@@ -71,22 +60,7 @@ describe('bptt on running text, in words', () => {
 
   it("--val-data validates on another file, read in the training text's words", async () => {
     writeFileSync(join(dir, 'other.txt'), 'the sea lay under a white sky and the men rang bells of gold.\n'.repeat(20));
-    const result = await runCliAsync(dir, [
-      'train',
-      '--data',
-      'book.txt',
-      '--tokens',
-      'word',
-      '--val-data',
-      'other.txt',
-      ...small,
-      '--steps',
-      '2',
-      '--print',
-      '0',
-      '--out',
-      'val-data.safetensors',
-    ]);
+    const result = await trainWords('--val-data', 'other.txt', '--steps', '2', '--out', 'val-data.safetensors');
     expect(result.status, describeRun(result)).toBe(0);
     // 16 tokens a line ('rang' and 'gold' read as <unk>): 320 tokens, 4 streams of ⌊319/4⌋ = 79 positions.
     expect(result.stderr).toMatch(/; 316 validation tokens from other\.txt in 4 streams/);
@@ -135,22 +109,7 @@ describe('bptt on running text, in words', () => {
   });
 
   it('--max-vocab keeps the most frequent words; the rest read as <unk>', async () => {
-    const result = await runCliAsync(dir, [
-      'train',
-      '--data',
-      'book.txt',
-      '--tokens',
-      'word',
-      '--max-vocab',
-      '12',
-      ...small,
-      '--steps',
-      '2',
-      '--print',
-      '0',
-      '--out',
-      'capped.safetensors',
-    ]);
+    const result = await trainWords('--max-vocab', '12', '--steps', '2', '--out', 'capped.safetensors');
     expect(result.status, describeRun(result)).toBe(0);
     expect(result.stderr.split('\n')[1]).toMatch(/vocabulary 12 tokens \(words and marks; [1-9][\d.]*% of the text's tokens are <unk>\)/);
   });
