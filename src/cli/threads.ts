@@ -91,7 +91,7 @@ class WorkerChannel implements ReplicaChannel {
  * batch usually end within tens of µs of each other, and a longer spin takes the core a
  * descheduled replica needs when the machine is busy (docs/performance.md).
  */
-const ANSWER_SPIN_MILLISECONDS = 1;
+const ANSWER_SPIN_MILLISECONDS = 0.05;
 
 function startWorker(init: ReplicaInit): Promise<WorkerChannel> {
   // From the compiled package the worker is a .js file; under tsx (npm start, tests) it is .ts,
