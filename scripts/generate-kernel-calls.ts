@@ -90,7 +90,7 @@ ${methods.join('\n\n')}
 export function nativeCallsSource(): string {
   const methods: string[] = [];
   for (const [name, signature] of signatureEntries()) {
-    if ((signature as KernelSignature).native?.byHand) continue;
+    if (signature.native?.byHand) continue;
     const params = kernelParams(signature);
     const call = `this.isaKernels.${name}(${params.map((p) => p.name).join(', ')});`;
     methods.push(wrapper(name, params, signature.returns, call));
